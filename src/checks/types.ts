@@ -1,0 +1,60 @@
+import type { CheckResult } from '../core/result.ts';
+import type { Resolver } from '../dns/types.ts';
+import type { AddressPolicy } from '../net/address-policy.ts';
+
+/** The JSON section keys; also `--only` values and finding-id prefixes. */
+export type CheckId =
+  | 'dnssec'
+  | 'ns'
+  | 'caa'
+  | 'mx'
+  | 'smtp'
+  | 'spf'
+  | 'dkim'
+  | 'dmarc'
+  | 'bimi'
+  | 'mtaSts'
+  | 'tlsRpt'
+  | 'autodiscover'
+  | 'lyncdiscover'
+  | 'sipFederation'
+  | 'microsoft365'
+  | 'securityTxt';
+
+/** Options of `mailsec check` that reach the checks (validated once, in cli/options.ts). */
+export interface CheckOptions {
+  /** DKIM selectors to try besides the built-in list */
+  readonly selectors: readonly string[];
+  readonly bimiSelector?: string;
+  readonly noSmtp: boolean;
+  readonly noHttp: boolean;
+  readonly ehlo: string;
+  readonly smtpTimeoutMs: number;
+  readonly httpTimeoutMs: number;
+}
+
+/** What a gather may use. Gathers keep no state: the caller owns cache and clock. */
+export interface GatherContext {
+  /** cached, recording per check; never a hidden default */
+  readonly resolver: Resolver;
+  readonly addressPolicy: AddressPolicy;
+  readonly options: CheckOptions;
+  /** certificate expiry, max_age: no hidden Date.now() */
+  readonly now: () => Date;
+  readonly signal: AbortSignal;
+  /** whether the resolver sets the AD bit (detected once per run) */
+  readonly resolverValidates: boolean;
+}
+
+/** Results of the checks a check depends on, by id. */
+export type PriorResults = Partial<Record<CheckId, CheckResult<object>>>;
+
+export interface CheckDefinition<E extends object = object> {
+  readonly id: CheckId;
+  /** short label for humans, e.g. 'SPF', 'MTA-STS' */
+  readonly title: string;
+  /** checks whose results this one reads (run first) */
+  readonly requires?: readonly CheckId[];
+  /** gather (I/O through ctx) then check (pure) */
+  run(domain: string, ctx: GatherContext, prior: PriorResults): Promise<CheckResult<E>>;
+}

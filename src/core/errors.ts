@@ -1,0 +1,33 @@
+/**
+ * Typed errors with stable codes (the code is the API). An error means "cannot go on";
+ * anything a domain does wrong is a Finding, never an error.
+ */
+export const ErrorCode = {
+  Usage: 'MAILSEC_ERR_USAGE',
+  InputUnreadable: 'MAILSEC_ERR_INPUT_UNREADABLE',
+  InvalidName: 'MAILSEC_ERR_INVALID_NAME',
+  ResolverUnreachable: 'MAILSEC_ERR_RESOLVER_UNREACHABLE',
+  EgressDenied: 'MAILSEC_ERR_EGRESS_DENIED',
+  TestworldFailed: 'MAILSEC_ERR_TESTWORLD_FAILED',
+  Internal: 'MAILSEC_ERR_INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const kMailsecError = Symbol.for('mailsec.error');
+
+export class MailsecError extends Error {
+  override readonly name = 'MailsecError';
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly [kMailsecError] = true;
+  constructor(code: ErrorCode, message: string, hint?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+/** Recognises a MailsecError even across two installed copies of the package. */
+export function isMailsecError(e: unknown): e is MailsecError {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[kMailsecError] === true;
+}

@@ -1,0 +1,73 @@
+/**
+ * Findings: an id from a check's catalogue plus the words for a human. The catalogue (one per
+ * check, in checks/<id>/findings.ts) holds severity, why and the message/fix templates.
+ */
+export type Severity = 'error' | 'warning' | 'info';
+
+export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+export interface Finding {
+  /** `<checkId>.<kebab-slug>`, stable forever once published. */
+  readonly id: string;
+  readonly check: string;
+  readonly severity: Severity;
+  /** What is wrong, quoting the value seen. */
+  readonly message: string;
+  /** Why it matters, in one sentence for a mail admin. */
+  readonly why?: string;
+  /** The record to publish or the action to take. */
+  readonly fix?: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: parameters differ per finding
+type AnyParams = any;
+
+export interface FindingDef<P = AnyParams> {
+  readonly severity: Severity;
+  readonly why?: string;
+  readonly message: (p: P) => string;
+  readonly fix?: (p: P) => string;
+}
+
+export interface FindingCatalogue<D extends Record<string, FindingDef>> {
+  readonly check: string;
+  readonly defs: D;
+  make<K extends keyof D & string>(slug: K, ...params: Parameters<D[K]['message']>): Finding;
+}
+
+/** Defines a check's finding catalogue; `docs/findings.md` is generated from these. */
+export function defineFindings<D extends Record<string, FindingDef>>(
+  check: string,
+  defs: D,
+): FindingCatalogue<D> {
+  return {
+    check,
+    defs,
+    make(slug, ...params) {
+      const def = defs[slug];
+      if (!def) throw new Error(`unknown finding ${check}.${slug}`);
+      const p = params[0] ?? {};
+      const f: { -readonly [K in keyof Finding]: Finding[K] } = {
+        id: `${check}.${slug}`,
+        check,
+        severity: def.severity,
+        message: def.message(p),
+      };
+      if (def.why) f.why = def.why;
+      if (def.fix) f.fix = def.fix(p);
+      return f;
+    },
+  };
+}
+
+/** The `<check>.undetermined` finding every check adds when it could not find out. */
+export function undetermined(check: string, reason: string): Finding {
+  return {
+    id: `${check}.undetermined`,
+    check,
+    severity: 'warning',
+    message: `Could not determine ${check}: ${reason}.`,
+    why: 'A lookup that failed says nothing about whether the record exists; the result is unknown, not absent.',
+    fix: 'Run the check again later; if it persists, check that the domain’s name servers answer (SERVFAIL and timeouts point to a broken delegation or DNSSEC).',
+  };
+}

@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './finding.ts';
+export * from './names.ts';
+export * from './result.ts';
+export * from './status.ts';
