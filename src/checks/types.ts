@@ -55,6 +55,11 @@ export interface CheckDefinition<E extends object = object> {
   readonly title: string;
   /** checks whose results this one reads (run first) */
   readonly requires?: readonly CheckId[];
+  /**
+   * JSON Schema (draft 2020-12) of this section's fields besides `status` (properties object and
+   * required list); schema/check.schema.json is generated from these (scripts/gen-schema.ts).
+   */
+  readonly schema: { readonly properties: Record<string, object>; readonly required?: readonly string[] };
   /** gather (I/O through ctx) then check (pure) */
   run(domain: string, ctx: GatherContext, prior: PriorResults): Promise<CheckResult<E>>;
 }
