@@ -1,0 +1,139 @@
+import type { Finding } from '../../core/finding.ts';
+import { undetermined } from '../../core/finding.ts';
+import type { CheckResult } from '../../core/result.ts';
+import { statusFrom } from '../../core/status.ts';
+import { dkimFindings as F } from './findings.ts';
+import type { DkimGathered } from './gather.ts';
+import { parseDkimKey } from './parse.ts';
+
+/** RFC 8301 §3.2: verifiers must not accept RSA keys under 1024 bits; signers should use 2048. */
+export const RSA_MIN_BITS = 1024;
+export const RSA_RECOMMENDED_BITS = 2048;
+
+export interface DkimSelector {
+  readonly selector: string;
+  readonly keyType: string | null;
+  readonly keyBits: number | null;
+  readonly revoked: boolean;
+  readonly testing: boolean;
+  /** the record used */
+  readonly record: string;
+  /** CNAME target the selector points to (e.g. a provider's key), else null */
+  readonly cname: string | null;
+  readonly valid: boolean;
+}
+
+export interface DkimEvidence {
+  readonly selectors: DkimSelector[];
+  /** the selectors queried (none when `_domainkey` is NXDOMAIN) */
+  readonly tried: readonly string[];
+  readonly domainkeyNode: boolean | null;
+  /** selectors whose lookup failed: neither found nor absent */
+  readonly undetermined: { selector: string; reason: string }[];
+  /** selectors that are CNAMEs to a name without a key */
+  readonly cnameWithoutKey: { selector: string; target: string }[];
+}
+
+export type DkimResult = CheckResult<DkimEvidence>;
+
+const FATAL = new Set([
+  'p-missing',
+  'key-type-unknown',
+  'key-invalid',
+  'ed25519-key-length',
+  'version-invalid',
+]);
+const SYNTAX = new Set(['tag-syntax', 'empty-tag', 'duplicate-tag', 'version-not-first']);
+
+export function checkDkim(g: DkimGathered): DkimResult {
+  const { domain } = g;
+  const findings: Finding[] = [];
+  const selectors: DkimSelector[] = [];
+  const undet: DkimEvidence['undetermined'] = [];
+  const cnameWithoutKey: DkimEvidence['cnameWithoutKey'] = [];
+
+  for (const a of g.answers) {
+    const sel = { selector: a.selector, domain };
+    if (a.outcome === 'error') {
+      undet.push({ selector: a.selector, reason: a.reason ?? 'lookup failed' });
+      findings.push(F.make('selector-undetermined', { ...sel, reason: a.reason ?? 'lookup failed' }));
+      continue;
+    }
+    if (a.outcome === 'absent') {
+      if (a.cname) {
+        cnameWithoutKey.push({ selector: a.selector, target: a.cname });
+        findings.push(F.make('cname-without-key', { ...sel, target: a.cname }));
+      }
+      continue;
+    }
+    if (a.records.length > 1) findings.push(F.make('multiple-records', { ...sel, count: a.records.length }));
+    const parsed = a.records.map((r) => ({ record: r, parsed: parseDkimKey(r) }));
+    const chosen =
+      parsed.find((p) => p.parsed.ok && !p.parsed.problems.some((x) => FATAL.has(x.code))) ?? parsed[0]!;
+    const r = chosen.parsed;
+    const invalid = r.problems.filter((p) => FATAL.has(p.code) || SYNTAX.has(p.code));
+    for (const p of invalid) {
+      const where = p.at !== undefined ? ` at offset ${p.at}` : '';
+      findings.push(
+        F.make('record-invalid', {
+          ...sel,
+          problem: `${p.code}${p.text ? ` "${p.text}"` : ''}${where}`,
+          record: chosen.record,
+        }),
+      );
+    }
+    for (const p of r.problems.filter((x) => x.code === 'unknown-tag')) {
+      findings.push(F.make('unknown-tag', { ...sel, tag: p.text ?? '' }));
+    }
+    const key = r.ok ? r.value : null;
+    const valid = r.ok && invalid.length === 0;
+    selectors.push({
+      selector: a.selector,
+      keyType: key?.keyType ?? null,
+      keyBits: key?.keyBits ?? null,
+      revoked: key?.revoked ?? false,
+      testing: key?.testing ?? false,
+      record: chosen.record,
+      cname: a.cname,
+      valid,
+    });
+    if (!key) continue;
+    if (key.revoked) findings.push(F.make('revoked', sel));
+    if (key.keyType === 'rsa' && key.keyBits !== null) {
+      if (key.keyBits < RSA_MIN_BITS)
+        findings.push(F.make('rsa-key-too-short', { ...sel, bits: key.keyBits }));
+      else if (key.keyBits < RSA_RECOMMENDED_BITS)
+        findings.push(F.make('rsa-key-short', { ...sel, bits: key.keyBits }));
+    }
+    if (key.testing) findings.push(F.make('testing', sel));
+    if (key.hashes && key.hashes.length > 0 && key.hashes.every((h) => h === 'sha1')) {
+      findings.push(F.make('sha1-only', { ...sel, hashes: key.hashes.join(':') }));
+    }
+    if (key.services && !key.services.some((s) => s === '*' || s === 'email')) {
+      findings.push(F.make('not-for-email', { ...sel, services: key.services.join(':') }));
+    }
+  }
+
+  const evidence: DkimEvidence = {
+    selectors,
+    tried: g.tried,
+    domainkeyNode: g.domainkeyNode,
+    undetermined: undet,
+    cnameWithoutKey,
+  };
+  let deployed: boolean | 'unknown' = selectors.length > 0;
+  if (!deployed) {
+    if (undet.length > 0 || (g.domainkeyNode === null && g.tried.length === 0)) deployed = 'unknown';
+    else if (g.domainkeyNode === null && g.answers.every((a) => a.outcome !== 'found')) {
+      // `_domainkey` failed but every selector answered: absent is still known
+      deployed = false;
+    }
+  }
+  if (deployed === 'unknown') {
+    const reason = g.domainkeyReason ?? undet[0]?.reason ?? 'lookups failed';
+    findings.push(undetermined('dkim', reason));
+  } else if (!deployed) {
+    findings.push(F.make('none-found', { domain, tried: g.tried.length, domainkeyNode: g.domainkeyNode }));
+  }
+  return { check: 'dkim', status: statusFrom(deployed, findings), evidence, findings };
+}

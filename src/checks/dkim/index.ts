@@ -1,0 +1,38 @@
+import type { CheckDefinition } from '../types.ts';
+import type { DkimEvidence } from './check.ts';
+import { checkDkim } from './check.ts';
+import { gatherDkim } from './gather.ts';
+
+export const dkimCheck: CheckDefinition<DkimEvidence> = {
+  id: 'dkim',
+  title: 'DKIM',
+  schema: {
+    properties: {
+      selectors: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            selector: { type: 'string' },
+            keyType: { type: ['string', 'null'] },
+            keyBits: { type: ['integer', 'null'] },
+            revoked: { type: 'boolean' },
+            testing: { type: 'boolean' },
+            record: { type: 'string' },
+            cname: { type: ['string', 'null'] },
+            valid: { type: 'boolean' },
+          },
+          required: ['selector', 'keyType', 'keyBits', 'revoked', 'testing'],
+        },
+      },
+      tried: { type: 'array', items: { type: 'string' } },
+      domainkeyNode: { type: ['boolean', 'null'] },
+      undetermined: { type: 'array', items: { type: 'object' } },
+      cnameWithoutKey: { type: 'array', items: { type: 'object' } },
+    },
+    required: ['selectors', 'tried', 'domainkeyNode'],
+  },
+  async run(domain, ctx) {
+    return checkDkim(await gatherDkim(domain, ctx));
+  },
+};
