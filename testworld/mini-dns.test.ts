@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
-import { type MiniDns, type MiniZone, startMiniDns } from './mini-dns.ts';
+import { type MiniDns, type MiniZone, startMiniDns, zoneFromRfc7208 } from './mini-dns.ts';
 
 const ADDR = `127.77.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
 
@@ -221,5 +221,28 @@ describe('mini-dns tcpOnly', () => {
     } finally {
       await s.stop();
     }
+  });
+});
+
+describe('zoneFromRfc7208', () => {
+  it('follows the reference harness semantics', () => {
+    const z = zoneFromRfc7208({
+      'both.example.net': [{ TXT: 'v=spf1 -all' }, { SPF: 'v=spf1 -all' }],
+      'spfonly.example.net': [{ SPF: 'v=spf1 -all' }, { TXT: 'NONE' }],
+      'gen.example.net': [{ SPF: ['v=spf1', 'mx'] }, { MX: [0, 'mail.example1.com'] }],
+      'spftimeout.example.net': [{ TXT: 'v=spf1 -all' }, 'TIMEOUT'],
+      'txttimeout.example.net': [{ SPF: 'v=spf1 -all' }, { TXT: 'NONE' }, 'TIMEOUT'],
+      'alltimeout.example.net': ['TIMEOUT'],
+      'gentimeout.example.net': [{ SPF: 'v=spf1 -all' }, 'TIMEOUT'],
+    });
+    assert.deepEqual(z, {
+      'both.example.net': { TXT: ['v=spf1 -all'], SPF: ['v=spf1 -all'] },
+      'spfonly.example.net': { SPF: ['v=spf1 -all'] },
+      'gen.example.net': { SPF: [['v=spf1', 'mx']], MX: [[0, 'mail.example1.com']], TXT: [['v=spf1', 'mx']] },
+      'spftimeout.example.net': { TXT: ['v=spf1 -all'], '*': 'TIMEOUT' },
+      'txttimeout.example.net': { SPF: ['v=spf1 -all'], '*': 'TIMEOUT' },
+      'alltimeout.example.net': { '*': 'TIMEOUT' },
+      'gentimeout.example.net': { SPF: ['v=spf1 -all'], TXT: 'TIMEOUT', '*': 'TIMEOUT' },
+    });
   });
 });

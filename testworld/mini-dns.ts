@@ -485,3 +485,60 @@ export async function startMiniDns(options: MiniDnsOptions): Promise<MiniDns> {
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// The openspf RFC 7208 test suite's `zonedata`
+
+/**
+ * Converts one scenario's `zonedata` of the openspf test suite (rfc7208-tests.yml, parsed) to a
+ * MiniZone, with the semantics of the suite's reference harness (pyspf testspf.py):
+ * - each name holds a list of `{ TYPE: value }` entries and bare `TIMEOUT` markers;
+ * - a query of type T returns the T entries listed before the first `TIMEOUT` marker; when none is
+ *   listed before a marker, the query times out (so `[TXT, TIMEOUT]` answers TXT, times out SPF);
+ * - `SPF` entries also publish the same text as TXT unless the name has any `TXT` entry;
+ *   `TXT: NONE` (or `SPF: NONE`) publishes nothing but stops that;
+ * - TXT/SPF values are a string (one character-string) or a list of strings; MX is
+ *   `[preference, exchange]`.
+ */
+export function zoneFromRfc7208(zonedata: Readonly<Record<string, readonly unknown[] | null>>): MiniZone {
+  const zone: Record<string, MiniNode> = {};
+  for (const [name, entries] of Object.entries(zonedata)) {
+    const list = entries ?? [];
+    const items: ({ t: string; v: unknown } | 'TIMEOUT')[] = [];
+    const generated: { t: string; v: unknown }[] = [];
+    let gen = true;
+    for (const e of list) {
+      if (e === 'TIMEOUT') {
+        items.push('TIMEOUT');
+        continue;
+      }
+      for (const [t, v] of Object.entries(e as Record<string, unknown>)) {
+        if (t === 'TXT') gen = false;
+        else if (t === 'SPF' && v !== 'NONE') generated.push({ t: 'TXT', v });
+        if (v !== 'NONE') items.push({ t, v });
+      }
+    }
+    if (gen) items.push(...generated);
+    const types = new Set(items.flatMap((i) => (i === 'TIMEOUT' ? [] : [i.t])));
+    const firstTimeout = items.indexOf('TIMEOUT');
+    const node: Record<string, unknown> = {};
+    for (const t of types) {
+      const before = (firstTimeout < 0 ? items : items.slice(0, firstTimeout)).filter(
+        (i): i is { t: string; v: unknown } => i !== 'TIMEOUT' && i.t === t,
+      );
+      if (before.some((i) => i.v === 'TIMEOUT')) {
+        node[t] = 'TIMEOUT';
+        continue;
+      }
+      if (before.length === 0) {
+        node[t] = 'TIMEOUT'; // only after the marker
+        continue;
+      }
+      if (t === 'CNAME') node[t] = String(before[0]!.v);
+      else node[t] = before.map((i) => (t === 'A' || t === 'AAAA' || t === 'PTR' ? String(i.v) : i.v));
+    }
+    if (firstTimeout >= 0) node['*'] = 'TIMEOUT';
+    zone[name] = node as MiniNode;
+  }
+  return zone;
+}
