@@ -44,6 +44,8 @@ export interface GatherContext {
   readonly signal: AbortSignal;
   /** whether the resolver sets the AD bit (detected once per run) */
   readonly resolverValidates: boolean;
+  /** the resolver as the user named it, for messages */
+  readonly resolverName: string;
 }
 
 /** Results of the checks a check depends on, by id. */

@@ -1,0 +1,88 @@
+import type { CheckId, CheckOptions } from '../checks/types.ts';
+import { domainOrThrow } from '../core/names.ts';
+import { createResolver } from '../dns/index.ts';
+import type { Resolver } from '../dns/types.ts';
+import { createAddressPolicy } from '../net/address-policy.ts';
+import type { AuditEnvironment } from './audit.ts';
+import { auditDomain } from './audit.ts';
+import type { DomainReport } from './report.ts';
+import { toReport } from './report.ts';
+
+export interface ResolverProbe {
+  /** the resolver answered at all */
+  readonly reachable: boolean;
+  /** it sets the AD bit on the (signed) root */
+  readonly validates: boolean;
+  readonly detail?: string;
+}
+
+/** Asks the root's SOA with DO set: no answer → unreachable; AD set → validating. */
+export async function probeResolver(resolver: Resolver, signal?: AbortSignal): Promise<ResolverProbe> {
+  const a = await resolver.query('.', 'SOA', signal ? { signal } : undefined);
+  const reachable = a.rcode !== 'TIMEOUT' && a.rcode !== 'NETERROR';
+  return { reachable, validates: reachable && a.authenticated, ...(a.detail ? { detail: a.detail } : {}) };
+}
+
+export interface CheckDomainOptions {
+  /** a resolver address (interface.md forms) or a Resolver; default MAILSEC_RESOLVER */
+  readonly resolver?: string | Resolver;
+  readonly only?: readonly CheckId[];
+  readonly selectors?: readonly string[];
+  readonly bimiSelector?: string;
+  readonly noSmtp?: boolean;
+  readonly noHttp?: boolean;
+  readonly ehlo?: string;
+  readonly allowPrivate?: readonly string[];
+  readonly timeoutMs?: number;
+  readonly smtpTimeoutMs?: number;
+  readonly httpTimeoutMs?: number;
+  readonly now?: () => Date;
+  readonly signal?: AbortSignal;
+}
+
+export function checkOptionsFrom(o: CheckDomainOptions): CheckOptions {
+  return {
+    selectors: [...(o.selectors ?? [])],
+    ...(o.bimiSelector ? { bimiSelector: o.bimiSelector } : {}),
+    noSmtp: o.noSmtp ?? false,
+    noHttp: o.noHttp ?? false,
+    ehlo: o.ehlo ?? 'mailsec.invalid',
+    smtpTimeoutMs: o.smtpTimeoutMs ?? 10_000,
+    httpTimeoutMs: o.httpTimeoutMs ?? 10_000,
+  };
+}
+
+/**
+ * The library entry: audits one domain and returns the same document `mailsec check --json`
+ * prints.  `import { checkDomain } from 'mailsec'`.
+ */
+export async function checkDomain(domain: string, options: CheckDomainOptions = {}): Promise<DomainReport> {
+  const name = domainOrThrow(domain);
+  const spec = options.resolver ?? process.env.MAILSEC_RESOLVER;
+  if (spec === undefined) {
+    throw new TypeError('checkDomain: pass options.resolver (an address such as "127.0.0.1" or a Resolver)');
+  }
+  const owned =
+    typeof spec === 'string'
+      ? createResolver(spec, { timeoutMs: options.timeoutMs ?? 2000, attempts: 3 })
+      : null;
+  const resolver: Resolver = owned ?? (spec as Resolver);
+  try {
+    const signal = options.signal ?? new AbortController().signal;
+    const probe = await probeResolver(resolver, signal);
+    const env: AuditEnvironment = {
+      resolver,
+      resolverName: typeof spec === 'string' ? spec : 'custom resolver',
+      resolverValidates: probe.validates,
+      addressPolicy: createAddressPolicy(options.allowPrivate ?? []),
+      options: checkOptionsFrom(options),
+      now: options.now ?? (() => new Date()),
+      signal,
+      ...(options.only ? { only: options.only } : {}),
+    };
+    const audit = await auditDomain(name, env);
+    return toReport(audit, { address: env.resolverName, validates: probe.validates });
+  } finally {
+    await owned?.close();
+  }
+}

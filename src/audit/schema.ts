@@ -1,0 +1,57 @@
+import { CHECKS } from '../checks/index.ts';
+import { STATUSES } from '../core/status.ts';
+import { SCHEMA_VERSION } from './report.ts';
+
+/** Builds the JSON Schema of `mailsec check --json` from the checks' own section schemas. */
+export function buildCheckSchema(): Record<string, unknown> {
+  const sections: Record<string, object> = {};
+  for (const c of CHECKS) {
+    sections[c.id] = {
+      type: 'object',
+      description: `${c.title} section`,
+      properties: {
+        status: { $ref: '#/$defs/status' },
+        queryCount: { type: 'integer', minimum: 0 },
+        ...c.schema.properties,
+      },
+      required: ['status', ...(c.schema.required ?? [])],
+    };
+  }
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `https://github.com/mailsec/mailsec/schema/check.schema.json#v${SCHEMA_VERSION}`,
+    title: 'mailsec check result',
+    description:
+      'One document per domain (JSON Lines for several). Generated from the checks by scripts/gen-schema.ts; do not edit by hand.',
+    type: 'object',
+    required: ['schemaVersion', 'domain', 'checkedAt', 'resolver', 'findings', 'summary'],
+    properties: {
+      schemaVersion: { const: SCHEMA_VERSION },
+      domain: { type: 'string', pattern: '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*$' },
+      checkedAt: { type: 'string', format: 'date-time' },
+      resolver: {
+        type: 'object',
+        properties: { address: { type: 'string' }, validates: { type: 'boolean' } },
+        required: ['address', 'validates'],
+      },
+      findings: { type: 'array', items: { $ref: '#/$defs/finding' } },
+      summary: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+      ...sections,
+    },
+    $defs: {
+      status: { enum: [...STATUSES] },
+      finding: {
+        type: 'object',
+        properties: {
+          id: { type: 'string', pattern: '^[a-zA-Z0-9]+\\.[a-z0-9-]+$' },
+          check: { type: 'string' },
+          severity: { enum: ['error', 'warning', 'info'] },
+          message: { type: 'string', minLength: 1 },
+          why: { type: 'string' },
+          fix: { type: 'string' },
+        },
+        required: ['id', 'check', 'severity', 'message'],
+      },
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { caaCheck } from './caa/index.ts';
+import { dnssecCheck } from './dnssec/index.ts';
+import { mxCheck } from './mx/index.ts';
+import { nsCheck } from './ns/index.ts';
+import type { CheckDefinition, CheckId } from './types.ts';
+
+/** The registry: every check, in the order sections appear in output. */
+export const CHECKS: readonly CheckDefinition[] = [
+  dnssecCheck,
+  nsCheck,
+  caaCheck,
+  mxCheck,
+] as CheckDefinition[];
+
+export const CHECK_IDS: readonly CheckId[] = CHECKS.map((c) => c.id);
+
+export function checkById(id: string): CheckDefinition | undefined {
+  return CHECKS.find((c) => c.id === id);
+}
+
+export type { CheckDefinition, CheckId, CheckOptions, GatherContext, PriorResults } from './types.ts';

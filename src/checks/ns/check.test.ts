@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { staticResolver } from '../../dns/static.ts';
+import { testContext } from '../shared/test-context.ts';
+import { nsCheck } from './index.ts';
+
+const resolver = staticResolver({
+  'two.test': { NS: ['ns1.two.test', 'ns2.two.test'] },
+  'ns1.two.test': { A: ['192.0.2.1'], AAAA: ['2001:db8::1'] },
+  'ns2.two.test': { A: ['192.0.2.2'] },
+  'one.test': { NS: ['ns1.two.test'] },
+  'lame.test': { NS: ['ns1.two.test', 'ghost.lame.test'] },
+  'flaky.test': { NS: ['ns1.two.test', 'ns.slow.test'] },
+  'ns.slow.test': 'TIMEOUT',
+  'sub.two.test': { A: ['192.0.2.9'] },
+  'broken.test': { NS: 'SERVFAIL' },
+});
+
+const cases: [title: string, domain: string, status: string, hosts: number, ids: string[]][] = [
+  ['two name servers with addresses', 'two.test', 'pass', 2, []],
+  ['RFC 2182 §5 a single name server', 'one.test', 'warn', 1, ['ns.single-ns']],
+  ['a name server without address', 'lame.test', 'warn', 2, ['ns.ns-unresolvable']],
+  [
+    'a name server whose lookup times out is undetermined, not absent',
+    'flaky.test',
+    'warn',
+    2,
+    ['ns.ns-undetermined'],
+  ],
+  ['no NS (not a zone apex) → error', 'sub.two.test', 'error', 0, ['ns.not-delegated']],
+  ['NXDOMAIN → error', 'nothing.test', 'error', 0, ['ns.not-delegated']],
+  ['SERVFAIL → error with the reason', 'broken.test', 'error', 0, ['ns.undetermined']],
+];
+for (const [title, domain, status, hosts, ids] of cases) {
+  test(title, async () => {
+    const r = await nsCheck.run(domain, testContext(resolver), {});
+    assert.equal(r.status, status);
+    assert.equal(r.evidence.hosts.length, hosts);
+    assert.deepEqual(
+      r.findings.map((f) => f.id).filter((id) => id !== 'ns.no-ipv6'),
+      ids,
+    );
+  });
+}

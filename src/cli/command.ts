@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { ErrorCode, MailsecError } from '../core/errors.ts';
+
+/**
+ * Commands as data (citty/changesets style): each `src/cli/<command>.ts` exports a definition;
+ * help text is generated from it, and main.ts loads a command's module only when it runs.
+ */
+export interface OptionDef {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly multiple?: boolean;
+  /** shown in help; a string option's value name goes in `value` */
+  readonly description: string;
+  readonly value?: string;
+  readonly default?: string | boolean;
+}
+
+export interface CommandIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+export interface ParsedArgs {
+  readonly values: Record<string, string | boolean | string[] | undefined>;
+  readonly positionals: string[];
+}
+
+export interface CommandDef {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  /** longer description shown under the summary in --help */
+  readonly description?: string;
+  readonly options: Record<string, OptionDef>;
+  readonly examples: readonly string[];
+  /** returns the exit status */
+  run(args: ParsedArgs, io: CommandIo): Promise<number>;
+}
+
+export function parseCommandArgs(def: CommandDef, argv: readonly string[]): ParsedArgs {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const [name, o] of Object.entries(def.options)) {
+    options[name] = { type: o.type };
+    if (o.short) options[name].short = o.short;
+    if (o.multiple) options[name].multiple = true;
+  }
+  options.help = { type: 'boolean', short: 'h' };
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as ParsedArgs['values'], positionals };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.replace(/\. To specify a positional.*$/s, '') : String(e);
+    throw new MailsecError(ErrorCode.Usage, msg, `see: mailsec ${def.name} --help`);
+  }
+}
+
+export function formatHelp(def: CommandDef): string {
+  const rows = Object.entries(def.options).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` <${o.value ?? 'value'}>` : ''}`;
+    const dflt = o.default !== undefined && o.default !== false ? ` [default: ${o.default}]` : '';
+    return [flag, o.description + dflt] as const;
+  });
+  rows.push(['-h, --help', 'show this help']);
+  const width = Math.min(34, Math.max(...rows.map(([f]) => f.length)) + 2);
+  const lines = [def.summary, ''];
+  if (def.description) lines.push(def.description, '');
+  lines.push('USAGE', `  ${def.usage}`, '', 'OPTIONS');
+  for (const [flag, text] of rows) {
+    lines.push(
+      flag.length + 2 > width ? `  ${flag}\n  ${' '.repeat(width)}${text}` : `  ${flag.padEnd(width)}${text}`,
+    );
+  }
+  if (def.examples.length) lines.push('', 'EXAMPLES', ...def.examples.map((e) => `  $ ${e}`));
+  return `${lines.join('\n')}\n`;
+}
+
+export function str(args: ParsedArgs, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : Array.isArray(v) ? v[v.length - 1] : undefined;
+}
+export function bool(args: ParsedArgs, name: string): boolean {
+  return args.values[name] === true;
+}
+/** comma-separated and repeated values, flattened */
+export function list(args: ParsedArgs, name: string): string[] {
+  const v = args.values[name];
+  const parts = typeof v === 'string' ? [v] : Array.isArray(v) ? v : [];
+  return parts
+    .flatMap((p) => p.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}

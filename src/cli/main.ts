@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import type { CommandDef, CommandIo } from './command.ts';
+import { formatHelp, parseCommandArgs } from './command.ts';
+import { describeError, EXIT, exitStatusFor } from './exit.ts';
+
+/** Commands, loaded lazily: a command's module is imported only when it runs. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef> }> = {
+  check: {
+    summary: 'audit the mail security of one or more domains',
+    load: async () => (await import('./check.ts')).checkCommand,
+  },
+  spf: {
+    summary: 'analyse SPF, or evaluate check_host for an IP',
+    load: async () => (await import('./spf.ts')).spfCommand,
+  },
+  demo: {
+    summary: 'start the bundled testworld, check a few of its domains, stop it',
+    load: async () => (await import('./demo.ts')).demoCommand,
+  },
+  testworld: {
+    summary: 'start or stop the bundled testworld (up | down | status)',
+    load: async () => (await import('./testworld.ts')).testworldCommand,
+  },
+};
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
+  return [
+    'mailsec — the truth about a domain’s email security.',
+    '',
+    'USAGE',
+    '  mailsec <command> [options]',
+    '',
+    'COMMANDS',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+    '',
+    'EXAMPLES',
+    '  $ mailsec demo',
+    '  $ mailsec check example.ch',
+    '  $ mailsec check example.ch --only spf,dmarc --json --resolver 127.0.0.1:5353',
+    '',
+    'Run `mailsec <command> --help` for a command’s options.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout.write(mainHelp());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`mailsec ${version()}\n`);
+    return EXIT.ok;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    io.stderr.write(
+      `mailsec: unknown command "${name}".\n  commands: ${Object.keys(COMMANDS).join(', ')}; see mailsec --help\n`,
+    );
+    return EXIT.usage;
+  }
+  try {
+    const def = await entry.load();
+    const args = parseCommandArgs(def, rest);
+    if (args.values.help === true) {
+      io.stdout.write(formatHelp(def));
+      return EXIT.ok;
+    }
+    return await def.run(args, io);
+  } catch (e) {
+    io.stderr.write(describeError(e));
+    return exitStatusFor(e);
+  }
+}
+
+const isEntry =
+  process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry) {
+  const io: CommandIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(describeError(e));
+      process.exitCode = EXIT.cannotRun;
+    },
+  );
+}

@@ -1,0 +1,14 @@
+/** mailsec as a library: the same typed objects the CLI prints with --json. */
+export type { AuditEnvironment, DomainAudit } from './audit/audit.ts';
+export { auditDomain } from './audit/audit.ts';
+export type { CheckDomainOptions, ResolverProbe } from './audit/check-domain.ts';
+export { checkDomain, probeResolver } from './audit/check-domain.ts';
+export type { DomainReport, Section } from './audit/report.ts';
+export { SCHEMA_VERSION } from './audit/report.ts';
+export { CHECK_IDS, CHECKS } from './checks/index.ts';
+export type { CheckDefinition, CheckId, CheckOptions, GatherContext } from './checks/types.ts';
+export * from './core/index.ts';
+export type { Answer, Rcode, Resolver, RRType } from './dns/types.ts';
+export { createAddressPolicy } from './net/address-policy.ts';
+export { renderHuman } from './render/human.ts';
+export { renderJson } from './render/json.ts';

@@ -1,0 +1,58 @@
+import type { Section } from '../audit/report.ts';
+
+/** One line per section saying what was seen; falls back to the record when a check has none here. */
+type Verdict = (s: Section) => string | undefined;
+
+const list = (xs: readonly string[], max = 3) =>
+  xs.length > max ? `${xs.slice(0, max).join(', ')} +${xs.length - max}` : xs.join(', ');
+
+const VERDICTS: Record<string, Verdict> = {
+  dnssec: (s) => {
+    if (s.status === 'skipped') return 'not tested: the resolver does not validate';
+    const v = s.validation as string | null;
+    return {
+      secure: 'signed and validated (secure)',
+      insecure: 'not signed (insecure)',
+      bogus: 'signed, but validation fails (bogus)',
+      indeterminate: 'could not be determined',
+    }[v ?? 'indeterminate'];
+  },
+  ns: (s) => {
+    const hosts = (s.hosts as { name: string }[] | undefined) ?? [];
+    return hosts.length
+      ? `${hosts.length} name server${hosts.length > 1 ? 's' : ''}: ${list(hosts.map((h) => h.name))}`
+      : undefined;
+  },
+  caa: (s) => {
+    const recs = (s.records as { flags: number; tag: string; value: string }[] | undefined) ?? [];
+    if (!recs.length) return s.status === 'absent' ? 'no CAA on the name or its parents' : undefined;
+    return `${list(
+      recs.map((r) => `${r.tag} "${r.value}"`),
+      2,
+    )}${s.foundAt ? ` (at ${s.foundAt})` : ''}`;
+  },
+  mx: (s) => {
+    const recs = (s.records as { preference: number; exchange: string; kind: string }[] | undefined) ?? [];
+    if (s.nullMx && recs.length === 1) return 'Null MX: the domain accepts no mail (RFC 7505)';
+    if (!recs.length) return s.status === 'absent' ? 'no MX records' : undefined;
+    return list(recs.map((r) => `${r.preference} ${r.exchange}${r.kind !== 'host' ? ` [${r.kind}]` : ''}`));
+  },
+};
+
+export function verdictLine(check: string, s: Section, fallback: string | undefined): string {
+  const v = VERDICTS[check]?.(s);
+  if (v) return v;
+  const record = s.record;
+  if (typeof record === 'string' && record) return record;
+  if (fallback) return fallback;
+  return (
+    {
+      pass: 'ok',
+      warn: 'deployed, with weaknesses',
+      fail: 'deployed, but invalid',
+      absent: 'not deployed',
+      error: 'could not be determined',
+      skipped: 'not tested',
+    } as const
+  )[s.status];
+}
