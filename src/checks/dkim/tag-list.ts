@@ -34,7 +34,11 @@ const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
  * Splits `a=1; b = 2;` into tags. Problems: `tag-syntax` (a segment without `=` or with an invalid
  * name), `empty-tag` (`;;`), `duplicate-tag` (same name twice; case-insensitive when asked).
  */
-export function parseTagList(text: string, options: { caseInsensitive?: boolean } = {}): TagList {
+export function parseTagList(
+  text: string,
+  options: { caseInsensitive?: boolean; namePattern?: RegExp } = {},
+): TagList {
+  const namePattern = options.namePattern ?? TAG_NAME;
   const tags: Tag[] = [];
   const problems: Problem[] = [];
   const seen = new Set<string>();
@@ -60,7 +64,7 @@ export function parseTagList(text: string, options: { caseInsensitive?: boolean 
     }
     const name = trimmed.slice(0, eq).trim();
     const value = trimmed.slice(eq + 1).trim();
-    if (!TAG_NAME.test(name)) {
+    if (!namePattern.test(name)) {
       problems.push({ code: 'tag-syntax', at, text: trimmed });
       return;
     }

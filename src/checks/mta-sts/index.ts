@@ -1,0 +1,48 @@
+import type { CheckDefinition } from '../types.ts';
+import type { MtaStsEvidence } from './check.ts';
+import { checkMtaStsTxt } from './check.ts';
+import { gatherMtaSts } from './gather.ts';
+
+export const mtaStsCheck: CheckDefinition<MtaStsEvidence> = {
+  id: 'mtaSts',
+  title: 'MTA-STS',
+  schema: {
+    properties: {
+      record: { type: ['string', 'null'] },
+      records: { type: 'array', items: { type: 'string' } },
+      id: { type: ['string', 'null'] },
+      policy: {
+        oneOf: [
+          { type: 'null' },
+          {
+            type: 'object',
+            properties: {
+              mode: { enum: ['enforce', 'testing', 'none'] },
+              mx: { type: 'array', items: { type: 'string' } },
+              maxAge: { type: 'integer' },
+            },
+            required: ['mode', 'mx', 'maxAge'],
+          },
+        ],
+      },
+      mxMatch: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            exchange: { type: 'string' },
+            matched: { type: 'boolean' },
+            certificateOk: { type: ['boolean', 'null'] },
+          },
+          required: ['exchange', 'matched', 'certificateOk'],
+        },
+      },
+      policyFetched: { type: 'boolean' },
+    },
+    required: ['record', 'id', 'policy', 'mxMatch'],
+  },
+  async run(domain, ctx) {
+    // TXT only for now: the policy fetch over HTTPS (RFC 8461 §3.3) is a later step
+    return checkMtaStsTxt(await gatherMtaSts(domain, ctx));
+  },
+};
