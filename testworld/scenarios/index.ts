@@ -1,0 +1,8 @@
+/**
+ * Every scenario the default testworld serves. Each scenario file adds one import and one entry.
+ * Domain names must be unique across scenarios; PTRs for the same address must agree.
+ */
+import type { Scenario } from '../scenario.ts';
+import { foundation } from './foundation.ts';
+
+export const scenarios: readonly Scenario[] = [foundation];
