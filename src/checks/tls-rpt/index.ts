@@ -1,0 +1,20 @@
+import type { CheckDefinition } from '../types.ts';
+import type { TlsRptEvidence } from './check.ts';
+import { checkTlsRpt } from './check.ts';
+import { gatherTlsRpt } from './gather.ts';
+
+export const tlsRptCheck: CheckDefinition<TlsRptEvidence> = {
+  id: 'tlsRpt',
+  title: 'TLS-RPT',
+  schema: {
+    properties: {
+      record: { type: ['string', 'null'] },
+      records: { type: 'array', items: { type: 'string' } },
+      rua: { type: 'array', items: { type: 'string' } },
+    },
+    required: ['record', 'rua'],
+  },
+  async run(domain, ctx) {
+    return checkTlsRpt(await gatherTlsRpt(domain, ctx));
+  },
+};
