@@ -8,7 +8,7 @@
  *   await tw.stop();
  */
 
-export { type ProbeAnswer, type ProbeOptions, probe } from './dns/probe.ts';
+export { type ProbeAnswer, type ProbeOptions, type ProbeRecord, probe } from './dns/probe.ts';
 export {
   type StartOptions,
   startTestworld,

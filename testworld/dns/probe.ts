@@ -6,8 +6,23 @@ export interface ProbeAnswer {
   readonly rcode: string;
   readonly ad: boolean;
   readonly aa: boolean;
-  readonly answers: readonly dnsPacket.Answer[];
-  readonly authorities: readonly dnsPacket.Answer[];
+  readonly answers: readonly ProbeRecord[];
+  readonly authorities: readonly ProbeRecord[];
+}
+
+/** One record as dns-packet decodes it (`data` depends on the type: a string for A/AAAA/PTR/CNAME/NS). */
+export interface ProbeRecord {
+  readonly name: string;
+  readonly type: string;
+  readonly ttl?: number;
+  readonly data: unknown;
+}
+
+function simplify(rs: readonly dnsPacket.Answer[] | undefined): ProbeRecord[] {
+  return (rs ?? []).map((r) => {
+    const x = r as { name: string; type: string; ttl?: number; data?: unknown };
+    return { name: x.name, type: x.type, ...(x.ttl !== undefined ? { ttl: x.ttl } : {}), data: x.data };
+  });
 }
 
 export interface ProbeOptions {
@@ -71,8 +86,8 @@ export function probe(
         rcode: (p as { rcode?: string }).rcode ?? 'NOERROR',
         ad: (f & dnsPacket.AUTHENTIC_DATA) !== 0,
         aa: (f & dnsPacket.AUTHORITATIVE_ANSWER) !== 0,
-        answers: p.answers ?? [],
-        authorities: p.authorities ?? [],
+        answers: simplify(p.answers),
+        authorities: simplify(p.authorities),
       });
     });
     socket.send(query, options.port ?? 53, server);

@@ -5,7 +5,7 @@
  * (atomic, so only one claimant wins), leftover daemons of its testworld are killed, and the slot is
  * reused.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killProcessesUsing } from './process.ts';
 
@@ -55,16 +55,19 @@ function tryTake(slot: number, dir: string): boolean {
     if (owner === undefined) {
       // Being created right now (owner not yet written), or a crash between mkdir and write:
       // only reclaim when old enough.
-      return false;
-    }
-    if (isAlive(owner.pid)) return false;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs < 60_000) return false;
+      } catch {
+        return false;
+      }
+    } else if (isAlive(owner.pid)) return false;
     const grave = `${lock}.stale-${process.pid}-${Date.now()}`;
     try {
       renameSync(lock, grave);
     } catch {
       return false; // someone else reclaimed it first
     }
-    if (owner.dir) killProcessesUsing(owner.dir);
+    if (owner?.dir) killProcessesUsing(owner.dir);
     rmSync(grave, { recursive: true, force: true });
     try {
       mkdirSync(lock);
