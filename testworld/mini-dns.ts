@@ -365,6 +365,12 @@ function bindUdp(address: string, port: number): Promise<UdpSocket> {
     s.once('error', reject);
     s.bind({ address, port, exclusive: true }, () => {
       s.off('error', reject);
+      try {
+        s.setRecvBufferSize(4 << 20); // bursts of thousands of queries
+        s.setSendBufferSize(4 << 20);
+      } catch {
+        // capped by the system
+      }
       resolve(s);
     });
   });

@@ -1,0 +1,103 @@
+/**
+ * A small answer cache in front of a Resolver: LRU with a bounded number of entries, positive
+ * answers kept for their TTL (capped), NXDOMAIN / NODATA for the SOA negative TTL (capped),
+ * SERVFAIL / REFUSED / FORMERR / NOTIMP briefly, TIMEOUT and NETERROR never.
+ */
+import { queryKey } from './inflight.ts';
+import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
+
+export interface CacheOptions {
+  /** entries kept (default 10000) */
+  readonly maxEntries?: number;
+  /** cap on positive TTLs, seconds (default 3600) */
+  readonly maxTtl?: number;
+  /** cap on negative TTLs, seconds (default 900); without an SOA: `defaultNegativeTtl` */
+  readonly maxNegativeTtl?: number;
+  /** negative TTL when the answer has no SOA, seconds (default 60) */
+  readonly defaultNegativeTtl?: number;
+  /** how long SERVFAIL / REFUSED … are kept, seconds (default 5; 0: never) */
+  readonly errorTtl?: number;
+  /** clock in ms (tests) */
+  readonly now?: () => number;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  entries: number;
+}
+
+interface Entry {
+  readonly answer: Answer<unknown>;
+  readonly stored: number;
+  readonly expires: number;
+}
+
+const cachedAnswers = new WeakSet<object>();
+
+/** Whether an Answer came from a cache (for query logs). */
+export function isCachedAnswer(a: Answer<unknown>): boolean {
+  return cachedAnswers.has(a);
+}
+
+export function withCache(
+  inner: Resolver,
+  options: CacheOptions = {},
+): Resolver & { cacheStats(): CacheStats; clear(): void } {
+  const maxEntries = Math.max(1, options.maxEntries ?? 10000);
+  const maxTtl = options.maxTtl ?? 3600;
+  const maxNeg = options.maxNegativeTtl ?? 900;
+  const defaultNeg = options.defaultNegativeTtl ?? 60;
+  const errorTtl = options.errorTtl ?? 5;
+  const now = options.now ?? (() => performance.now() + performance.timeOrigin);
+  const map = new Map<string, Entry>();
+  let hits = 0;
+  let misses = 0;
+
+  const lifetime = (a: Answer<unknown>): number => {
+    switch (a.rcode) {
+      case 'TIMEOUT':
+      case 'NETERROR':
+        return 0;
+      case 'NOERROR':
+        if (a.records.length > 0) return Math.min(a.ttl ?? 0, maxTtl);
+        return Math.min(a.ttl ?? defaultNeg, maxNeg);
+      case 'NXDOMAIN':
+        return Math.min(a.ttl ?? defaultNeg, maxNeg);
+      default:
+        return errorTtl;
+    }
+  };
+
+  return {
+    async query<T extends RRType>(name: string, type: T, opts?: QueryOptions): Promise<Answer<RecordOf<T>>> {
+      const key = queryKey(name, type, opts?.checkingDisabled);
+      const hit = map.get(key);
+      const t = now();
+      if (hit) {
+        map.delete(key);
+        if (hit.expires > t) {
+          map.set(key, hit); // most recently used
+          hits++;
+          const copy: Answer<RecordOf<T>> = { ...(hit.answer as Answer<RecordOf<T>>) };
+          if (copy.ttl !== undefined) {
+            (copy as { ttl?: number }).ttl = Math.max(0, copy.ttl - Math.floor((t - hit.stored) / 1000));
+          }
+          cachedAnswers.add(copy);
+          return copy;
+        }
+      }
+      misses++;
+      const a = await inner.query(name, type, opts);
+      const life = lifetime(a);
+      if (life > 0) {
+        const stored = now();
+        map.set(key, { answer: a, stored, expires: stored + life * 1000 });
+        while (map.size > maxEntries) map.delete(map.keys().next().value as string);
+      }
+      return a;
+    },
+    cacheStats: () => ({ hits, misses, entries: map.size }),
+    clear: () => map.clear(),
+  };
+}

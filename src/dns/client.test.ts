@@ -1,0 +1,453 @@
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { after, before, describe, it } from 'node:test';
+import dnsPacket from 'dns-packet';
+import { type MiniDns, type MiniZone, startMiniDns } from '../../testworld/mini-dns.ts';
+import { ErrorCode } from '../core/errors.ts';
+import type { QueryLogEntry } from '../core/result.ts';
+import { createClient } from './client.ts';
+import { createResolver, detectValidation, recording } from './index.ts';
+import { parseResolverSpec } from './spec.ts';
+import type { Answer, RRType } from './types.ts';
+
+const NET = `127.77.${1 + Math.floor(Math.random() * 250)}`;
+const ADDR = `${NET}.53`;
+
+const KEY = Buffer.from('mailsec test key material').toString('base64');
+const zone: MiniZone = {
+  '.': {
+    SOA: { mname: 'a.root-servers.net', rname: 'nstld.verisign-grs.com', minimum: 86400 },
+    NS: ['a.root-servers.net'],
+    DNSKEY: [{ flags: 257, algorithm: 8, key: KEY }],
+    secure: true,
+  },
+  'example.com': {
+    A: ['192.0.2.1', '192.0.2.2'],
+    AAAA: ['2001:DB8::1'],
+    MX: [
+      [10, 'MX1.Example.COM.'],
+      [20, 'mx2.example.com'],
+    ],
+    TXT: ['v=spf1 -all', ['part one ', 'part two'], 'grüezi'],
+    CAA: [{ flags: 128, tag: 'issue', value: 'letsencrypt.org' }],
+    NS: ['ns1.example.com.'],
+    SOA: { mname: 'ns1.example.com', rname: 'hostmaster.example.com', serial: 7, minimum: 300 },
+    DS: [{ keyTag: 12345, algorithm: 13, digestType: 2, digest: 'ABCDEF0123' }],
+    DNSKEY: [{ flags: 256, algorithm: 13, key: KEY }],
+    ttl: 600,
+    secure: true,
+  },
+  'null.example.com': { MX: [[0, '.']] },
+  '_25._tcp.mx1.example.com': { TLSA: [{ usage: 3, selector: 1, matchingType: 1, data: 'A1B2C3' }] },
+  '_sip._tls.example.com': { SRV: [{ priority: 1, weight: 2, port: 5061, target: 'SIP.example.com.' }] },
+  '4.3.2.1.in-addr.arpa': { PTR: ['Mail.example.com.'] },
+  'spf.example.com': { SPF: ['v=spf1 ip4:192.0.2.0/24 -all'] },
+  'www.example.com': { CNAME: 'alias.example.com', ttl: 60 },
+  'alias.example.com': { CNAME: 'example.com.', ttl: 120 },
+  'dangling.example.com': { CNAME: 'gone.example.com' },
+  'servfail.example.com': 'SERVFAIL',
+  'refused.example.com': 'REFUSED',
+  'slow.example.com': 'TIMEOUT',
+  'big.example.com': { TXT: Array.from({ length: 40 }, (_, i) => `record ${i} ${'y'.repeat(80)}`) },
+  'macro%percent  space%20url-space.example.com': { TXT: ['odd name'] },
+  'xn--bcher-kva.example.com': { A: ['192.0.2.44'] },
+};
+for (let i = 0; i < 2000; i++)
+  (zone as Record<string, unknown>)[`h${i}.bulk.example`] = { A: [`10.${i >> 8}.${i & 255}.1`] };
+
+let dns: MiniDns;
+before(async () => {
+  dns = await startMiniDns({ address: ADDR, zone });
+});
+after(() => dns.stop());
+
+const fresh = (extra: Parameters<typeof createResolver>[1] = {}) =>
+  createResolver(dns.spec, { timeoutMs: 1000, attempts: 2, ...extra });
+
+describe('record decoding', () => {
+  let r: ReturnType<typeof createClient>;
+  before(() => {
+    r = createClient(parseResolverSpec(dns.spec), { timeoutMs: 1000 });
+  });
+  after(() => r.close());
+  const cases: { name: string; type: RRType; expect: (a: Answer<unknown>) => void }[] = [
+    {
+      name: 'example.com',
+      type: 'A',
+      expect: (a) => assert.deepEqual(a.records, ['192.0.2.1', '192.0.2.2']),
+    },
+    { name: 'example.com', type: 'AAAA', expect: (a) => assert.deepEqual(a.records, ['2001:db8::1']) },
+    {
+      name: 'Example.COM.',
+      type: 'MX',
+      expect: (a) => {
+        assert.equal(a.name, 'example.com');
+        assert.deepEqual(a.records, [
+          { preference: 10, exchange: 'mx1.example.com' },
+          { preference: 20, exchange: 'mx2.example.com' },
+        ]);
+      },
+    },
+    {
+      name: 'null.example.com',
+      type: 'MX',
+      expect: (a) => assert.deepEqual(a.records, [{ preference: 0, exchange: '' }]),
+    },
+    {
+      name: 'example.com',
+      type: 'TXT',
+      expect: (a) =>
+        assert.deepEqual(a.records, [
+          { strings: ['v=spf1 -all'], text: 'v=spf1 -all' },
+          { strings: ['part one ', 'part two'], text: 'part one part two' },
+          { strings: ['grüezi'], text: 'grüezi' },
+        ]),
+    },
+    {
+      name: 'spf.example.com',
+      type: 'SPF',
+      expect: (a) =>
+        assert.deepEqual(a.records, [
+          { strings: ['v=spf1 ip4:192.0.2.0/24 -all'], text: 'v=spf1 ip4:192.0.2.0/24 -all' },
+        ]),
+    },
+    {
+      name: 'big.example.com',
+      type: 'TXT',
+      expect: (a) => assert.equal(a.records.length, 40),
+    },
+    {
+      name: 'example.com',
+      type: 'CAA',
+      expect: (a) => assert.deepEqual(a.records, [{ flags: 128, tag: 'issue', value: 'letsencrypt.org' }]),
+    },
+    {
+      name: '_25._tcp.mx1.example.com',
+      type: 'TLSA',
+      expect: (a) =>
+        assert.deepEqual(a.records, [{ usage: 3, selector: 1, matchingType: 1, data: 'a1b2c3' }]),
+    },
+    {
+      name: '_sip._tls.example.com',
+      type: 'SRV',
+      expect: (a) =>
+        assert.deepEqual(a.records, [{ priority: 1, weight: 2, port: 5061, target: 'sip.example.com' }]),
+    },
+    {
+      name: 'example.com',
+      type: 'SOA',
+      expect: (a) =>
+        assert.deepEqual(a.records, [
+          {
+            mname: 'ns1.example.com',
+            rname: 'hostmaster.example.com',
+            serial: 7,
+            refresh: 3600,
+            retry: 600,
+            expire: 86400,
+            minimum: 300,
+          },
+        ]),
+    },
+    { name: 'example.com', type: 'NS', expect: (a) => assert.deepEqual(a.records, ['ns1.example.com']) },
+    {
+      name: '4.3.2.1.in-addr.arpa',
+      type: 'PTR',
+      expect: (a) => assert.deepEqual(a.records, ['mail.example.com']),
+    },
+    {
+      name: 'example.com',
+      type: 'DS',
+      expect: (a) =>
+        assert.deepEqual(a.records, [{ keyTag: 12345, algorithm: 13, digestType: 2, digest: 'abcdef0123' }]),
+    },
+    {
+      name: 'example.com',
+      type: 'DNSKEY',
+      expect: (a) => assert.deepEqual(a.records, [{ flags: 256, algorithm: 13, key: KEY }]),
+    },
+    {
+      name: 'www.example.com',
+      type: 'A',
+      expect: (a) => {
+        assert.deepEqual(a.cnames, ['alias.example.com', 'example.com']);
+        assert.deepEqual(a.records, ['192.0.2.1', '192.0.2.2']);
+        assert.equal(a.ttl, 60);
+      },
+    },
+    {
+      name: 'www.example.com',
+      type: 'CNAME',
+      expect: (a) => {
+        assert.deepEqual(a.cnames, []);
+        assert.deepEqual(a.records, ['alias.example.com']);
+      },
+    },
+    {
+      name: 'dangling.example.com',
+      type: 'A',
+      expect: (a) => {
+        assert.equal(a.rcode, 'NXDOMAIN');
+        assert.deepEqual(a.cnames, ['gone.example.com']);
+      },
+    },
+    { name: 'bücher.example.com', type: 'A', expect: (a) => assert.deepEqual(a.records, ['192.0.2.44']) },
+    {
+      name: 'macro%percent  space%20url-space.example.com',
+      type: 'TXT',
+      expect: (a) => {
+        assert.equal(a.name, 'macro%percent  space%20url-space.example.com');
+        assert.equal((a.records[0] as { text: string }).text, 'odd name');
+      },
+    },
+    {
+      name: 'example.com',
+      type: 'A',
+      expect: (a) => {
+        assert.equal(a.authenticated, true);
+        assert.equal(a.ttl, 600);
+      },
+    },
+    { name: 'null.example.com', type: 'A', expect: (a) => assert.equal(a.authenticated, false) },
+  ];
+  for (const c of cases) {
+    it(`${c.type} ${c.name}`, async () => {
+      const a = await r.query(c.name, c.type);
+      if (c.name !== 'dangling.example.com') assert.equal(a.rcode, 'NOERROR');
+      c.expect(a);
+    });
+  }
+});
+
+describe('rcodes stay distinct', () => {
+  let r: ReturnType<typeof createClient>;
+  before(() => {
+    r = createClient(parseResolverSpec(dns.spec), { timeoutMs: 300, attempts: 2 });
+  });
+  after(() => r.close());
+  const cases: { name: string; type: RRType; rcode: string; records: number }[] = [
+    { name: 'example.com', type: 'A', rcode: 'NOERROR', records: 2 },
+    { name: 'example.com', type: 'SRV', rcode: 'NOERROR', records: 0 }, // NODATA
+    { name: 'nothing.example.com', type: 'A', rcode: 'NXDOMAIN', records: 0 },
+    { name: 'servfail.example.com', type: 'A', rcode: 'SERVFAIL', records: 0 },
+    { name: 'refused.example.com', type: 'TXT', rcode: 'REFUSED', records: 0 },
+    { name: 'slow.example.com', type: 'A', rcode: 'TIMEOUT', records: 0 },
+  ];
+  for (const c of cases) {
+    it(`${c.type} ${c.name} → ${c.rcode}${c.rcode === 'NOERROR' && c.records === 0 ? ' (NODATA)' : ''}`, async () => {
+      const r2 = createClient(parseResolverSpec(dns.spec), { timeoutMs: 300, attempts: 2 });
+      try {
+        const a = await r2.query(c.name, c.type);
+        assert.equal(a.rcode, c.rcode);
+        assert.equal(a.records.length, c.records);
+        if (c.rcode === 'TIMEOUT') {
+          assert.match(a.detail ?? '', /no answer/);
+          assert.equal(dns.queries.filter((q) => q.name === c.name).length >= 2, true, 'retried');
+        }
+      } finally {
+        await r2.close();
+      }
+    });
+  }
+
+  it('NODATA and NXDOMAIN carry the negative TTL from the SOA', async () => {
+    const a = await r.query('nothing.example.com', 'A');
+    assert.equal(a.ttl, 300);
+  });
+
+  it('a closed port is NETERROR with detail, not a timeout', async () => {
+    const probe = createSocket('udp4');
+    await new Promise<void>((res) => probe.bind(0, `${NET}.99`, () => res()));
+    const port = probe.address().port;
+    await new Promise<void>((res) => probe.close(() => res()));
+    const c = createClient(parseResolverSpec(`${NET}.99:${port}`), { timeoutMs: 1000, attempts: 2 });
+    try {
+      const a = await c.query('example.com', 'A');
+      assert.equal(a.rcode, 'NETERROR');
+      assert.match(a.detail ?? '', /ECONNREFUSED/);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('transport', () => {
+  it('sends RD, EDNS0 1232 with DO, and CD when asked', async () => {
+    const r = fresh({ cache: false });
+    try {
+      const before = dns.queries.length;
+      await r.query('example.com', 'A');
+      await r.query('example.com', 'A', { checkingDisabled: true });
+      const [q1, q2] = dns.queries.slice(before);
+      assert.deepEqual([q1?.rd, q1?.do, q1?.ednsPayload, q1?.cd], [true, true, 1232, false]);
+      assert.equal(q2?.cd, true);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('retries over TCP when the UDP answer is truncated', async () => {
+    const tcpOnly = await startMiniDns({ address: `${NET}.54`, zone, tcpOnly: true });
+    const r = createResolver(tcpOnly.spec, { timeoutMs: 1000 });
+    try {
+      const a = await r.query('example.com', 'MX');
+      assert.equal(a.rcode, 'NOERROR');
+      assert.equal(a.records.length, 2);
+      assert.deepEqual(
+        tcpOnly.queries.map((q) => q.transport),
+        ['udp', 'tcp'],
+      );
+      assert.equal(r.stats().tcpFallbacks, 1);
+    } finally {
+      await r.close();
+      await tcpOnly.stop();
+    }
+  });
+
+  it('shares identical queries in flight: 100 concurrent → 1 packet', async () => {
+    const r = fresh({ cache: false });
+    try {
+      const before = dns.queries.length;
+      const answers = await Promise.all(Array.from({ length: 100 }, () => r.query('EXAMPLE.com', 'AAAA')));
+      assert.equal(
+        answers.every((a) => a.records[0] === '2001:db8::1'),
+        true,
+      );
+      const sent = dns.queries
+        .slice(before)
+        .filter((q) => q.name.toLowerCase() === 'example.com' && q.type === 'AAAA');
+      assert.equal(sent.length, 1);
+      assert.equal(r.stats().shared, 99);
+      // a different CD bit is a different query
+      await Promise.all([
+        r.query('example.com', 'AAAA'),
+        r.query('example.com', 'AAAA', { checkingDisabled: true }),
+      ]);
+      assert.equal(dns.queries.length - before, 3);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('answers from the cache the second time, and logs it', async () => {
+    const r = fresh();
+    const log: QueryLogEntry[] = [];
+    const rec = recording(r, log);
+    try {
+      const before = dns.queries.length;
+      const a1 = await rec.query('example.com', 'TXT');
+      const a2 = await rec.query('example.com.', 'TXT');
+      assert.deepEqual(a2.records, a1.records);
+      assert.equal(dns.queries.length - before, 1);
+      assert.deepEqual(log, [
+        { name: 'example.com', type: 'TXT', rcode: 'NOERROR', count: 3 },
+        { name: 'example.com', type: 'TXT', rcode: 'NOERROR', count: 3, cached: true },
+      ]);
+      assert.deepEqual(r.stats().cache, { hits: 1, misses: 1, entries: 1 });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('answers 2000 concurrent distinct queries correctly', async () => {
+    const r = fresh({ timeoutMs: 5000, attempts: 3 });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 2000 }, (_, i) => r.query(`h${i}.bulk.example`, 'A')),
+      );
+      answers.forEach((a, i) => {
+        assert.equal(a.rcode, 'NOERROR', `h${i}`);
+        assert.deepEqual(a.records, [`10.${i >> 8}.${i & 255}.1`]);
+      });
+      const s = r.stats();
+      assert.equal(s.inFlight, 0);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('ignores replies with the right id but the wrong question or source', async () => {
+    const spoofer = createSocket('udp4');
+    await new Promise<void>((res) => spoofer.bind(0, `${NET}.66`, () => res()));
+    const spoofed = await startMiniDns({
+      address: `${NET}.55`,
+      zone,
+      intercept: async (q, send) => {
+        if (q.name !== 'example.com' || q.type !== 'A') return undefined;
+        const lie = (name: string) =>
+          dnsPacket.encode({
+            type: 'response',
+            id: q.id,
+            flags: dnsPacket.RECURSION_AVAILABLE,
+            questions: [{ name, type: 'A' }],
+            answers: [{ name, type: 'A', ttl: 60, data: '203.0.113.66' }],
+          });
+        // right id and question, wrong source
+        spoofer.send(lie('example.com'), q.from.port, q.from.address);
+        // right source and id, wrong question
+        send(lie('evil.example.com'));
+        await new Promise((res) => setTimeout(res, 50));
+        return undefined;
+      },
+    });
+    const r = createResolver(spoofed.spec, { timeoutMs: 2000, cache: false });
+    try {
+      const a = await r.query('example.com', 'A');
+      assert.deepEqual(a.records, ['192.0.2.1', '192.0.2.2']);
+      assert.equal(r.stats().ignored >= 1, true); // the kernel drops the other-source packet on a connected socket
+    } finally {
+      await r.close();
+      await spoofed.stop();
+      spoofer.close();
+    }
+  });
+
+  it('detects a validating resolver from the AD bit on the root', async () => {
+    const r = fresh();
+    try {
+      assert.equal(await detectValidation(r), true);
+      dns.setZone({ ...zone, '.': { SOA: { mname: 'a.root-servers.net', rname: 'x.example' } } });
+      const r2 = fresh();
+      assert.equal(await detectValidation(r2), false);
+      await r2.close();
+    } finally {
+      dns.setZone(zone);
+      await r.close();
+    }
+  });
+
+  it('rejects with the caller’s abort reason', async () => {
+    const r = fresh({ cache: false });
+    try {
+      const ac = new AbortController();
+      const p = r.query('slow.example.com', 'TXT', { signal: ac.signal });
+      ac.abort(new Error('stop'));
+      await assert.rejects(p, /stop/);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+describe('egress guard', () => {
+  it('rejects a query to an address outside MAILSEC_EGRESS_ALLOW and sends nothing', async () => {
+    const saved = process.env.MAILSEC_EGRESS_ALLOW;
+    process.env.MAILSEC_EGRESS_ALLOW = '127.0.0.0/8';
+    const r = createResolver('10.0.0.1', { timeoutMs: 200, attempts: 1 });
+    try {
+      await assert.rejects(r.query('example.com', 'A'), (e: unknown) => {
+        assert.equal((e as { code?: string }).code, ErrorCode.EgressDenied);
+        return true;
+      });
+      assert.equal(r.stats().sent, 0);
+      const doh = createResolver('https://10.0.0.1/dns-query', { timeoutMs: 200, attempts: 1 });
+      await assert.rejects(doh.query('example.com', 'A'), { code: ErrorCode.EgressDenied });
+      assert.equal(doh.stats().sent, 0);
+      await doh.close();
+    } finally {
+      if (saved === undefined) delete process.env.MAILSEC_EGRESS_ALLOW;
+      else process.env.MAILSEC_EGRESS_ALLOW = saved;
+      await r.close();
+    }
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * The stub resolver client: one transport (UDP+TCP or DoH) with per-attempt timeouts and retries.
+ * Every DNS failure becomes an Answer (TIMEOUT, NETERROR with detail); the only rejections are
+ * MailsecError EgressDenied (a packet would leave the allowed ranges) and the caller's abort.
+ */
+import { DohTransport, type DohTransportOptions } from './doh.ts';
+import type { ResolverSpec } from './spec.ts';
+import type { Outcome, Transport, TransportStats } from './transport.ts';
+import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
+import { UdpTransport, type UdpTransportOptions } from './udp.ts';
+import { failedAnswer, type Question, queryName, toAnswer } from './wire.ts';
+
+export interface ClientOptions extends UdpTransportOptions, DohTransportOptions {
+  /** per attempt, ms (default 2000) */
+  readonly timeoutMs?: number;
+  /** attempts per query (default 3) */
+  readonly attempts?: number;
+}
+
+export interface ClientStats extends TransportStats {
+  /** queries asked of the client */
+  queries: number;
+}
+
+export interface ResolverClient extends Resolver {
+  /** the resolver, as --resolver takes it */
+  readonly label: string;
+  stats(): ClientStats;
+  /** releases sockets and connections; queries still in flight end as NETERROR */
+  close(): Promise<void>;
+}
+
+export function createTransport(spec: ResolverSpec, options: ClientOptions = {}): Transport {
+  return spec.kind === 'doh'
+    ? new DohTransport(spec, options)
+    : new UdpTransport(spec.address, spec.port, options);
+}
+
+export function createClient(spec: ResolverSpec, options: ClientOptions = {}): ResolverClient {
+  const transport = createTransport(spec, options);
+  const timeoutMs = Math.max(1, options.timeoutMs ?? 2000);
+  const attempts = Math.max(1, Math.floor(options.attempts ?? 3));
+  let queries = 0;
+  return {
+    label: transport.label,
+    async query<T extends RRType>(name: string, type: T, opts?: QueryOptions): Promise<Answer<RecordOf<T>>> {
+      queries++;
+      const q: Question & { type: T } = {
+        name: queryName(name),
+        type,
+        checkingDisabled: opts?.checkingDisabled === true,
+      };
+      const signal = opts?.signal;
+      signal?.throwIfAborted();
+      let edns = true;
+      let last: Outcome | undefined;
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        const o = await transport.exchange(q, edns, timeoutMs, signal);
+        if (o.kind === 'aborted') {
+          signal?.throwIfAborted();
+          throw new Error('aborted');
+        }
+        if (o.kind === 'response') {
+          // a server that does not speak EDNS answers FORMERR (RFC 6891 §7): ask once more without
+          if (o.response.rcode === 'FORMERR' && edns) {
+            edns = false;
+            attempt--;
+            continue;
+          }
+          return toAnswer(q, o.response);
+        }
+        last = o;
+      }
+      const failure = last as Extract<Outcome, { kind: 'timeout' | 'neterror' }>;
+      return failure.kind === 'timeout'
+        ? failedAnswer(q, 'TIMEOUT', `${failure.detail} (${attempts} × ${timeoutMs} ms)`)
+        : failedAnswer(q, 'NETERROR', failure.detail);
+    },
+    stats: () => ({ ...transport.stats(), queries }),
+    close: () => transport.close(),
+  };
+}

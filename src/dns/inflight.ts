@@ -1,0 +1,51 @@
+/**
+ * Shares identical queries in flight: the same name (normalised), type and CD bit asked while a
+ * query is pending get the same answer from one packet. Each caller keeps its own abort signal;
+ * the shared query runs on while anyone still waits for it.
+ */
+import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
+import { queryName } from './wire.ts';
+
+export const queryKey = (name: string, type: RRType, checkingDisabled: boolean | undefined): string =>
+  `${queryName(name)}\u0000${type}\u0000${checkingDisabled === true ? 1 : 0}`;
+
+export function sharingInFlight(inner: Resolver): Resolver & { sharedCount(): number } {
+  const inflight = new Map<string, Promise<Answer<unknown>>>();
+  let shared = 0;
+  const query = <T extends RRType>(
+    name: string,
+    type: T,
+    opts?: QueryOptions,
+  ): Promise<Answer<RecordOf<T>>> => {
+    const key = queryKey(name, type, opts?.checkingDisabled);
+    let p = inflight.get(key) as Promise<Answer<RecordOf<T>>> | undefined;
+    if (p) shared++;
+    else {
+      const cd = opts?.checkingDisabled === true;
+      p = inner.query(name, type, cd ? { checkingDisabled: true } : undefined);
+      inflight.set(key, p);
+      const clear = () => {
+        if (inflight.get(key) === p) inflight.delete(key);
+      };
+      p.then(clear, clear);
+    }
+    const signal = opts?.signal;
+    if (!signal) return p;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<Answer<RecordOf<T>>>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (a) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(a);
+        },
+        (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
+  };
+  return { query, sharedCount: () => shared };
+}

@@ -1,0 +1,115 @@
+/**
+ * `--resolver ADDR` forms: `127.0.0.1`, `127.0.0.1:5353`, `[::1]:53`, `::1`,
+ * `https://host[:port]/dns-query` (DoH, RFC 8484).
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { ErrorCode, MailsecError } from '../core/errors.ts';
+
+export type ResolverSpec =
+  | { readonly kind: 'udp'; readonly address: string; readonly port: number; readonly text: string }
+  | {
+      readonly kind: 'doh';
+      readonly url: string;
+      /** host as written in the URL (without brackets) */
+      readonly host: string;
+      readonly port: number;
+      readonly path: string;
+      readonly text: string;
+    };
+
+const HINT = 'use --resolver 127.0.0.1, 127.0.0.1:5353, [::1]:53, ::1 or https://host/dns-query';
+
+function bad(text: string, why: string): MailsecError {
+  return new MailsecError(ErrorCode.Usage, `"${text}" is not a resolver address (${why}).`, HINT);
+}
+
+function parsePort(text: string, p: string): number {
+  if (!/^\d{1,5}$/.test(p)) throw bad(text, 'the port is not a number');
+  const n = Number(p);
+  if (n < 1 || n > 65535) throw bad(text, 'the port is out of range');
+  return n;
+}
+
+export function parseResolverSpec(input: string): ResolverSpec {
+  const text = input.trim();
+  if (text === '') throw bad(input, 'it is empty');
+  if (/^https:\/\//i.test(text)) {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw bad(text, 'it is not a valid URL');
+    }
+    if (url.username || url.password) throw bad(text, 'credentials in the URL are not supported');
+    if (url.search || url.hash) throw bad(text, 'DoH takes no query or fragment (POST is used)');
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    return {
+      kind: 'doh',
+      url: url.href,
+      host,
+      port: url.port ? Number(url.port) : 443,
+      path: url.pathname || '/dns-query',
+      text,
+    };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw bad(text, 'only https:// URLs (DoH) are supported');
+  if (isIP(text) === 4) return { kind: 'udp', address: text, port: 53, text };
+  if (isIP(text) === 6) return { kind: 'udp', address: text.toLowerCase(), port: 53, text };
+  const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+  if (v6) {
+    const address = v6[1]!;
+    if (isIP(address) !== 6) throw bad(text, 'the address in brackets is not an IPv6 address');
+    return {
+      kind: 'udp',
+      address: address.toLowerCase(),
+      port: v6[2] === undefined ? 53 : parsePort(text, v6[2]),
+      text,
+    };
+  }
+  const v4 = /^([^:]+):([^:]*)$/.exec(text);
+  if (v4 && isIP(v4[1]!) === 4) return { kind: 'udp', address: v4[1]!, port: parsePort(text, v4[2]!), text };
+  throw bad(text, 'give an IP address, optionally with a port, or an https:// DoH URL');
+}
+
+/** The first `nameserver` of a resolv.conf text, or undefined. */
+export function firstNameserver(resolvConf: string): string | undefined {
+  for (const line of resolvConf.split('\n')) {
+    const m = /^\s*nameserver\s+(\S+)/.exec(line);
+    if (m) return m[1]!.replace(/%.*$/, ''); // drop an IPv6 zone id
+  }
+  return undefined;
+}
+
+/**
+ * The resolver to use when none is given: MAILSEC_RESOLVER, else the first nameserver of
+ * /etc/resolv.conf. Throws a usage error when neither gives one.
+ */
+export function defaultResolverSpec(
+  env: NodeJS.ProcessEnv = process.env,
+  resolvConfPath = '/etc/resolv.conf',
+): ResolverSpec {
+  const fromEnv = env.MAILSEC_RESOLVER?.trim();
+  if (fromEnv) return parseResolverSpec(fromEnv);
+  let conf = '';
+  try {
+    conf = readFileSync(resolvConfPath, 'utf8');
+  } catch {
+    // fall through
+  }
+  const ns = firstNameserver(conf);
+  if (!ns) {
+    throw new MailsecError(
+      ErrorCode.Usage,
+      `no resolver configured: MAILSEC_RESOLVER is unset and ${resolvConfPath} names no nameserver.`,
+      HINT,
+    );
+  }
+  return parseResolverSpec(ns);
+}
+
+/** The spec in the form --resolver takes. */
+export function formatResolverSpec(s: ResolverSpec): string {
+  if (s.kind === 'doh') return s.url;
+  return s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
+}

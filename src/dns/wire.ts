@@ -1,0 +1,273 @@
+/**
+ * DNS wire format: query encoding, strict response matching and the mapping of dns-packet's
+ * decoded records to the typed records of types.ts.
+ */
+import dnsPacket from 'dns-packet';
+import { normaliseDomain } from '../core/names.ts';
+import type { Answer, Rcode, RecordMap, RecordOf, RRType } from './types.ts';
+
+/** EDNS0 UDP payload size announced (DNS Flag Day 2020). */
+export const EDNS_PAYLOAD = 1232;
+
+/**
+ * The name as queried and as reported in Answer.name: lower case, A-labels, no trailing dot, ''
+ * for the root. Names that are not host names (SPF macro expansions with '%', spaces, ':' …) are
+ * kept as given, only lower-cased.
+ */
+export function queryName(name: string): string {
+  const r = normaliseDomain(name);
+  if (r.ok) return r.name;
+  const n = name.trim().toLowerCase();
+  return n === '.' ? '' : n.endsWith('.') ? n.slice(0, -1) : n;
+}
+
+/** A name found in DNS data: normalised the same way. */
+const dataName = (n: string): string => queryName(n);
+
+export interface Question {
+  /** normalised (queryName) */
+  readonly name: string;
+  readonly type: RRType;
+  readonly checkingDisabled: boolean;
+}
+
+export function encodeQuery(q: Question, id: number, edns = true): Buffer {
+  return dnsPacket.encode({
+    type: 'query',
+    id,
+    flags: dnsPacket.RECURSION_DESIRED | (q.checkingDisabled ? dnsPacket.CHECKING_DISABLED : 0),
+    questions: [{ name: q.name, type: q.type as dnsPacket.RecordType, class: 'IN' }],
+    additionals: edns
+      ? [
+          {
+            name: '.',
+            type: 'OPT',
+            udpPayloadSize: EDNS_PAYLOAD,
+            flags: dnsPacket.DNSSEC_OK,
+          } as dnsPacket.Answer,
+        ]
+      : [],
+  });
+}
+
+/** The parts of a decoded response this module reads. */
+export interface WireResponse {
+  readonly id: number;
+  readonly rcode: string;
+  readonly tc: boolean;
+  readonly ad: boolean;
+  readonly answers: readonly WireRecord[];
+  readonly authorities: readonly WireRecord[];
+}
+export interface WireRecord {
+  readonly name: string;
+  readonly type: string;
+  readonly class?: string;
+  readonly ttl?: number;
+  readonly data?: unknown;
+}
+
+interface Decoded {
+  id?: number;
+  type?: string;
+  rcode?: string;
+  flag_tc?: boolean;
+  flag_ad?: boolean;
+  questions?: { name: string; type: string; class?: string }[];
+  answers?: WireRecord[];
+  authorities?: WireRecord[];
+}
+
+const sameName = (a: string, b: string) => {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return (
+    x === y ||
+    x.replace(/\.$/, '') === y.replace(/\.$/, '') ||
+    (x === '.' && y === '') ||
+    (x === '' && y === '.')
+  );
+};
+
+/**
+ * Decodes `buf` when it is a response to exactly `q` (QR set, one question with the same name, type
+ * and class IN); null for anything else (malformed, a query, another question).
+ */
+export function decodeResponse(buf: Uint8Array, q: Question): WireResponse | null {
+  let p: Decoded;
+  try {
+    p = dnsPacket.decode(Buffer.isBuffer(buf) ? buf : Buffer.from(buf)) as Decoded;
+  } catch {
+    return null;
+  }
+  if (p.type !== 'response') return null;
+  const only = p.questions?.length === 1 ? p.questions[0] : undefined;
+  if (!only) return null;
+  if (only.type !== q.type || (only.class ?? 'IN') !== 'IN' || !sameName(only.name, q.name)) return null;
+  return {
+    id: p.id ?? 0,
+    rcode: p.rcode ?? 'NOERROR',
+    tc: p.flag_tc === true,
+    ad: p.flag_ad === true,
+    answers: p.answers ?? [],
+    authorities: p.authorities ?? [],
+  };
+}
+
+const RCODES = new Set<Rcode>(['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'FORMERR', 'NOTIMP']);
+
+const hex = (b: unknown) => (b instanceof Uint8Array ? Buffer.from(b).toString('hex') : '');
+
+/** Splits TXT rdata (a sequence of <length><octets>) into its character-strings. */
+function characterStrings(rdata: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < rdata.length; ) {
+    const len = rdata[i]!;
+    out.push(rdata.subarray(i + 1, i + 1 + len));
+    i += 1 + len;
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+function toRecord<T extends RRType>(type: T, data: unknown): RecordOf<T> | undefined {
+  const d = data as Record<string, unknown>;
+  switch (type) {
+    case 'A':
+    case 'AAAA':
+      return (typeof data === 'string' ? data.toLowerCase() : undefined) as RecordOf<T> | undefined;
+    case 'CNAME':
+    case 'NS':
+    case 'PTR':
+      return (typeof data === 'string' ? dataName(data) : undefined) as RecordOf<T> | undefined;
+    case 'MX': {
+      const ex = String(d.exchange ?? '');
+      const exchange = ex === '.' || ex === '' ? '' : dataName(ex);
+      return { preference: Number(d.preference), exchange } satisfies RecordMap['MX'] as RecordOf<T>;
+    }
+    case 'TXT':
+    case 'SPF': {
+      const parts: Uint8Array[] = Array.isArray(data)
+        ? data.map((x) => (typeof x === 'string' ? Buffer.from(x) : (x as Uint8Array)))
+        : data instanceof Uint8Array
+          ? characterStrings(data)
+          : [];
+      const strings = parts.map((p) => utf8.decode(p));
+      return { strings, text: strings.join('') } satisfies RecordMap['TXT'] as unknown as RecordOf<T>;
+    }
+    case 'CAA':
+      return {
+        flags: Number(d.flags ?? 0),
+        tag: String(d.tag ?? ''),
+        value: String(d.value ?? ''),
+      } satisfies RecordMap['CAA'] as RecordOf<T>;
+    case 'SOA':
+      return {
+        mname: dataName(String(d.mname ?? '')),
+        rname: dataName(String(d.rname ?? '')),
+        serial: Number(d.serial),
+        refresh: Number(d.refresh),
+        retry: Number(d.retry),
+        expire: Number(d.expire),
+        minimum: Number(d.minimum),
+      } satisfies RecordMap['SOA'] as RecordOf<T>;
+    case 'SRV':
+      return {
+        priority: Number(d.priority),
+        weight: Number(d.weight),
+        port: Number(d.port),
+        target: String(d.target ?? '') === '.' ? '' : dataName(String(d.target ?? '')),
+      } satisfies RecordMap['SRV'] as RecordOf<T>;
+    case 'TLSA':
+      return {
+        usage: Number(d.usage),
+        selector: Number(d.selector),
+        matchingType: Number(d.matchingType),
+        data: hex(d.certificate),
+      } satisfies RecordMap['TLSA'] as RecordOf<T>;
+    case 'DS':
+      return {
+        keyTag: Number(d.keyTag),
+        algorithm: Number(d.algorithm),
+        digestType: Number(d.digestType),
+        digest: hex(d.digest),
+      } satisfies RecordMap['DS'] as RecordOf<T>;
+    case 'DNSKEY':
+      return {
+        flags: Number(d.flags),
+        algorithm: Number(d.algorithm),
+        key: d.key instanceof Uint8Array ? Buffer.from(d.key).toString('base64') : '',
+      } satisfies RecordMap['DNSKEY'] as RecordOf<T>;
+    default:
+      return undefined;
+  }
+}
+
+/** Caps for negative caching from the SOA in the authority section (RFC 2308 §5). */
+function negativeTtl(r: WireResponse): number | undefined {
+  for (const a of r.authorities) {
+    if (a.type !== 'SOA') continue;
+    const min = Number((a.data as { minimum?: number } | undefined)?.minimum ?? 0);
+    return Math.min(a.ttl ?? 0, min);
+  }
+  return undefined;
+}
+
+/**
+ * The typed Answer for a matched response: records of the asked type after following the CNAME
+ * chain inside the answer section, `cnames` in order, AD bit, smallest TTL. For NXDOMAIN / NODATA
+ * `ttl` is the negative-caching TTL from the SOA in the authority section, when there is one.
+ */
+export function toAnswer<T extends RRType>(q: Question & { type: T }, r: WireResponse): Answer<RecordOf<T>> {
+  const rcode: Rcode = RCODES.has(r.rcode as Rcode) ? (r.rcode as Rcode) : 'SERVFAIL';
+  const cnames: string[] = [];
+  const records: RecordOf<T>[] = [];
+  let ttl: number | undefined;
+  const seen = new Set<string>();
+  let current = q.name;
+  const inClass = r.answers.filter((a) => (a.class ?? 'IN') === 'IN');
+  for (let hop = 0; hop < 32; hop++) {
+    seen.add(current);
+    const here = inClass.filter((a) => queryName(a.name) === current);
+    const matching = here.filter((a) => a.type === q.type);
+    if (matching.length > 0 || q.type === 'CNAME') {
+      for (const a of matching) {
+        const rec = toRecord(q.type, a.data);
+        if (rec === undefined) continue;
+        records.push(rec);
+        ttl = ttl === undefined ? (a.ttl ?? 0) : Math.min(ttl, a.ttl ?? 0);
+      }
+      break;
+    }
+    const cname = here.find((a) => a.type === 'CNAME');
+    if (!cname || typeof cname.data !== 'string') break;
+    const target = dataName(cname.data);
+    cnames.push(target);
+    ttl = ttl === undefined ? (cname.ttl ?? 0) : Math.min(ttl, cname.ttl ?? 0);
+    if (seen.has(target)) break;
+    current = target;
+  }
+  if (records.length === 0 && (rcode === 'NXDOMAIN' || rcode === 'NOERROR')) {
+    const neg = negativeTtl(r);
+    ttl = neg === undefined ? undefined : ttl === undefined ? neg : Math.min(ttl, neg);
+  }
+  return {
+    name: q.name,
+    type: q.type,
+    rcode,
+    records,
+    authenticated: r.ad,
+    cnames,
+    ...(ttl !== undefined ? { ttl } : {}),
+  };
+}
+
+/** An Answer that says the resolver could not be asked or did not answer. */
+export function failedAnswer<T extends RRType>(
+  q: Question & { type: T },
+  rcode: 'TIMEOUT' | 'NETERROR',
+  detail: string,
+): Answer<RecordOf<T>> {
+  return { name: q.name, type: q.type, rcode, records: [], authenticated: false, cnames: [], detail };
+}
