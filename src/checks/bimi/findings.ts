@@ -1,0 +1,94 @@
+import { defineFindings } from '../../core/finding.ts';
+
+type D = { domain: string };
+type S = D & { name: string };
+const example = (name: string) =>
+  `${name} TXT "v=BIMI1; l=https://<your web host>/bimi/logo.svg; a=https://<your web host>/bimi/vmc.pem"`;
+
+export const bimiFindings = defineFindings('bimi', {
+  'multiple-records': {
+    severity: 'error',
+    why: 'With more than one BIMI record receivers show no logo.',
+    message: (p: S & { count: number; records: string }) =>
+      `${p.name} holds ${p.count} BIMI records: ${p.records}.`,
+    fix: (p: S) => `Keep exactly one record: ${example(p.name)}.`,
+  },
+  'version-invalid': {
+    severity: 'error',
+    why: 'A BIMI record must begin with exactly "v=BIMI1"; anything else is ignored.',
+    message: (p: S & { record: string }) =>
+      `The TXT record at ${p.name} does not begin with "v=BIMI1": "${p.record}".`,
+    fix: (p: S) => `Publish ${example(p.name)}.`,
+  },
+  'record-syntax': {
+    severity: 'error',
+    why: 'Receivers ignore a malformed BIMI record.',
+    message: (p: S & { problem: string; record: string }) =>
+      `The BIMI record at ${p.name} is malformed (${p.problem}): "${p.record}".`,
+    fix: (p: S) => `Publish ${example(p.name)}.`,
+  },
+  'location-missing': {
+    severity: 'error',
+    why: 'The l= tag (logo location) is required; receivers ignore a record without it.',
+    message: (p: S & { record: string }) => `The BIMI record at ${p.name} has no l= tag: "${p.record}".`,
+    fix: (p: S) =>
+      `Publish ${example(p.name)} (l= may be empty only together with a=, or for a declination).`,
+  },
+  'location-not-https': {
+    severity: 'error',
+    why: 'The logo must be served over HTTPS; receivers ignore other locations.',
+    message: (p: S & { value: string }) =>
+      `The BIMI logo location "${p.value}" at ${p.name} is not an https: URI.`,
+    fix: () => 'Serve the SVG Tiny PS logo over HTTPS and publish its https:// URL in l=.',
+  },
+  'authority-not-https': {
+    severity: 'error',
+    why: 'The mark certificate must be served over HTTPS; receivers ignore other locations.',
+    message: (p: S & { value: string }) =>
+      `The BIMI authority evidence "${p.value}" at ${p.name} is not an https: URI.`,
+    fix: () => 'Serve the VMC/CMC PEM file over HTTPS and publish its https:// URL in a=.',
+  },
+  'tag-invalid': {
+    severity: 'warning',
+    why: 'Receivers ignore a tag with an invalid value.',
+    message: (p: S & { value: string }) =>
+      `The BIMI record at ${p.name} has an invalid tag value "${p.value}".`,
+    fix: () => 'lps= is a comma list of local-part prefixes; avp= is brand or personal.',
+  },
+  'unknown-tag': {
+    severity: 'info',
+    why: 'Receivers ignore unknown tags; it is often a typo.',
+    message: (p: S & { value: string }) => `The BIMI record at ${p.name} has an unknown tag "${p.value}".`,
+    fix: () => 'Remove it or correct it (v, l, a, lps, avp).',
+  },
+  declination: {
+    severity: 'info',
+    why: 'A record with empty l= and a= says the domain publishes no logo on purpose.',
+    message: (p: S) => `${p.name} declines to publish a BIMI logo (l= and a= empty).`,
+  },
+  'inherited-from-org': {
+    severity: 'info',
+    why: 'Without a record of its own, a domain uses the BIMI record of its organisational domain.',
+    message: (p: S) => `${p.domain} has no BIMI record of its own; ${p.name} applies.`,
+  },
+  'dmarc-not-enforcing': {
+    severity: 'error',
+    why: 'Receivers show a BIMI logo only for mail whose domain enforces DMARC (p=quarantine or reject, sp not none, no pct below 100, no t=y).',
+    message: (p: D & { reason: string; at: string }) =>
+      `BIMI needs DMARC at enforcement, but for ${p.domain} ${p.reason}.`,
+    fix: (p: D & { reason: string; at: string }) =>
+      `Publish _dmarc.${p.at} TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@${p.at}" (or p=reject), without sp=none, pct or t=y.`,
+  },
+  'dmarc-undetermined': {
+    severity: 'warning',
+    why: 'BIMI depends on DMARC enforcement, which could not be determined.',
+    message: (p: D) =>
+      `The DMARC policy of ${p.domain} could not be determined, so the BIMI prerequisite is unknown.`,
+    fix: () => 'Run the check again with dmarc included (do not leave it out with --only).',
+  },
+  'assets-not-checked': {
+    severity: 'info',
+    why: 'The logo (SVG Tiny PS) and the mark certificate were not fetched, so their validity is unknown.',
+    message: (p: S) => `The BIMI logo and certificate named at ${p.name} were not fetched or validated.`,
+  },
+});

@@ -1,0 +1,63 @@
+import type { Answer, TxtRecord } from '../../dns/types.ts';
+import { failureReason, isFailure } from '../../dns/types.ts';
+import type { DmarcEvidence } from '../dmarc/check.ts';
+import { pslOrgDomain } from '../dmarc/discovery.ts';
+import type { GatherContext, PriorResults } from '../types.ts';
+import { isBimiRecord } from './parse.ts';
+
+export const BIMI_DEFAULT_SELECTOR = 'default';
+
+export interface BimiLookup {
+  /** the domain the record was looked up for (`<selector>._bimi.<domain>`) */
+  readonly domain: string;
+  readonly outcome: 'found' | 'absent' | 'error';
+  readonly records: readonly string[];
+  readonly reason?: string;
+}
+
+export interface DmarcPrerequisite {
+  /** the dmarc check's status ('error' / missing: unknown) */
+  readonly status: string | null;
+  readonly evidence: DmarcEvidence | null;
+}
+
+export interface BimiGathered {
+  readonly domain: string;
+  readonly selector: string;
+  /** the author domain, then (when it has no BIMI record) the organisational domain */
+  readonly lookups: readonly BimiLookup[];
+  readonly dmarc: DmarcPrerequisite;
+}
+
+/** TXT `<selector>._bimi.<domain>`, falling back to the organisational domain (BIMI draft §4.3). */
+export async function gatherBimi(
+  domain: string,
+  ctx: GatherContext,
+  prior: PriorResults,
+): Promise<BimiGathered> {
+  const selector = ctx.options.bimiSelector ?? BIMI_DEFAULT_SELECTOR;
+  const dmarcResult = prior.dmarc;
+  const dmarcEvidence = (dmarcResult?.evidence as DmarcEvidence | undefined) ?? null;
+  const lookup = async (d: string): Promise<BimiLookup> => {
+    const a = await ctx.resolver.query(`${selector}._bimi.${d}`, 'TXT', { signal: ctx.signal });
+    return toLookup(d, a);
+  };
+  const lookups = [await lookup(domain)];
+  const org = dmarcEvidence?.orgDomain ?? pslOrgDomain(domain);
+  const first = lookups[0]!;
+  if (first.outcome !== 'error' && !first.records.some(isBimiRecord) && org !== domain) {
+    lookups.push(await lookup(org));
+  }
+  return {
+    domain,
+    selector,
+    lookups,
+    dmarc: { status: dmarcResult?.status ?? null, evidence: dmarcEvidence },
+  };
+}
+
+function toLookup(domain: string, a: Answer<TxtRecord>): BimiLookup {
+  if (isFailure(a)) return { domain, outcome: 'error', records: [], reason: failureReason(a) };
+  const records = a.records.map((r) => r.text);
+  return { domain, outcome: records.length ? 'found' : 'absent', records };
+}
