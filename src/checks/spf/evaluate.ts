@@ -390,3 +390,24 @@ export async function checkHost(req: CheckHostRequest, options: CheckHostOptions
     ...(r.explanation !== undefined ? { explanation: r.explanation } : {}),
   };
 }
+
+/**
+ * What `mailsec spf --ip` runs: the identity from domain / sender / HELO (§2.3–2.4, §4.3), then
+ * check_host. A domain that is not a valid name gives `none`.
+ */
+export function checkHostFor(
+  input: { ip: string; domain?: string; sender?: string; helo?: string; receiver?: string },
+  options: CheckHostOptions,
+): Promise<CheckHostOutcome> {
+  const id = spfIdentity(input);
+  return checkHost(
+    {
+      ip: input.ip,
+      domain: id.domain,
+      sender: id.sender,
+      ...(input.helo !== undefined ? { helo: input.helo } : {}),
+      ...(input.receiver !== undefined ? { receiver: input.receiver } : {}),
+    },
+    options,
+  );
+}

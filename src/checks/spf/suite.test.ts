@@ -8,13 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { type MiniZone, zoneFromRfc7208 } from '../../../testworld/mini-dns.ts';
-import { staticResolver, type ZoneLiteral } from '../../dns/static.ts';
-import type { Resolver } from '../../dns/types.ts';
-import { checkHost, spfIdentity } from './evaluate.ts';
+import { type MiniDns, startMiniDns, zoneFromRfc7208 } from '../../../testworld/mini-dns.ts';
+import { createResolver, type ManagedResolver } from '../../dns/index.ts';
+import { checkHostFor } from './evaluate.ts';
 
 const SUITE = fileURLToPath(new URL('../../../../shared/testdata/spf/rfc7208-tests.yml', import.meta.url));
 
@@ -37,31 +36,6 @@ function loadSuite(): Scenario[] {
   return parseAllDocuments(text).map((d) => d.toJS() as Scenario);
 }
 
-/** Temporary: a zone literal for staticResolver from a MiniZone (until the real client lands). */
-function toStatic(zone: MiniZone): ZoneLiteral {
-  const out: ZoneLiteral = {};
-  const TYPES = ['A', 'AAAA', 'MX', 'PTR', 'TXT', 'SPF', 'CNAME'] as const;
-  for (const [name, node] of Object.entries(zone)) {
-    if (typeof node === 'string') {
-      out[name] = node === 'TIMEOUT' ? 'TIMEOUT' : node;
-      continue;
-    }
-    const n: Record<string, unknown> = {};
-    for (const t of TYPES) {
-      const v = (node as Record<string, unknown>)[t];
-      if (v === undefined) {
-        if (node['*'] && t !== 'CNAME') n[t] = node['*'];
-        continue;
-      }
-      if (t === 'MX' && Array.isArray(v)) {
-        n[t] = v.map((m) => (Array.isArray(m) ? { preference: m[0], exchange: m[1] } : m));
-      } else n[t] = v;
-    }
-    out[name] = n as ZoneLiteral[string];
-  }
-  return out;
-}
-
 const scenarios = (() => {
   try {
     return loadSuite();
@@ -70,43 +44,78 @@ const scenarios = (() => {
   }
 })();
 
-let total = 0;
-let passed = 0;
+/** TIMEOUT records: one short attempt keeps the run fast. */
+const RESOLVER_OPTIONS = { timeoutMs: 400, attempts: 1 } as const;
+/**
+ * The suite runs twice: over UDP, then against a server that truncates every UDP answer so the
+ * client must take TCP. One server per transport; each scenario gets its zone and a fresh resolver.
+ */
+const TRANSPORTS = [
+  { label: 'UDP', tcpOnly: false },
+  { label: 'TCP', tcpOnly: true },
+] as const;
+const counts = new Map<string, { total: number; passed: number; tcpQueries: number }>();
 
 test('openspf suite file is present', () => {
   assert.ok(Array.isArray(scenarios), `cannot read ${SUITE}: ${(scenarios as Error).message}`);
   assert.ok(scenarios.length >= 16);
 });
 
-for (const scenario of Array.isArray(scenarios) ? scenarios : []) {
-  describe(`openspf: ${scenario.description}`, () => {
-    let resolver: Resolver;
-    test('zone', () => {
-      resolver = staticResolver(toStatic(zoneFromRfc7208(scenario.zonedata ?? {})));
+for (const transport of TRANSPORTS) {
+  const count = { total: 0, passed: 0, tcpQueries: 0 };
+  counts.set(transport.label, count);
+  describe(`openspf over ${transport.label}`, () => {
+    let dns: MiniDns | undefined;
+    before(async () => {
+      dns = await startMiniDns({ address: '127.0.0.1', zone: {}, tcpOnly: transport.tcpOnly });
     });
-    for (const [name, t] of Object.entries(scenario.tests)) {
-      test(`RFC 7208 §${t.spec ?? '?'} ${name}`, async () => {
-        total++;
-        const expected = Array.isArray(t.result) ? t.result : [t.result];
-        const id = spfIdentity({ sender: t.mailfrom, helo: t.helo });
-        const out = await checkHost(
-          { ip: t.host, domain: id.domain, sender: id.sender, helo: t.helo },
-          { resolver },
-        );
-        assert.ok(
-          expected.includes(out.result),
-          `${name}: got ${out.result} (${out.reason}), expected ${expected.join(' or ')}`,
-        );
-        if (t.explanation !== undefined && t.explanation !== 'DEFAULT' && out.result === 'fail') {
-          // the suite writes ip6.arpa nibbles in upper case; DNS names compare case-insensitively
-          assert.equal(out.explanation?.toLowerCase(), t.explanation.toLowerCase(), `${name}: explanation`);
+    after(async () => {
+      count.tcpQueries = dns?.queries.filter((q) => q.transport === 'tcp').length ?? 0;
+      await dns?.stop();
+    });
+    for (const scenario of Array.isArray(scenarios) ? scenarios : []) {
+      describe(`openspf: ${scenario.description}`, () => {
+        let resolver: ManagedResolver;
+        before(() => {
+          dns!.setZone(zoneFromRfc7208(scenario.zonedata ?? {}));
+          resolver = createResolver(dns!.spec, RESOLVER_OPTIONS);
+        });
+        after(() => resolver.close());
+        for (const [name, t] of Object.entries(scenario.tests)) {
+          test(`RFC 7208 §${t.spec ?? '?'} ${name}`, async () => {
+            count.total++;
+            const expected = Array.isArray(t.result) ? t.result : [t.result];
+            // exactly what `mailsec spf --ip HOST --sender MAILFROM --helo HELO` runs
+            const out = await checkHostFor({ ip: t.host, sender: t.mailfrom, helo: t.helo }, { resolver });
+            assert.ok(
+              expected.includes(out.result),
+              `${name}: got ${out.result} (${out.reason}), expected ${expected.join(' or ')}`,
+            );
+            if (t.explanation !== undefined && t.explanation !== 'DEFAULT' && out.result === 'fail') {
+              // the suite writes ip6.arpa nibbles in upper case; DNS names compare case-insensitively
+              assert.equal(
+                out.explanation?.toLowerCase(),
+                t.explanation.toLowerCase(),
+                `${name}: explanation`,
+              );
+            }
+            count.passed++;
+          });
         }
-        passed++;
       });
     }
   });
 }
 
 after(() => {
-  console.log(`openspf: ${passed}/${total} passed`);
+  for (const [label, c] of counts) console.log(`openspf: ${c.passed}/${c.total} passed (${label})`);
+});
+
+test('every openspf test ran and passed, over UDP and over TCP', () => {
+  // registered last: runs after the suites above (tests in a file run in order)
+  for (const [label, c] of counts) {
+    assert.equal(c.total, 203, `${label}: ${c.total} tests ran, the suite has 203`);
+    assert.equal(c.passed, c.total, `${label}: ${c.passed}/${c.total} passed`);
+  }
+  assert.ok(counts.get('TCP')!.tcpQueries > 0, 'the TCP pass sent no query over TCP');
 });
