@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isCachedAnswer, withCache } from './cache.ts';
+import { sharingInFlight } from './inflight.ts';
+import type { Answer, Rcode, Resolver, RRType } from './types.ts';
+
+/** A fake resolver whose answers the test sets, counting calls. */
+function fake(table: Record<string, Partial<Answer<unknown>> & { rcode: Rcode }>) {
+  const calls: string[] = [];
+  const r: Resolver = {
+    async query(name: string, type: RRType) {
+      calls.push(`${name} ${type}`);
+      const t = table[name] ?? { rcode: 'NXDOMAIN' };
+      return { name, type, records: [], authenticated: false, cnames: [], ...t } as never;
+    },
+  };
+  return { r, calls };
+}
+
+describe('withCache', () => {
+  const table = {
+    'pos.test': { rcode: 'NOERROR', records: ['192.0.2.1'], ttl: 30 },
+    'long.test': { rcode: 'NOERROR', records: ['192.0.2.2'], ttl: 86400 },
+    'zero.test': { rcode: 'NOERROR', records: ['192.0.2.3'], ttl: 0 },
+    'nodata.test': { rcode: 'NOERROR', ttl: 20 },
+    'nx.test': { rcode: 'NXDOMAIN', ttl: 5000 },
+    'nx-nosoa.test': { rcode: 'NXDOMAIN' },
+    'servfail.test': { rcode: 'SERVFAIL' },
+    'timeout.test': { rcode: 'TIMEOUT' },
+    'neterror.test': { rcode: 'NETERROR' },
+  } as const;
+  // [name, seconds later, asked again → from cache?]
+  const cases: [keyof typeof table, number, boolean][] = [
+    ['pos.test', 29, true],
+    ['pos.test', 31, false],
+    ['long.test', 3599, true],
+    ['long.test', 3601, false], // capped at 1 h
+    ['zero.test', 0, false],
+    ['nodata.test', 19, true],
+    ['nodata.test', 21, false],
+    ['nx.test', 899, true],
+    ['nx.test', 901, false], // negative TTL capped at 15 min
+    ['nx-nosoa.test', 59, true],
+    ['nx-nosoa.test', 61, false],
+    ['servfail.test', 4, true],
+    ['servfail.test', 6, false],
+    ['timeout.test', 0, false],
+    ['neterror.test', 0, false],
+  ];
+  for (const [name, later, hit] of cases) {
+    it(`${name} asked again after ${later} s: ${hit ? 'cached' : 'asked again'}`, async () => {
+      let now = 1_000_000;
+      const { r, calls } = fake(table);
+      const c = withCache(r, { now: () => now });
+      const a1 = await c.query(name, 'A');
+      now += later * 1000;
+      const a2 = await c.query(name, 'A');
+      assert.equal(calls.length, hit ? 1 : 2);
+      assert.equal(isCachedAnswer(a1), false);
+      assert.equal(isCachedAnswer(a2), hit);
+      if (hit && a1.ttl !== undefined) assert.equal(a2.ttl, Math.max(0, a1.ttl - later));
+    });
+  }
+
+  it('keys on name (normalised), type and CD bit', async () => {
+    const { r, calls } = fake(table);
+    const c = withCache(r);
+    await c.query('pos.test', 'A');
+    await c.query('POS.test.', 'A');
+    await c.query('pos.test', 'AAAA');
+    await c.query('pos.test', 'A', { checkingDisabled: true });
+    assert.equal(calls.length, 3);
+  });
+
+  it('evicts the least recently used entry beyond maxEntries', async () => {
+    const { r, calls } = fake(table);
+    const c = withCache(r, { maxEntries: 2 });
+    await c.query('pos.test', 'A');
+    await c.query('long.test', 'A');
+    await c.query('pos.test', 'A'); // hit: pos is now the most recent
+    await c.query('nodata.test', 'A'); // evicts long
+    await c.query('pos.test', 'A'); // hit
+    await c.query('long.test', 'A'); // miss
+    assert.deepEqual(calls, ['pos.test A', 'long.test A', 'nodata.test A', 'long.test A']);
+    assert.equal(c.cacheStats().entries, 2);
+  });
+
+  it('does not cache rejections', async () => {
+    let n = 0;
+    const r: Resolver = {
+      query: async () => {
+        n++;
+        throw new Error('egress');
+      },
+    };
+    const c = withCache(r);
+    await assert.rejects(c.query('x.test', 'A'));
+    await assert.rejects(c.query('x.test', 'A'));
+    assert.equal(n, 2);
+  });
+});
+
+describe('sharingInFlight', () => {
+  it('one inner query for identical concurrent queries; a new one once it settled', async () => {
+    const { r, calls } = fake({ 'a.test': { rcode: 'NOERROR', records: ['192.0.2.1'] } });
+    const s = sharingInFlight(r);
+    await Promise.all([s.query('a.test', 'A'), s.query('A.TEST', 'A'), s.query('a.test', 'A')]);
+    assert.equal(calls.length, 1);
+    assert.equal(s.sharedCount(), 2);
+    await s.query('a.test', 'A');
+    assert.equal(calls.length, 2);
+  });
+  it('an aborted caller does not abort the others', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((res) => {
+      release = res;
+    });
+    const r: Resolver = {
+      query: async (name, type) => {
+        await gate;
+        return { name, type, rcode: 'NOERROR', records: [], authenticated: false, cnames: [] };
+      },
+    };
+    const s = sharingInFlight(r);
+    const ac = new AbortController();
+    const p1 = s.query('a.test', 'A', { signal: ac.signal });
+    const p2 = s.query('a.test', 'A');
+    ac.abort(new Error('gone'));
+    release();
+    await assert.rejects(p1, /gone/);
+    assert.equal((await p2).rcode, 'NOERROR');
+  });
+});
