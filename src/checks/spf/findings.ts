@@ -124,7 +124,7 @@ export const spfFindings = defineFindings('spf', {
     severity: 'warning',
     why: 'Evaluation stops at "all", so terms after it never apply.',
     message: (p: { domain: string; terms: string }) =>
-      `In the SPF record of ${p.domain}, ${p.terms} come after "all" and never apply.`,
+      `In the SPF record of ${p.domain}, these terms follow "all" and never apply: ${p.terms}.`,
     fix: () => 'Move them before "all", or remove them.',
   },
   'duplicate-include': {
