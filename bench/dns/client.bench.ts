@@ -1,0 +1,106 @@
+/**
+ * DNS client throughput: queries per second and CPU µs per query (process.cpuUsage of this process
+ * only) against a resolver whose cache is warm (every name asked once before measuring).
+ *
+ *   node bench/dns/client.bench.ts [--resolver ADDR] [--queries N] [--concurrency C] [--names N]
+ *
+ * Without --resolver it starts testworld/mini-dns in a child process (so its CPU is not counted)
+ * serving h<i>.bench.example A records. With --resolver the same names are asked (a real resolver
+ * answers NXDOMAIN from its cache after the warm-up: still one round trip each).
+ * Prints one line of JSON: `uncached` = the client without its own answer cache (every query is a
+ * packet); `cached` = the same queries answered from mailsec's cache.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createResolver } from '../../src/dns/index.ts';
+import { type MiniZone, startMiniDns } from '../../testworld/mini-dns.ts';
+
+const { values } = parseArgs({
+  options: {
+    resolver: { type: 'string' },
+    queries: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '500' },
+    names: { type: 'string', default: '5000' },
+    serve: { type: 'boolean', default: false },
+  },
+});
+const names = Number(values.names);
+const nameOf = (i: number) => `h${i % names}.bench.example`;
+
+if (values.serve) {
+  // child: the authoritative side
+  const zone: Record<string, MiniZone[string]> = {};
+  for (let i = 0; i < names; i++) zone[nameOf(i)] = { A: [`10.${(i >> 8) & 255}.${i & 255}.1`] };
+  const dns = await startMiniDns({ address: '127.0.0.1', zone });
+  process.stdout.write(`${dns.spec}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', () => void dns.stop().then(() => process.exit(0)));
+} else {
+  let child: ReturnType<typeof spawn> | undefined;
+  let spec = values.resolver;
+  if (!spec) {
+    child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', '--names', String(names)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    spec = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child!.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.trim());
+      });
+      child!.on('exit', (code) => reject(new Error(`mini-dns exited (${code})`)));
+    });
+  }
+  const total = Number(values.queries);
+  const concurrency = Number(values.concurrency);
+
+  async function run(r: ReturnType<typeof createResolver>, count: number) {
+    let next = 0;
+    let failures = 0;
+    const worker = async () => {
+      while (next < count) {
+        const i = next++;
+        const a = await r.query(nameOf(i), 'A');
+        if (a.rcode === 'TIMEOUT' || a.rcode === 'NETERROR') failures++;
+      }
+    };
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      qps: Math.round((count / ms) * 1000),
+      cpuUsPerQuery: Number(((cpu.user + cpu.system) / count).toFixed(1)),
+      failures,
+    };
+  }
+
+  const uncached = createResolver(spec, { cache: false, timeoutMs: 2000, attempts: 3 });
+  await run(uncached, names); // warm the resolver's cache (and the JIT)
+  const u = await run(uncached, total);
+  const stats = uncached.stats();
+  await uncached.close();
+
+  const cached = createResolver(spec, { cache: { maxEntries: names * 2 }, timeoutMs: 2000, attempts: 3 });
+  await run(cached, names); // fill mailsec's cache
+  const c = await run(cached, total);
+  await cached.close();
+
+  child?.stdin?.end();
+  console.log(
+    JSON.stringify({
+      bench: 'dns/client',
+      resolver: values.resolver ?? 'mini-dns (child process)',
+      node: process.version,
+      queries: total,
+      concurrency,
+      names,
+      uncached: u,
+      cached: c,
+      timeouts: stats.timeouts,
+      tcpFallbacks: stats.tcpFallbacks,
+    }),
+  );
+}
