@@ -1,12 +1,12 @@
 /**
- * DNS over HTTPS (RFC 8484): POST application/dns-message through one undici Client. The DoH host
+ * DNS over HTTPS (RFC 8484): POST application/dns-message through an undici Pool. The DoH host
  * is an IP literal, or resolved once through the operating system (the only name mailsec ever
  * resolves that way: the resolver cannot resolve its own address).
  */
 import { lookup as osLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { Client } from 'undici';
+import { Pool } from 'undici';
 import { assertEgressAllowed } from '../net/egress.ts';
 import type { ResolverSpec } from './spec.ts';
 import { emptyStats, errorDetail, type Outcome, type Transport, type TransportStats } from './transport.ts';
@@ -15,8 +15,8 @@ import { decodeResponse, encodeQuery, type Question } from './wire.ts';
 export interface DohTransportOptions {
   /** extra trusted CA certificates (PEM), added to Node's store (which honours NODE_EXTRA_CA_CERTS) */
   readonly ca?: string | readonly string[];
-  /** concurrent requests on the connection (HTTP/1.1 pipelining, or HTTP/2 streams); default 32 */
-  readonly pipelining?: number;
+  /** connections to the DoH server (default 8; HTTP/2 multiplexes streams on each when offered) */
+  readonly connections?: number;
 }
 
 /** Largest DNS message accepted over DoH. */
@@ -27,7 +27,7 @@ export class DohTransport implements Transport {
   private readonly spec: Extract<ResolverSpec, { kind: 'doh' }>;
   private readonly options: DohTransportOptions;
   private target: Promise<{ address: string; family: number } | { error: string }> | undefined;
-  private client: Client | undefined;
+  private client: Pool | undefined;
   private readonly counters: TransportStats = emptyStats();
   private inFlight = 0;
   private closed = false;
@@ -56,7 +56,7 @@ export class DohTransport implements Transport {
     return this.target;
   }
 
-  private getClient(address: string, family: number): Client {
+  private getClient(address: string, family: number): Pool {
     if (this.client) return this.client;
     const extra = this.options.ca === undefined ? [] : [this.options.ca].flat();
     const lookup: LookupFunction = (_hostname, opts, cb) => {
@@ -65,8 +65,8 @@ export class DohTransport implements Transport {
       else cb(null, address, family);
     };
     const origin = new URL(this.spec.url).origin;
-    this.client = new Client(origin, {
-      pipelining: this.options.pipelining ?? 32,
+    this.client = new Pool(origin, {
+      connections: Math.max(1, this.options.connections ?? 8),
       connect: {
         ...(isIP(this.spec.host) === 0 ? { lookup } : {}),
         ...(extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {}),
@@ -95,6 +95,7 @@ export class DohTransport implements Transport {
         method: 'POST',
         headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message' },
         body: encodeQuery(q, 0, edns), // RFC 8484 §4.1: id 0
+        idempotent: true,
         signal: both,
       });
       const chunks: Buffer[] = [];

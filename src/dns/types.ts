@@ -110,7 +110,10 @@ export interface Answer<R> {
   readonly authenticated: boolean;
   /** CNAME chain followed from the name asked, in order (targets, normalised) */
   readonly cnames: readonly string[];
-  /** smallest TTL of the answer records (seconds), when any */
+  /**
+   * smallest TTL of the answer records and CNAMEs followed (seconds), when any; for NXDOMAIN and
+   * NODATA: the negative-caching TTL, min(SOA TTL, SOA minimum) (RFC 2308), when the answer has an SOA
+   */
   readonly ttl?: number;
   /** for TIMEOUT / NETERROR: what went wrong, for the human */
   readonly detail?: string;
