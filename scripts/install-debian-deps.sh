@@ -2,7 +2,7 @@
 # Installs the Debian packages the testworld and the independent verifiers need, when missing.
 # Needs root (CI and developer machines run as root). Idempotent and quiet when all are present.
 set -euo pipefail
-want=(nsd unbound ldnsutils)
+want=(nsd unbound ldnsutils postfix openssl)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

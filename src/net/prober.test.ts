@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createTestCa, type TestCa } from '../../testworld/ca.ts';
+import { type RunningSmtpServer, type SmtpServerSpec, startSmtpServer } from '../../testworld/smtp/server.ts';
+import { createAddressPolicy } from './address-policy.ts';
+import { createProber } from './prober.ts';
+import { probeSmtp } from './smtp.ts';
+
+// Servers on 127.0.0.1 with system-chosen ports: no testworld slot needed.
+const dir = mkdtempSync(join(tmpdir(), 'mailsec-prober-'));
+let ca: TestCa;
+const servers: Record<string, RunningSmtpServer> = {};
+const loopback = createAddressPolicy(['127.0.0.0/8']);
+
+before(async () => {
+  ca = await createTestCa(dir);
+  const good = await ca.issue('mx.good.test');
+  const specs: Record<string, Omit<SmtpServerSpec, 'address' | 'port'>> = {
+    good: { hostname: 'mx.good.test', starttls: 'yes', keyPem: good.keyPem, chainPem: good.chainPem },
+    none: { hostname: 'mx.none.test', starttls: 'no' },
+    refuse: { hostname: 'mx.refuse.test', starttls: 'refuse' },
+    broken: { hostname: 'mx.broken.test', starttls: 'broken' },
+    multi: {
+      hostname: 'mx.multi.test',
+      starttls: 'no',
+      banner: ['mx.multi.test ESMTP', 'second line of the greeting', 'third line'],
+    },
+    slow: { hostname: 'mx.slow.test', starttls: 'no', bannerDelayMs: 400 },
+  };
+  for (const [k, s] of Object.entries(specs)) {
+    servers[k] = await startSmtpServer({ ...s, address: '127.0.0.1', port: 0 });
+  }
+});
+after(async () => {
+  await Promise.all(Object.values(servers).map((s) => s.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const probe = (k: string, extra: { timeoutMs?: number; ca?: string[]; sni?: string } = {}) =>
+  probeSmtp({
+    address: '127.0.0.1',
+    port: servers[k]!.port,
+    sni: extra.sni ?? servers[k]!.spec.hostname,
+    ehlo: 'probe.mailsec.invalid',
+    timeoutMs: extra.timeoutMs ?? 2000,
+    ...(extra.ca ? { ca: extra.ca } : {}),
+  });
+
+test('STARTTLS ok: version, cipher, chain, PKIX trust and name match as separate results', async () => {
+  const r = await probe('good', { ca: [ca.rootPem] });
+  assert.equal(r.outcome, 'ok', r.error ?? '');
+  assert.equal(r.banner, 'mx.good.test ESMTP mailsec-testworld');
+  assert.ok(r.ehlo.includes('STARTTLS'));
+  assert.equal(r.tls?.version, 'TLSv1.3');
+  assert.ok(r.tls?.cipher);
+  // leaf + intermediate as sent, then the root Node completed from the store
+  assert.deepEqual(
+    r.tls?.chain.map((c) => c.presented),
+    [true, true, false],
+  );
+  assert.deepEqual(r.tls?.chain[0]?.sans, ['DNS:mx.good.test']);
+  assert.equal(r.tls?.chain[0]?.keyType, 'ec');
+  assert.equal(r.tls?.chain[0]?.keyBits, 256);
+  assert.match(r.tls?.chain[0]?.spkiSha256 ?? '', /^[0-9a-f]{64}$/);
+  assert.equal(r.tls?.trusted, true);
+  assert.equal(r.tls?.nameMatch, true);
+  assert.ok(!servers.good!.commands.some((c) => /^MAIL/i.test(c)), 'never MAIL FROM');
+  assert.equal(servers.good!.commands.at(-1), 'QUIT');
+});
+
+test('untrusted without the CA; name mismatch for another SNI', async () => {
+  const r = await probe('good', { sni: 'other.test' });
+  assert.equal(r.outcome, 'ok');
+  assert.equal(r.tls?.trusted, false);
+  assert.equal(r.tls?.nameMatch, false);
+});
+
+test('RFC 3207: no STARTTLS advertised → no-starttls', async () => {
+  assert.equal((await probe('none')).outcome, 'no-starttls');
+});
+test('RFC 3207 §4: STARTTLS answered 454 → starttls-refused', async () => {
+  const r = await probe('refuse');
+  assert.equal(r.outcome, 'starttls-refused');
+  assert.match(r.starttlsReply ?? '', /^454 /);
+});
+test('garbage instead of a handshake → handshake-failed', async () => {
+  assert.equal((await probe('broken')).outcome, 'handshake-failed');
+});
+test('RFC 5321 §4.2 multi-line greeting kept whole', async () => {
+  const r = await probe('multi');
+  assert.equal(r.banner, 'mx.multi.test ESMTP\nsecond line of the greeting\nthird line');
+});
+test('greeting gets twice the command timeout', async () => {
+  assert.equal((await probe('slow', { timeoutMs: 250 })).outcome, 'no-starttls');
+  assert.equal((await probe('slow', { timeoutMs: 150 })).outcome, 'timeout');
+});
+test('closed port → refused', async () => {
+  const port = servers.none!.port;
+  const r = await probeSmtp({
+    address: '127.0.0.1',
+    port: port === 1 ? 2 : 1,
+    sni: 'x',
+    ehlo: 'x',
+    timeoutMs: 500,
+  });
+  assert.equal(r.outcome, 'refused');
+});
+
+test('prober: one connection per (address, SNI); refused-address without a connection', async () => {
+  const before = servers.multi!.connections;
+  const p = createProber({
+    addressPolicy: loopback,
+    timeoutMs: 2000,
+    ehlo: 'x.invalid',
+    port: servers.multi!.port,
+  });
+  const rs = await Promise.all([1, 2, 3].map(() => p.probeSmtp('127.0.0.1', 'mx.multi.test')));
+  assert.equal(servers.multi!.connections - before, 1);
+  assert.equal(p.connections, 1);
+  assert.ok(rs.every((r) => r === rs[0]));
+  const strict = createProber({
+    addressPolicy: createAddressPolicy([]),
+    timeoutMs: 2000,
+    ehlo: 'x',
+    port: servers.multi!.port,
+  });
+  const r = await strict.probeSmtp('127.0.0.1', 'mx.multi.test');
+  assert.equal(r.outcome, 'refused-address');
+  assert.equal(servers.multi!.connections - before, 1);
+  assert.equal(strict.connections, 0);
+});
+
+test('prober: caFile adds to the trust store', async () => {
+  const p = createProber({
+    addressPolicy: loopback,
+    timeoutMs: 2000,
+    ehlo: 'x.invalid',
+    port: servers.good!.port,
+    caFile: ca.rootFile,
+  });
+  const r = await p.probeSmtp('127.0.0.1', 'mx.good.test');
+  assert.equal(r.tls?.trusted, true);
+});

@@ -1,0 +1,209 @@
+/**
+ * The testworld CA, made with the `openssl` CLI at start-up: a root, an intermediate, and leaf
+ * certificates per host (issued by the intermediate, or self-signed, expired, wrong-named).
+ * Root and intermediate keys and the DANE hosts' keys are fixed (testworld/smtp/keys/) so that
+ * TLSA records in scenarios are static; the certificates are fresh each time.
+ *
+ *   const ca = await createTestCa(dir);
+ *   ca.rootFile                      // PEM for NODE_EXTRA_CA_CERTS / --ca-file
+ *   const leaf = await ca.issue('mx.example.test', { sans: ['mx.example.test'] });
+ *   leaf.chainFile, leaf.keyFile
+ */
+import { execFile } from 'node:child_process';
+import { createHash, createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const KEY_DIR = fileURLToPath(new URL('./smtp/keys/', import.meta.url));
+
+/** A fixed key of testworld/smtp/keys/ by name (root, intermediate, dane-ee, …). */
+export function fixedKeyFile(name: string): string {
+  return join(KEY_DIR, `${name}.key.pem`);
+}
+
+/** SHA-256 of the SubjectPublicKeyInfo of a fixed key (hex): TLSA `x 1 1` data. */
+export function fixedSpkiSha256(name: string): string {
+  const der = createPublicKey(readFileSync(fixedKeyFile(name))).export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der).digest('hex');
+}
+
+export interface IssueOptions {
+  /** DNS subjectAltNames (default: the common name) */
+  readonly sans?: readonly string[];
+  /** a fixed key by name (testworld/smtp/keys/<name>.key.pem); default: a fresh P-256 key */
+  readonly key?: string;
+  /** notAfter before now */
+  readonly expired?: boolean;
+  /** self-signed instead of issued by the intermediate */
+  readonly selfSigned?: boolean;
+}
+
+export interface IssuedCert {
+  readonly keyFile: string;
+  readonly certFile: string;
+  /** leaf + intermediate (leaf only when self-signed) */
+  readonly chainFile: string;
+  readonly keyPem: string;
+  readonly chainPem: string;
+}
+
+export interface TestCa {
+  readonly dir: string;
+  /** the root certificate (PEM file): NODE_EXTRA_CA_CERTS or --ca-file */
+  readonly rootFile: string;
+  readonly rootPem: string;
+  readonly intermediatePem: string;
+  issue(commonName: string, options?: IssueOptions): Promise<IssuedCert>;
+}
+
+function openssl(args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('openssl', args, { cwd }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`openssl ${args[0]} failed: ${stderr || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+export async function createTestCa(dir: string): Promise<TestCa> {
+  await mkdir(dir, { recursive: true });
+  const rootFile = join(dir, 'root.pem');
+  const intFile = join(dir, 'intermediate.pem');
+  await openssl(
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      fixedKeyFile('root'),
+      '-days',
+      '3650',
+      '-subj',
+      '/O=mailsec testworld/CN=mailsec testworld root',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-out',
+      rootFile,
+    ],
+    dir,
+  );
+  await writeFile(
+    join(dir, 'ca.ext'),
+    'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n',
+  );
+  await openssl(
+    [
+      'req',
+      '-new',
+      '-key',
+      fixedKeyFile('intermediate'),
+      '-subj',
+      '/O=mailsec testworld/CN=mailsec testworld intermediate',
+      '-out',
+      join(dir, 'intermediate.csr'),
+    ],
+    dir,
+  );
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'intermediate.csr',
+      '-CA',
+      rootFile,
+      '-CAkey',
+      fixedKeyFile('root'),
+      '-set_serial',
+      '2',
+      '-days',
+      '3650',
+      '-extfile',
+      'ca.ext',
+      '-out',
+      intFile,
+    ],
+    dir,
+  );
+  const rootPem = await readFile(rootFile, 'utf8');
+  const intermediatePem = await readFile(intFile, 'utf8');
+  let serial = 100;
+  return {
+    dir,
+    rootFile,
+    rootPem,
+    intermediatePem,
+    async issue(cn, o = {}) {
+      const base = join(
+        dir,
+        cn.replace(/[^a-z0-9.-]/gi, '_') + (o.selfSigned ? '.self' : '') + (o.expired ? '.expired' : ''),
+      );
+      const keyFile = o.key ? fixedKeyFile(o.key) : `${base}.key.pem`;
+      if (!o.key)
+        await openssl(
+          ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile],
+          dir,
+        );
+      const sans = (o.sans ?? [cn]).map((s) => `DNS:${s}`).join(',');
+      const ext = `${base}.ext`;
+      await writeFile(
+        ext,
+        `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans}\n`,
+      );
+      const certFile = `${base}.crt.pem`;
+      const days = o.expired ? '-1' : '825';
+      if (o.selfSigned) {
+        await openssl(
+          [
+            'req',
+            '-x509',
+            '-new',
+            '-key',
+            keyFile,
+            '-subj',
+            `/CN=${cn}`,
+            '-days',
+            days,
+            '-addext',
+            `subjectAltName=${sans}`,
+            '-out',
+            certFile,
+          ],
+          dir,
+        );
+      } else {
+        await openssl(['req', '-new', '-key', keyFile, '-subj', `/CN=${cn}`, '-out', `${base}.csr`], dir);
+        await openssl(
+          [
+            'x509',
+            '-req',
+            '-in',
+            `${base}.csr`,
+            '-CA',
+            intFile,
+            '-CAkey',
+            fixedKeyFile('intermediate'),
+            '-set_serial',
+            String(serial++),
+            '-days',
+            days,
+            '-extfile',
+            ext,
+            '-out',
+            certFile,
+          ],
+          dir,
+        );
+      }
+      const leafPem = await readFile(certFile, 'utf8');
+      const chainPem = o.selfSigned ? leafPem : leafPem + intermediatePem;
+      const chainFile = `${base}.chain.pem`;
+      await writeFile(chainFile, chainPem);
+      return { keyFile, certFile, chainFile, keyPem: await readFile(keyFile, 'utf8'), chainPem };
+    },
+  };
+}
