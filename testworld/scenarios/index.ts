@@ -4,5 +4,7 @@
  */
 import type { Scenario } from '../scenario.ts';
 import { foundation } from './foundation.ts';
+import { records } from './records.ts';
+import { spf } from './spf.ts';
 
-export const scenarios: readonly Scenario[] = [foundation];
+export const scenarios: readonly Scenario[] = [foundation, spf, records];

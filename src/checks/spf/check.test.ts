@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { spf, spfExpected } from '../../../testworld/scenarios/spf.ts';
+import { staticResolver, type ZoneLiteral } from '../../dns/static.ts';
+import { analyseSpf } from './analyse.ts';
+import { checkSpf } from './check.ts';
+
+/** The testworld's SPF scenario as a zone literal (the same table test/spf.e2e.test.ts runs over DNS). */
+function zoneOf(): ZoneLiteral {
+  const zone: Record<string, Record<string, unknown[]>> = {};
+  for (const d of spf.domains) {
+    const abs = (n: string) => (n === '@' ? d.name : n.endsWith('.') ? n.slice(0, -1) : `${n}.${d.name}`);
+    for (const [owner, type, rdata] of d.records) {
+      const name = abs(owner);
+      zone[name] = zone[name] ?? {};
+      const node = zone[name];
+      node[type] = node[type] ?? [];
+      const list = node[type];
+      const data = rdata.replaceAll('{net}', '127.150');
+      if (type === 'TXT') list.push(data.replace(/^"|"$/g, ''));
+      else if (type === 'MX') {
+        const [pref, host] = data.split(' ') as [string, string];
+        list.push({ preference: Number(pref), exchange: abs(host) });
+      } else list.push(data);
+    }
+  }
+  return zone as ZoneLiteral;
+}
+
+for (const e of spfExpected) {
+  test(`RFC 7208 §4.6.4 static analysis: ${e.domain} → ${e.status}, ${e.lookups} lookups, ${e.voidLookups} void`, async () => {
+    const r = checkSpf(await analyseSpf(staticResolver(zoneOf()), e.domain));
+    assert.equal(r.status, e.status, JSON.stringify(r.findings.map((f) => f.id)));
+    assert.equal(r.evidence.lookups, e.lookups);
+    assert.equal(r.evidence.voidLookups, e.voidLookups);
+    for (const id of e.findings)
+      assert.ok(
+        r.findings.some((f) => f.id === id),
+        `missing ${id}`,
+      );
+    if (e.all !== undefined) assert.equal(r.evidence.all, e.all);
+  });
+}
+
+const one = (record: string, extra: ZoneLiteral = {}) =>
+  staticResolver({
+    'example.test': { TXT: [record], A: ['192.0.2.1'], MX: [{ preference: 10, exchange: 'example.test' }] },
+    ...extra,
+  });
+
+const cases: [title: string, record: string, ids: string[], status: string][] = [
+  ['7208 §4.6 syntax error with position', 'v=spf1 ip4:192.0.2.300 -all', ['spf.syntax'], 'fail'],
+  ['7208 §5.1 ?all is weak', 'v=spf1 mx ?all', ['spf.neutral-all'], 'warn'],
+  ['7208 §4.7 no all and no redirect', 'v=spf1 mx', ['spf.no-all'], 'warn'],
+  ['7208 §5.5 ptr discouraged', 'v=spf1 ptr -all', ['spf.ptr'], 'warn'],
+  [
+    '7208 §6.1 redirect beside all is ignored',
+    'v=spf1 mx -all redirect=other.test',
+    ['spf.redirect-ignored'],
+    'warn',
+  ],
+  ['7208 §4.6.2 terms after all', 'v=spf1 -all mx', ['spf.terms-after-all'], 'warn'],
+  ['7208 §5.2 include without SPF', 'v=spf1 include:nothing.test -all', ['spf.include-no-spf'], 'fail'],
+  ['7208 §6 unknown modifier', 'v=spf1 mx foo=bar -all', ['spf.unknown-modifier'], 'pass'],
+  [
+    '7208 §3.4 record too long',
+    `v=spf1 ${Array(30).fill('ip4:198.51.100.100').join(' ')} -all`,
+    ['spf.record-too-long'],
+    'warn',
+  ],
+  ['7208 §7.3 %{p} discouraged', 'v=spf1 exists:%{p}.x.example.test -all', ['spf.p-macro'], 'warn'],
+  [
+    '7208 §4.6.4 duplicate include',
+    'v=spf1 include:a.test include:a.test -all',
+    ['spf.duplicate-include'],
+    'warn',
+  ],
+  ['7208 clean record', 'v=spf1 mx a -all', [], 'pass'],
+];
+for (const [title, record, ids, status] of cases) {
+  test(title, async () => {
+    const r = checkSpf(await analyseSpf(one(record, { 'a.test': { TXT: ['v=spf1 -all'] } }), 'example.test'));
+    assert.deepEqual(
+      r.findings.map((f) => f.id).filter((id) => id !== 'spf.unresolved-macro'),
+      ids,
+    );
+    assert.equal(r.status, status);
+  });
+}
+
+test('DNS failure is error + spf.undetermined, never absent', async () => {
+  const r = checkSpf(
+    await analyseSpf(staticResolver({ 'example.test': { TXT: 'SERVFAIL' } }), 'example.test'),
+  );
+  assert.equal(r.status, 'error');
+  assert.deepEqual(
+    r.findings.map((f) => f.id),
+    ['spf.undetermined'],
+  );
+});
+
+test('a failing include makes the section error, not pass', async () => {
+  const r = checkSpf(
+    await analyseSpf(one('v=spf1 include:slow.test -all', { 'slow.test': 'TIMEOUT' }), 'example.test'),
+  );
+  assert.equal(r.status, 'error');
+  assert.ok(r.findings.some((f) => f.id === 'spf.undetermined'));
+});
+
+test('flattened view lists what passes, not what fails', async () => {
+  const r = checkSpf(
+    await analyseSpf(
+      one('v=spf1 a -ip4:203.0.113.9 include:p.test ~all', {
+        'p.test': { TXT: ['v=spf1 ip6:2001:db8::/32 -all'] },
+      }),
+      'example.test',
+    ),
+  );
+  assert.deepEqual(r.evidence.flattened, { ip4: ['192.0.2.1/32'], ip6: ['2001:db8::/32'], unresolved: [] });
+});
