@@ -384,6 +384,25 @@ const rows: Row[] = [
     },
   ],
   ['sipFederation: none: absent', sipFederationCheck, 'full.test', 'absent', () => {}],
+  // SERVFAIL (REFUSED delegation) is error with an undetermined finding, never absent
+  ...[
+    dkimCheck,
+    dmarcCheck,
+    bimiCheck,
+    mtaStsCheck,
+    tlsRptCheck,
+    autodiscoverCheck,
+    lyncdiscoverCheck,
+    sipFederationCheck,
+  ].map(
+    (def): Row => [
+      `${def.id}: SERVFAIL is error, not absent`,
+      def,
+      'records-refused.test',
+      'error',
+      (_e, ids) => has(ids, `${def.id}.undetermined`),
+    ],
+  ),
 ];
 
 for (const [title, def, domain, status, expect, selectors] of rows) {

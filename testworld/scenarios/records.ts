@@ -262,6 +262,13 @@ export const records: Scenario = {
       ],
     },
     {
+      name: 'records-refused.test',
+      broken: 'refused',
+      description:
+        'delegated to the REFUSED name server: every lookup is SERVFAIL, so each record check is error (never absent)',
+      records: [['@', 'MX', '10 mx']],
+    },
+    {
       name: 'm365.test',
       description:
         'Microsoft 365 endpoint names: autodiscover CNAME autodiscover.outlook.com, lyncdiscover CNAME webdir.online.lync.com, SRV _sipfederationtls._tcp and _sip._tls (targets outside the testworld: never connected to)',
