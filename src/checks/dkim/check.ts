@@ -121,14 +121,9 @@ export function checkDkim(g: DkimGathered): DkimResult {
     undetermined: undet,
     cnameWithoutKey,
   };
-  let deployed: boolean | 'unknown' = selectors.length > 0;
-  if (!deployed) {
-    if (undet.length > 0 || (g.domainkeyNode === null && g.tried.length === 0)) deployed = 'unknown';
-    else if (g.domainkeyNode === null && g.answers.every((a) => a.outcome !== 'found')) {
-      // `_domainkey` failed but every selector answered: absent is still known
-      deployed = false;
-    }
-  }
+  // Found keys win; otherwise any failed selector lookup leaves the answer unknown. A failed
+  // `_domainkey` lookup alone does not: every selector then answered, so absent is known.
+  const deployed: boolean | 'unknown' = selectors.length > 0 ? true : undet.length > 0 ? 'unknown' : false;
   if (deployed === 'unknown') {
     const reason = g.domainkeyReason ?? undet[0]?.reason ?? 'lookups failed';
     findings.push(undetermined('dkim', reason));

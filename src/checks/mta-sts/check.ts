@@ -55,7 +55,7 @@ export function checkMtaStsTxt(g: MtaStsGathered): MtaStsResult {
   if (g.outcome === 'error') {
     deployed = 'unknown';
     findings.push(undetermined('mtaSts', g.reason ?? 'lookup failed'));
-  }
+  } else if (!deployed) findings.push(F.make('not-found', { domain }));
   const evidence: MtaStsEvidence = {
     record: sts.length === 1 ? sts[0]! : null,
     records: sts,

@@ -4,6 +4,13 @@ type D = { domain: string };
 const example = (d: string) => `_mta-sts.${d} TXT "v=STSv1; id=20260101T000000;"`;
 
 export const mtaStsFindings = defineFindings('mtaSts', {
+  'not-found': {
+    severity: 'info',
+    why: 'Without MTA-STS (or DANE) a man in the middle can strip STARTTLS and read or redirect mail sent to you.',
+    message: (p: D) => `${p.domain} publishes no MTA-STS record at _mta-sts.${p.domain}.`,
+    fix: (p: D) =>
+      `Serve https://mta-sts.${p.domain}/.well-known/mta-sts.txt ("version: STSv1", "mode: testing", one "mx: <your MX host>" line per MX, "max_age: 604800"), then publish ${example(p.domain)}.`,
+  },
   'multiple-records': {
     severity: 'error',
     why: 'With more than one MTA-STS record senders assume the domain has no MTA-STS policy (RFC 8461 §3.1).',

@@ -38,8 +38,8 @@ const runCases: [title: string, zone: ZoneLiteral, status: string, ids: string[]
     [],
     '20260101',
   ],
-  ['8461 §3.1 no record: absent', {}, 'absent', [], null],
-  ['8461 §3.1 unrelated TXT only: absent', { [N]: { TXT: ['hello'] } }, 'absent', [], null],
+  ['8461 §3.1 no record: absent', {}, 'absent', ['mtaSts.not-found'], null],
+  ['8461 §3.1 unrelated TXT only: absent', { [N]: { TXT: ['hello'] } }, 'absent', ['mtaSts.not-found'], null],
   [
     '8461 §3.1 two records: fail',
     { [N]: { TXT: ['v=STSv1; id=1;', 'v=STSv1; id=2;'] } },

@@ -64,7 +64,7 @@ export function checkTlsRpt(g: TlsRptGathered): TlsRptResult {
   if (g.outcome === 'error') {
     deployed = 'unknown';
     findings.push(undetermined('tlsRpt', g.reason ?? 'lookup failed'));
-  }
+  } else if (!deployed) findings.push(F.make('not-found', { domain }));
   const evidence: TlsRptEvidence = { record: rpt.length === 1 ? rpt[0]! : null, records: rpt, rua };
   return { check: 'tlsRpt', status: statusFrom(deployed, findings), evidence, findings };
 }

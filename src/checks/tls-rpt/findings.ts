@@ -4,6 +4,12 @@ type D = { domain: string };
 const example = (d: string) => `_smtp._tls.${d} TXT "v=TLSRPTv1; rua=mailto:tls-reports@${d}"`;
 
 export const tlsRptFindings = defineFindings('tlsRpt', {
+  'not-found': {
+    severity: 'info',
+    why: 'Without TLS-RPT you do not learn when senders fail to reach you over TLS (MTA-STS or DANE problems, expired certificates).',
+    message: (p: D) => `${p.domain} publishes no TLS-RPT record at _smtp._tls.${p.domain}.`,
+    fix: (p: D) => `Publish ${example(p.domain)}.`,
+  },
   'multiple-records': {
     severity: 'error',
     why: 'With more than one TLS-RPT record senders treat the domain as not implementing TLS-RPT (RFC 8460 §3) and send no reports.',

@@ -47,7 +47,7 @@ const runCases: [title: string, zone: ZoneLiteral, status: string, ids: string[]
     'pass',
     [],
   ],
-  ['8460 §3 no record: absent', {}, 'absent', []],
+  ['8460 §3 no record: absent', {}, 'absent', ['tlsRpt.not-found']],
   [
     '8460 §3 two records: fail',
     { [D]: mail, [N]: { TXT: [`v=TLSRPTv1; rua=mailto:a@${D}`, `v=TLSRPTv1; rua=mailto:b@${D}`] } },
