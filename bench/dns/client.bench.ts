@@ -6,7 +6,8 @@
  *
  * Without --resolver it starts testworld/mini-dns in a child process (so its CPU is not counted)
  * serving h<i>.bench.example A records. With --resolver the same names are asked (a real resolver
- * answers NXDOMAIN from its cache after the warm-up: still one round trip each).
+ * answers NXDOMAIN from its cache after the warm-up: still one round trip each), or with
+ * `--domains a.example,b.example` those names × A, AAAA, MX, TXT, NS, CAA.
  * Prints one line of JSON: `uncached` = the client without its own answer cache (every query is a
  * packet); `cached` = the same queries answered from mailsec's cache.
  */
@@ -22,11 +23,17 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '500' },
     names: { type: 'string', default: '5000' },
+    domains: { type: 'string' },
     serve: { type: 'boolean', default: false },
   },
 });
-const names = Number(values.names);
-const nameOf = (i: number) => `h${i % names}.bench.example`;
+const domains = values.domains?.split(',').filter(Boolean) ?? [];
+const TYPES = ['A', 'AAAA', 'MX', 'TXT', 'NS', 'CAA'] as const;
+const names = domains.length > 0 ? domains.length * TYPES.length : Number(values.names);
+const nameOf = (i: number) =>
+  domains.length > 0 ? domains[i % domains.length]! : `h${i % names}.bench.example`;
+const typeOf = (i: number) =>
+  domains.length > 0 ? TYPES[Math.floor(i / domains.length) % TYPES.length]! : 'A';
 
 if (values.serve) {
   // child: the authoritative side
@@ -61,7 +68,7 @@ if (values.serve) {
     const worker = async () => {
       while (next < count) {
         const i = next++;
-        const a = await r.query(nameOf(i), 'A');
+        const a = await r.query(nameOf(i), typeOf(i));
         if (a.rcode === 'TIMEOUT' || a.rcode === 'NETERROR') failures++;
       }
     };
@@ -97,6 +104,7 @@ if (values.serve) {
       queries: total,
       concurrency,
       names,
+      ...(domains.length > 0 ? { domains: domains.length } : {}),
       uncached: u,
       cached: c,
       timeouts: stats.timeouts,
