@@ -451,3 +451,25 @@ describe('egress guard', () => {
     }
   });
 });
+
+describe('IPv6 resolver address', () => {
+  it('queries [::1]:port', async (t) => {
+    let v6: MiniDns;
+    try {
+      v6 = await startMiniDns({ address: '::1', zone: { 'six.test': { AAAA: ['2001:db8::6'] } } });
+    } catch {
+      t.skip('no ::1 here');
+      return;
+    }
+    const r = createResolver(v6.spec, { timeoutMs: 1000 });
+    try {
+      assert.match(v6.spec, /^\[::1\]:\d+$/);
+      const a = await r.query('six.test', 'AAAA');
+      assert.deepEqual([a.rcode, a.records], ['NOERROR', ['2001:db8::6']]);
+      assert.equal(r.label, v6.spec);
+    } finally {
+      await r.close();
+      await v6.stop();
+    }
+  });
+});
