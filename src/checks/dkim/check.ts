@@ -4,7 +4,7 @@ import type { CheckResult } from '../../core/result.ts';
 import { statusFrom } from '../../core/status.ts';
 import { dkimFindings as F } from './findings.ts';
 import type { DkimGathered } from './gather.ts';
-import { parseDkimKey } from './parse.ts';
+import { looksLikeDkimKey, parseDkimKey } from './parse.ts';
 
 /** RFC 8301 §3.2: verifiers must not accept RSA keys under 1024 bits; signers should use 2048. */
 export const RSA_MIN_BITS = 1024;
@@ -32,6 +32,8 @@ export interface DkimEvidence {
   readonly undetermined: { selector: string; reason: string }[];
   /** selectors that are CNAMEs to a name without a key */
   readonly cnameWithoutKey: { selector: string; target: string }[];
+  /** selectors whose TXT records hold no key record (wildcard TXT, SPF, verification tokens) */
+  readonly nonKeyTxt: string[];
 }
 
 export type DkimResult = CheckResult<DkimEvidence>;
@@ -51,6 +53,7 @@ export function checkDkim(g: DkimGathered): DkimResult {
   const selectors: DkimSelector[] = [];
   const undet: DkimEvidence['undetermined'] = [];
   const cnameWithoutKey: DkimEvidence['cnameWithoutKey'] = [];
+  const nonKeyTxt: string[] = [];
 
   for (const a of g.answers) {
     const sel = { selector: a.selector, domain };
@@ -66,8 +69,15 @@ export function checkDkim(g: DkimGathered): DkimResult {
       }
       continue;
     }
-    if (a.records.length > 1) findings.push(F.make('multiple-records', { ...sel, count: a.records.length }));
-    const parsed = a.records.map((r) => ({ record: r, parsed: parseDkimKey(r) }));
+    // TXT that is no key record at all (e.g. an SPF record synthesised by a wildcard) is not a key
+    const candidates = a.records.filter(looksLikeDkimKey);
+    if (candidates.length === 0) {
+      nonKeyTxt.push(a.selector);
+      continue;
+    }
+    if (candidates.length > 1)
+      findings.push(F.make('multiple-records', { ...sel, count: candidates.length }));
+    const parsed = candidates.map((r) => ({ record: r, parsed: parseDkimKey(r) }));
     const chosen =
       parsed.find((p) => p.parsed.ok && !p.parsed.problems.some((x) => FATAL.has(x.code))) ?? parsed[0]!;
     const r = chosen.parsed;
@@ -120,6 +130,7 @@ export function checkDkim(g: DkimGathered): DkimResult {
     domainkeyNode: g.domainkeyNode,
     undetermined: undet,
     cnameWithoutKey,
+    nonKeyTxt,
   };
   // Found keys win; otherwise any failed selector lookup leaves the answer unknown. A failed
   // `_domainkey` lookup alone does not: every selector then answered, so absent is known.

@@ -215,6 +215,14 @@ const runCases: [
     ['dkim.selector-undetermined', 'dkim.undetermined'],
   ],
   [
+    'wildcard TXT (SPF) under _domainkey is no key: absent',
+    { ...node, [dk('google')]: { TXT: ['v=spf1 -all'] }, [dk('k1')]: { TXT: ['v=spf1 -all'] } },
+    [],
+    'absent',
+    ['dkim.none-found'],
+    (e) => assert.deepEqual(e.nonKeyTxt, ['google', 'k1']),
+  ],
+  [
     '6376 §3.6.1 record without p=: fail',
     { ...node, [dk('dkim')]: { TXT: ['v=DKIM1; k=rsa'] } },
     [],

@@ -29,6 +29,7 @@ export const dkimCheck: CheckDefinition<DkimEvidence> = {
       domainkeyNode: { type: ['boolean', 'null'] },
       undetermined: { type: 'array', items: { type: 'object' } },
       cnameWithoutKey: { type: 'array', items: { type: 'object' } },
+      nonKeyTxt: { type: 'array', items: { type: 'string' } },
     },
     required: ['selectors', 'tried', 'domainkeyNode'],
   },

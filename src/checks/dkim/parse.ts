@@ -38,6 +38,14 @@ export function rsaKeyBits(der: Buffer): number | null {
 }
 
 /**
+ * Whether a TXT record is meant as a DKIM key record: it starts with `v=DKIM1` or has a `p=` or
+ * `k=` tag. Anything else (an SPF record synthesised by a wildcard, a verification token) is not.
+ */
+export function looksLikeDkimKey(text: string): boolean {
+  return /^\s*v\s*=\s*DKIM1/i.test(text) || /(^|;)\s*[pk]\s*=/.test(text);
+}
+
+/**
  * Parses a DKIM key record. Problems: `version-not-first`, `version-invalid`, `p-missing` (fatal),
  * `key-type-unknown`, `key-invalid` (not base64 or not a key), `ed25519-key-length`, `hash-unknown`,
  * plus the tag-list codes. Never throws.

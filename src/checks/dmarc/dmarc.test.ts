@@ -9,6 +9,7 @@ import { parseDmarc } from './parse.ts';
 const parseCases: [title: string, record: string, codes: string[], expect?: Record<string, unknown>][] = [
   ['9989 §4.7 minimal record', 'v=DMARC1; p=reject', [], { p: 'reject', sp: null, adkim: 'r' }],
   ['9989 §4.7 whitespace around =', 'v = DMARC1 ; p = quarantine ;', [], { p: 'quarantine' }],
+  ['9989 §4.7 tag name V is case-insensitive (ABNF)', 'V=DMARC1; p=reject', [], { p: 'reject' }],
   ['9989 §4.7 v=dmarc1 is not DMARC', 'v=dmarc1; p=reject', ['version-invalid']],
   ['9989 §4.7 v must be first', 'p=reject; v=DMARC1', ['version-invalid']],
   ['9989 §4.7 DMARC1x is not DMARC', 'v=DMARC1x; p=reject', ['version-invalid']],

@@ -43,7 +43,7 @@ const REMOVED = new Set(['pct', 'rf', 'ri']);
 
 /** RFC 9989 §4.10 step 2: only records that begin with `v=DMARC1` are DMARC records. */
 export function isDmarcRecord(text: string): boolean {
-  return /^v\s*=\s*DMARC1\s*(;|$)/.test(text);
+  return /^[vV]\s*=\s*DMARC1\s*(;|$)/.test(text);
 }
 
 /** A TXT record that tries to be DMARC but is discarded (`v=dmarc1`, `v=DMARC1x`, leading space, v not first). */
