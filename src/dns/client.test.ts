@@ -250,6 +250,20 @@ describe('rcodes stay distinct', () => {
     });
   }
 
+  it('names that cannot be encoded are FORMERR without a packet', async () => {
+    const before = dns.queries.length;
+    for (const name of [
+      'mail.example...com',
+      `${'a'.repeat(64)}.example.com`,
+      `${'abcdefghi.'.repeat(26)}com`,
+    ]) {
+      const a = await r.query(name, 'A');
+      assert.equal(a.rcode, 'FORMERR', name);
+      assert.match(a.detail ?? '', /cannot be asked/);
+    }
+    assert.equal(dns.queries.length, before);
+  });
+
   it('NODATA and NXDOMAIN carry the negative TTL from the SOA', async () => {
     const a = await r.query('nothing.example.com', 'A');
     assert.equal(a.ttl, 300);

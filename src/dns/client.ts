@@ -8,7 +8,7 @@ import type { ResolverSpec } from './spec.ts';
 import type { Outcome, Transport, TransportStats } from './transport.ts';
 import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
 import { UdpTransport, type UdpTransportOptions } from './udp.ts';
-import { failedAnswer, type Question, queryName, toAnswer } from './wire.ts';
+import { failedAnswer, type Question, queryName, toAnswer, unencodableName } from './wire.ts';
 
 export interface ClientOptions extends UdpTransportOptions, DohTransportOptions {
   /** per attempt, ms (default 2000) */
@@ -52,6 +52,9 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
       };
       const signal = opts?.signal;
       signal?.throwIfAborted();
+      const bad = unencodableName(q.name);
+      // not sent: the server would answer FORMERR (or a truncated name would match nothing)
+      if (bad) return failedAnswer(q, 'FORMERR', `"${q.name}" cannot be asked in DNS: ${bad}`);
       let edns = true;
       let last: Outcome | undefined;
       for (let attempt = 0; attempt < attempts; attempt++) {

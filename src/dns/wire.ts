@@ -21,6 +21,22 @@ export function queryName(name: string): string {
   return n === '.' ? '' : n.endsWith('.') ? n.slice(0, -1) : n;
 }
 
+/**
+ * Why a (normalised) name cannot be put in a DNS question, or undefined when it can: an empty
+ * label, a label over 63 octets, or a name over 255 octets on the wire.
+ */
+export function unencodableName(name: string): string | undefined {
+  if (name === '') return undefined;
+  let wire = 1;
+  for (const label of name.split('.')) {
+    const len = Buffer.byteLength(label);
+    if (len === 0) return 'it has an empty label';
+    if (len > 63) return 'a label is longer than 63 octets';
+    wire += len + 1;
+  }
+  return wire > 255 ? 'it is longer than 255 octets' : undefined;
+}
+
 /** A name found in DNS data: normalised the same way. */
 const dataName = (n: string): string => queryName(n);
 
@@ -266,7 +282,7 @@ export function toAnswer<T extends RRType>(q: Question & { type: T }, r: WireRes
 /** An Answer that says the resolver could not be asked or did not answer. */
 export function failedAnswer<T extends RRType>(
   q: Question & { type: T },
-  rcode: 'TIMEOUT' | 'NETERROR',
+  rcode: 'TIMEOUT' | 'NETERROR' | 'FORMERR',
   detail: string,
 ): Answer<RecordOf<T>> {
   return { name: q.name, type: q.type, rcode, records: [], authenticated: false, cnames: [], detail };
