@@ -5,6 +5,7 @@ import type { Finding } from '../core/finding.ts';
 import type { CheckResult, QueryLogEntry } from '../core/result.ts';
 import type { Resolver } from '../dns/types.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
+import type { Prober } from '../net/prober.ts';
 
 /** Everything one run shares across domains (scan shares it across millions). */
 export interface AuditEnvironment {
@@ -15,6 +16,8 @@ export interface AuditEnvironment {
   readonly options: CheckOptions;
   readonly now: () => Date;
   readonly signal: AbortSignal;
+  /** SMTP/STARTTLS prober shared across domains (one probe per address and SNI name per run) */
+  readonly prober?: Prober;
   /** run only these checks (their prerequisites run too, but are not reported) */
   readonly only?: readonly CheckId[];
 }
@@ -71,6 +74,7 @@ export async function auditDomain(domain: string, env: AuditEnvironment): Promis
         signal: env.signal,
         resolverValidates: env.resolverValidates,
         resolverName: env.resolverName,
+        ...(env.prober ? { prober: env.prober } : {}),
       };
       try {
         const result = await def.run(domain, ctx, prior);

@@ -2,6 +2,7 @@ import { caaCheck } from './caa/index.ts';
 import { dnssecCheck } from './dnssec/index.ts';
 import { mxCheck } from './mx/index.ts';
 import { nsCheck } from './ns/index.ts';
+import { smtpCheck } from './smtp/index.ts';
 import type { CheckDefinition, CheckId } from './types.ts';
 
 /** The registry: every check, in the order sections appear in output. */
@@ -10,6 +11,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   nsCheck,
   caaCheck,
   mxCheck,
+  smtpCheck,
 ] as CheckDefinition[];
 
 export const CHECK_IDS: readonly CheckId[] = CHECKS.map((c) => c.id);

@@ -1,6 +1,7 @@
 import type { CheckResult } from '../core/result.ts';
 import type { Resolver } from '../dns/types.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
+import type { Prober } from '../net/prober.ts';
 
 /** The JSON section keys; also `--only` values and finding-id prefixes. */
 export type CheckId =
@@ -46,6 +47,8 @@ export interface GatherContext {
   readonly resolverValidates: boolean;
   /** the resolver as the user named it, for messages */
   readonly resolverName: string;
+  /** SMTP/STARTTLS probes, shared by the run (absent: nothing is probed, smtp becomes skipped) */
+  readonly prober?: Prober;
 }
 
 /** Results of the checks a check depends on, by id. */

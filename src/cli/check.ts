@@ -9,6 +9,7 @@ import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { SEVERITY_RANK } from '../core/finding.ts';
 import { domainOrThrow } from '../core/names.ts';
 import { createResolver } from '../dns/index.ts';
+import { createProber } from '../net/prober.ts';
 import { renderHuman } from '../render/human.ts';
 import { createStyle, wantsColor } from '../render/style.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
@@ -97,6 +98,17 @@ export const checkCommand: CommandDef = {
         now: () => new Date(),
         signal: controller.signal,
         ...(only ? { only } : {}),
+        // one prober per run: each (address, SNI) is probed once however many domains share it
+        ...(bool(args, 'no-smtp')
+          ? {}
+          : {
+              prober: createProber({
+                addressPolicy: cfg.addressPolicy,
+                timeoutMs: cfg.smtpTimeoutMs,
+                ehlo: str(args, 'ehlo') ?? 'mailsec.invalid',
+                ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
+              }),
+            }),
       };
       const style = createStyle(wantsColor(io.stdout, io.env));
       const reports: DomainReport[] = [];
