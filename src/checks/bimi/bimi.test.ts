@@ -62,6 +62,13 @@ const runCases: [
   ],
   ['no BIMI record: absent', D, { ...reject }, 'absent', []],
   [
+    'BIMI record at the apex: wrong location',
+    D,
+    { ...reject, [D]: { ...mail, TXT: [`v=BIMI1; l=${L}`] } },
+    'absent',
+    ['bimi.wrong-location'],
+  ],
+  [
     'BIMI §3 DMARC p=none: not enforcing, fail',
     D,
     {

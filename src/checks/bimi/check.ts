@@ -111,6 +111,9 @@ export function checkBimi(g: BimiGathered): BimiResult {
       }
     }
   }
+  for (const r of g.apex?.records ?? []) {
+    if (/^v\s*=\s*BIMI1/i.test(r)) findings.push(F.make('wrong-location', { ...s, record: r }));
+  }
   let deployed: boolean | 'unknown' = at !== null;
   if (!at && failed) {
     deployed = 'unknown';

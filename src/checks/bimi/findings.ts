@@ -27,6 +27,13 @@ export const bimiFindings = defineFindings('bimi', {
       `The BIMI record at ${p.name} is malformed (${p.problem}): "${p.record}".`,
     fix: (p: S) => `Publish ${example(p.name)}.`,
   },
+  'wrong-location': {
+    severity: 'error',
+    why: 'Receivers look for BIMI only at <selector>._bimi.<domain>; a record at the domain itself has no effect.',
+    message: (p: S & { record: string }) =>
+      `A BIMI record is published at ${p.domain} instead of ${p.name}: "${p.record}".`,
+    fix: (p: S) => `Move it: ${example(p.name)}.`,
+  },
   'location-missing': {
     severity: 'error',
     why: 'The l= tag (logo location) is required; receivers ignore a record without it.',

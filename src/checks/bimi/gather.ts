@@ -26,6 +26,8 @@ export interface BimiGathered {
   readonly selector: string;
   /** the author domain, then (when it has no BIMI record) the organisational domain */
   readonly lookups: readonly BimiLookup[];
+  /** TXT at the domain itself when no BIMI record was found (a record there has no effect) */
+  readonly apex: BimiLookup | null;
   readonly dmarc: DmarcPrerequisite;
 }
 
@@ -48,10 +50,15 @@ export async function gatherBimi(
   if (first.outcome !== 'error' && !first.records.some(isBimiRecord) && org !== domain) {
     lookups.push(await lookup(org));
   }
+  const none = lookups.every((l) => l.outcome !== 'error' && !l.records.some(isBimiRecord));
+  const apex = none
+    ? toLookup(domain, await ctx.resolver.query(domain, 'TXT', { signal: ctx.signal }))
+    : null;
   return {
     domain,
     selector,
     lookups,
+    apex,
     dmarc: { status: dmarcResult?.status ?? null, evidence: dmarcEvidence },
   };
 }
