@@ -4,6 +4,7 @@ import { spf, spfExpected } from '../../../testworld/scenarios/spf.ts';
 import { staticResolver, type ZoneLiteral } from '../../dns/static.ts';
 import { analyseSpf } from './analyse.ts';
 import { checkSpf } from './check.ts';
+import { spfCheck } from './index.ts';
 
 /** The testworld's SPF scenario as a zone literal (the same table test/spf.e2e.test.ts runs over DNS). */
 function zoneOf(): ZoneLiteral {
@@ -117,4 +118,15 @@ test('flattened view lists what passes, not what fails', async () => {
     ),
   );
   assert.deepEqual(r.evidence.flattened, { ip4: ['192.0.2.1/32'], ip6: ['2001:db8::/32'], unresolved: [] });
+});
+
+test('the evidence matches the section schema of spfCheck', async () => {
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const ajv = new Ajv2020({ strict: false });
+  const validate = ajv.compile({ type: 'object', ...spfCheck.schema });
+  for (const e of spfExpected) {
+    const r = checkSpf(await analyseSpf(staticResolver(zoneOf()), e.domain));
+    const section = JSON.parse(JSON.stringify(r.evidence));
+    assert.ok(validate(section), `${e.domain}: ${JSON.stringify(validate.errors)}`);
+  }
 });

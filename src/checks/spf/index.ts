@@ -17,12 +17,13 @@ const term = {
     void: { type: 'boolean' },
     mxHosts: { type: 'integer', minimum: 0 },
     networks: { type: 'array', items: { type: 'string' } },
-    node: { $ref: '#/$defs/spfNode' },
+    // the record behind an include or redirect: an spfNode again (validated one level deep)
+    node: { type: 'object' },
   },
   required: ['term', 'kind', 'lookups', 'evaluated'],
 };
 
-/** JSON Schema of one node of the include/redirect tree (recursive through `terms[].node`). */
+/** JSON Schema of one node of the include/redirect tree (nodes nest through `terms[].node`). */
 export const spfNodeSchema = {
   type: 'object',
   properties: {
@@ -76,8 +77,7 @@ export const spfCheck: CheckDefinition<SpfEvidence> = {
       all: { enum: ['-all', '~all', '?all', '+all', null] },
       redirect: { type: ['string', 'null'] },
       size: { type: ['integer', 'null'] },
-      // the tree is recursive; its node schema is exported as spfNodeSchema
-      tree: { type: ['object', 'null'] },
+      tree: { anyOf: [{ type: 'null' }, spfNodeSchema] },
       flattened: {
         type: 'object',
         properties: {
