@@ -193,11 +193,14 @@ export const spfCommand: CommandDef = {
         target = s.slice(s.lastIndexOf('@') + 1);
       }
       const domain = domainOrThrow(target);
-      const result = checkSpf(await analyseSpf(resolver, domain, controller.signal));
+      const analysis = await analyseSpf(resolver, domain, controller.signal);
+      const result = checkSpf(analysis);
       if (cfg.json) {
         const doc = { domain, status: result.status, ...result.evidence, findings: result.findings };
         io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       } else io.stdout.write(renderAnalysis(result, style));
+      // the resolver itself could not be reached: the analysis could not run (exit 3)
+      if (analysis.root.rcode === 'NETERROR') return EXIT.cannotRun;
       const worst = Math.max(-1, ...result.findings.map((f) => SEVERITY_RANK[f.severity]));
       if (cfg.failOn && worst >= SEVERITY_RANK[cfg.failOn]) return EXIT.findings;
       return EXIT.ok;

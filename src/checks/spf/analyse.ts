@@ -58,6 +58,8 @@ export interface SpfNode {
   readonly outcome: SpfNodeOutcome;
   /** DNS failure, for outcome 'error' */
   readonly error?: string;
+  /** its rcode (TIMEOUT, SERVFAIL, NETERROR …), for outcome 'error' */
+  readonly rcode?: string;
   readonly problems: readonly SpfProblem[];
   readonly terms: readonly SpfTermView[];
   /** this record's own DNS-querying terms on the evaluated path */
@@ -137,7 +139,14 @@ async function walk(
   if (++w.nodes > SPF_MAX_NODES) return { ...base, record: null, records: [], outcome: 'too-deep' };
   const txt = await w.resolver.query(domain, 'TXT', opts(w));
   if (failed(w, txt))
-    return { ...base, record: null, records: [], outcome: 'error', error: failureReason(txt) };
+    return {
+      ...base,
+      record: null,
+      records: [],
+      outcome: 'error',
+      error: failureReason(txt),
+      rcode: txt.rcode,
+    };
   const records = txt.records.map((r) => r.text).filter(isSpfText);
   if (records.length === 0)
     return {

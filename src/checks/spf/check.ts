@@ -195,6 +195,10 @@ export function checkSpf(a: SpfAnalysis): SpfCheckResult {
       nodeFindings(root, true, [], findings);
   }
   if (deployed === true) {
+    // a failed lookup anywhere in the tree (include, a, mx …) leaves the counts unknown
+    if (a.failures.length && !findings.some((f) => f.id === 'spf.undetermined')) {
+      findings.push(undetermined('spf', a.failures[0]!));
+    }
     if (findings.some((f) => f.id === 'spf.undetermined')) deployed = 'unknown';
     if (a.lookups > SPF_LOOKUP_LIMIT) {
       findings.push(spfFindings.make('too-many-lookups', { count: a.lookups, worst: worstInclude(root) }));

@@ -33,6 +33,7 @@ export const spfNodeSchema = {
     records: { type: 'array', items: { type: 'string' } },
     outcome: { enum: ['ok', 'none', 'multiple', 'syntax', 'error', 'loop', 'unresolved', 'too-deep'] },
     error: { type: 'string' },
+    rcode: { type: 'string' },
     problems: {
       type: 'array',
       items: {
