@@ -6,7 +6,7 @@ import { parseIp } from '../checks/spf/ip.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { SEVERITY_RANK } from '../core/finding.ts';
 import { domainOrThrow } from '../core/names.ts';
-import { createResolver } from '../dns/index.ts';
+import { createResolver, type Resolver } from '../dns/index.ts';
 import { createStyle, type Style, wantsColor } from '../render/style.ts';
 import type { CommandDef } from './command.ts';
 import { str } from './command.ts';
@@ -162,6 +162,15 @@ export const spfCommand: CommandDef = {
     process.once('SIGINT', onSigint);
     try {
       if (ipArg !== undefined) {
+        // notes whether the resolver itself was unreachable: then the result says nothing (exit 3)
+        let unreachable = false;
+        const watched: Resolver = {
+          async query(name, type, options) {
+            const a = await resolver.query(name, type, options);
+            if (a.rcode === 'NETERROR') unreachable = true;
+            return a;
+          },
+        };
         const o = await checkHostFor(
           {
             ip: ipArg,
@@ -169,7 +178,7 @@ export const spfCommand: CommandDef = {
             ...(sender !== undefined ? { sender } : {}),
             ...(helo !== undefined ? { helo } : {}),
           },
-          { resolver, signal: controller.signal },
+          { resolver: watched, signal: controller.signal },
         );
         if (cfg.json) {
           const doc = {
@@ -185,7 +194,7 @@ export const spfCommand: CommandDef = {
           };
           io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
         } else io.stdout.write(renderOutcome(o, ipArg, style));
-        return EXIT.ok;
+        return unreachable ? EXIT.cannotRun : EXIT.ok;
       }
       let target = domainArg;
       if (target === undefined) {

@@ -131,8 +131,11 @@ function voidCheck(st: State, a: Answer<unknown>, term: string): Abort | null {
 }
 
 /** Domain names of the client address that resolve back to it (§5.5), at most 10 considered. */
-async function validatedNames(st: State, filter?: (name: string) => boolean): Promise<string[] | Abort> {
-  const ptr = await query(st, reverseName(st.ip), 'PTR');
+async function validatedNames(
+  st: State,
+  ptr: Answer<string>,
+  filter?: (name: string) => boolean,
+): Promise<string[]> {
   if (isFailure(ptr)) return [];
   const names = ptr.records.slice(0, SPF_PTR_LIMIT).map((n) => n.toLowerCase().replace(/\.$/, ''));
   const out: string[] = [];
@@ -149,8 +152,7 @@ async function validatedNames(st: State, filter?: (name: string) => boolean): Pr
 async function pMacro(st: State, domain: string): Promise<string> {
   const cached = st.validated.get(domain);
   if (cached !== undefined) return cached;
-  const names = await validatedNames(st);
-  const list = Array.isArray(names) ? names : [];
+  const list = await validatedNames(st, await query(st, reverseName(st.ip), 'PTR'));
   const d = domain.toLowerCase();
   const pick = list.find((n) => n === d) ?? list.find((n) => n.endsWith(`.${d}`)) ?? list[0] ?? 'unknown';
   st.validated.set(domain, pick);
@@ -246,8 +248,8 @@ async function matchMechanism(st: State, m: Mechanism, domain: string): Promise<
       if (isFailure(ptr)) return false; // §5.5: a DNS error here means no match
       const v = voidCheck(st, ptr, m.text);
       if (v) return v;
-      const names = await validatedNames(st, (n) => n === target || n.endsWith(`.${target}`));
-      return Array.isArray(names) && names.length > 0;
+      const names = await validatedNames(st, ptr, (n) => n === target || n.endsWith(`.${target}`));
+      return names.length > 0;
     }
     case 'exists': {
       const name = await targetName(st, m.domainSpec, domain);
