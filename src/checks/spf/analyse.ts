@@ -87,6 +87,10 @@ export interface SpfAnalysis {
   };
   /** DNS failures seen anywhere in the tree */
   readonly failures: readonly string[];
+  /** root TXT records that look like SPF but are not selected (leading space, "v=spf10", …) */
+  readonly nearMisses: readonly string[];
+  /** root Sender ID records (spf2.0/…), deprecated */
+  readonly senderId: readonly string[];
 }
 
 interface Walk {
@@ -98,6 +102,7 @@ interface Walk {
   readonly ip4: Set<string>;
   readonly ip6: Set<string>;
   readonly unresolved: Set<string>;
+  rootTxt: readonly string[];
 }
 
 const opts = (w: Walk) => (w.signal ? { signal: w.signal } : {});
@@ -147,6 +152,7 @@ async function walk(
       error: failureReason(txt),
       rcode: txt.rcode,
     };
+  if (via === 'root') w.rootTxt = txt.records.map((r) => r.text);
   const records = txt.records.map((r) => r.text).filter(isSpfText);
   if (records.length === 0)
     return {
@@ -312,6 +318,7 @@ export async function analyseSpf(
     ip4: new Set(),
     ip6: new Set(),
     unresolved: new Set(),
+    rootTxt: [],
   };
   const root = await walk(w, domain, 'root', [], true);
   return {
@@ -322,6 +329,8 @@ export async function analyseSpf(
     all: root.outcome === 'ok' || root.outcome === 'syntax' ? effectiveAll(root) : null,
     flattened: { ip4: [...w.ip4], ip6: [...w.ip6], unresolved: [...w.unresolved] },
     failures: w.failures,
+    nearMisses: w.rootTxt.filter((t) => !isSpfText(t) && /^\s*["']?\s*v\s*=\s*spf/i.test(t)),
+    senderId: w.rootTxt.filter((t) => /^spf2\.0\//i.test(t)),
   };
 }
 

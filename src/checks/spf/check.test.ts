@@ -89,6 +89,20 @@ for (const [title, record, ids, status] of cases) {
   });
 }
 
+test('7208 §4.5 a look-alike record is reported, Sender ID noted', async () => {
+  const r = checkSpf(
+    await analyseSpf(
+      staticResolver({ 'example.test': { TXT: [' v=spf1 mx -all', 'spf2.0/pra mx -all'] } }),
+      'example.test',
+    ),
+  );
+  assert.equal(r.status, 'absent');
+  assert.deepEqual(
+    r.findings.map((f) => f.id),
+    ['spf.no-record', 'spf.not-selected', 'spf.sender-id'],
+  );
+});
+
 test('DNS failure is error + spf.undetermined, never absent', async () => {
   const r = checkSpf(
     await analyseSpf(staticResolver({ 'example.test': { TXT: 'SERVFAIL' } }), 'example.test'),

@@ -141,6 +141,20 @@ export const spfFindings = defineFindings('spf', {
       `The SPF record of ${p.domain} is ${p.size} octets long.`,
     fix: () => 'Shorten it: replace lists of ip4: terms by an include of a subdomain that holds them.',
   },
+  'not-selected': {
+    severity: 'warning',
+    why: 'RFC 7208 §4.5: only a TXT record that starts exactly with "v=spf1" followed by a space (or nothing) is SPF; receivers ignore this one.',
+    message: (p: { domain: string; record: string }) =>
+      `${p.domain} publishes "${p.record}", which looks like SPF but is not read as SPF.`,
+    fix: () => 'Start the record exactly with "v=spf1 " (no leading space or quote, not "v=spf10").',
+  },
+  'sender-id': {
+    severity: 'info',
+    why: 'Sender ID (spf2.0, RFC 4406) is experimental and abandoned; receivers ignore it.',
+    message: (p: { domain: string; record: string }) =>
+      `${p.domain} still publishes the Sender ID record "${p.record}".`,
+    fix: () => 'Delete the spf2.0 record; the v=spf1 record is what receivers read.',
+  },
   'unresolved-macro': {
     severity: 'info',
     why: 'Macro targets depend on the sender or client address; they are counted as one lookup each and their subtree is not followed.',
