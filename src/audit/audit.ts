@@ -88,7 +88,7 @@ export async function auditDomain(domain: string, env: AuditEnvironment): Promis
           message: `Could not determine ${def.title}: internal error (${e instanceof Error ? e.message : String(e)}).`,
           fix: 'Please report this with the domain name.',
         };
-        return { check: def.id, status: 'error', evidence: {}, findings: [finding], queries: log };
+        return { check: def.id, status: 'error' as const, evidence: {}, findings: [finding], queries: log };
       }
     })();
     started.set(def.id, p);

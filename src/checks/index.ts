@@ -1,8 +1,15 @@
+import { bimiCheck } from './bimi/index.ts';
 import { caaCheck } from './caa/index.ts';
+import { dkimCheck } from './dkim/index.ts';
+import { dmarcCheck } from './dmarc/index.ts';
 import { dnssecCheck } from './dnssec/index.ts';
+import { autodiscoverCheck, lyncdiscoverCheck, sipFederationCheck } from './microsoft-dns/index.ts';
+import { mtaStsCheck } from './mta-sts/index.ts';
 import { mxCheck } from './mx/index.ts';
 import { nsCheck } from './ns/index.ts';
 import { smtpCheck } from './smtp/index.ts';
+import { spfCheck } from './spf/index.ts';
+import { tlsRptCheck } from './tls-rpt/index.ts';
 import type { CheckDefinition, CheckId } from './types.ts';
 
 /** The registry: every check, in the order sections appear in output. */
@@ -12,6 +19,15 @@ export const CHECKS: readonly CheckDefinition[] = [
   caaCheck,
   mxCheck,
   smtpCheck,
+  spfCheck,
+  dkimCheck,
+  dmarcCheck,
+  bimiCheck,
+  mtaStsCheck,
+  tlsRptCheck,
+  autodiscoverCheck,
+  lyncdiscoverCheck,
+  sipFederationCheck,
 ] as CheckDefinition[];
 
 export const CHECK_IDS: readonly CheckId[] = CHECKS.map((c) => c.id);

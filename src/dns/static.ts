@@ -16,7 +16,7 @@ import type { Answer, Rcode, RecordMap, RecordOf, Resolver, RRType } from './typ
  * as strings (one character-string each) or as string arrays. Every query is logged in `calls`.
  */
 type Rdata<T extends RRType> = T extends 'TXT' | 'SPF' ? string | readonly string[] : RecordMap[T];
-export type ZoneNode = { [T in RRType]?: readonly Rdata<T>[] | Rcode } & { CNAME?: string };
+export type ZoneNode = { [T in Exclude<RRType, 'CNAME'>]?: readonly Rdata<T>[] | Rcode } & { CNAME?: string };
 export type ZoneLiteral = Record<string, ZoneNode | Rcode>;
 
 export interface StaticResolver extends Resolver {

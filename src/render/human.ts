@@ -74,12 +74,16 @@ export function renderHuman(report: DomainReport, st: Style, opts: { verbose?: b
     const findings = report.findings.filter((f) => f.check === id);
     const lead = findings.find((f) => f.severity !== 'info') ?? findings[0];
     const title = (TITLES[id] ?? id).padEnd(width);
-    out.push(
-      `  ${MARK[s.status]} ${st.bold(title)}${statusLabel(s.status, st)}  ${verdictLine(id, s as Section, lead?.message)}`,
-    );
+    const verdict = verdictLine(id, s as Section, lead?.message);
+    out.push(`  ${MARK[s.status]} ${st.bold(title)}${statusLabel(s.status, st)}  ${verdict}`);
+    const pad = ' '.repeat(width + 4);
     for (const f of findings) {
       if (f.severity === 'info' && !opts.verbose && s.status !== 'absent') continue;
-      const pad = ' '.repeat(width + 4);
+      // the verdict line already says it: only the fix remains to be shown
+      if (f === lead && verdict === f.message) {
+        if (f.fix) out.push(`${pad}${st.cyan('fix:')} ${indent(f.fix, `${pad}     `)}`);
+        continue;
+      }
       out.push(`${pad}${severityLabel(f, st)} ${indent(f.message, `${pad}        `)}`);
       if (f.fix) out.push(`${pad}        ${st.cyan('fix:')} ${indent(f.fix, `${pad}             `)}`);
     }

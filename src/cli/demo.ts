@@ -1,0 +1,120 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { auditDomain } from '../audit/audit.ts';
+import { checkOptionsFrom, probeResolver } from '../audit/check-domain.ts';
+import { toReport } from '../audit/report.ts';
+import { ErrorCode, MailsecError } from '../core/errors.ts';
+import { createResolver } from '../dns/index.ts';
+import { createAddressPolicy } from '../net/address-policy.ts';
+import { createProber } from '../net/prober.ts';
+import { renderHuman } from '../render/human.ts';
+import { createStyle, wantsColor } from '../render/style.ts';
+import type { CommandDef } from './command.ts';
+import { bool, list } from './command.ts';
+import { EXIT } from './exit.ts';
+
+export const DEMO_DOMAINS = ['full.test', 'mx-kinds.test', 'bogus.test'];
+const LOOPBACK = ['127.0.0.0/8', '::1/128'];
+
+function which(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** The testworld needs NSD, Unbound and ldns; install them (as root) when missing. */
+function ensureDebianPackages(io: Parameters<CommandDef['run']>[1]): void {
+  if (['nsd', 'unbound', 'ldns-signzone'].every(which)) return;
+  const script = new URL('../../scripts/install-debian-deps.sh', import.meta.url).pathname;
+  const alt = new URL('../../../scripts/install-debian-deps.sh', import.meta.url).pathname;
+  const path = existsSync(script) ? script : alt;
+  io.stderr.write('mailsec demo: installing the testworld’s Debian packages (nsd, unbound, ldnsutils) …\n');
+  const r = spawnSync('bash', [path], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    throw new MailsecError(
+      ErrorCode.TestworldFailed,
+      'the testworld needs the Debian packages nsd, unbound and ldnsutils',
+      'run as root, or: apt-get install nsd unbound ldnsutils',
+    );
+  }
+}
+
+export const demoCommand: CommandDef = {
+  name: 'demo',
+  summary: 'Start the bundled testworld, check a few of its domains, print the results, stop it.',
+  usage: 'mailsec demo [--json] [--domains d1,d2]',
+  description: 'Needs no network: the testworld runs on 127.x.y.z addresses of this machine (as root).',
+  options: {
+    domains: {
+      type: 'string',
+      multiple: true,
+      value: 'list',
+      description: `testworld domains to check [default: ${DEMO_DOMAINS.join(',')}]`,
+    },
+    json: { type: 'boolean', description: 'JSON Lines instead of human output' },
+    verbose: { type: 'boolean', short: 'v', description: 'also show notes (info findings)' },
+  },
+  examples: ['mailsec demo', 'mailsec demo --domains secure.test,nullmx.test --json'],
+  async run(args, io) {
+    ensureDebianPackages(io);
+    const { startTestworld } = await import(new URL(testworldModule('dns/world'), import.meta.url).href);
+    const { startSmtpHosts } = await import(new URL(testworldModule('smtp/index'), import.meta.url).href);
+    const domains = list(args, 'domains');
+    const chosen = domains.length ? domains : DEMO_DOMAINS;
+    io.stderr.write(
+      'mailsec demo: starting the testworld (own DNSSEC root, NSD, validating Unbound, SMTP hosts) …\n',
+    );
+    const t0 = performance.now();
+    const tw = await startTestworld();
+    let smtp: { caFile: string; stop(): Promise<void> } | undefined;
+    const resolver = createResolver(tw.resolver, { timeoutMs: 2000, attempts: 3 });
+    try {
+      smtp = await startSmtpHosts(tw, { postfix: false, ipv6: false });
+      io.stderr.write(
+        `mailsec demo: testworld up at ${tw.net}.0.0/16 in ${((performance.now() - t0) / 1000).toFixed(1)} s; resolver ${tw.resolver}\n\n`,
+      );
+      const probe = await probeResolver(resolver);
+      const addressPolicy = createAddressPolicy(LOOPBACK);
+      const options = checkOptionsFrom({ noHttp: true, smtpTimeoutMs: 5000 });
+      const prober = createProber({
+        addressPolicy,
+        timeoutMs: 5000,
+        ehlo: options.ehlo,
+        ...(smtp ? { caFile: smtp.caFile } : {}),
+      });
+      const style = createStyle(wantsColor(io.stdout, io.env));
+      for (const domain of chosen) {
+        const audit = await auditDomain(domain, {
+          resolver,
+          resolverName: tw.resolver,
+          resolverValidates: probe.validates,
+          addressPolicy,
+          options,
+          prober,
+          now: () => new Date(),
+          signal: new AbortController().signal,
+        });
+        const report = toReport(audit, { address: tw.resolver, validates: probe.validates });
+        io.stdout.write(
+          bool(args, 'json')
+            ? `${JSON.stringify(report)}\n`
+            : `${renderHuman(report, style, { verbose: bool(args, 'verbose') })}\n`,
+        );
+      }
+      if (!bool(args, 'json')) {
+        io.stderr.write(
+          'Keep a testworld running with `mailsec testworld up`; check any of its domains yourself.\n',
+        );
+      }
+      return EXIT.ok;
+    } finally {
+      await resolver.close();
+      await smtp?.stop();
+      await tw.stop();
+    }
+  },
+};
+
+/** testworld/<name>.ts beside src/ in a checkout, .js beside dist/src in a build */
+function testworldModule(name: string): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return `../../testworld/${name}${ext}`;
+}
