@@ -5,5 +5,6 @@
 import type { Scenario } from '../scenario.ts';
 import { foundation } from './foundation.ts';
 import { records } from './records.ts';
+import { spf } from './spf.ts';
 
-export const scenarios: readonly Scenario[] = [foundation, records];
+export const scenarios: readonly Scenario[] = [foundation, spf, records];
