@@ -132,6 +132,21 @@ export async function createTestCa(dir: string): Promise<TestCa> {
   const rootPem = await readFile(rootFile, 'utf8');
   const intermediatePem = await readFile(intFile, 'utf8');
   let serial = 100;
+  const leafCnf = join(dir, 'leaf.cnf');
+  await writeFile(
+    leafCnf,
+    '[req]\ndistinguished_name = dn\n[dn]\n[leaf]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n',
+  );
+  // one fresh key shared by the leaves that need no fixed one (key generation is the slow part)
+  let sharedKey: Promise<string> | undefined;
+  const freshKey = () => {
+    sharedKey ??= (async () => {
+      const f = join(dir, 'leaf.key.pem');
+      await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', f], dir);
+      return f;
+    })();
+    return sharedKey;
+  };
   return {
     dir,
     rootFile,
@@ -142,41 +157,50 @@ export async function createTestCa(dir: string): Promise<TestCa> {
         dir,
         cn.replace(/[^a-z0-9.-]/gi, '_') + (o.selfSigned ? '.self' : '') + (o.expired ? '.expired' : ''),
       );
-      const keyFile = o.key ? fixedKeyFile(o.key) : `${base}.key.pem`;
-      if (!o.key)
-        await openssl(
-          ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile],
-          dir,
-        );
+      const keyFile = o.key ? fixedKeyFile(o.key) : await freshKey();
       const sans = (o.sans ?? [cn]).map((s) => `DNS:${s}`).join(',');
-      const ext = `${base}.ext`;
-      await writeFile(
-        ext,
-        `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans}\n`,
-      );
       const certFile = `${base}.crt.pem`;
-      const days = o.expired ? '-1' : '825';
+      const common = [
+        '-config',
+        leafCnf,
+        '-key',
+        keyFile,
+        '-subj',
+        `/CN=${cn}`,
+        '-addext',
+        `subjectAltName=${sans}`,
+      ];
+      const set = ['-set_serial', String(serial++)];
       if (o.selfSigned) {
+        await openssl(['req', '-new', '-x509', ...common, ...set, '-days', '825', '-out', certFile], dir);
+      } else if (!o.expired) {
         await openssl(
           [
             'req',
-            '-x509',
             '-new',
-            '-key',
-            keyFile,
-            '-subj',
-            `/CN=${cn}`,
+            '-x509',
+            ...common,
+            '-extensions',
+            'leaf',
+            '-CA',
+            intFile,
+            '-CAkey',
+            fixedKeyFile('intermediate'),
+            ...set,
             '-days',
-            days,
-            '-addext',
-            `subjectAltName=${sans}`,
+            '825',
             '-out',
             certFile,
           ],
           dir,
         );
       } else {
-        await openssl(['req', '-new', '-key', keyFile, '-subj', `/CN=${cn}`, '-out', `${base}.csr`], dir);
+        // `req` refuses a negative validity: make a request, then sign it with notAfter < now
+        await openssl(['req', '-new', ...common, '-out', `${base}.csr`], dir);
+        await writeFile(
+          `${base}.ext`,
+          `[leaf]\nbasicConstraints=critical,CA:FALSE\nsubjectAltName=${sans}\n`,
+        );
         await openssl(
           [
             'x509',
@@ -187,12 +211,13 @@ export async function createTestCa(dir: string): Promise<TestCa> {
             intFile,
             '-CAkey',
             fixedKeyFile('intermediate'),
-            '-set_serial',
-            String(serial++),
+            ...set,
             '-days',
-            days,
+            '-1',
             '-extfile',
-            ext,
+            `${base}.ext`,
+            '-extensions',
+            'leaf',
             '-out',
             certFile,
           ],
