@@ -19,7 +19,7 @@ export function buildCheckSchema(): Record<string, unknown> {
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: `https://github.com/mailsec/mailsec/schema/check.schema.json#v${SCHEMA_VERSION}`,
+    $id: `urn:mailsec:schema:check:v${SCHEMA_VERSION}`,
     title: 'mailsec check result',
     description:
       'One document per domain (JSON Lines for several). Generated from the checks by scripts/gen-schema.ts; do not edit by hand.',
