@@ -70,6 +70,23 @@ export function mismatchDs(ds: string): string {
     .join('\n');
 }
 
+/** Rethrows a zone-file error with the zone and the offending line. */
+async function explain<T>(apex: string, file: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /line (\d+)/.exec(msg);
+    let line = '';
+    if (m) {
+      const text = (await readFile(file, 'utf8')).split('\n')[Number(m[1]) - 1];
+      if (text !== undefined) line = `: ${text.replaceAll('\t', ' ')}`;
+    }
+    const why = /failed: (.*)$/s.exec(msg)?.[1]?.trim() ?? msg;
+    throw new Error(`testworld zone ${fqdn(apex)} is invalid${line} (${why})`);
+  }
+}
+
 /** Writes every zone of the plan into `dir`/zones, signing the signed ones. */
 export async function buildZones(plan: Plan, dir: string): Promise<Built> {
   const zonesDir = join(dir, 'zones');
@@ -114,21 +131,14 @@ export async function buildZones(plan: Plan, dir: string): Promise<Built> {
         const plainFile = join(zonesDir, `${base}.zone`);
         await writeFile(plainFile, zoneText(z, dsLines));
         if (!z.signed) {
+          await explain(z.apex, plainFile, run('ldns-read-zone', [plainFile]));
           built.push({ apex: z.apex, file: `${base}.zone` });
           return;
         }
         const key = keys.get(z.apex)!;
         const signedFile = `${plainFile}.signed`;
-        await run('ldns-signzone', [
-          '-i',
-          inception,
-          '-e',
-          expiration,
-          '-f',
-          signedFile,
-          plainFile,
-          key.base,
-        ]);
+        const args = ['-i', inception, '-e', expiration, '-f', signedFile, plainFile, key.base];
+        await explain(z.apex, plainFile, run('ldns-signzone', args));
         if (z.broken === 'bad-signature') {
           await writeFile(signedFile, corruptSignatures(await readFile(signedFile, 'utf8')));
         }

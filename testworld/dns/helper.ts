@@ -4,9 +4,13 @@
  * - the silent resolver ({net}.0.9:53, UDP and TCP): accepts queries and connections, never answers;
  * - the REFUSED name server ({net}.0.66:53, UDP and TCP): answers REFUSED to every query.
  * It prints "ready" once every socket is bound, or "error: …" and exits.
+ *
+ * Guardian: when not detached, it also watches the process that started the testworld; should that
+ * process die without calling stop() (a crashed or killed test file), the helper kills the daemons
+ * listed in <dir>/pids.json, removes the slot lock it still owns and the dir (unless keepDir), and exits.
  */
 
-/** Plain JavaScript for `node -e`: no imports beyond node's own. Config in env MAILSEC_TW_HELPER. */
+/** Plain CommonJS, written to <dir>/helper.cjs: no imports beyond node's own. Config in env MAILSEC_TW_HELPER. */
 export const HELPER_SCRIPT = String.raw`
 const dgram = require('node:dgram');
 const net = require('node:net');
@@ -73,4 +77,26 @@ Promise.all([udp(cfg.silent, false), tcp(cfg.silent, false), udp(cfg.refused, tr
   .then(() => { try { process.stdout.write('ready\n'); } catch {} }, fail);
 process.on('SIGTERM', () => process.exit(0));
 process.stdout.on('error', () => {});
+const fs = require('node:fs');
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+}
+if (cfg.watchPid) {
+  const timer = setInterval(() => {
+    if (alive(cfg.watchPid)) return;
+    clearInterval(timer);
+    let pids = [];
+    try { pids = JSON.parse(fs.readFileSync(cfg.dir + '/pids.json', 'utf8')); } catch {}
+    for (const p of pids) { if (p !== process.pid) try { process.kill(p, 'SIGTERM'); } catch {} }
+    setTimeout(() => {
+      for (const p of pids) { if (p !== process.pid) try { process.kill(p, 'SIGKILL'); } catch {} }
+      try {
+        const owner = fs.readFileSync(cfg.lock + '/owner', 'utf8').trim().split(' ')[0];
+        if (Number(owner) === cfg.watchPid) fs.rmSync(cfg.lock, { recursive: true, force: true });
+      } catch {}
+      if (!cfg.keepDir) try { fs.rmSync(cfg.dir, { recursive: true, force: true }); } catch {}
+      process.exit(0);
+    }, 1000);
+  }, 500);
+}
 `;

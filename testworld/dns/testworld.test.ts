@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { probe, startTestworld, type Testworld } from '../index.ts';
+import { probe, startTestworld, stopTestworldByState, type Testworld } from '../index.ts';
+import type { Scenario } from '../scenario.ts';
 import { pidsUsing } from './process.ts';
 import { slotLockDir } from './slot.ts';
 
@@ -35,6 +38,11 @@ type Row = readonly [
 ];
 
 const net = () => tw.net;
+const mini: Scenario = {
+  name: 'mini',
+  description: 'one signed domain',
+  domains: [{ name: 'only.test', records: [['@', 'A', '{net}.3.1']] }],
+};
 const validating: readonly Row[] = [
   ['signed zone: AD', 'secure.test', 'SOA', false, { rcode: 'NOERROR', ad: true }],
   ['signed zone MX', 'secure.test', 'MX', false, { rcode: 'NOERROR', ad: true, answer: 'mx1.secure.test' }],
@@ -201,15 +209,7 @@ describe('testworld', () => {
   });
 
   test('two testworlds run at once on distinct slots; stop leaves nothing behind', async () => {
-    const small = await startTestworld({
-      scenarios: [
-        {
-          name: 'mini',
-          description: 'one signed domain',
-          domains: [{ name: 'only.test', records: [['@', 'A', '{net}.3.1']] }],
-        },
-      ],
-    });
+    const small = await startTestworld({ scenarios: [mini] });
     try {
       assert.notEqual(small.slot, tw.slot);
       assert.ok(existsSync(slotLockDir(small.slot)));
@@ -231,5 +231,38 @@ describe('testworld', () => {
     for (const pid of small.pids) assert.throws(() => process.kill(pid, 0));
     assert.equal(existsSync(small.dir), false);
     assert.equal(existsSync(slotLockDir(small.slot)), false);
+  });
+
+  test('detached: daemons outlive the handle; stopTestworldByState stops them from the state file', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'tw-state-'));
+    const stateFile = join(stateDir, 'state.json');
+    try {
+      const d = await startTestworld({ detached: true, scenarios: [mini] });
+      d.saveState(stateFile);
+      const a = await probe(d.resolver, 'only.test', 'A');
+      assert.equal(a.ad, true);
+      await stopTestworldByState(stateFile);
+      assert.deepEqual(pidsUsing(d.dir), []);
+      assert.equal(existsSync(d.dir), false);
+      assert.equal(existsSync(slotLockDir(d.slot)), false);
+      assert.equal(existsSync(stateFile), false);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a broken scenario fails clearly', async () => {
+    await assert.rejects(
+      startTestworld({
+        scenarios: [
+          {
+            name: 'bad',
+            description: '',
+            domains: [{ name: 'bad.test', records: [['@', 'A', 'not-an-address']] }],
+          },
+        ],
+      }),
+      /nsd|ldns-signzone|bad\.test/,
+    );
   });
 });

@@ -12,7 +12,7 @@ import { nsdConf, rootHints, unboundConf } from './config.ts';
 import { HELPER_SCRIPT } from './helper.ts';
 import { waitForDns } from './probe.ts';
 import { stopProcesses } from './process.ts';
-import { acquireSlot, releaseSlot, SLOT_ROOT, setSlotOwner } from './slot.ts';
+import { acquireSlot, releaseSlot, SLOT_ROOT, setSlotOwner, slotLockDir } from './slot.ts';
 import { planZones } from './zones.ts';
 
 export interface Testworld {
@@ -119,11 +119,23 @@ function startDaemon(name: string, cmd: string, args: string[], log: string, det
   return d;
 }
 
-function startHelper(dir: string, silent: string, refused: string, detached: boolean): Promise<Daemon> {
-  const child = spawn(process.execPath, ['-e', HELPER_SCRIPT, 'mailsec-testworld-helper', dir], {
+interface HelperConfig {
+  readonly silent: string;
+  readonly refused: string;
+  readonly dir: string;
+  readonly lock: string;
+  readonly keepDir: boolean;
+  /** the pid to watch (0 when detached) */
+  readonly watchPid: number;
+}
+
+function startHelper(cfg: HelperConfig, detached: boolean): Promise<Daemon> {
+  const script = join(cfg.dir, 'helper.cjs');
+  writeFileSync(script, HELPER_SCRIPT);
+  const child = spawn(process.execPath, [script], {
     stdio: ['ignore', 'pipe', 'inherit'],
     detached,
-    env: { ...process.env, MAILSEC_TW_HELPER: JSON.stringify({ silent, refused }) },
+    env: { ...process.env, MAILSEC_TW_HELPER: JSON.stringify(cfg) },
   });
   const d: Daemon = { name: 'helper', child, log: '' };
   return new Promise((resolve, reject) => {
@@ -203,7 +215,17 @@ export async function startTestworld(options: StartOptions = {}): Promise<Testwo
     const vConf = ubConf('unbound', resolver, true);
     const nvConf = ubConf('unbound-nv', nonValidatingResolver, false);
 
-    const helperP = startHelper(dir, silentResolver, refusedServer, detached);
+    const helperP = startHelper(
+      {
+        silent: silentResolver,
+        refused: refusedServer,
+        dir,
+        lock: slotLockDir(slot),
+        keepDir,
+        watchPid: detached ? 0 : process.pid,
+      },
+      detached,
+    );
     helperP.then((h) => daemons.push(h)).catch(() => {});
     const nsd = startDaemon('nsd', 'nsd', ['-d', '-c', nsdConfFile], join(dir, 'nsd.stderr'), detached);
     daemons.push(nsd);
@@ -232,7 +254,8 @@ export async function startTestworld(options: StartOptions = {}): Promise<Testwo
       waitForDns(resolver, 'test.', 'SOA', timeoutMs, ubFatal(ub)),
       waitForDns(nonValidatingResolver, 'test.', 'SOA', timeoutMs, ubFatal(ubnv)),
     ]);
-    const pids = daemons.map((d) => d.child.pid!).filter((p) => p !== undefined);
+    const pids = daemons.map((d) => d.child.pid).filter((p) => p !== undefined);
+    writeFileSync(join(dir, 'pids.json'), JSON.stringify(pids));
     if (detached) setSlotOwner(slot, ub.child.pid!, dir);
     else process.on('exit', onExit);
 
