@@ -5,6 +5,7 @@
 import type { Scenario } from '../scenario.ts';
 import { foundation } from './foundation.ts';
 import { records } from './records.ts';
+import { smtp } from './smtp.ts';
 import { spf } from './spf.ts';
 
-export const scenarios: readonly Scenario[] = [foundation, spf, records];
+export const scenarios: readonly Scenario[] = [foundation, spf, records, smtp];
