@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the testworld and the independent verifiers need, when missing.
+# Installs the Debian packages the testworld and the independent verifiers need, when missing:
+# nsd (authoritative server), unbound (validating resolver), ldnsutils (ldns-keygen, ldns-signzone,
+# ldns-key2ds, ldns-read-zone, drill, ldns-dane).
 # Needs root (CI and developer machines run as root). Idempotent and quiet when all are present.
 set -euo pipefail
 want=(nsd unbound ldnsutils postfix openssl)
@@ -20,6 +22,18 @@ had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
 [ $had_policy = 1 ] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 [ $had_policy = 1 ] || rm -f /usr/sbin/policy-rc.d
-# Stop any daemon a package started anyway: the testworld binds port 53 on its own addresses.
-pkill -x unbound 2>/dev/null || true
-pkill -x nsd 2>/dev/null || true
+# Stop any system daemon a package started anyway (by its system pid file only: testworlds that
+# are already running keep their own daemons). The testworld binds port 53 on its own addresses.
+for pidfile in /run/unbound.pid /run/nsd/nsd.pid /var/run/unbound.pid /var/run/nsd/nsd.pid; do
+  [ -s "$pidfile" ] || continue
+  pid="$(cat "$pidfile" 2>/dev/null || true)"
+  case "$pid" in '' | *[!0-9]*) continue ;; esac
+  kill "$pid" 2>/dev/null || true
+done
+# The testworld needs these tools; fail loudly when the install did not provide them.
+for tool in nsd unbound ldns-keygen ldns-signzone ldns-key2ds ldns-read-zone drill; do
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || {
+    echo "mailsec: $tool is still missing after installing ${missing[*]}" >&2
+    exit 1
+  }
+done
