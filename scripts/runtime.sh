@@ -42,8 +42,8 @@ mailsec_deps() {
 # Builds dist/ when any source is newer than the last build.
 mailsec_build() {
   local root="$_ms_root"
-  if [ ! -f "$root/dist/.stamp" ] || [ -n "$(find "$root/src" "$root/tsconfig.json" "$root/tsconfig.build.json" -newer "$root/dist/.stamp" -print -quit 2>/dev/null)" ]; then
+  if [ ! -f "$root/dist/.stamp" ] || [ -n "$(find "$root/src" "$root/testworld" "$root/package.json" "$root/tsconfig.json" "$root/tsconfig.build.json" -newer "$root/dist/.stamp" -print -quit 2>/dev/null)" ]; then
     echo "mailsec: building …" >&2
-    (cd "$root" && rm -rf dist && npx --no-install tsc -p tsconfig.build.json >&2 && touch dist/.stamp)
+    (cd "$root" && rm -rf dist && npm run --silent build >&2 && touch dist/.stamp)
   fi
 }

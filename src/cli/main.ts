@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { CommandDef, CommandIo } from './command.ts';
 import { formatHelp, parseCommandArgs } from './command.ts';
 import { describeError, EXIT, exitStatusFor } from './exit.ts';
@@ -26,7 +27,15 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    const pkg = JSON.parse(
+      readFileSync(
+        new URL(
+          import.meta.url.endsWith('.ts') ? '../../package.json' : '../../../package.json',
+          import.meta.url,
+        ),
+        'utf8',
+      ),
+    ) as {
       version: string;
     };
     return pkg.version;
