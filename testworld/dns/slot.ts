@@ -67,7 +67,7 @@ function tryTake(slot: number, dir: string): boolean {
     } catch {
       return false; // someone else reclaimed it first
     }
-    if (owner?.dir) killProcessesUsing(owner.dir);
+    if (owner?.dir) killProcessesUsing(`${owner.dir}/`);
     rmSync(grave, { recursive: true, force: true });
     try {
       mkdirSync(lock);

@@ -3,9 +3,18 @@
  * (silent resolver + REFUSED server).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import type { Scenario } from '../scenario.ts';
 import { buildZones } from './build.ts';
 import { nsdConf, rootHints, unboundConf } from './config.ts';
@@ -176,8 +185,9 @@ export async function startTestworld(options: StartOptions = {}): Promise<Testwo
   const detached = options.detached ?? false;
   const timeoutMs = options.timeoutMs ?? 20000;
   await mkdir(SLOT_ROOT, { recursive: true });
-  const dir = options.dir ?? mkdtempSync(join(SLOT_ROOT, 'world-'));
+  const dir = resolvePath(options.dir ?? mkdtempSync(join(SLOT_ROOT, 'world-')));
   await mkdir(dir, { recursive: true });
+  if (readdirSync(dir).length > 0) throw new Error(`testworld dir ${dir} must be empty or missing`);
   const slot = acquireSlot(dir, options.slot);
   const net = `127.${slot}`;
   const daemons: Daemon[] = [];
@@ -299,7 +309,7 @@ export async function startTestworld(options: StartOptions = {}): Promise<Testwo
         if (stopped) return;
         stopped = true;
         process.removeListener('exit', onExit);
-        await stopProcesses(pids, dir);
+        await stopProcesses(pids, `${dir}/`);
         if (!keepDir) rmSync(dir, { recursive: true, force: true });
         releaseSlot(slot);
       },
@@ -307,7 +317,7 @@ export async function startTestworld(options: StartOptions = {}): Promise<Testwo
   } catch (e) {
     await stopProcesses(
       daemons.map((d) => d.child.pid ?? 0),
-      dir,
+      `${dir}/`,
       500,
     );
     if (!keepDir) rmSync(dir, { recursive: true, force: true });
@@ -324,7 +334,7 @@ export async function stopTestworldByState(
   const s = JSON.parse(readFileSync(stateFile, 'utf8')) as TestworldState;
   if (s.version !== 1 || typeof s.dir !== 'string' || !s.dir.startsWith('/'))
     throw new Error(`${stateFile} is not a testworld state file`);
-  await stopProcesses(s.pids, s.dir);
+  await stopProcesses(s.pids, `${s.dir}/`);
   if (!(options.keepDir ?? false) && existsSync(s.dir)) rmSync(s.dir, { recursive: true, force: true });
   releaseSlot(s.slot);
   rmSync(stateFile, { force: true });
