@@ -59,7 +59,6 @@ export function checkDkim(g: DkimGathered): DkimResult {
     const sel = { selector: a.selector, domain };
     if (a.outcome === 'error') {
       undet.push({ selector: a.selector, reason: a.reason ?? 'lookup failed' });
-      findings.push(F.make('selector-undetermined', { ...sel, reason: a.reason ?? 'lookup failed' }));
       continue;
     }
     if (a.outcome === 'absent') {
@@ -137,8 +136,21 @@ export function checkDkim(g: DkimGathered): DkimResult {
   const deployed: boolean | 'unknown' = selectors.length > 0 ? true : undet.length > 0 ? 'unknown' : false;
   if (deployed === 'unknown') {
     const reason = g.domainkeyReason ?? undet[0]?.reason ?? 'lookups failed';
-    findings.push(undetermined('dkim', reason));
-  } else if (!deployed) {
+    const more = undet.length > 1 ? ` (and ${undet.length - 1} more selector lookups failed)` : '';
+    findings.push(undetermined('dkim', `${reason}${more}`));
+  } else if (undet.length > 0) {
+    // one finding for all failed selectors, not one per selector
+    const names = undet.map((u) => u.selector);
+    findings.push(
+      F.make('selector-undetermined', {
+        domain,
+        count: undet.length,
+        selectors: names.length > 5 ? `${names.slice(0, 5).join(', ')} …` : names.join(', '),
+        reason: undet[0]!.reason,
+      }),
+    );
+  }
+  if (deployed === false) {
     findings.push(F.make('none-found', { domain, tried: g.tried.length, domainkeyNode: g.domainkeyNode }));
   }
   return { check: 'dkim', status: statusFrom(deployed, findings), evidence, findings };

@@ -18,8 +18,8 @@ export const dkimFindings = defineFindings('dkim', {
   'selector-undetermined': {
     severity: 'warning',
     why: 'A failed lookup says nothing about whether the key exists; receivers that hit the same failure return temperror.',
-    message: (p: Sel & { reason: string }) =>
-      `Could not look up the DKIM selector ${p.selector}._domainkey.${p.domain}: ${p.reason}.`,
+    message: (p: { domain: string; count: number; selectors: string; reason: string }) =>
+      `Could not look up ${p.count === 1 ? 'the DKIM selector' : `${p.count} DKIM selectors`} ${p.selectors} under _domainkey.${p.domain}: ${p.reason}.`,
     fix: () =>
       'Run the check again later; if it persists, check the zone’s name servers (rate limiting, DNSSEC).',
   },
