@@ -54,10 +54,9 @@ function session(
   const send = (s: string) => {
     if (!stream.destroyed) stream.write(`${s}\r\n`);
   };
+  // a whole reply in one write (several small writes meet Nagle and delayed ACKs: +40 ms)
   const reply = (code: number, lines: readonly string[]) =>
-    lines.forEach((l, i) => {
-      send(`${code}${i < lines.length - 1 ? '-' : ' '}${l}`);
-    });
+    send(lines.map((l, i) => `${code}${i < lines.length - 1 ? '-' : ' '}${l}`).join('\r\n'));
   const onLine = (line: string) => {
     commands.push(line);
     const verb = line.split(' ')[0]!.toUpperCase();
@@ -115,6 +114,7 @@ function session(
     if (buf.length > 4096) stream.destroy();
   };
   socket.on('error', () => socket.destroy());
+  socket.setNoDelay(true);
   socket.setTimeout(30_000, () => socket.destroy());
   const greet = () => {
     if (socket.destroyed) return;
