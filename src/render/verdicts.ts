@@ -7,6 +7,39 @@ const list = (xs: readonly string[], max = 3) =>
   xs.length > max ? `${xs.slice(0, max).join(', ')} +${xs.length - max}` : xs.join(', ');
 
 const VERDICTS: Record<string, Verdict> = {
+  smtp: (s) => {
+    const hosts = (s.hosts as { starttls: string; dane?: { status: string } }[] | undefined) ?? [];
+    if (!hosts.length) return undefined;
+    const yes = hosts.filter((h) => h.starttls === 'yes').length;
+    const known = hosts.filter((h) => h.starttls === 'yes' || h.starttls === 'no').length;
+    const dane = hosts.filter((h) => h.dane?.status === 'valid').length;
+    const parts = [`STARTTLS on ${yes} of ${hosts.length} MX address${hosts.length > 1 ? 'es' : ''}`];
+    if (known < hosts.length) parts.push(`${hosts.length - known} not determined`);
+    if (dane) parts.push(`DANE valid on ${dane}`);
+    return parts.join(', ');
+  },
+  spf: (s) => {
+    if (typeof s.record !== 'string') return undefined;
+    const lookups = typeof s.lookups === 'number' ? `, ${s.lookups}/10 lookups` : '';
+    return `${s.record.length > 60 ? `${s.record.slice(0, 57)}…` : s.record}${lookups}`;
+  },
+  dkim: (s) => {
+    const sel =
+      (s.selectors as { selector: string; keyType?: string; keyBits?: number | null; revoked?: boolean }[]) ??
+      [];
+    if (!sel.length) return undefined;
+    return list(
+      sel.map(
+        (k) =>
+          `${k.selector} (${k.revoked ? 'revoked' : `${k.keyType ?? '?'}${k.keyBits ? ` ${k.keyBits}` : ''}`})`,
+      ),
+    );
+  },
+  dmarc: (s) => {
+    if (typeof s.record !== 'string') return undefined;
+    const at = typeof s.policyDomain === 'string' ? s.policyDomain : undefined;
+    return `p=${s.policy ?? '?'}${s.effectivePolicy && s.effectivePolicy !== s.policy ? `, effective ${s.effectivePolicy}` : ''}${at ? ` (at _dmarc.${at})` : ''}`;
+  },
   dnssec: (s) => {
     if (s.status === 'skipped') return 'not tested: the resolver does not validate';
     const v = s.validation as string | null;
