@@ -4,7 +4,7 @@
  * breakage happens here: 'bad-signature' corrupts every RRSIG of the zone except the DNSKEY's,
  * 'ds-mismatch' publishes a DS whose digest matches no key.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fqdn } from './names.ts';
 import { run } from './process.ts';
@@ -38,7 +38,34 @@ async function makeKey(keysDir: string, apex: string): Promise<{ base: string; d
   );
   const base = stdout.trim().split('\n').at(-1)!.trim();
   const ds = await run('ldns-key2ds', ['-n', '-2', `${base}.key`], keysDir);
+  await writeFile(join(keysDir, 'ds'), `${ds.stdout.trim()}\n`);
+  await writeFile(join(keysDir, 'base'), `${base}\n`);
   return { base: join(keysDir, base), ds: ds.stdout.trim() };
+}
+
+/**
+ * Zone keys are reused across testworlds (key generation is most of the start-up work): one
+ * directory per zone name under `cacheDir`, created atomically (generated aside, then renamed).
+ */
+async function cachedKey(cacheDir: string, apex: string): Promise<{ base: string; ds: string }> {
+  const dir = join(cacheDir, apex === '' ? '_root' : apex);
+  try {
+    const base = (await readFile(join(dir, 'base'), 'utf8')).trim();
+    const ds = (await readFile(join(dir, 'ds'), 'utf8')).trim();
+    if (base && ds) return { base: join(dir, base), ds };
+  } catch {
+    // not cached yet
+  }
+  const tmp = await mkdtemp(`${dir}.tmp-`);
+  const made = await makeKey(tmp, apex);
+  try {
+    await rename(tmp, dir);
+  } catch {
+    // another testworld cached this zone's key meanwhile: use that one
+    await rm(tmp, { recursive: true, force: true });
+    return cachedKey(cacheDir, apex);
+  }
+  return { base: join(dir, made.base.slice(tmp.length + 1)), ds: made.ds };
 }
 
 /** Corrupts one character of the base64 signature of every RRSIG not covering DNSKEY. */
@@ -88,7 +115,7 @@ async function explain<T>(apex: string, file: string, p: Promise<T>): Promise<T>
 }
 
 /** Writes every zone of the plan into `dir`/zones, signing the signed ones. */
-export async function buildZones(plan: Plan, dir: string): Promise<Built> {
+export async function buildZones(plan: Plan, dir: string, keyCache?: string): Promise<Built> {
   const zonesDir = join(dir, 'zones');
   const keysDir = join(dir, 'keys');
   await mkdir(zonesDir, { recursive: true });
@@ -101,7 +128,7 @@ export async function buildZones(plan: Plan, dir: string): Promise<Built> {
     order
       .filter((z) => z.signed)
       .map(async (z) => {
-        keys.set(z.apex, await makeKey(keysDir, z.apex));
+        keys.set(z.apex, await cachedKey(keyCache ?? keysDir, z.apex));
       }),
   );
 

@@ -86,6 +86,11 @@ export interface StartOptions {
    * save the state with `saveState(file)` and stop later with `stopTestworldByState(file)`.
    */
   readonly detached?: boolean;
+  /**
+   * Where zone keys are cached between testworlds (default /tmp/mailsec-testworld/keys); false
+   * generates fresh keys into the testworld's own dir.
+   */
+  readonly keyCache?: string | false;
   /** startup timeout (ms), default 20000 */
   readonly timeoutMs?: number;
 }
@@ -207,7 +212,9 @@ export async function startTestworld(options: StartOptions = {}): Promise<Testwo
 
   try {
     const plan = planZones(scenarios, net);
-    const built = await buildZones(plan, dir);
+    const keyCache = options.keyCache === false ? undefined : (options.keyCache ?? join(SLOT_ROOT, 'keys'));
+    if (keyCache) await mkdir(keyCache, { recursive: true });
+    const built = await buildZones(plan, dir, keyCache);
     await mkdir(join(dir, 'nsd'), { recursive: true });
     const nsdConfFile = join(dir, 'nsd.conf');
     await writeFile(nsdConfFile, nsdConf(dir, net, built.zones));
