@@ -170,6 +170,12 @@ for (const [domain, outcome, starttls, trusted, nameMatch, dane, status] of expe
 test('the 6-second greeting is yes (the banner gets twice --smtp-timeout), never a timeout', () => {
   assert.equal(v4('smtp-slow.test').starttls, 'yes');
 });
+test('--smtp-timeout 2000: the 6-second greeting exceeds its 4 s and is a timeout (error, never no)', async () => {
+  const r = await cli(['smtp-slow.test', '--allow-private', LOOPBACK, '--smtp-timeout', '2000']);
+  const h = parseLines(r.stdout)[0]!.smtp.hosts[0]!;
+  assert.equal(h.outcome, 'timeout');
+  assert.equal(h.starttls, 'error');
+});
 test('a closed port is error, never no', () => {
   const s = results.get('smtp-closed.test')!;
   assert.equal(s.starttlsSupport, 'error');

@@ -43,9 +43,13 @@ const tlsaName = (host: string) => `_25._tcp.${host}`;
  * chain, the TLSA base domain is the chain's target first, then the original name. TLSA is only
  * used when the host's address records are secure too.
  */
-export async function lookupTlsa(exchange: string, ctx: GatherContext): Promise<TlsaLookup> {
+export async function lookupTlsa(
+  exchange: string,
+  ctx: GatherContext,
+  validates = ctx.resolverValidates,
+): Promise<TlsaLookup> {
   const { resolver, signal } = ctx;
-  if (!ctx.resolverValidates) return { state: 'unvalidated', base: exchange };
+  if (!validates) return { state: 'unvalidated', base: exchange };
   const a = await resolver.query(exchange, 'A', { signal });
   const aaaa = a.records.length ? a : await resolver.query(exchange, 'AAAA', { signal });
   const addressSecure = a.authenticated || aaaa.authenticated;
@@ -102,10 +106,13 @@ export async function gatherSmtp(
   const base = { domain, mx: m.mx, noSmtp, now, ...(m.reason ? { mxReason: m.reason } : {}) };
   if (m.mx !== 'ok') return { ...base, hosts: [] };
   const exchanges = [...new Set(m.records.map((r) => r.exchange))];
+  // the dnssec check knows whether the resolver validates (it sets the AD bit DANE relies on)
+  const dnssec = prior.dnssec as { evidence?: { resolverValidates?: boolean } } | undefined;
+  const validates = dnssec?.evidence?.resolverValidates ?? ctx.resolverValidates;
   const tlsa = new Map<string, TlsaLookup>();
   await Promise.all(
     exchanges.map(async (e) => {
-      tlsa.set(e, await lookupTlsa(e, ctx));
+      tlsa.set(e, await lookupTlsa(e, ctx, validates));
     }),
   );
   const pairs: { exchange: string; address: string }[] = [];
