@@ -179,6 +179,12 @@ function startHelper(cfg: HelperConfig, detached: boolean): Promise<Daemon> {
   });
 }
 
+/** Clean-ups of the testworlds of this process that were not stopped (one 'exit' listener for all). */
+const atExit = new Set<() => void>();
+process.on('exit', () => {
+  for (const f of atExit) f();
+});
+
 async function defaultScenarios(): Promise<readonly Scenario[]> {
   const mod = (await import('../scenarios/index.ts')) as { scenarios: readonly Scenario[] };
   return mod.scenarios;
@@ -274,7 +280,7 @@ export async function startTestworld(options: StartOptions = {}): Promise<Testwo
     const pids = daemons.map((d) => d.child.pid).filter((p) => p !== undefined);
     writeFileSync(join(dir, 'pids.json'), JSON.stringify(pids));
     if (detached) setSlotOwner(slot, ub.child.pid!, dir);
-    else process.on('exit', onExit);
+    else atExit.add(onExit);
 
     let stopped = false;
     const state = (): TestworldState => ({
@@ -315,7 +321,7 @@ export async function startTestworld(options: StartOptions = {}): Promise<Testwo
       async stop() {
         if (stopped) return;
         stopped = true;
-        process.removeListener('exit', onExit);
+        atExit.delete(onExit);
         await stopProcesses(pids, `${dir}/`);
         if (!keepDir) rmSync(dir, { recursive: true, force: true });
         releaseSlot(slot);
