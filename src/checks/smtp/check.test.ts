@@ -113,7 +113,7 @@ const cases: [
     'fail',
     'none',
     ['invalid'],
-    ['smtp.starttls-refused', 'smtp.dane-no-rollover', 'smtp.dane-invalid'],
+    ['smtp.starttls-refused', 'smtp.dane-invalid', 'smtp.dane-no-rollover'],
   ],
   // the fake prober captures no chain, so matching is not reached
   [

@@ -256,6 +256,19 @@ export function checkSmtp(g: SmtpGathered): CheckResult<SmtpEvidence> {
     // DANE
     const t = h.tlsa;
     const tlsaWhere = { exchange: h.exchange, base: t.base };
+    if (dane.status === 'invalid') {
+      if (taNameMismatch) add(smtpFindings.make('dane-ta-name-mismatch', { ...where, base: t.base }));
+      add(
+        smtpFindings.make('dane-invalid', {
+          ...where,
+          base: t.base,
+          detail: leaf
+            ? `the certificate presented (SPKI SHA-256 ${leaf.spkiSha256})`
+            : `anything: TLS was not established (${outcome})`,
+          spki: leaf?.spkiSha256 ?? null,
+        }),
+      );
+    }
     if (t.state === 'error') add(smtpFindings.make('dane-lookup-failed', { ...tlsaWhere, reason: t.reason }));
     if (t.state === 'insecure' && t.records.length) add(smtpFindings.make('dane-insecure', tlsaWhere));
     if (t.state === 'secure' && t.records.length) {
@@ -273,18 +286,6 @@ export function checkSmtp(g: SmtpGathered): CheckResult<SmtpEvidence> {
       }
       if (dane.usable === 0) add(smtpFindings.make('dane-no-usable-record', tlsaWhere));
       else if (dane.usable === 1) add(smtpFindings.make('dane-no-rollover', tlsaWhere));
-    }
-    if (dane.status === 'invalid') {
-      if (taNameMismatch) add(smtpFindings.make('dane-ta-name-mismatch', { ...where, base: t.base }));
-      add(
-        smtpFindings.make('dane-invalid', {
-          ...where,
-          base: t.base,
-          detail: leaf
-            ? `the certificate presented (SPKI SHA-256 ${leaf.spkiSha256})`
-            : `anything: ${outcome}`,
-        }),
-      );
     }
     return host;
   });

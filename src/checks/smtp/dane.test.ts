@@ -11,7 +11,8 @@ import { type ChainCert, matchDane, nameMatches, tlsaProblem } from './dane.ts';
 const dir = mkdtempSync(join(tmpdir(), 'mailsec-dane-'));
 const chains: Record<string, ChainCert[]> = {};
 const certs: Record<string, X509Certificate> = {};
-const NOW = new Date();
+// set after the certificates are issued (their notBefore is the second of issue)
+let NOW = new Date();
 
 const pemCerts = (pem: string) =>
   [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)].map(
@@ -35,6 +36,7 @@ before(async () => {
   certs.leaf = pemCerts(good.chainPem)[0]!;
   certs.int = pemCerts(good.chainPem)[1]!;
   certs.root = root;
+  NOW = new Date(Date.now() + 2000);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -73,10 +73,12 @@ export const smtpFindings = defineFindings('smtp', {
   'dane-invalid': {
     severity: 'error',
     why: 'RFC 7672 §2.2: when no usable TLSA record matches the certificate, DANE-aware senders refuse to deliver: mail queues and then bounces.',
-    message: (p: Host & { base: string; detail: string }) =>
+    message: (p: Host & { base: string; detail: string; spki: string | null }) =>
       `DANE validation fails for ${at(p)}: no TLSA record at _25._tcp.${p.base} matches ${p.detail}.`,
-    fix: (p: Host & { base: string }) =>
-      `Publish a TLSA record for the certificate in use, e.g. _25._tcp.${p.base}. TLSA 3 1 1 <SHA-256 of its public key>; during key changes publish both the old and the new record.`,
+    fix: (p: Host & { base: string; spki: string | null }) =>
+      p.spki
+        ? `Publish a record for the key in use: _25._tcp.${p.base}. TLSA 3 1 1 ${p.spki}  (keep the old record until the new one has propagated; during key changes publish both).`
+        : `Make ${p.exchange} offer STARTTLS with the certificate the TLSA records at _25._tcp.${p.base} describe.`,
   },
   'dane-ta-name-mismatch': {
     severity: 'error',

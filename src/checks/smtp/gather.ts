@@ -58,7 +58,20 @@ export async function lookupTlsa(
   let last: TlsaLookup = { state: 'secure', base: exchange, records: [] };
   for (const base of candidates) {
     const t = await resolver.query(tlsaName(base), 'TLSA', { signal });
-    if (isFailure(t)) return { state: 'error', base, reason: failureReason(t) };
+    if (isFailure(t)) {
+      // tell a bogus answer (data comes back with CD=1) from a failing server
+      if (t.rcode === 'SERVFAIL') {
+        const cd = await resolver.query(tlsaName(base), 'TLSA', { signal, checkingDisabled: true });
+        if (cd.rcode === 'NOERROR' || cd.rcode === 'NXDOMAIN') {
+          return {
+            state: 'error',
+            base,
+            reason: `DNSSEC validation of TLSA ${tlsaName(base)} fails (bogus)`,
+          };
+        }
+      }
+      return { state: 'error', base, reason: failureReason(t) };
+    }
     if (isAbsent(t)) {
       last = t.authenticated
         ? { state: 'secure', base, records: [] }
