@@ -50,7 +50,9 @@ export type Breakage =
   /** the zone is signed correctly, but the DS in the parent matches no key: bogus */
   | 'ds-mismatch'
   /** the parent delegates to a name server at `{net}.0.66` that answers REFUSED: SERVFAIL with and without CD */
-  | 'refused';
+  | 'refused'
+  /** signed with signatures that expired yesterday: bogus (SERVFAIL; with CD the data comes back) */
+  | 'expired-signature';
 
 export interface DomainSpec {
   /** zone apex without trailing dot, e.g. 'secure.test' (any TLD; the generator creates root, TLDs and intermediate zones) */

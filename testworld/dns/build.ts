@@ -135,6 +135,8 @@ export async function buildZones(plan: Plan, dir: string, keyCache?: string): Pr
   const now = Date.now();
   const inception = ymd(new Date(now - 2 * 86400_000));
   const expiration = ymd(new Date(now + 60 * 86400_000));
+  const longAgo = ymd(new Date(now - 60 * 86400_000));
+  const expiredAt = ymd(new Date(now - 2 * 86400_000));
   const built: BuiltZone[] = [];
 
   // Sign level by level (deepest first), zones of one level in parallel.
@@ -164,7 +166,17 @@ export async function buildZones(plan: Plan, dir: string, keyCache?: string): Pr
         }
         const key = keys.get(z.apex)!;
         const signedFile = `${plainFile}.signed`;
-        const args = ['-i', inception, '-e', expiration, '-f', signedFile, plainFile, key.base];
+        const expired = z.broken === 'expired-signature';
+        const args = [
+          '-i',
+          expired ? longAgo : inception,
+          '-e',
+          expired ? expiredAt : expiration,
+          '-f',
+          signedFile,
+          plainFile,
+          key.base,
+        ];
         await explain(z.apex, plainFile, run('ldns-signzone', args));
         if (z.broken === 'bad-signature') {
           await writeFile(signedFile, corruptSignatures(await readFile(signedFile, 'utf8')));

@@ -32,7 +32,7 @@ type Expect = {
 type Row = readonly [
   what: string,
   name: string,
-  type: 'A' | 'AAAA' | 'MX' | 'SOA' | 'TXT' | 'CAA' | 'PTR' | 'CNAME',
+  type: 'A' | 'AAAA' | 'MX' | 'SOA' | 'TXT' | 'CAA' | 'PTR' | 'CNAME' | 'NS',
   cd: boolean,
   expect: Expect,
 ];
@@ -82,6 +82,16 @@ const validating: readonly Row[] = [
   ],
   ['DS mismatch: SERVFAIL', 'dsmismatch.test', 'A', false, { rcode: 'SERVFAIL' }],
   ['DS mismatch with CD: data', 'dsmismatch.test', 'A', true, { rcode: 'NOERROR', ad: false }],
+  ['expired signatures: SERVFAIL', 'expired.test', 'A', false, { rcode: 'SERVFAIL' }],
+  ['expired signatures with CD: data', 'expired.test', 'A', true, { rcode: 'NOERROR', ad: false }],
+  [
+    'own in-zone NS with glue',
+    'ownns.test',
+    'NS',
+    false,
+    { rcode: 'NOERROR', ad: true, answer: 'ns1.ownns.test' },
+  ],
+  ['own in-zone NS: data', 'ownns.test', 'A', false, { rcode: 'NOERROR', ad: true }],
   ['REFUSED delegation: SERVFAIL', 'servfail.test', 'SOA', false, { rcode: 'SERVFAIL' }],
   ['REFUSED delegation with CD: SERVFAIL', 'servfail.test', 'MX', true, { rcode: 'SERVFAIL' }],
   [

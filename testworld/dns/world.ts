@@ -179,6 +179,19 @@ function startHelper(cfg: HelperConfig, detached: boolean): Promise<Daemon> {
   });
 }
 
+/** Resolves when node has seen the child exit (so it is reaped, not a zombie), or after `ms`. */
+function reaped(d: Daemon, ms: number): Promise<void> {
+  const c = d.child;
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    c.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
 /** Clean-ups of the testworlds of this process that were not stopped (one 'exit' listener for all). */
 const atExit = new Set<() => void>();
 process.on('exit', () => {
@@ -323,6 +336,7 @@ export async function startTestworld(options: StartOptions = {}): Promise<Testwo
         stopped = true;
         atExit.delete(onExit);
         await stopProcesses(pids, `${dir}/`);
+        if (!detached) await Promise.all(daemons.map((d) => reaped(d, 2000)));
         if (!keepDir) rmSync(dir, { recursive: true, force: true });
         releaseSlot(slot);
       },

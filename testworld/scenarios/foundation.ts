@@ -70,6 +70,30 @@ export const foundation: Scenario = {
       ],
     },
     {
+      name: 'expired.test',
+      broken: 'expired-signature',
+      description:
+        'signed, DS in test., but every signature expired two days ago: bogus (SERVFAIL; with CD the data comes back)',
+      records: [
+        ['@', 'MX', '10 mx'],
+        ['@', 'A', '{net}.1.23'],
+        ['mx', 'A', '{net}.1.23'],
+      ],
+    },
+    {
+      name: 'ownns.test',
+      description:
+        'signed, with its own in-zone name servers ns1/ns2.ownns.test (glue in test., A {net}.0.1/{net}.0.2, i.e. the testworld NSD)',
+      records: [
+        ['@', 'NS', 'ns1'],
+        ['@', 'NS', 'ns2'],
+        ['ns1', 'A', '{net}.0.1'],
+        ['ns2', 'A', '{net}.0.2'],
+        ['@', 'A', '{net}.1.24'],
+        ['@', 'MX', '10 mx1.secure.test.'],
+      ],
+    },
+    {
       name: 'servfail.test',
       broken: 'refused',
       description:
