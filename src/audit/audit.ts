@@ -40,7 +40,7 @@ function recording(inner: Resolver, log: QueryLogEntry[]): Resolver {
 
 /** Selects the checks to run: the requested ones and, transitively, what they require. */
 export function plan(only?: readonly CheckId[]): { run: CheckDefinition[]; report: Set<CheckId> } {
-  const report = new Set<CheckId>(only && only.length ? only : CHECKS.map((c) => c.id));
+  const report = new Set<CheckId>(only?.length ? only : CHECKS.map((c) => c.id));
   const need = new Set<CheckId>();
   const add = (id: CheckId) => {
     if (need.has(id)) return;

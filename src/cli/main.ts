@@ -96,8 +96,17 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   }
 }
 
-const isEntry =
-  process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+/** true when this file is the program (also through npm's bin symlink), false when imported */
+function isEntryPoint(): boolean {
+  const argv1 = process.argv[1];
+  if (argv1 === undefined) return false;
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+const isEntry = isEntryPoint();
 if (isEntry) {
   const io: CommandIo = {
     stdout: process.stdout,
