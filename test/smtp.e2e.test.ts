@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { toPem } from '../src/net/tls-info.ts';
@@ -316,3 +316,56 @@ for (const domain of DANE_DOMAINS) {
     assert.equal(h.dane.status, verdict, `ldns-dane said: ${out}`);
   });
 }
+
+/**
+ * posttls-finger's verdict (Postfix's own DANE client, with STARTTLS). It reads only the
+ * system's resolv.conf: run it in a private mount namespace with a resolv.conf naming the
+ * testworld resolver (`trust-ad`: glibc passes the AD bit on only then).
+ */
+function posttlsFinger(exchange: string): Promise<{ verdict: string; out: string }> {
+  const conf = join(tw.dir, 'posttls-finger');
+  mkdirSync(conf, { recursive: true });
+  writeFileSync(join(conf, 'main.cf'), 'compatibility_level = 3.6\nsmtp_dns_support_level = dnssec\n');
+  writeFileSync(join(conf, 'resolv.conf'), `nameserver ${tw.resolver}\noptions trust-ad\n`);
+  const script = `mount --bind ${join(conf, 'resolv.conf')} /etc/resolv.conf && exec posttls-finger -c -t 5 -l dane '[${exchange}]'`;
+  return new Promise((resolve) => {
+    execFile(
+      'unshare',
+      ['-m', 'bash', '-c', script],
+      { timeout: 20_000, env: { ...process.env, MAIL_CONFIG: conf } },
+      (_err, stdout, stderr) => {
+        const out = `${stdout}${stderr}`.trim();
+        const verdict =
+          /Matched DANE (EE|TA) certificate/.test(out) && /Verified TLS connection/.test(out)
+            ? 'valid'
+            : /no matching DANE TLSA records/.test(out)
+              ? 'invalid'
+              : /TLSA lookup error/.test(out)
+                ? 'error'
+                : /TLS connection established/.test(out)
+                  ? 'none'
+                  : 'unrecognised';
+        resolve({ verdict, out });
+      },
+    );
+  });
+}
+
+test("mailsec's DANE verdicts agree with posttls-finger", async (t) => {
+  if (!existsSync('/usr/sbin/posttls-finger')) {
+    t.skip('posttls-finger (postfix) not installed');
+    return;
+  }
+  // each run takes about 2 s: run them side by side, then compare one by one
+  const verdicts = await Promise.all(DANE_DOMAINS.map((d) => posttlsFinger(v4(d).exchange)));
+  if (verdicts.every((v) => v.verdict === 'unrecognised' && /unshare|mount/.test(v.out))) {
+    t.skip(`no private mount namespace here: ${verdicts[0]?.out}`);
+    return;
+  }
+  for (const [i, domain] of DANE_DOMAINS.entries()) {
+    const { verdict, out } = verdicts[i]!;
+    await t.test(domain, () => {
+      assert.equal(v4(domain).dane.status, verdict, `posttls-finger said: ${out}`);
+    });
+  }
+});
