@@ -144,3 +144,30 @@ test('prober: caFile adds to the trust store', async () => {
   const r = await p.probeSmtp('127.0.0.1', 'mx.good.test');
   assert.equal(r.tls?.trusted, true);
 });
+
+test('prober: at most perAddress connections in flight per address', async () => {
+  const server = await startSmtpServer({
+    hostname: 'mx.busy.test',
+    address: '127.0.0.1',
+    port: 0,
+    starttls: 'no',
+    bannerDelayMs: 100,
+  });
+  try {
+    const p = createProber({
+      addressPolicy: loopback,
+      timeoutMs: 2000,
+      ehlo: 'x.invalid',
+      port: server.port,
+      perAddress: 2,
+    });
+    const rs = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => p.probeSmtp('127.0.0.1', `mx.${n}.test`)),
+    );
+    assert.ok(rs.every((r) => r.outcome === 'no-starttls'));
+    assert.equal(server.connections, 6);
+    assert.equal(server.peak, 2);
+  } finally {
+    await server.close();
+  }
+});

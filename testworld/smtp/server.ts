@@ -37,6 +37,8 @@ export interface RunningSmtpServer {
   readonly port: number;
   /** connections accepted so far */
   readonly connections: number;
+  /** the most sessions at the same time (from accept to QUIT or close) */
+  readonly peak: number;
   /** commands received, in order (for "never MAIL FROM") */
   readonly commands: readonly string[];
   close(): Promise<void>;
@@ -47,8 +49,18 @@ function session(
   spec: SmtpServerSpec,
   commands: string[],
   tlsCtx: ReturnType<typeof createSecureContext> | null,
+  /** called once when the session is over for the client: QUIT received, or the socket closed */
+  onDone: () => void,
 ): void {
   let secure = false;
+  let done = false;
+  const finish = () => {
+    if (!done) {
+      done = true;
+      onDone();
+    }
+  };
+  socket.on('close', finish);
   let buf = '';
   let stream: Socket = socket;
   const send = (s: string) => {
@@ -91,6 +103,7 @@ function session(
         }
         break;
       case 'QUIT':
+        finish();
         reply(221, ['2.0.0 Bye']);
         stream.end();
         break;
@@ -135,11 +148,14 @@ export function startSmtpServer(spec: SmtpServerSpec): Promise<RunningSmtpServer
   const commands: string[] = [];
   const sockets = new Set<Socket>();
   let connections = 0;
+  let peak = 0;
+  let active = 0;
   const server: Server = createServer((socket) => {
     connections++;
     sockets.add(socket);
+    peak = Math.max(peak, ++active);
     socket.on('close', () => sockets.delete(socket));
-    session(socket, spec, commands, tlsCtx);
+    session(socket, spec, commands, tlsCtx, () => active--);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -151,6 +167,9 @@ export function startSmtpServer(spec: SmtpServerSpec): Promise<RunningSmtpServer
         port: typeof addr === 'object' && addr ? addr.port : (spec.port ?? 25),
         get connections() {
           return connections;
+        },
+        get peak() {
+          return peak;
         },
         commands,
         close: () =>
