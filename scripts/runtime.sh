@@ -31,11 +31,13 @@ mailsec_runtime() {
 }
 
 # Installs npm dependencies when node_modules is missing or older than package-lock.json.
+# (npm install --no-save, not npm ci: npm 11 here writes no lock entries for biome's optional
+# packages of other platforms, and npm ci then refuses the lock file as out of sync.)
 mailsec_deps() {
   local root="$_ms_root"
   if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
     echo "mailsec: installing npm dependencies …" >&2
-    (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    (cd "$root" && npm install --no-save --no-audit --no-fund --loglevel=error >&2)
   fi
 }
 
