@@ -171,3 +171,30 @@ test('prober: at most perAddress connections in flight per address', async () =>
     await server.close();
   }
 });
+
+test('an old server: TLS 1.0 is negotiated and reported, not a handshake failure', async () => {
+  const leaf = await ca.issue('mx.old.test');
+  const server = await startSmtpServer({
+    hostname: 'mx.old.test',
+    address: '127.0.0.1',
+    port: 0,
+    starttls: 'yes',
+    keyPem: leaf.keyPem,
+    chainPem: leaf.chainPem,
+    maxTlsVersion: 'TLSv1',
+  });
+  try {
+    const r = await probeSmtp({
+      address: '127.0.0.1',
+      port: server.port,
+      sni: 'mx.old.test',
+      ehlo: 'x',
+      timeoutMs: 2000,
+      ca: [ca.rootPem],
+    });
+    assert.equal(r.outcome, 'ok', r.error ?? '');
+    assert.equal(r.tls?.version, 'TLSv1');
+  } finally {
+    await server.close();
+  }
+});

@@ -176,6 +176,9 @@ function startTls(
       socket,
       servername,
       rejectUnauthorized: false,
+      // see what old servers offer (TLS 1.0/1.1 need OpenSSL security level 0); a finding says so
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT:@SECLEVEL=0',
       // Node folds a name mismatch into `authorized`; trust and name are reported apart (captureTls)
       checkServerIdentity: () => undefined,
       ...(ca ? { ca: [...ca] } : {}),

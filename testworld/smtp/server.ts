@@ -29,6 +29,8 @@ export interface SmtpServerSpec {
   readonly banner?: readonly string[];
   /** wait before the greeting (postscreen-like) */
   readonly bannerDelayMs?: number;
+  /** highest TLS version offered (default: Node's, TLS 1.3); older ones also lower OpenSSL's security level */
+  readonly maxTlsVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 }
 
 export interface RunningSmtpServer {
@@ -143,7 +145,13 @@ function session(
 export function startSmtpServer(spec: SmtpServerSpec): Promise<RunningSmtpServer> {
   const tlsCtx =
     spec.starttls === 'yes' && spec.keyPem && spec.chainPem
-      ? createSecureContext({ key: spec.keyPem, cert: spec.chainPem })
+      ? createSecureContext({
+          key: spec.keyPem,
+          cert: spec.chainPem,
+          ...(spec.maxTlsVersion
+            ? { maxVersion: spec.maxTlsVersion, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }
+            : {}),
+        })
       : null;
   const commands: string[] = [];
   const sockets = new Set<Socket>();
