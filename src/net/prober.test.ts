@@ -198,3 +198,19 @@ test('an old server: TLS 1.0 is negotiated and reported, not a handshake failure
     await server.close();
   }
 });
+
+test('prober: the result cache keeps the most recently used entries', async () => {
+  const before = servers.none!.connections;
+  const p = createProber({
+    addressPolicy: loopback,
+    timeoutMs: 2000,
+    ehlo: 'x',
+    port: servers.none!.port,
+    cacheSize: 2,
+  });
+  for (const n of ['a', 'b', 'a', 'c', 'a']) await p.probeSmtp('127.0.0.1', `mx.${n}.test`);
+  // a, b, (a hit), c evicts b, (a hit)
+  assert.equal(servers.none!.connections - before, 3);
+  await p.probeSmtp('127.0.0.1', 'mx.b.test');
+  assert.equal(servers.none!.connections - before, 4);
+});

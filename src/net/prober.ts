@@ -28,6 +28,10 @@ export interface ProberOptions {
   readonly caFile?: string;
   /** connections in flight per address (default 2) */
   readonly perAddress?: number;
+  /** connections in flight in all (default 64) */
+  readonly concurrency?: number;
+  /** results kept (least recently used dropped first; default 50000: a scan's shared MX stay hot) */
+  readonly cacheSize?: number;
   /** SMTP port (default 25; tests and benchmarks only) */
   readonly port?: number;
 }
@@ -75,6 +79,8 @@ export function createProber(o: ProberOptions): Prober {
   const ca = loadCa(o.caFile);
   const cache = new Map<string, Promise<SmtpProbeResult>>();
   const limit = keyedLimit(o.perAddress ?? 2);
+  const total = keyedLimit(o.concurrency ?? 64);
+  const maxCache = o.cacheSize ?? 50_000;
   let connections = 0;
   return {
     get connections() {
@@ -83,21 +89,27 @@ export function createProber(o: ProberOptions): Prober {
     probeSmtp(address, sni, signal) {
       const key = `${address}|${sni.toLowerCase()}`;
       const hit = cache.get(key);
-      if (hit) return hit;
+      if (hit) {
+        cache.delete(key);
+        cache.set(key, hit);
+        return hit;
+      }
       const verdict = o.addressPolicy.verdict(address);
       const p: Promise<SmtpProbeResult> = verdict.allowed
-        ? limit(address, () => {
-            connections++;
-            return probeSmtp({
-              address,
-              sni,
-              ehlo: o.ehlo,
-              timeoutMs: o.timeoutMs,
-              ...(o.port ? { port: o.port } : {}),
-              ...(ca ? { ca } : {}),
-              ...(signal ? { signal } : {}),
-            });
-          })
+        ? limit(address, () =>
+            total('*', () => {
+              connections++;
+              return probeSmtp({
+                address,
+                sni,
+                ehlo: o.ehlo,
+                timeoutMs: o.timeoutMs,
+                ...(o.port ? { port: o.port } : {}),
+                ...(ca ? { ca } : {}),
+                ...(signal ? { signal } : {}),
+              });
+            }),
+          )
         : Promise.resolve({
             address,
             sni,
@@ -110,6 +122,7 @@ export function createProber(o: ProberOptions): Prober {
             elapsedMs: 0,
           });
       cache.set(key, p);
+      if (cache.size > maxCache) cache.delete(cache.keys().next().value as string);
       return p;
     },
   };
