@@ -97,7 +97,11 @@ test('without --allow-private no testworld SMTP host receives a connection', asy
   const r = await cli([...DOMAINS, 'shared-a.test']);
   assert.equal(r.code, 0, r.stderr);
   for (const doc of parseLines(r.stdout)) {
-    for (const h of doc.smtp.hosts) assert.equal(h.outcome, 'refused-address', `${doc.domain} ${h.address}`);
+    for (const h of doc.smtp.hosts) {
+      assert.equal(h.outcome, 'refused-address', `${doc.domain} ${h.address}`);
+      assert.equal(h.starttls, 'skipped');
+      assert.equal(h.dane.status, 'skipped');
+    }
     assert.equal(doc.smtp.status, 'skipped', doc.domain);
   }
   assert.deepEqual(
@@ -257,13 +261,19 @@ test('three domains, one MX → exactly one connection', async () => {
   assert.equal(smtp.count('smtp-shared.test'), 1);
 });
 
-test('--no-smtp: skipped, no connection', async () => {
-  const before = smtp.count('smtp-good.test');
-  const r = await cli(['smtp-good.test', '--allow-private', LOOPBACK, '--no-smtp']);
-  const doc = parseLines(r.stdout)[0]!;
-  assert.equal(doc.smtp.status, 'skipped');
-  assert.equal(doc.smtp.hosts[0]?.outcome, 'skipped');
-  assert.equal(smtp.count('smtp-good.test'), before);
+test('--no-smtp: SMTP, STARTTLS and DANE matching skipped, no connection', async () => {
+  const before = { ...smtp.counts() };
+  const r = await cli(['smtp-good.test', 'dane-ee.test', '--allow-private', LOOPBACK, '--no-smtp']);
+  for (const doc of parseLines(r.stdout)) {
+    assert.equal(doc.smtp.status, 'skipped');
+    assert.equal(doc.smtp.starttlsSupport, 'skipped');
+    for (const h of doc.smtp.hosts) {
+      assert.equal(h.outcome, 'skipped');
+      assert.equal(h.starttls, 'skipped');
+      assert.equal(h.dane.status, 'skipped');
+    }
+  }
+  assert.deepEqual(smtp.counts(), before);
 });
 
 /** ldns-dane's verdict on a chain: valid / invalid / none (insecure or no TLSA) / error (bogus). */

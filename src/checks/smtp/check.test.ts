@@ -140,7 +140,7 @@ const cases: [
     'private.test',
     'skipped',
     'skipped',
-    ['none'],
+    ['skipped'],
     ['smtp.refused-address'],
   ],
   ['MX SERVFAIL → error', 'fail.test', 'error', 'error', [], ['smtp.undetermined']],
@@ -182,6 +182,10 @@ test('--no-smtp → skipped, no probe', async () => {
     ['skipped', 'skipped'],
   );
   assert.equal(p.calls.length, 0);
+  assert.deepEqual(
+    r.evidence.hosts.map((h) => h.dane.status),
+    ['skipped', 'skipped'],
+  );
 });
 
 test('interface.md outcome → starttls and the roll-up', () => {

@@ -118,12 +118,17 @@ function daneOf(h: SmtpHostGathered, now: Date): SmtpHost['dane'] & { taNameMism
   const t = h.tlsa;
   const dnssec = t.state;
   const base = { base: t.base, dnssec, taNameMismatch: false } as const;
-  if (t.state === 'error') return { ...base, status: 'error', records: [], usable: 0 };
-  if (t.state === 'unvalidated') return { ...base, status: 'skipped', records: [], usable: 0 };
   const views = unmatchedViews(t);
   const usable = views.filter((v) => v.usable).length;
-  if (t.state === 'insecure' || usable === 0) return { ...base, status: 'none', records: views, usable };
   const outcome = h.probe?.outcome ?? 'skipped';
+  // interface.md: not probed (--no-smtp, or an address outside --allow-private) → DANE skipped;
+  // what DNS alone showed (bogus, insecure, unusable records) is still in the findings
+  if (outcome === 'skipped' || outcome === 'refused-address') {
+    return { ...base, status: 'skipped', records: views, usable };
+  }
+  if (t.state === 'error') return { ...base, status: 'error', records: [], usable: 0 };
+  if (t.state === 'unvalidated') return { ...base, status: 'skipped', records: [], usable: 0 };
+  if (t.state === 'insecure' || usable === 0) return { ...base, status: 'none', records: views, usable };
   if (outcome === 'ok' && h.probe?.tls) {
     const m = matchDane(t.records, h.probe.tls.chain, [...new Set([t.base, h.exchange])], now);
     return {
