@@ -214,3 +214,36 @@ test('prober: the result cache keeps the most recently used entries', async () =
   await p.probeSmtp('127.0.0.1', 'mx.b.test');
   assert.equal(servers.none!.connections - before, 4);
 });
+
+test('tolerant reader: bare LF, greeting split across packets, 421 greeting → refused', async () => {
+  const { createServer } = await import('node:net');
+  const raw = createServer((s) => {
+    s.write('220-mx.raw.test first\n220-');
+    setTimeout(() => s.write('second\r\n220 third\n'), 30);
+    s.on('error', () => {});
+    s.on('data', (d) => {
+      if (s.writableEnded) return;
+      const line = d.toString();
+      if (line.startsWith('EHLO')) s.write('250-mx.raw.test\n250-starttls\n250 8BITMIME\n');
+      else if (line.startsWith('STARTTLS')) s.end('454 4.7.0 not now\n');
+      else s.end('221 bye\n');
+    });
+  });
+  const refusing = createServer((s) => s.end('421 4.3.2 try later\r\n'));
+  await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+  try {
+    const port = (raw.address() as { port: number }).port;
+    const r = await probeSmtp({ address: '127.0.0.1', port, sni: 'mx.raw.test', ehlo: 'x', timeoutMs: 1000 });
+    assert.equal(r.banner, 'mx.raw.test first\nsecond\nthird');
+    assert.deepEqual(r.ehlo, ['STARTTLS', '8BITMIME']);
+    assert.equal(r.outcome, 'starttls-refused');
+    const port2 = (refusing.address() as { port: number }).port;
+    const r2 = await probeSmtp({ address: '127.0.0.1', port: port2, sni: 'x', ehlo: 'x', timeoutMs: 1000 });
+    assert.equal(r2.outcome, 'refused');
+    assert.equal(r2.banner, '4.3.2 try later');
+  } finally {
+    raw.close();
+    refusing.close();
+  }
+});
