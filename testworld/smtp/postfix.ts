@@ -113,15 +113,21 @@ export async function startPostfix(o: PostfixOptions): Promise<PostfixInstance> 
   ].join('\n');
   await writeFile(join(dir, 'main.cf'), mainCf);
   await writeFile(join(dir, 'master.cf'), MASTER_CF.replace('ADDRESS', o.address));
-  await run(['-c', dir, 'check']);
-  await run(['-c', dir, 'start']);
+  const logTail = async () =>
+    (await readFile(log, 'utf8').catch(() => '(no log)')).split('\n').slice(-10).join('\n');
+  try {
+    await run(['-c', dir, 'start']);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${(e as Error).message}\n${await logTail()}`);
+  }
   const deadline = Date.now() + (o.timeoutMs ?? 10_000);
   while (!(await listening(o.address))) {
     if (Date.now() > deadline) {
-      const tail = await readFile(log, 'utf8').catch(() => '(no log)');
+      const tail = await logTail();
       await run(['-c', dir, 'abort']).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`postfix did not listen on ${o.address}:25: ${tail.split('\n').slice(-10).join('\n')}`);
+      throw new Error(`postfix did not listen on ${o.address}:25: ${tail}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
