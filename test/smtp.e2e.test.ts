@@ -60,6 +60,7 @@ const DOMAINS = [
   'smtp-v6.test',
   'dane-ee.test',
   'dane-ta.test',
+  'dane-ta-wrongname.test',
   'dane-ee-bad.test',
   'dane-ta-bad.test',
   'dane-insecure.test',
@@ -151,6 +152,7 @@ const expected: [string, string, string, boolean | null, boolean | null, string,
   ['smtp-closed.test', 'refused', 'error', null, null, 'none', 'error'],
   ['dane-ee.test', 'ok', 'yes', true, true, 'valid', 'pass'],
   ['dane-ta.test', 'ok', 'yes', true, true, 'valid', 'pass'],
+  ['dane-ta-wrongname.test', 'ok', 'yes', true, false, 'invalid', 'pass'],
   ['dane-ee-bad.test', 'ok', 'yes', true, true, 'invalid', 'pass'],
   ['dane-ta-bad.test', 'ok', 'yes', true, true, 'invalid', 'pass'],
   ['dane-insecure.test', 'ok', 'yes', true, true, 'none', 'pass'],
@@ -220,6 +222,7 @@ test('DANE: rollover readiness, SNI is the TLSA base domain, and findings', () =
   assert.ok(findingIds.get('dane-ta.test')?.includes('smtp.dane-no-rollover'));
   assert.ok(findingIds.get('dane-ee-bad.test')?.includes('smtp.dane-invalid'));
   assert.ok(findingIds.get('dane-insecure.test')?.includes('smtp.dane-insecure'));
+  assert.ok(findingIds.get('dane-ta-wrongname.test')?.includes('smtp.dane-ta-name-mismatch'));
   assert.equal(v4('dane-insecure.test').dane.dnssec, 'insecure');
   assert.ok(findingIds.get('dane-bogus.test')?.includes('smtp.dane-lookup-failed'));
 });
@@ -292,7 +295,7 @@ function ldnsDane(name: string, chainFile: string): Promise<{ verdict: string; o
             ? 'error'
             : /No usable TLSA records were found/.test(out)
               ? 'none'
-              : /did not dane-validate, because: no matching DANE TLSA records/.test(out)
+              : /did not dane-validate, because: (no matching DANE TLSA records|hostname mismatch)/.test(out)
                 ? 'invalid'
                 : `unrecognised (exit ${err ? ((err as { code?: number }).code ?? '?') : 0})`;
         resolve({ verdict, out });
@@ -304,6 +307,7 @@ function ldnsDane(name: string, chainFile: string): Promise<{ verdict: string; o
 const DANE_DOMAINS = [
   'dane-ee.test',
   'dane-ta.test',
+  'dane-ta-wrongname.test',
   'dane-ee-bad.test',
   'dane-ta-bad.test',
   'dane-insecure.test',
@@ -352,7 +356,7 @@ function posttlsFinger(exchange: string): Promise<{ verdict: string; out: string
         const verdict =
           /Matched DANE (EE|TA) certificate/.test(out) && /Verified TLS connection/.test(out)
             ? 'valid'
-            : /no matching DANE TLSA records/.test(out)
+            : /no matching DANE TLSA records|num=62:hostname mismatch/.test(out)
               ? 'invalid'
               : /TLSA lookup error/.test(out)
                 ? 'error'

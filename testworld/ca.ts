@@ -153,10 +153,9 @@ export async function createTestCa(dir: string): Promise<TestCa> {
     rootPem,
     intermediatePem,
     async issue(cn, o = {}) {
-      const base = join(
-        dir,
-        cn.replace(/[^a-z0-9.-]/gi, '_') + (o.selfSigned ? '.self' : '') + (o.expired ? '.expired' : ''),
-      );
+      // the serial keeps files apart when two hosts get certificates for the same name
+      const n = serial++;
+      const base = join(dir, `${n}-${cn.replace(/[^a-z0-9.-]/gi, '_')}`);
       const keyFile = o.key ? fixedKeyFile(o.key) : await freshKey();
       const sans = (o.sans ?? [cn]).map((s) => `DNS:${s}`).join(',');
       const certFile = `${base}.crt.pem`;
@@ -170,7 +169,7 @@ export async function createTestCa(dir: string): Promise<TestCa> {
         '-addext',
         `subjectAltName=${sans}`,
       ];
-      const set = ['-set_serial', String(serial++)];
+      const set = ['-set_serial', String(n)];
       if (o.selfSigned) {
         await openssl(['req', '-new', '-x509', ...common, ...set, '-days', '825', '-out', certFile], dir);
       } else if (!o.expired) {

@@ -69,6 +69,12 @@ export const smtp: Scenario = {
     mxDomain('dane-ta.test', '{net}.5.11', 'DANE-TA 2 1 1 of the testworld intermediate', [
       ['_25._tcp.mx', 'TLSA', `2 1 1 ${TA}`],
     ]),
+    mxDomain(
+      'dane-ta-wrongname.test',
+      '{net}.5.16',
+      'DANE-TA 2 1 1 of the intermediate, but the certificate names another host (RFC 7672 §3.2.3)',
+      [['_25._tcp.mx', 'TLSA', `2 1 1 ${TA}`]],
+    ),
     mxDomain('dane-ee-bad.test', '{net}.5.12', 'DANE-EE 3 1 1 of a key the server does not use', [
       ['_25._tcp.mx', 'TLSA', `3 1 1 ${UNRELATED}`],
     ]),

@@ -60,6 +60,12 @@ export const SMTP_HOSTS: readonly SmtpHostDef[] = [
   { domain: 'smtp-v6.test', suffix: '4.21', starttls: 'yes', ipv6: true },
   { domain: 'dane-ee.test', suffix: '5.10', starttls: 'yes', cert: { key: 'dane-ee' } },
   { domain: 'dane-ta.test', suffix: '5.11', starttls: 'yes', cert: { key: 'dane-ta-leaf' } },
+  {
+    domain: 'dane-ta-wrongname.test',
+    suffix: '5.16',
+    starttls: 'yes',
+    cert: { key: 'dane-ta-leaf', cn: 'www.elsewhere.test', sans: ['www.elsewhere.test'] },
+  },
   { domain: 'dane-ee-bad.test', suffix: '5.12', starttls: 'yes', cert: { key: 'dane-ee' } },
   { domain: 'dane-ta-bad.test', suffix: '5.13', starttls: 'yes', cert: { key: 'dane-ta-leaf' } },
   { domain: 'dane-insecure.test', suffix: '5.14', starttls: 'yes', cert: { key: 'dane-ee' } },
