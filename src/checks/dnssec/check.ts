@@ -49,7 +49,9 @@ const STATUS: Record<Validation, Status> = {
 
 /** Classifies as RFC 4035 §4.3 does, from the AD bit and a CD=1 re-query. Pure. */
 export function classify(g: DnssecGathered): Validation | null {
-  if (!g.resolverValidates || !g.soa) return null;
+  if (!g.soa) return null;
+  if (!g.resolverValidates)
+    return g.soa.rcode === 'TIMEOUT' || g.soa.rcode === 'NETERROR' ? 'indeterminate' : null;
   if (g.soa.rcode === 'NOERROR' || g.soa.rcode === 'NXDOMAIN')
     return g.soa.authenticated ? 'secure' : 'insecure';
   if (g.soa.rcode === 'SERVFAIL' && g.soaUnchecked && !isFailure(g.soaUnchecked)) return 'bogus';

@@ -8,8 +8,9 @@ export async function gatherDnssec(
   resolverName: string,
 ): Promise<DnssecGathered> {
   const base = { domain, resolver: resolverName, resolverValidates: ctx.resolverValidates };
-  if (!ctx.resolverValidates) return base;
   const signal = ctx.signal;
+  // a resolver that does not validate: DNSSEC is not tested, unless it does not answer at all
+  if (!ctx.resolverValidates) return { ...base, soa: await ctx.resolver.query(domain, 'SOA', { signal }) };
   const [soa, dnskey, ds] = await Promise.all([
     ctx.resolver.query(domain, 'SOA', { signal }),
     ctx.resolver.query(domain, 'DNSKEY', { signal, checkingDisabled: true }),
