@@ -1,7 +1,7 @@
 import type { Answer, TxtRecord } from '../../dns/types.ts';
 import { failureReason, isFailure } from '../../dns/types.ts';
+import { mapLimit } from '../shared/limit.ts';
 import type { GatherContext } from '../types.ts';
-import { mapLimit } from './map-limit.ts';
 import { selectorsToTry } from './selectors.ts';
 
 /** Selector queries in flight at once: spreads them so rate-limiting zones do not answer REFUSED. */
