@@ -20,6 +20,8 @@ apt-get update -qq >/dev/null 2>&1 || apt-get update -qq
 # policy-rc.d keeps the packages' own daemons from starting (the testworld runs its own).
 had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
 [ $had_policy = 1 ] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
+# Postfix asks how to configure itself; the testworld writes its own config, so: none.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 [ $had_policy = 1 ] || rm -f /usr/sbin/policy-rc.d
 # Stop any system daemon a package started anyway (by its system pid file only: testworlds that

@@ -3,6 +3,8 @@ import { domainOrThrow } from '../core/names.ts';
 import { createResolver } from '../dns/index.ts';
 import type { Resolver } from '../dns/types.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
+import type { Prober } from '../net/prober.ts';
+import { createProber } from '../net/prober.ts';
 import type { AuditEnvironment } from './audit.ts';
 import { auditDomain } from './audit.ts';
 import type { DomainReport } from './report.ts';
@@ -38,6 +40,10 @@ export interface CheckDomainOptions {
   readonly httpTimeoutMs?: number;
   readonly now?: () => Date;
   readonly signal?: AbortSignal;
+  /** extra trusted CA certificates (PEM file) for SMTP and HTTPS */
+  readonly caFile?: string;
+  /** an SMTP prober to share across calls (one probe per address and name); default: a new one */
+  readonly prober?: Prober;
 }
 
 export function checkOptionsFrom(o: CheckDomainOptions): CheckOptions {
@@ -70,12 +76,25 @@ export async function checkDomain(domain: string, options: CheckDomainOptions = 
   try {
     const signal = options.signal ?? new AbortController().signal;
     const probe = await probeResolver(resolver, signal);
+    const addressPolicy = createAddressPolicy(options.allowPrivate ?? []);
+    const checkOptions = checkOptionsFrom(options);
+    const prober =
+      options.prober ??
+      (checkOptions.noSmtp
+        ? undefined
+        : createProber({
+            addressPolicy,
+            timeoutMs: checkOptions.smtpTimeoutMs,
+            ehlo: checkOptions.ehlo,
+            ...(options.caFile ? { caFile: options.caFile } : {}),
+          }));
     const env: AuditEnvironment = {
       resolver,
+      ...(prober ? { prober } : {}),
       resolverName: typeof spec === 'string' ? spec : 'custom resolver',
       resolverValidates: probe.validates,
-      addressPolicy: createAddressPolicy(options.allowPrivate ?? []),
-      options: checkOptionsFrom(options),
+      addressPolicy,
+      options: checkOptions,
       now: options.now ?? (() => new Date()),
       signal,
       ...(options.only ? { only: options.only } : {}),

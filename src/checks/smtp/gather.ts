@@ -104,7 +104,10 @@ function mxState(prior: PriorResults): {
   const others = records.filter((x) => x.kind !== 'null');
   if (records.length === 0) return { mx: 'absent', records };
   if (others.length === 0) return { mx: 'null', records };
-  return { mx: 'ok', records: others };
+  // an MX that names localhost is never probed: the connection would reach the checker's own machine
+  const probeable = others.filter((x) => x.kind !== 'localhost');
+  if (probeable.length === 0) return { mx: 'absent', records: probeable };
+  return { mx: 'ok', records: probeable };
 }
 
 /** One host per (MX exchange, address); TLSA per exchange; probes through ctx.prober (cached). */
