@@ -6,6 +6,7 @@
  * Addresses: MX hosts at {net}.3.40–49, web hosts (apex, www, mta-sts) at {net}.4.40–49; the only
  * IPv6 host is ::1. DKIM keys are fixed (generated once with node:crypto) so zones are reproducible.
  */
+import { fixedSpkiSha256 } from '../ca.ts';
 import type { RecordSpec, Scenario } from '../scenario.ts';
 
 /** RSA keys (SubjectPublicKeyInfo, base64) of 2048, 1024 and 512 bits, and a raw Ed25519 key (RFC 8463). */
@@ -47,11 +48,13 @@ export const records: Scenario = {
     {
       name: 'full.test',
       description:
-        'README showcase: MX (mx1 {net}.3.40 + ::1), SPF -all, CAA + iodef, DKIM selector1 (RSA 2048) and selector2 (Ed25519), DMARC p=reject with internal rua, BIMI l=, MTA-STS id, TLS-RPT mailto, autodiscover; signed',
+        'README showcase: MX (mx1 {net}.3.40, an SMTP host with DANE-EE), SPF -all, CAA + iodef, DKIM selector1 (RSA 2048) and selector2 (Ed25519), DMARC p=reject with internal rua, BIMI l=, MTA-STS id, TLS-RPT mailto, autodiscover; signed',
       records: [
         ['@', 'MX', '10 mx1'],
         ['mx1', 'A', '{net}.3.40'],
-        ['mx1', 'AAAA', '::1'],
+        // served by testworld/smtp (STARTTLS, testworld CA); DANE-EE current + next key (RFC 7671 §8)
+        ['_25._tcp.mx1', 'TLSA', `3 1 1 ${fixedSpkiSha256('dane-ee')}`],
+        ['_25._tcp.mx1', 'TLSA', `3 1 1 ${fixedSpkiSha256('dane-ee-next')}`],
         ['@', 'A', '{net}.4.40'],
         ['www', 'A', '{net}.4.40'],
         ['mta-sts', 'A', '{net}.4.40'],

@@ -33,6 +33,8 @@ export interface SmtpHostDef {
 /** What each testworld SMTP host is (see testworld/scenarios/smtp.ts). */
 export const SMTP_HOSTS: readonly SmtpHostDef[] = [
   { domain: 'smtp-good.test', suffix: '4.10', starttls: 'yes' },
+  // the README showcase (testworld/scenarios/records.ts): DANE-EE with the fixed key, rollover-ready
+  { domain: 'full.test', suffix: '3.40', starttls: 'yes', cert: { cn: 'mx1.full.test', key: 'dane-ee' } },
   { domain: 'smtp-none.test', suffix: '4.11', starttls: 'no' },
   { domain: 'smtp-refused.test', suffix: '4.12', starttls: 'refuse' },
   { domain: 'smtp-handshake.test', suffix: '4.13', starttls: 'broken' },
