@@ -13,9 +13,11 @@ const VERDICTS: Record<string, Verdict> = {
     const yes = hosts.filter((h) => h.starttls === 'yes').length;
     const known = hosts.filter((h) => h.starttls === 'yes' || h.starttls === 'no').length;
     const dane = hosts.filter((h) => h.dane?.status === 'valid').length;
+    const daneBad = hosts.filter((h) => h.dane?.status === 'invalid' || h.dane?.status === 'error').length;
     const parts = [`STARTTLS on ${yes} of ${hosts.length} MX address${hosts.length > 1 ? 'es' : ''}`];
     if (known < hosts.length) parts.push(`${hosts.length - known} not determined`);
     if (dane) parts.push(`DANE valid on ${dane}`);
+    if (daneBad) parts.push(`DANE failing on ${daneBad}`);
     return parts.join(', ');
   },
   spf: (s) => {

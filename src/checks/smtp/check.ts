@@ -103,6 +103,18 @@ const STATUS_OF: Record<StarttlsSupport, Status> = {
   skipped: 'skipped',
 };
 
+/**
+ * interface.md maps STARTTLS support to the status (all → pass, some → warn, none → fail); a
+ * deployed STARTTLS whose DANE or certificate is broken is "deployed but invalid" (fail) or has
+ * weaknesses (warn), as for every other section: findings can lower a pass, never raise a status.
+ */
+function statusOf(support: StarttlsSupport, findings: readonly Finding[]): Status {
+  const base = STATUS_OF[support];
+  if (base !== 'pass') return base;
+  if (findings.some((f) => f.severity === 'error')) return 'fail';
+  return findings.some((f) => f.severity === 'warning') ? 'warn' : base;
+}
+
 const recordText = (r: { usage: number; selector: number; matchingType: number; data: string }) =>
   `${r.usage} ${r.selector} ${r.matchingType} ${r.data.length > 16 ? `${r.data.slice(0, 16)}…` : r.data}`;
 
@@ -297,7 +309,7 @@ export function checkSmtp(g: SmtpGathered): CheckResult<SmtpEvidence> {
   const starttlsSupport: StarttlsSupport = hosts.length ? rollUp(hosts.map((h) => h.starttls)) : 'skipped';
   return {
     check: 'smtp',
-    status: STATUS_OF[starttlsSupport],
+    status: statusOf(starttlsSupport, findings),
     evidence: {
       hosts,
       starttlsSupport,
