@@ -5,6 +5,7 @@ import type { Finding } from '../core/finding.ts';
 import type { CheckResult, QueryLogEntry } from '../core/result.ts';
 import type { Resolver } from '../dns/types.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
+import type { HttpFetcher } from '../net/https.ts';
 import type { Prober } from '../net/prober.ts';
 
 /** Everything one run shares across domains (scan shares it across millions). */
@@ -18,6 +19,8 @@ export interface AuditEnvironment {
   readonly signal: AbortSignal;
   /** SMTP/STARTTLS prober shared across domains (one probe per address and SNI name per run) */
   readonly prober?: Prober;
+  /** HTTPS fetcher shared across domains (absent: MTA-STS policy, security.txt, … are skipped) */
+  readonly http?: HttpFetcher;
   /** run only these checks (their prerequisites run too, but are not reported) */
   readonly only?: readonly CheckId[];
 }
@@ -75,6 +78,7 @@ export async function auditDomain(domain: string, env: AuditEnvironment): Promis
         resolverValidates: env.resolverValidates,
         resolverName: env.resolverName,
         ...(env.prober ? { prober: env.prober } : {}),
+        ...(env.http && !env.options.noHttp ? { http: env.http } : {}),
       };
       try {
         const result = await def.run(domain, ctx, prior);

@@ -1,6 +1,7 @@
 import type { CheckResult } from '../core/result.ts';
 import type { Resolver } from '../dns/types.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
+import type { HttpFetcher } from '../net/https.ts';
 import type { Prober } from '../net/prober.ts';
 
 /** The JSON section keys; also `--only` values and finding-id prefixes. */
@@ -49,6 +50,8 @@ export interface GatherContext {
   readonly resolverName: string;
   /** SMTP/STARTTLS probes, shared by the run (absent: nothing is probed, smtp becomes skipped) */
   readonly prober?: Prober;
+  /** HTTPS fetches, shared by the run (absent or --no-http: the HTTP parts become skipped) */
+  readonly http?: HttpFetcher;
 }
 
 /** Results of the checks a check depends on, by id. */

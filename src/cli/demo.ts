@@ -13,7 +13,7 @@ import type { CommandDef } from './command.ts';
 import { bool, list } from './command.ts';
 import { EXIT } from './exit.ts';
 
-export const DEMO_DOMAINS = ['full.test', 'mx-kinds.test', 'bogus.test'];
+export const DEMO_DOMAINS = ['full.test', 'dane-ee-bad.test', 'bogus.test'];
 const LOOPBACK = ['127.0.0.0/8', '::1/128'];
 
 function which(cmd: string): boolean {

@@ -66,7 +66,7 @@ export function undetermined(check: string, reason: string): Finding {
     id: `${check}.undetermined`,
     check,
     severity: 'warning',
-    message: `Could not determine ${check}: ${reason}.`,
+    message: `Could not determine ${check}: ${reason.replace(/\.+$/, '')}.`,
     why: 'A lookup that failed says nothing about whether the record exists; the result is unknown, not absent.',
     fix: 'Run the check again later; if it persists, check that the domain’s name servers answer (SERVFAIL and timeouts point to a broken delegation or DNSSEC).',
   };

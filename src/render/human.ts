@@ -70,6 +70,14 @@ export function renderHuman(report: DomainReport, st: Style, opts: { verbose?: b
   );
   const sections = sectionsOf(report);
   const width = Math.max(6, ...sections.map(([id]) => (TITLES[id] ?? id).length)) + 2;
+  const shownFixes = new Set<string>();
+  const fixLine = (fix: string | undefined, pad: string, label: string) => {
+    if (!fix) return;
+    // the same advice under several checks (e.g. every check of a bogus zone) is shown once
+    if (shownFixes.has(fix)) return;
+    shownFixes.add(fix);
+    out.push(`${pad}${label} ${indent(fix, `${pad}     `)}`);
+  };
   for (const [id, s] of sections) {
     const findings = report.findings.filter((f) => f.check === id);
     const lead = findings.find((f) => f.severity !== 'info') ?? findings[0];
@@ -81,11 +89,11 @@ export function renderHuman(report: DomainReport, st: Style, opts: { verbose?: b
       if (f.severity === 'info' && !opts.verbose && s.status !== 'absent') continue;
       // the verdict line already says it: only the fix remains to be shown
       if (f === lead && verdict === f.message) {
-        if (f.fix) out.push(`${pad}${st.cyan('fix:')} ${indent(f.fix, `${pad}     `)}`);
+        fixLine(f.fix, pad, st.cyan('fix:'));
         continue;
       }
       out.push(`${pad}${severityLabel(f, st)} ${indent(f.message, `${pad}        `)}`);
-      if (f.fix) out.push(`${pad}        ${st.cyan('fix:')} ${indent(f.fix, `${pad}             `)}`);
+      fixLine(f.fix, `${pad}        `, st.cyan('fix:'));
     }
   }
   const s = report.summary;

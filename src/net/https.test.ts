@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createTestCa } from '../../testworld/ca.ts';
+import { staticResolver } from '../dns/static.ts';
+import { createAddressPolicy } from './address-policy.ts';
+import { createHttpFetcher, type HttpFetcher } from './https.ts';
+
+let dir: string;
+let server: Server;
+let port: number;
+let caFile: string;
+const hits: Record<string, number> = {};
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mailsec-https-'));
+  const ca = await createTestCa(dir);
+  caFile = ca.rootFile;
+  const leaf = await ca.issue('web.example.test', { sans: ['web.example.test'] });
+  server = createServer({ key: leaf.keyPem, cert: leaf.chainPem }, (req, res) => {
+    hits[req.url ?? ''] = (hits[req.url ?? ''] ?? 0) + 1;
+    if (req.url === '/ok') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8' });
+      res.end('hello');
+    } else if (req.url === '/redirect') {
+      res.writeHead(301, { location: 'https://web.example.test/ok' });
+      res.end();
+    } else if (req.url === '/big') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write(Buffer.alloc(40_000, 'a'));
+      res.end(Buffer.alloc(40_000, 'a'));
+    } else {
+      res.writeHead(404);
+      res.end('no');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+});
+after(async () => {
+  await new Promise((r) => server.close(r));
+  await rm(dir, { recursive: true, force: true });
+});
+
+const zone = {
+  'web.example.test': { A: ['127.0.0.1'] },
+  'other.example.test': { A: ['127.0.0.1'] },
+  'fail.example.test': 'SERVFAIL' as const,
+};
+const fetcher = (allow = ['127.0.0.0/8'], withCa = true): HttpFetcher =>
+  createHttpFetcher({
+    resolver: staticResolver(zone),
+    addressPolicy: createAddressPolicy(allow),
+    timeoutMs: 5000,
+    port,
+    ...(withCa ? { caFile } : {}),
+  });
+
+test('200 with media type and charset', async () => {
+  const r = await fetcher().fetch('https://web.example.test/ok');
+  assert.equal(r.outcome, 'ok');
+  assert.equal(r.status, 200);
+  assert.equal(r.mediaType, 'text/plain');
+  assert.equal(r.charset, 'utf-8');
+  assert.equal(r.body?.toString(), 'hello');
+});
+
+test('3xx is not followed; Location reported', async () => {
+  const before = hits['/ok'] ?? 0;
+  const r = await fetcher().fetch('https://web.example.test/redirect');
+  assert.equal(r.status, 301);
+  assert.equal(r.location, 'https://web.example.test/ok');
+  assert.equal(hits['/ok'] ?? 0, before);
+});
+
+test('body over the cap: too-large', async () => {
+  const r = await fetcher().fetch('https://web.example.test/big', { maxBytes: 32 * 1024 });
+  assert.equal(r.outcome, 'too-large');
+  assert.equal(r.body, null);
+});
+
+test('certificate for another name: certificate', async () => {
+  const r = await fetcher().fetch('https://other.example.test/ok');
+  assert.equal(r.outcome, 'certificate');
+});
+
+test('untrusted root: certificate', async () => {
+  const r = await fetcher(['127.0.0.0/8'], false).fetch('https://web.example.test/ok');
+  assert.equal(r.outcome, 'certificate');
+});
+
+test('loopback outside --allow-private: refused-address, nothing sent', async () => {
+  const n = Object.values(hits).reduce((a, b) => a + b, 0);
+  const f = fetcher([]);
+  const r = await f.fetch('https://web.example.test/ok');
+  assert.equal(r.outcome, 'refused-address');
+  assert.equal(f.requests, 0);
+  assert.equal(
+    Object.values(hits).reduce((a, b) => a + b, 0),
+    n,
+  );
+});
+
+test('SERVFAIL: dns-error; NXDOMAIN: unresolvable; http: bad-url', async () => {
+  assert.equal((await fetcher().fetch('https://fail.example.test/')).outcome, 'dns-error');
+  assert.equal((await fetcher().fetch('https://none.example.test/')).outcome, 'unresolvable');
+  assert.equal((await fetcher().fetch('http://web.example.test/')).outcome, 'bad-url');
+});
