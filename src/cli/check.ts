@@ -9,6 +9,7 @@ import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { SEVERITY_RANK } from '../core/finding.ts';
 import { domainOrThrow } from '../core/names.ts';
 import { createResolver } from '../dns/index.ts';
+import { createHttpFetcher } from '../net/https.ts';
 import { createProber } from '../net/prober.ts';
 import { renderHuman } from '../render/human.ts';
 import { createStyle, wantsColor } from '../render/style.ts';
@@ -47,6 +48,11 @@ export const CHECK_OPTIONS: CommandDef['options'] = {
     description: 'no HTTPS fetches (MTA-STS policy, security.txt, BIMI assets, Microsoft endpoints)',
   },
   ehlo: { type: 'string', value: 'name', description: 'EHLO name for SMTP probes' },
+  'vmc-roots': {
+    type: 'string',
+    value: 'PEM',
+    description: 'trusted roots for BIMI mark certificates (VMC/CMC)',
+  },
   verbose: { type: 'boolean', short: 'v', description: 'also show notes (info findings) in human output' },
   ...NETWORK_OPTIONS,
 };
@@ -106,6 +112,17 @@ export const checkCommand: CommandDef = {
                 addressPolicy: cfg.addressPolicy,
                 timeoutMs: cfg.smtpTimeoutMs,
                 ehlo: str(args, 'ehlo') ?? 'mailsec.invalid',
+                ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
+              }),
+            }),
+        // one HTTPS fetcher per run; --no-http: MTA-STS policy, security.txt, BIMI assets, Microsoft endpoints skipped
+        ...(bool(args, 'no-http')
+          ? {}
+          : {
+              http: createHttpFetcher({
+                resolver,
+                addressPolicy: cfg.addressPolicy,
+                timeoutMs: cfg.httpTimeoutMs,
                 ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
               }),
             }),
