@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 mailsec_runtime
 mailsec_deps
 bash scripts/install-debian-deps.sh
+# the SPF benchmark compares with pyspf (Debian python3-spf)
+if ! dpkg-query -W -f='${Status}' python3-spf 2>/dev/null | grep -q 'install ok installed'; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-spf >/dev/null
+fi
 export MAILSEC_EGRESS_ALLOW='127.0.0.0/8,::1/128'
 for f in $(find bench -name '*.bench.ts' | sort); do
   echo "# $f" >&2
