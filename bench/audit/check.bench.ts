@@ -1,5 +1,7 @@
 // Wall time of `check --only dnssec,ns,caa,mx` against the testworld, cold and warm cache.
-//   node bench/audit/check.bench.ts [--runs 20] [--domain secure.test] [--only dnssec,ns,caa,mx]
+//   node bench/audit/check.bench.ts [--runs 20] [--domain secure.test] [--only dnssec,ns,caa,mx] [--smtp]
+// --smtp starts the testworld SMTP hosts and probes them (a fresh prober per cold run), e.g.
+//   node bench/audit/check.bench.ts --smtp --domain two-mx.test --only all
 // Prints one JSON line. allCachesCold: the first run after the testworld starts (Unbound and
 // mailsec caches empty: every query recurses from the root). Cold: a fresh mailsec resolver
 // (empty mailsec cache, Unbound warm, as for a user re-running a check). Warm: the same resolver again.
@@ -9,20 +11,30 @@ import { checkOptionsFrom, probeResolver } from '../../src/audit/check-domain.ts
 import type { CheckId } from '../../src/checks/types.ts';
 import { createResolver } from '../../src/dns/index.ts';
 import { createAddressPolicy } from '../../src/net/address-policy.ts';
+import type { Prober } from '../../src/net/prober.ts';
+import { createProber } from '../../src/net/prober.ts';
 import { startTestworld } from '../../testworld/index.ts';
+import { startSmtpHosts } from '../../testworld/smtp/index.ts';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '20' },
     domain: { type: 'string', default: 'secure.test' },
     only: { type: 'string', default: 'dnssec,ns,caa,mx' },
+    smtp: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
-const only = values.only.split(',') as CheckId[];
+const only = values.only === 'all' ? undefined : (values.only.split(',') as CheckId[]);
+const addressPolicy = createAddressPolicy(['127.0.0.0/8', '::1/128']);
 const tw = await startTestworld();
+const smtp = values.smtp ? await startSmtpHosts(tw, { postfix: false, ipv6: false }) : undefined;
+const newProber = () =>
+  smtp
+    ? createProber({ addressPolicy, timeoutMs: 5000, ehlo: 'bench.mailsec.invalid', caFile: smtp.caFile })
+    : undefined;
 try {
-  const once = async (resolver: ReturnType<typeof createResolver>) => {
+  const once = async (resolver: ReturnType<typeof createResolver>, prober: Prober | undefined) => {
     const probe = await probeResolver(resolver);
     const t0 = performance.now();
     let queries = 0;
@@ -30,28 +42,30 @@ try {
       resolver,
       resolverName: tw.resolver,
       resolverValidates: probe.validates,
-      addressPolicy: createAddressPolicy(['127.0.0.0/8', '::1/128']),
-      options: checkOptionsFrom({ noSmtp: true, noHttp: true }),
+      addressPolicy,
+      options: checkOptionsFrom({ noSmtp: !prober, noHttp: true }),
+      ...(prober ? { prober } : {}),
       now: () => new Date(),
       signal: new AbortController().signal,
-      only,
+      ...(only ? { only } : {}),
     });
     for (const r of audit.results) queries += r.queries?.length ?? 0;
     return { ms: performance.now() - t0, queries };
   };
-  // prime Unbound's own cache once, so "cold" measures mailsec, not the recursive resolver
+  // the first run finds Unbound's cache empty too; later "cold" runs measure mailsec, not recursion
   const primer = createResolver(tw.resolver, { timeoutMs: 2000, attempts: 3 });
-  const first = await once(primer);
+  const first = await once(primer, newProber());
   await primer.close();
   const cold: number[] = [];
   const warm: number[] = [];
   let coldQueries = 0;
   for (let i = 0; i < runs; i++) {
     const r = createResolver(tw.resolver, { timeoutMs: 2000, attempts: 3 });
-    const c = await once(r);
+    const prober = newProber();
+    const c = await once(r, prober);
     cold.push(c.ms);
     coldQueries = c.queries;
-    warm.push((await once(r)).ms);
+    warm.push((await once(r, prober)).ms);
     await r.close();
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -60,6 +74,7 @@ try {
       bench: 'audit/check',
       domain: values.domain,
       only: values.only,
+      smtp: values.smtp,
       runs,
       allCachesColdMs: +first.ms.toFixed(2),
       coldMedianMs: +median(cold).toFixed(2),
@@ -68,5 +83,6 @@ try {
     }),
   );
 } finally {
+  await smtp?.stop();
   await tw.stop();
 }

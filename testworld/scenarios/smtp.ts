@@ -54,6 +54,15 @@ export const smtp: Scenario = {
         records: [['@', 'MX', '10 mx.smtp-shared.test.']],
       }),
     ),
+    {
+      name: 'two-mx.test',
+      description:
+        'two MX hosts, both live with valid certificates (smtp-good and smtp-shared): the benchmark domain',
+      records: [
+        ['@', 'MX', '10 mx.smtp-good.test.'],
+        ['@', 'MX', '20 mx.smtp-shared.test.'],
+      ],
+    },
     mxDomain('smtp-v6.test', '{net}.4.21', 'MX with A and AAAA ::1 (the testworld’s only IPv6 host)', [
       ['mx', 'AAAA', '::1'],
     ]),
