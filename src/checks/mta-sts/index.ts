@@ -1,11 +1,12 @@
 import type { CheckDefinition } from '../types.ts';
 import type { MtaStsEvidence } from './check.ts';
-import { checkMtaStsTxt } from './check.ts';
+import { checkMtaSts } from './check.ts';
 import { gatherMtaSts } from './gather.ts';
 
 export const mtaStsCheck: CheckDefinition<MtaStsEvidence> = {
   id: 'mtaSts',
   title: 'MTA-STS',
+  requires: ['mx', 'smtp'],
   schema: {
     properties: {
       record: { type: ['string', 'null'] },
@@ -38,11 +39,14 @@ export const mtaStsCheck: CheckDefinition<MtaStsEvidence> = {
         },
       },
       policyFetched: { type: 'boolean' },
+      policyUrl: { type: ['string', 'null'] },
+      httpStatus: { type: ['integer', 'null'] },
+      location: { type: ['string', 'null'] },
+      enforceReady: { type: ['boolean', 'null'] },
     },
     required: ['record', 'id', 'policy', 'mxMatch'],
   },
-  async run(domain, ctx) {
-    // TXT only for now: the policy fetch over HTTPS (RFC 8461 §3.3) is a later step
-    return checkMtaStsTxt(await gatherMtaSts(domain, ctx));
+  async run(domain, ctx, prior) {
+    return checkMtaSts(await gatherMtaSts(domain, ctx, prior));
   },
 };
