@@ -8,7 +8,6 @@ import type { CheckId } from '../checks/types.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { SEVERITY_RANK } from '../core/finding.ts';
 import { domainOrThrow } from '../core/names.ts';
-import { createResolver } from '../dns/index.ts';
 import { createHttpFetcher } from '../net/https.ts';
 import { createProber } from '../net/prober.ts';
 import { renderHuman } from '../render/human.ts';
@@ -16,7 +15,10 @@ import { createStyle, wantsColor } from '../render/style.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
 import { EXIT } from './exit.ts';
-import { NETWORK_OPTIONS, networkConfig } from './options.ts';
+import { NETWORK_OPTIONS, networkConfig, openResolver } from './options.ts';
+
+/** domains audited at once by `check` with several domains (bulk work belongs to `scan`) */
+const DOMAIN_CONCURRENCY = 8;
 
 export function parseOnly(args: ParsedArgs): CheckId[] | undefined {
   const only = list(args, 'only');
@@ -76,7 +78,7 @@ export const checkCommand: CommandDef = {
     const domains = args.positionals.map(domainOrThrow);
     const only = parseOnly(args);
     const cfg = await networkConfig(args, io.env);
-    const resolver = createResolver(cfg.resolver, { timeoutMs: cfg.timeoutMs, attempts: cfg.attempts });
+    const resolver = await openResolver(cfg);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
@@ -129,11 +131,34 @@ export const checkCommand: CommandDef = {
       };
       const style = createStyle(wantsColor(io.stdout, io.env));
       const reports: DomainReport[] = [];
-      for (const domain of domains) {
-        const report = toReport(await auditDomain(domain, env), {
-          address: cfg.resolver,
-          validates: probe.validates,
+      // several domains are audited concurrently (sharing resolver cache and prober), printed in order
+      let active = 0;
+      const waiting: (() => void)[] = [];
+      const acquire = () =>
+        new Promise<void>((resolve) => {
+          if (active < DOMAIN_CONCURRENCY) {
+            active++;
+            resolve();
+          } else waiting.push(resolve);
         });
+      const release = () => {
+        const next = waiting.shift();
+        if (next) next();
+        else active--;
+      };
+      const jobs = domains.map(async (domain) => {
+        await acquire();
+        try {
+          return toReport(await auditDomain(domain, env), {
+            address: cfg.resolver,
+            validates: probe.validates,
+          });
+        } finally {
+          release();
+        }
+      });
+      for (const job of jobs) {
+        const report = await job;
         reports.push(report);
         if (cfg.json)
           io.stdout.write(

@@ -6,12 +6,12 @@ import { parseIp } from '../checks/spf/ip.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { SEVERITY_RANK } from '../core/finding.ts';
 import { domainOrThrow } from '../core/names.ts';
-import { createResolver, type Resolver } from '../dns/index.ts';
+import type { Resolver } from '../dns/index.ts';
 import { createStyle, type Style, wantsColor } from '../render/style.ts';
 import type { CommandDef } from './command.ts';
 import { str } from './command.ts';
 import { EXIT } from './exit.ts';
-import { NETWORK_OPTIONS, networkConfig } from './options.ts';
+import { NETWORK_OPTIONS, networkConfig, openResolver } from './options.ts';
 
 function termLine(t: SpfTermView): string {
   const parts: string[] = [];
@@ -156,7 +156,7 @@ export const spfCommand: CommandDef = {
     }
     const cfg = await networkConfig(args, io.env);
     const style = createStyle(!cfg.json && wantsColor(io.stdout, io.env));
-    const resolver = createResolver(cfg.resolver, { timeoutMs: cfg.timeoutMs, attempts: cfg.attempts });
+    const resolver = await openResolver(cfg);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
