@@ -35,12 +35,21 @@ export interface FindingCatalogue<D extends Record<string, FindingDef>> {
   make<K extends keyof D & string>(slug: K, ...params: Parameters<D[K]['message']>): Finding;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: catalogues of any parameter shapes
+type AnyCatalogue = FindingCatalogue<Record<string, FindingDef<any>>>;
+const catalogues: AnyCatalogue[] = [];
+
+/** Every catalogue defined so far (all of them once the check registry is imported). */
+export function allCatalogues(): readonly AnyCatalogue[] {
+  return catalogues;
+}
+
 /** Defines a check's finding catalogue; `docs/findings.md` is generated from these. */
 export function defineFindings<D extends Record<string, FindingDef>>(
   check: string,
   defs: D,
 ): FindingCatalogue<D> {
-  return {
+  const catalogue: FindingCatalogue<D> = {
     check,
     defs,
     make(slug, ...params) {
@@ -58,6 +67,8 @@ export function defineFindings<D extends Record<string, FindingDef>>(
       return f;
     },
   };
+  catalogues.push(catalogue as unknown as AnyCatalogue);
+  return catalogue;
 }
 
 /** The `<check>.undetermined` finding every check adds when it could not find out. */
