@@ -12,6 +12,7 @@
  * packet); `cached` = the same queries answered from mailsec's cache.
  */
 import { spawn } from 'node:child_process';
+import { Resolver } from 'node:dns/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createResolver } from '../../src/dns/index.ts';
@@ -95,6 +96,37 @@ if (values.serve) {
   const c = await run(cached, total);
   await cached.close();
 
+  // reference: Node's own stub resolver (c-ares) against the same upstream and names
+  const cares = new Resolver({ timeout: 2000, tries: 3 });
+  cares.setServers([spec]);
+  const caresRun = async (count: number) => {
+    let next = 0;
+    let failures = 0;
+    const worker = async () => {
+      while (next < count) {
+        const i = next++;
+        try {
+          await cares.resolve(nameOf(i), typeOf(i));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== 'ENOTFOUND' && code !== 'ENODATA') failures++;
+        }
+      }
+    };
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      qps: Math.round((count / ms) * 1000),
+      cpuUsPerQuery: Number(((cpu.user + cpu.system) / count).toFixed(1)),
+      failures,
+    };
+  };
+  await caresRun(names);
+  const ref = await caresRun(total);
+
   child?.stdin?.end();
   console.log(
     JSON.stringify({
@@ -107,6 +139,8 @@ if (values.serve) {
       ...(domains.length > 0 ? { domains: domains.length } : {}),
       uncached: u,
       cached: c,
+      reference: { client: 'node:dns Resolver (c-ares)', ...ref },
+      ratioQpsVsReference: Number((u.qps / ref.qps).toFixed(2)),
       timeouts: stats.timeouts,
       tcpFallbacks: stats.tcpFallbacks,
     }),
