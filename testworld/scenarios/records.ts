@@ -55,9 +55,9 @@ export const records: Scenario = {
         // served by testworld/smtp (STARTTLS, testworld CA); DANE-EE current + next key (RFC 7671 §8)
         ['_25._tcp.mx1', 'TLSA', `3 1 1 ${fixedSpkiSha256('dane-ee')}`],
         ['_25._tcp.mx1', 'TLSA', `3 1 1 ${fixedSpkiSha256('dane-ee-next')}`],
-        ['@', 'A', '{net}.4.40'],
-        ['www', 'A', '{net}.4.40'],
-        ['mta-sts', 'A', '{net}.4.40'],
+        ['@', 'A', '{net}.8.50'], // served by testworld/https
+        ['www', 'A', '{net}.8.50'], // served by testworld/https
+        ['mta-sts', 'A', '{net}.8.50'], // served by testworld/https
         ['mail', 'A', '{net}.4.40'],
         ['@', 'TXT', txt('v=spf1 mx -all')],
         ['@', 'CAA', '0 issue "letsencrypt.org"'],
