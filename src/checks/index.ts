@@ -7,6 +7,7 @@ import { autodiscoverCheck, lyncdiscoverCheck, sipFederationCheck } from './micr
 import { mtaStsCheck } from './mta-sts/index.ts';
 import { mxCheck } from './mx/index.ts';
 import { nsCheck } from './ns/index.ts';
+import { securityTxtCheck } from './security-txt/index.ts';
 import { smtpCheck } from './smtp/index.ts';
 import { spfCheck } from './spf/index.ts';
 import { tlsRptCheck } from './tls-rpt/index.ts';
@@ -25,6 +26,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   bimiCheck,
   mtaStsCheck,
   tlsRptCheck,
+  securityTxtCheck,
   autodiscoverCheck,
   lyncdiscoverCheck,
   sipFederationCheck,

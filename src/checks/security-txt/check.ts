@@ -1,0 +1,123 @@
+import type { Finding } from '../../core/finding.ts';
+import { undetermined } from '../../core/finding.ts';
+import type { CheckResult } from '../../core/result.ts';
+import { statusFrom } from '../../core/status.ts';
+import type { HttpResponse } from '../../net/https.ts';
+import { securityTxtFindings as F } from './findings.ts';
+import type { SecurityTxtGathered } from './gather.ts';
+import { usable } from './gather.ts';
+import { parseExpires, parseSecurityTxt } from './parse.ts';
+
+export interface SecurityTxtEvidence {
+  /** the URL the file was read from (after redirects), null when none was found */
+  readonly url: string | null;
+  readonly contact: string[];
+  /** Expires as written */
+  readonly expires: string | null;
+  /** OpenPGP cleartext signature framing present (the signature is not verified) */
+  readonly signed: boolean;
+  readonly canonical: string[];
+  /** found only at the legacy /security.txt */
+  readonly legacy: boolean;
+  /** the HTTP status of the well-known URL (null: no response, or not fetched) */
+  readonly httpStatus: number | null;
+}
+
+export type SecurityTxtResult = CheckResult<SecurityTxtEvidence>;
+
+const YEAR_MS = 366 * 86_400_000;
+const LINE_CODES = new Set(['prec_ws', 'no_space', 'empty_value', 'invalid_line']);
+
+function empty(httpStatus: number | null): SecurityTxtEvidence {
+  return { url: null, contact: [], expires: null, signed: false, canonical: [], legacy: false, httpStatus };
+}
+
+/** RFC 9116: location, transport, fields, signature framing. */
+export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxtResult {
+  const { domain } = g;
+  const findings: Finding[] = [];
+  const result = (
+    deployed: boolean | 'unknown' | 'skipped',
+    evidence: SecurityTxtEvidence,
+  ): SecurityTxtResult => ({
+    check: 'securityTxt',
+    status: statusFrom(deployed, findings),
+    evidence,
+    findings,
+  });
+  if (!g.wellKnown) return result('skipped', empty(null));
+  const wk = g.wellKnown.responses.at(-1)!;
+  const httpStatus = g.wellKnown.responses[0]?.status ?? null;
+  let found: HttpResponse | undefined;
+  let legacy = false;
+  if (usable(wk)) found = wk;
+  else if (g.legacy && usable(g.legacy.responses.at(-1))) {
+    found = g.legacy.responses.at(-1)!;
+    legacy = true;
+  }
+  if (!found) {
+    const url = g.wellKnown.url;
+    const reason = `${wk.outcome}${wk.error ? `: ${wk.error}` : ''}`;
+    if (wk.outcome === 'dns-error' || wk.outcome === 'timeout') {
+      findings.push(undetermined('securityTxt', `${url}: ${reason}`));
+      return result('unknown', empty(httpStatus));
+    }
+    if (wk.outcome === 'refused-address') {
+      findings.push(F.make('not-fetched', { domain, url, reason: wk.error ?? 'address not allowed' }));
+      return result('skipped', empty(httpStatus));
+    }
+    if (wk.outcome === 'certificate') {
+      findings.push(F.make('invalid-cert', { domain, url, reason: wk.error ?? 'invalid' }));
+      return result(true, empty(httpStatus));
+    }
+    if (wk.outcome === 'ok' && wk.status === 200)
+      findings.push(F.make('soft-404', { domain, url: wk.url, mediaType: wk.mediaType ?? 'no media type' }));
+    else
+      findings.push(
+        F.make('not-found', { domain, url, reason: wk.outcome === 'ok' ? `HTTP ${wk.status}` : reason }),
+      );
+    return result(false, empty(httpStatus));
+  }
+  const url = found.url;
+  const u = { domain, url };
+  if (legacy) findings.push(F.make('location', u));
+  if (!found.mediaType) findings.push(F.make('no-content-type', u));
+  else if (found.mediaType !== 'text/plain')
+    findings.push(F.make('invalid-media', { ...u, mediaType: found.mediaType }));
+  if (found.charset && found.charset !== 'utf-8')
+    findings.push(F.make('invalid-charset', { ...u, charset: found.charset }));
+  const parsed = parseSecurityTxt(found.body!.toString('utf8'));
+  for (const p of parsed.problems) {
+    if (LINE_CODES.has(p.code))
+      findings.push(F.make('line-format', { ...u, code: p.code, text: p.text ?? '', line: p.at ?? 0 }));
+    else if (p.code === 'unknown_field') findings.push(F.make('unknown-field', { ...u, name: p.text ?? '' }));
+    else if (p.code === 'no_uri') findings.push(F.make('no-uri', { ...u, text: p.text ?? '' }));
+    else if (p.code === 'no_https') findings.push(F.make('no-https', { ...u, text: p.text ?? '' }));
+    else if (p.code === 'bom_in_file') findings.push(F.make('bom-in-file', u));
+    else if (p.code === 'no_line_separators') findings.push(F.make('no-line-separators', u));
+    else if (p.code === 'signed_format_issue') findings.push(F.make('signed-format-issue', u));
+    else if (p.code === 'data_after_sig') findings.push(F.make('data-after-sig', u));
+  }
+  const values = (name: string) => parsed.fields.filter((f) => f.name === name).map((f) => f.value);
+  const contact = values('contact');
+  const expiresAll = values('expires');
+  const canonical = values('canonical');
+  if (!contact.length) findings.push(F.make('no-contact', u));
+  if (!expiresAll.length) findings.push(F.make('no-expire', u));
+  else if (expiresAll.length > 1) findings.push(F.make('multi-expire', { ...u, count: expiresAll.length }));
+  const expires = expiresAll[0] ?? null;
+  if (expires !== null) {
+    const d = parseExpires(expires);
+    if (!d) findings.push(F.make('invalid-expiry', { ...u, value: expires }));
+    else if (d.getTime() < now.getTime()) findings.push(F.make('expired', { ...u, expires }));
+    else if (d.getTime() - now.getTime() > YEAR_MS) findings.push(F.make('long-expiry', { ...u, expires }));
+  }
+  if (canonical.length && !canonical.includes(url))
+    findings.push(F.make('no-canonical-match', { ...u, canonical: canonical.join(', ') }));
+  if (values('preferred-languages').length > 1) findings.push(F.make('multi-lang', u));
+  if (parsed.signed && !canonical.length) findings.push(F.make('no-canonical', u));
+  if (!parsed.signed) findings.push(F.make('not-signed', u));
+  if (contact.some((c) => c.toLowerCase().startsWith('mailto:')) && !values('encryption').length)
+    findings.push(F.make('no-encryption', u));
+  return result(true, { url, contact, expires, signed: parsed.signed, canonical, legacy, httpStatus });
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { HttpResponse } from '../../net/https.ts';
+import { checkSecurityTxt } from './check.ts';
+import type { SecurityTxtGathered } from './gather.ts';
+import { parseSecurityTxt } from './parse.ts';
+
+const NOW = new Date('2026-06-01T00:00:00Z');
+const D = 'example.ch';
+const WK = `https://${D}/.well-known/security.txt`;
+const good = [
+  `Contact: mailto:security@${D}`,
+  'Expires: 2026-12-01T00:00:00Z',
+  `Encryption: https://${D}/key.txt`,
+  `Canonical: ${WK}`,
+  '',
+].join('\n');
+
+const parseCases: [title: string, body: string, codes: string[]][] = [
+  ['9116 §2.5 valid file', good, []],
+  ['9116 §2.5 space before the colon', 'Contact : mailto:a@b.ch\n', ['prec_ws']],
+  ['9116 §2.5 no space after the colon', 'Contact:mailto:a@b.ch\n', ['no_space']],
+  ['9116 §2.4 last line without newline', 'Contact: mailto:a@b.ch', ['no_line_separators']],
+  ['9116 §2.5 http web URI', 'Contact: http://b.ch/sec\n', ['no_https']],
+  ['9116 §2.5 unknown field', 'Contact: mailto:a@b.ch\nFoo: bar\n', ['unknown_field']],
+  ['9116 §3 byte order mark', '\uFEFFContact: mailto:a@b.ch\n', ['bom_in_file']],
+];
+for (const [title, body, codes] of parseCases) {
+  test(`parse: ${title}`, () =>
+    assert.deepEqual(
+      parseSecurityTxt(body).problems.map((p) => p.code),
+      codes,
+    ));
+}
+
+test('parse: 9116 §2.3 signed file: fields read, signed', () => {
+  const body = `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n${good}-----BEGIN PGP SIGNATURE-----\n\nabc\n-----END PGP SIGNATURE-----\n`;
+  const p = parseSecurityTxt(body);
+  assert.equal(p.signed, true);
+  assert.deepEqual(p.problems, []);
+  assert.equal(p.fields.find((f) => f.name === 'contact')?.value, `mailto:security@${D}`);
+});
+
+const res = (url: string, r: Partial<HttpResponse>): HttpResponse => ({
+  url,
+  outcome: 'ok',
+  status: 200,
+  headers: {},
+  mediaType: 'text/plain',
+  charset: 'utf-8',
+  location: null,
+  body: null,
+  address: '192.0.2.1',
+  error: null,
+  ...r,
+});
+const g = (wk: Partial<HttpResponse>, legacy?: Partial<HttpResponse>): SecurityTxtGathered => ({
+  domain: D,
+  wellKnown: { url: WK, responses: [res(WK, wk)] },
+  legacy: legacy
+    ? { url: `https://${D}/security.txt`, responses: [res(`https://${D}/security.txt`, legacy)] }
+    : null,
+});
+const cases: [title: string, g: SecurityTxtGathered, status: string, ids: string[]][] = [
+  ['valid: pass', g({ body: Buffer.from(good) }), 'pass', ['securityTxt.not-signed']],
+  [
+    'expired: fail',
+    g({ body: Buffer.from(good.replace('2026-12-01', '2025-01-01')) }),
+    'fail',
+    ['securityTxt.expired', 'securityTxt.not-signed'],
+  ],
+  [
+    'over a year ahead: warn',
+    g({ body: Buffer.from(good.replace('2026-12-01', '2028-01-01')) }),
+    'warn',
+    ['securityTxt.long-expiry', 'securityTxt.not-signed'],
+  ],
+  [
+    'HTML soft 404: absent',
+    g(
+      { mediaType: 'text/html', body: Buffer.from('<html>hi</html>') },
+      { mediaType: 'text/html', body: Buffer.from('<html>hi</html>') },
+    ),
+    'absent',
+    ['securityTxt.soft-404'],
+  ],
+  [
+    '404: absent',
+    g({ status: 404, body: Buffer.from('no') }, { status: 404 }),
+    'absent',
+    ['securityTxt.not-found'],
+  ],
+  [
+    'legacy location only: fail',
+    g({ status: 404 }, { body: Buffer.from(good.replace(WK, `https://${D}/security.txt`)) }),
+    'fail',
+    ['securityTxt.location', 'securityTxt.not-signed'],
+  ],
+  ['timeout: error', g({ outcome: 'timeout', status: null }), 'error', ['securityTxt.undetermined']],
+  ['no HTTPS: skipped', { domain: D, wellKnown: null, legacy: null }, 'skipped', []],
+];
+for (const [title, gathered, status, ids] of cases) {
+  test(`check: ${title}`, () => {
+    const r = checkSecurityTxt(gathered, NOW);
+    assert.deepEqual(
+      r.findings.map((f) => f.id),
+      ids,
+    );
+    assert.equal(r.status, status);
+  });
+}
