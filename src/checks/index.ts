@@ -4,6 +4,7 @@ import { dkimCheck } from './dkim/index.ts';
 import { dmarcCheck } from './dmarc/index.ts';
 import { dnssecCheck } from './dnssec/index.ts';
 import { autodiscoverCheck, lyncdiscoverCheck, sipFederationCheck } from './microsoft-dns/index.ts';
+import { microsoft365Check } from './microsoft365/index.ts';
 import { mtaStsCheck } from './mta-sts/index.ts';
 import { mxCheck } from './mx/index.ts';
 import { nsCheck } from './ns/index.ts';
@@ -30,6 +31,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   autodiscoverCheck,
   lyncdiscoverCheck,
   sipFederationCheck,
+  microsoft365Check,
 ] as CheckDefinition[];
 
 export const CHECK_IDS: readonly CheckId[] = CHECKS.map((c) => c.id);
