@@ -28,6 +28,8 @@ export interface CheckOptions {
   /** DKIM selectors to try besides the built-in list */
   readonly selectors: readonly string[];
   readonly bimiSelector?: string;
+  /** --vmc-roots: PEM text of the trusted BIMI mark roots (absent: chains are not verified) */
+  readonly vmcRoots?: string;
   readonly noSmtp: boolean;
   readonly noHttp: boolean;
   readonly ehlo: string;

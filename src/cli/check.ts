@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AuditEnvironment } from '../audit/audit.ts';
 import { auditDomain } from '../audit/audit.ts';
 import { checkOptionsFrom, probeResolver } from '../audit/check-domain.ts';
@@ -33,6 +34,21 @@ export function parseOnly(args: ParsedArgs): CheckId[] | undefined {
     );
   }
   return only as CheckId[];
+}
+
+/** --vmc-roots: the PEM of the trusted BIMI mark roots, read once. */
+function readVmcRoots(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new MailsecError(
+      ErrorCode.InputUnreadable,
+      `--vmc-roots ${file}: ${(e as Error).message}`,
+      'give a PEM file of the mark verifying authorities’ root certificates',
+      { cause: e },
+    );
+  }
 }
 
 export const CHECK_OPTIONS: CommandDef['options'] = {
@@ -89,20 +105,24 @@ export const checkCommand: CommandDef = {
           `mailsec: the resolver ${cfg.resolver} does not answer${probe.detail ? ` (${probe.detail})` : ''}; every check will be "error".\n  try: --resolver <address of a working resolver>\n`,
         );
       }
+      const vmcRoots = readVmcRoots(str(args, 'vmc-roots'));
       const env: AuditEnvironment = {
         resolver,
         resolverName: cfg.resolver,
         resolverValidates: probe.validates,
         addressPolicy: cfg.addressPolicy,
-        options: checkOptionsFrom({
-          selectors: list(args, 'selectors'),
-          ...(str(args, 'bimi-selector') ? { bimiSelector: str(args, 'bimi-selector') } : {}),
-          noSmtp: bool(args, 'no-smtp'),
-          noHttp: bool(args, 'no-http'),
-          ...(str(args, 'ehlo') ? { ehlo: str(args, 'ehlo') } : {}),
-          smtpTimeoutMs: cfg.smtpTimeoutMs,
-          httpTimeoutMs: cfg.httpTimeoutMs,
-        }),
+        options: {
+          ...checkOptionsFrom({
+            selectors: list(args, 'selectors'),
+            ...(str(args, 'bimi-selector') ? { bimiSelector: str(args, 'bimi-selector') } : {}),
+            noSmtp: bool(args, 'no-smtp'),
+            noHttp: bool(args, 'no-http'),
+            ...(str(args, 'ehlo') ? { ehlo: str(args, 'ehlo') } : {}),
+            smtpTimeoutMs: cfg.smtpTimeoutMs,
+            httpTimeoutMs: cfg.httpTimeoutMs,
+          }),
+          ...(vmcRoots !== undefined ? { vmcRoots } : {}),
+        },
         now: () => new Date(),
         signal: controller.signal,
         ...(only ? { only } : {}),

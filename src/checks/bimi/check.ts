@@ -7,9 +7,11 @@ import type { BimiGathered, DmarcPrerequisite } from './gather.ts';
 import { isBimiRecord, looksLikeBimi, parseBimi } from './parse.ts';
 
 export interface AssetCheck {
-  /** null: not fetched */
+  /** null: not fetched (or, for the certificate, chain not verifiable without --vmc-roots) */
   readonly valid: boolean | null;
   readonly problems: string[];
+  /** certificate only: whether its logotype SVG equals the l= logo (null: not compared) */
+  readonly logoMatches?: boolean | null;
 }
 
 export interface BimiEvidence {

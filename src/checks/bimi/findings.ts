@@ -98,4 +98,54 @@ export const bimiFindings = defineFindings('bimi', {
     why: 'The logo (SVG Tiny PS) and the mark certificate were not fetched, so their validity is unknown.',
     message: (p: S) => `The BIMI logo and certificate named at ${p.name} were not fetched or validated.`,
   },
+  'svg-unreachable': {
+    severity: 'error',
+    why: 'Receivers show no logo when the l= SVG cannot be fetched over HTTPS with a valid certificate.',
+    message: (p: S & { url: string; reason: string }) =>
+      `The BIMI logo ${p.url} could not be fetched: ${p.reason}.`,
+    fix: (p: S & { url: string }) => `Serve the SVG at ${p.url} (HTTPS, status 200, a valid certificate).`,
+  },
+  'svg-too-large': {
+    severity: 'error',
+    why: 'BIMI Group guidance caps the logo at 32 KB; receivers ignore larger files.',
+    message: (p: S & { url: string }) => `The BIMI logo ${p.url} is larger than 32 KB.`,
+    fix: () => 'Simplify the SVG (fewer paths, no embedded data) to under 32 KB.',
+  },
+  'svg-media-type': {
+    severity: 'warning',
+    why: 'The logo should be served as image/svg+xml.',
+    message: (p: S & { url: string; mediaType: string }) =>
+      `The BIMI logo ${p.url} is served as ${p.mediaType}.`,
+    fix: () => 'Serve it with Content-Type: image/svg+xml.',
+  },
+  'svg-invalid': {
+    severity: 'error',
+    why: 'Receivers show only logos in SVG Tiny Portable/Secure (version 1.2, baseProfile tiny-ps, a title, no scripts, animation or external references, square).',
+    message: (p: S & { url: string; problems: string }) =>
+      `The BIMI logo ${p.url} is not SVG Tiny PS: ${p.problems}.`,
+    fix: () =>
+      'Export the logo as SVG Tiny PS: <svg version="1.2" baseProfile="tiny-ps" viewBox="0 0 N N"> with a <title> naming the brand, no x/y, scripts, animation or external references.',
+  },
+  'certificate-unreachable': {
+    severity: 'error',
+    why: 'Receivers that require a mark certificate show no logo when the a= PEM cannot be fetched.',
+    message: (p: S & { url: string; reason: string }) =>
+      `The BIMI mark certificate ${p.url} could not be fetched: ${p.reason}.`,
+    fix: (p: S & { url: string }) => `Serve the VMC/CMC PEM at ${p.url} (HTTPS, status 200).`,
+  },
+  'certificate-invalid': {
+    severity: 'error',
+    why: 'Receivers show the logo only with a mark certificate from a recognised mark verifying authority, valid, for this domain, holding the same logo.',
+    message: (p: S & { url: string; problems: string }) =>
+      `The BIMI mark certificate ${p.url} is not valid: ${p.problems}.`,
+    fix: () =>
+      'Renew or reissue the VMC/CMC for this domain with the logo you publish in l=, and serve the whole chain.',
+  },
+  'certificate-not-verified': {
+    severity: 'info',
+    why: 'Without the mark verifying authorities’ roots the certificate chain cannot be checked.',
+    message: (p: S & { url: string }) =>
+      `The chain of the BIMI mark certificate ${p.url} was not verified (no --vmc-roots given).`,
+    fix: () => 'Run again with --vmc-roots <PEM of the mark verifying authorities’ roots>.',
+  },
 });

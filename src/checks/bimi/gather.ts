@@ -1,9 +1,11 @@
 import type { Answer, TxtRecord } from '../../dns/types.ts';
 import { failureReason, isFailure } from '../../dns/types.ts';
+import type { HttpResponse } from '../../net/https.ts';
 import type { DmarcEvidence } from '../dmarc/check.ts';
 import { pslOrgDomain } from '../dmarc/discovery.ts';
 import type { GatherContext, PriorResults } from '../types.ts';
 import { isBimiRecord } from './parse.ts';
+import { SVG_MAX_BYTES } from './svg.ts';
 
 export const BIMI_DEFAULT_SELECTOR = 'default';
 
@@ -67,4 +69,33 @@ function toLookup(domain: string, a: Answer<TxtRecord>): BimiLookup {
   if (isFailure(a)) return { domain, outcome: 'error', records: [], reason: failureReason(a) };
   const records = a.records.map((r) => r.text);
   return { domain, outcome: records.length ? 'found' : 'absent', records };
+}
+
+/** The logo (l=) and the mark certificate (a=), fetched over HTTPS; null when not fetched. */
+export interface BimiAssets {
+  readonly svg: HttpResponse | null;
+  readonly pem: HttpResponse | null;
+}
+
+/** Fetches the BIMI assets (the SVG with the 32 KB cap); nothing with --no-http. */
+export async function gatherBimiAssets(
+  location: string | null,
+  authority: string | null,
+  ctx: GatherContext,
+): Promise<BimiAssets | null> {
+  if (!ctx.http || ctx.options.noHttp || (!location && !authority)) return null;
+  const http = ctx.http;
+  const [svg, pem] = await Promise.all([
+    location
+      ? http.fetch(location, { maxBytes: SVG_MAX_BYTES, signal: ctx.signal, accept: 'image/svg+xml' })
+      : null,
+    authority
+      ? http.fetch(authority, {
+          maxBytes: 64 * 1024,
+          signal: ctx.signal,
+          accept: 'application/pem-certificate-chain',
+        })
+      : null,
+  ]);
+  return { svg, pem };
 }

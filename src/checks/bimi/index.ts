@@ -1,13 +1,15 @@
 import type { CheckDefinition } from '../types.ts';
+import { checkBimiAssets } from './assets.ts';
 import type { BimiEvidence } from './check.ts';
 import { checkBimi } from './check.ts';
-import { gatherBimi } from './gather.ts';
+import { gatherBimi, gatherBimiAssets } from './gather.ts';
 
 const asset = {
   type: 'object',
   properties: {
     valid: { type: ['boolean', 'null'] },
     problems: { type: 'array', items: { type: 'string' } },
+    logoMatches: { type: ['boolean', 'null'] },
   },
   required: ['valid', 'problems'],
 };
@@ -33,6 +35,11 @@ export const bimiCheck: CheckDefinition<BimiEvidence> = {
     required: ['record', 'location', 'authority', 'svg', 'certificate'],
   },
   async run(domain, ctx, prior) {
-    return checkBimi(await gatherBimi(domain, ctx, prior));
+    const result = checkBimi(await gatherBimi(domain, ctx, prior));
+    const e = result.evidence;
+    if (e.declination || (!e.location && !e.authority)) return result;
+    const assets = await gatherBimiAssets(e.location, e.authority, ctx);
+    if (!assets) return result;
+    return checkBimiAssets(result, assets, { roots: ctx.options.vmcRoots ?? null, now: ctx.now() });
   },
 };
