@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { auditDomain } from '../audit/audit.ts';
 import { checkOptionsFrom, probeResolver } from '../audit/check-domain.ts';
 import { toReport } from '../audit/report.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { createResolver } from '../dns/index.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
+import { createHttpFetcher } from '../net/https.ts';
 import { createProber } from '../net/prober.ts';
 import { renderHuman } from '../render/human.ts';
 import { createStyle, wantsColor } from '../render/style.ts';
@@ -57,29 +59,33 @@ export const demoCommand: CommandDef = {
     ensureDebianPackages(io);
     const { startTestworld } = await import(new URL(testworldModule('dns/world'), import.meta.url).href);
     const { startSmtpHosts } = await import(new URL(testworldModule('smtp/index'), import.meta.url).href);
+    const { startHttpsHosts } = await import(new URL(testworldModule('https/index'), import.meta.url).href);
     const domains = list(args, 'domains');
     const chosen = domains.length ? domains : DEMO_DOMAINS;
     io.stderr.write(
-      'mailsec demo: starting the testworld (own DNSSEC root, NSD, validating Unbound, SMTP hosts) …\n',
+      'mailsec demo: starting the testworld (own DNSSEC root, NSD, validating Unbound, SMTP and HTTPS hosts) …\n',
     );
     const t0 = performance.now();
     const tw = await startTestworld();
     let smtp: { caFile: string; stop(): Promise<void> } | undefined;
+    let https: { caFile: string; stop(): Promise<void> } | undefined;
     const resolver = createResolver(tw.resolver, { timeoutMs: 2000, attempts: 3 });
     try {
-      smtp = await startSmtpHosts(tw, { postfix: false, ipv6: false });
+      [smtp, https] = await Promise.all([
+        startSmtpHosts(tw, { postfix: false, ipv6: false }),
+        startHttpsHosts(tw),
+      ]);
+      // the SMTP and HTTPS hosts each have a testworld CA: trust both roots
+      const caFile = join(tw.dir, 'demo-roots.pem');
+      writeFileSync(caFile, readFileSync(smtp!.caFile, 'utf8') + readFileSync(https!.caFile, 'utf8'));
       io.stderr.write(
         `mailsec demo: testworld up at ${tw.net}.0.0/16 in ${((performance.now() - t0) / 1000).toFixed(1)} s; resolver ${tw.resolver}\n\n`,
       );
       const probe = await probeResolver(resolver);
       const addressPolicy = createAddressPolicy(LOOPBACK);
-      const options = checkOptionsFrom({ noHttp: true, smtpTimeoutMs: 5000 });
-      const prober = createProber({
-        addressPolicy,
-        timeoutMs: 5000,
-        ehlo: options.ehlo,
-        ...(smtp ? { caFile: smtp.caFile } : {}),
-      });
+      const options = checkOptionsFrom({ smtpTimeoutMs: 5000, httpTimeoutMs: 5000 });
+      const prober = createProber({ addressPolicy, timeoutMs: 5000, ehlo: options.ehlo, caFile });
+      const http = createHttpFetcher({ resolver, addressPolicy, timeoutMs: 5000, caFile });
       const style = createStyle(wantsColor(io.stdout, io.env));
       for (const domain of chosen) {
         const audit = await auditDomain(domain, {
@@ -89,6 +95,7 @@ export const demoCommand: CommandDef = {
           addressPolicy,
           options,
           prober,
+          http,
           now: () => new Date(),
           signal: new AbortController().signal,
         });
@@ -108,6 +115,7 @@ export const demoCommand: CommandDef = {
     } finally {
       await resolver.close();
       await smtp?.stop();
+      await https?.stop();
       await tw.stop();
     }
   },
