@@ -62,6 +62,10 @@ export function checkBimiAssets(
         svg: svgBytes,
       });
       certificate = { valid: v.valid, problems: v.problems, logoMatches: v.logoMatches };
+      const days = v.notAfter ? Math.floor((Date.parse(v.notAfter) - o.now.getTime()) / 86_400_000) : null;
+      // BIMI Group guidance: warn 30 days before expiry
+      if (v.valid !== false && days !== null && days >= 0 && days < 30)
+        findings.push(F.make('certificate-expiring', { ...s, url, notAfter: v.notAfter ?? '', days }));
       if (v.valid === false)
         findings.push(F.make('certificate-invalid', { ...s, url, problems: v.problems.join('; ') }));
       else if (v.valid === null) findings.push(F.make('certificate-not-verified', { ...s, url }));

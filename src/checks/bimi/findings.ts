@@ -141,6 +141,13 @@ export const bimiFindings = defineFindings('bimi', {
     fix: () =>
       'Renew or reissue the VMC/CMC for this domain with the logo you publish in l=, and serve the whole chain.',
   },
+  'certificate-expiring': {
+    severity: 'warning',
+    why: 'When the mark certificate expires receivers stop showing the logo.',
+    message: (p: S & { url: string; notAfter: string; days: number }) =>
+      `The BIMI mark certificate ${p.url} expires on ${p.notAfter} (in ${p.days} days).`,
+    fix: () => 'Renew the VMC/CMC with your mark verifying authority and replace the PEM at the a= URL.',
+  },
   'certificate-not-verified': {
     severity: 'info',
     why: 'Without the mark verifying authorities’ roots the certificate chain cannot be checked.',

@@ -202,6 +202,7 @@ export function checkMtaSts(g: MtaStsGathered): MtaStsResult {
       }
     }
   }
+  if (g.tlsRptStatus === 'absent') findings.push(F.make('no-tlsrpt', { domain }));
   if (base.status === 'error') deployed = 'unknown';
   return { ...base, evidence, findings, status: statusFrom(deployed, findings) };
 }

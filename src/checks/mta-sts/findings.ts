@@ -133,6 +133,12 @@ export const mtaStsFindings = defineFindings('mtaSts', {
       `The MTA-STS max_age of ${p.domain} is ${p.maxAge} s (under one week).`,
     fix: () => 'Raise max_age to 604800 (one week) or more.',
   },
+  'no-tlsrpt': {
+    severity: 'warning',
+    why: 'Without TLS-RPT (RFC 8460) you never hear about senders that fail to deliver under your MTA-STS policy.',
+    message: (p: D) => `${p.domain} publishes MTA-STS but no TLS-RPT record at _smtp._tls.${p.domain}.`,
+    fix: (p: D) => `Publish _smtp._tls.${p.domain} TXT "v=TLSRPTv1; rua=mailto:tls-reports@${p.domain}".`,
+  },
   'mode-none': {
     severity: 'info',
     why: 'mode: none withdraws a policy; senders do not apply MTA-STS.',

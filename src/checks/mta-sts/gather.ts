@@ -20,6 +20,8 @@ export interface MtaStsGathered {
   readonly smtpHosts?: readonly SmtpHost[] | null;
   /** the smtp check's status ('skipped' with --no-smtp) */
   readonly smtpStatus?: string | null;
+  /** the tlsRpt check's status (null: not run) */
+  readonly tlsRptStatus?: string | null;
 }
 
 export const policyUrl = (domain: string) => `https://mta-sts.${domain}/.well-known/mta-sts.txt`;
@@ -47,6 +49,7 @@ export async function gatherMtaSts(
     mx,
     smtpHosts: smtp?.hosts ?? null,
     smtpStatus: prior.smtp?.status ?? null,
+    tlsRptStatus: prior.tlsRpt?.status ?? null,
   };
   // RFC 8461 §3.1: exactly one valid record, or the domain has no policy (nothing to fetch)
   const sts = records.filter(isMtaStsRecord);

@@ -6,7 +6,7 @@ import { gatherMtaSts } from './gather.ts';
 export const mtaStsCheck: CheckDefinition<MtaStsEvidence> = {
   id: 'mtaSts',
   title: 'MTA-STS',
-  requires: ['mx', 'smtp'],
+  requires: ['mx', 'smtp', 'tlsRpt'],
   schema: {
     properties: {
       record: { type: ['string', 'null'] },
