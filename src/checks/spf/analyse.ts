@@ -91,6 +91,11 @@ export interface SpfAnalysis {
   readonly nearMisses: readonly string[];
   /** root Sender ID records (spf2.0/…), deprecated */
   readonly senderId: readonly string[];
+  /**
+   * Terms on the evaluated '+' path that match every address: an included record's "+all", or a
+   * "/0" network (ip4:0.0.0.0/0, a/0 …) anywhere. Through them any host passes (RFC 7208 §5.2, §5.1).
+   */
+  readonly everyone: readonly { readonly term: string; readonly domain: string }[];
 }
 
 interface Walk {
@@ -102,6 +107,7 @@ interface Walk {
   readonly ip4: Set<string>;
   readonly ip6: Set<string>;
   readonly unresolved: Set<string>;
+  readonly everyone: { term: string; domain: string }[];
   rootTxt: readonly string[];
 }
 
@@ -138,6 +144,7 @@ async function walk(
   via: SpfNode['via'],
   stack: readonly string[],
   authorised: boolean,
+  included = false,
 ): Promise<SpfNode> {
   const base = { domain, via, problems: [], terms: [], lookups: 0, totalLookups: 0, voidLookups: 0, size: 0 };
   if (stack.includes(domain)) return { ...base, record: null, records: [], outcome: 'loop' };
@@ -188,6 +195,9 @@ async function walk(
     };
     if (t.name === 'all') {
       ended = true;
+      // the root's own "+all" (and its redirect's) is the plus-all finding; an included one passes
+      // the include for every address, so the including record passes everyone too (§5.2)
+      if (plus && included) w.everyone.push({ term: t.text, domain });
     } else if (t.name === 'ip4' || t.name === 'ip6') {
       const n = net(t.network!, t.name === 'ip6', t.name === 'ip6' ? t.cidr6 : t.cidr4);
       view.networks = [n];
@@ -241,12 +251,13 @@ async function walk(
       } else if (t.name === 'ptr') {
         if (plus) w.unresolved.add(`${t.text} (in ${domain})`);
       } else if (t.name === 'include') {
-        const child = await walk(w, target, 'include', path, plus);
+        const child = await walk(w, target, 'include', path, plus, true);
         view.node = child;
         total += child.totalLookups;
         voids += child.voidLookups;
       }
     }
+    if (plus && view.networks?.some((n) => n.endsWith('/0'))) w.everyone.push({ term: t.text, domain });
     terms.push(view);
   }
   const { redirect, exp } = parsed.record;
@@ -264,7 +275,7 @@ async function walk(
     if (evaluated) {
       own++;
       if (!unresolved.length) {
-        const child = await walk(w, target, 'redirect', path, authorised);
+        const child = await walk(w, target, 'redirect', path, authorised, included);
         view.node = child;
         total += child.totalLookups;
         voids += child.voidLookups;
@@ -318,6 +329,7 @@ export async function analyseSpf(
     ip4: new Set(),
     ip6: new Set(),
     unresolved: new Set(),
+    everyone: [],
     rootTxt: [],
   };
   const root = await walk(w, domain, 'root', [], true);
@@ -331,6 +343,7 @@ export async function analyseSpf(
     failures: w.failures,
     nearMisses: w.rootTxt.filter((t) => !isSpfText(t) && /^\s*["']?\s*v\s*=\s*spf/i.test(t)),
     senderId: w.rootTxt.filter((t) => /^spf2\.0\//i.test(t)),
+    everyone: w.everyone,
   };
 }
 

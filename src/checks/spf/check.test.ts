@@ -122,6 +122,41 @@ test('a failing include makes the section error, not pass', async () => {
   assert.ok(r.findings.some((f) => f.id === 'spf.undetermined'));
 });
 
+test('7208 §5.2 an include that passes everyone makes the record pass everyone, whatever its all', async () => {
+  const zone = {
+    'plus.test': { TXT: ['v=spf1 +all'] },
+    'bare.test': { TXT: ['v=spf1 all'] },
+    'deep.test': { TXT: ['v=spf1 redirect=plus.test'] },
+    'minus.test': { TXT: ['v=spf1 -all'] },
+  };
+  const run = async (record: string) => checkSpf(await analyseSpf(one(record, zone), 'example.test'));
+  for (const record of [
+    'v=spf1 include:plus.test -all',
+    'v=spf1 include:bare.test -all',
+    'v=spf1 include:deep.test -all',
+    'v=spf1 ip4:0.0.0.0/0 -all',
+    'v=spf1 ip6:::/0 -all',
+    'v=spf1 a/0 -all',
+  ]) {
+    const r = await run(record);
+    assert.equal(r.status, 'fail', record);
+    assert.ok(
+      r.findings.some((f) => f.id === 'spf.passes-everyone'),
+      `${record}: ${r.findings.map((f) => f.id)}`,
+    );
+  }
+  // a "-" include of everyone fails everyone; a "+all" after "-all" is never reached
+  for (const record of ['v=spf1 -include:plus.test ~all', 'v=spf1 include:minus.test -all']) {
+    const r = await run(record);
+    assert.ok(!r.findings.some((f) => f.id === 'spf.passes-everyone'), record);
+  }
+  // the root's own +all stays the plus-all finding, not both
+  assert.deepEqual(
+    (await run('v=spf1 redirect=plus.test')).findings.map((f) => f.id),
+    ['spf.plus-all'],
+  );
+});
+
 test('flattened view lists what passes, not what fails', async () => {
   const r = checkSpf(
     await analyseSpf(

@@ -210,6 +210,8 @@ export function checkSpf(a: SpfAnalysis): SpfCheckResult {
       findings.push(spfFindings.make('void-lookups', { count: a.voidLookups, terms: voidTerms(root) }));
     }
     if (a.all === '+all') findings.push(spfFindings.make('plus-all', { domain: a.domain, all: '+all' }));
+    for (const e of a.everyone)
+      findings.push(spfFindings.make('passes-everyone', { term: e.term, domain: e.domain, root: a.domain }));
     if (a.all === '?all') findings.push(spfFindings.make('neutral-all', { domain: a.domain }));
     if (a.all === null && root.record !== null && !redirect) {
       findings.push(spfFindings.make('no-all', { domain: a.domain, record: root.record }));

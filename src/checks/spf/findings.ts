@@ -87,6 +87,16 @@ export const spfFindings = defineFindings('spf', {
     message: (p: { domain: string; all: string }) => `The SPF policy of ${p.domain} ends in "${p.all}".`,
     fix: () => 'End the record with "-all" (or "~all" while you collect DMARC reports).',
   },
+  'passes-everyone': {
+    severity: 'error',
+    why: 'RFC 7208 §5.2: an included record that passes every address (its "+all", or a /0 network) makes the include match every address, so every host on the internet passes the SPF check, whatever "all" ends your record.',
+    message: (p: { term: string; domain: string; root: string }) =>
+      `"${p.term}" in ${p.domain} matches every address, so the SPF policy of ${p.root} passes mail from any host.`,
+    fix: (p: { term: string; domain: string; root: string }) =>
+      p.domain === p.root
+        ? `Replace "${p.term}" with ip4:/ip6: terms for the hosts that send your mail.`
+        : `Remove the include that reaches ${p.domain}, or have its owner replace "${p.term}" with "~all" or "-all".`,
+  },
   'neutral-all': {
     severity: 'warning',
     why: '"?all" says nothing about unlisted senders: forged mail gets a neutral result and is rarely rejected.',
