@@ -29,6 +29,10 @@ before(async () => {
     } else if (req.url === '/redirect') {
       res.writeHead(301, { location: 'https://web.example.test/ok' });
       res.end();
+    } else if (req.url === '/slow') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial');
+      setTimeout(() => res.end('late'), 3000).unref();
     } else if (req.url === '/big') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write(Buffer.alloc(40_000, 'a'));
@@ -51,11 +55,11 @@ const zone = {
   'other.example.test': { A: ['127.0.0.1'] },
   'fail.example.test': 'SERVFAIL' as const,
 };
-const fetcher = (allow = ['127.0.0.0/8'], withCa = true): HttpFetcher =>
+const fetcher = (allow = ['127.0.0.0/8'], withCa = true, timeoutMs = 5000): HttpFetcher =>
   createHttpFetcher({
     resolver: staticResolver(zone),
     addressPolicy: createAddressPolicy(allow),
-    timeoutMs: 5000,
+    timeoutMs,
     port,
     ...(withCa ? { caFile } : {}),
   });
@@ -109,4 +113,11 @@ test('SERVFAIL: dns-error; NXDOMAIN: unresolvable; http: bad-url', async () => {
   assert.equal((await fetcher().fetch('https://fail.example.test/')).outcome, 'dns-error');
   assert.equal((await fetcher().fetch('https://none.example.test/')).outcome, 'unresolvable');
   assert.equal((await fetcher().fetch('http://web.example.test/')).outcome, 'bad-url');
+});
+
+test('--http-timeout bounds the whole fetch (a body that never ends): timeout', async () => {
+  const t0 = performance.now();
+  const r = await fetcher(['127.0.0.0/8'], true, 300).fetch('https://web.example.test/slow');
+  assert.equal(r.outcome, 'timeout');
+  assert.ok(performance.now() - t0 < 2500);
 });
