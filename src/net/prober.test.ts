@@ -247,3 +247,40 @@ test('tolerant reader: bare LF, greeting split across packets, 421 greeting → 
     refusing.close();
   }
 });
+
+test('RFC 5321 §4.2: EHLO answered 421/550 → refused (unknown), 502 (no ESMTP) → no-starttls', async () => {
+  const { createServer } = await import('node:net');
+  const server = (reply: string) =>
+    createServer((s) => {
+      s.on('error', () => {});
+      s.write('220 mx.ehlo.test ESMTP\r\n');
+      s.on('data', (d) => {
+        if (s.writableEnded) return;
+        if (d.toString().startsWith('EHLO')) s.write(`${reply}\r\n`);
+        else s.end('221 bye\r\n');
+      });
+    });
+  for (const [reply, outcome] of [
+    ['421 4.7.0 too busy, try later', 'refused'],
+    ['550 5.7.1 your EHLO name is not acceptable', 'refused'],
+    ['502 5.5.1 command not implemented', 'no-starttls'],
+    ['500 5.5.2 syntax error, command unrecognized', 'no-starttls'],
+  ] as const) {
+    const srv = server(reply);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const port = (srv.address() as { port: number }).port;
+      const r = await probeSmtp({
+        address: '127.0.0.1',
+        port,
+        sni: 'mx.ehlo.test',
+        ehlo: 'x',
+        timeoutMs: 1000,
+      });
+      assert.equal(r.outcome, outcome, reply);
+      assert.ok(r.error?.includes(reply.slice(0, 3)), r.error ?? '');
+    } finally {
+      srv.close();
+    }
+  }
+});

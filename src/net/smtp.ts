@@ -54,6 +54,9 @@ export interface SmtpReply {
 
 const MAX_REPLY_BYTES = 64 * 1024;
 
+/** Replies to EHLO meaning the server does not implement it (RFC 5321 §4.2.4): no ESMTP at all. */
+const EHLO_UNKNOWN = new Set([500, 502]);
+
 class ProbeFailure extends Error {
   readonly outcome: SmtpOutcome;
   constructor(outcome: SmtpOutcome, message: string) {
@@ -260,7 +263,11 @@ export async function probeSmtp(o: SmtpProbeOptions): Promise<SmtpProbeResult> {
     const ehloReply = await reader.next(o.timeoutMs, 'reply to EHLO');
     if (ehloReply.code !== 250) {
       write(socket, 'QUIT');
-      return done('no-starttls', `EHLO rejected: ${replyText(ehloReply).join(' ')}`);
+      const text = `EHLO answered ${replyText(ehloReply).join(' ')}`;
+      // RFC 5321 §4.1.1.1: only a server that does not know EHLO (500/502, §4.2.4) speaks no ESMTP
+      // and so no STARTTLS; a 4yz (§4.2.1: try again later) or a policy refusal (e.g. 550 for our
+      // EHLO name) says nothing about STARTTLS: could not test, never "no"
+      return EHLO_UNKNOWN.has(ehloReply.code) ? done('no-starttls', text) : done('refused', text);
     }
     ehlo = ehloReply.lines.slice(1).map((l) => l.trim().replace(/^(\S+)/, (k) => k.toUpperCase()));
     if (!ehlo.some((k) => /^STARTTLS\b/.test(k))) {
