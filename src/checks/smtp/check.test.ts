@@ -38,6 +38,9 @@ const resolver = staticResolver(
     'private.test': { MX: mx('mx.private.test') },
     'mx.private.test': { A: ['10.1.2.3'] },
     'fail.test': { MX: 'SERVFAIL' },
+    'noaddr.test': { MX: mx('mx.noaddr.test') },
+    'mx.noaddr.test': 'SERVFAIL',
+    'halfaddr.test': { MX: [...mx('mx.ok.test'), { preference: 20, exchange: 'mx.noaddr.test' }] },
   },
   {
     authenticated: [
@@ -151,6 +154,16 @@ const cases: [
     ['smtp.refused-address'],
   ],
   ['MX SERVFAIL → error', 'fail.test', 'error', 'error', [], ['smtp.undetermined']],
+  // the MX host's A/AAAA SERVFAIL: not tested is error, never skipped
+  ['MX address SERVFAIL → error', 'noaddr.test', 'error', 'error', [], ['smtp.undetermined']],
+  [
+    'one MX tested, the other address SERVFAIL → all, warn, counted undetermined',
+    'halfaddr.test',
+    'warn',
+    'all',
+    ['none', 'none'],
+    ['smtp.undetermined'],
+  ],
 ];
 for (const [title, domain, status, support, dane, ids] of cases) {
   test(title, async () => {
@@ -167,6 +180,11 @@ for (const [title, domain, status, support, dane, ids] of cases) {
     );
   });
 }
+
+test('an MX whose addresses could not be looked up counts as undetermined', async () => {
+  assert.equal((await run('halfaddr.test')).evidence.undetermined, 1);
+  assert.equal((await run('noaddr.test', { noSmtp: true })).status, 'skipped');
+});
 
 test('SNI is the TLSA base domain when DANE applies, else the exchange', async () => {
   const p = fakeProber();

@@ -306,14 +306,20 @@ export function checkSmtp(g: SmtpGathered): CheckResult<SmtpEvidence> {
     }
     return host;
   });
-  const starttlsSupport: StarttlsSupport = hosts.length ? rollUp(hosts.map((h) => h.starttls)) : 'skipped';
+  // an MX whose addresses could not be looked up was not tested: its STARTTLS is an error, never
+  // left out (which would turn "could not test" into skipped, or hide it behind "all")
+  const unresolved = g.noSmtp ? [] : (g.unresolved ?? []);
+  if (unresolved.length)
+    add(undetermined('smtp', `the addresses of ${unresolved.join(', ')} could not be looked up`));
+  const values: Starttls[] = [...hosts.map((h) => h.starttls), ...unresolved.map((): Starttls => 'error')];
+  const starttlsSupport: StarttlsSupport = values.length ? rollUp(values) : 'skipped';
   return {
     check: 'smtp',
     status: statusOf(starttlsSupport, findings),
     evidence: {
       hosts,
       starttlsSupport,
-      undetermined: hosts.filter((h) => h.starttls === 'error').length,
+      undetermined: values.filter((v) => v === 'error').length,
     },
     findings,
   };

@@ -32,6 +32,8 @@ export interface SmtpGathered {
   readonly mx: 'ok' | 'absent' | 'null' | 'error';
   readonly mxReason?: string;
   readonly hosts: readonly SmtpHostGathered[];
+  /** MX hosts whose address lookup failed (SERVFAIL, timeout): not probed, STARTTLS unknown */
+  readonly unresolved?: readonly string[];
   readonly noSmtp: boolean;
   readonly now: Date;
 }
@@ -131,6 +133,15 @@ export async function gatherSmtp(
       tlsa.set(e, await lookupTlsa(e, ctx, validates));
     }),
   );
+  // the mx check marks a failed address lookup as host/cname with no addresses (absent is
+  // 'unresolvable'): such an MX could not be tested, which must not vanish from the roll-up
+  const unresolved = [
+    ...new Set(
+      m.records
+        .filter((r) => r.addresses.length === 0 && (r.kind === 'host' || r.kind === 'cname'))
+        .map((r) => r.exchange),
+    ),
+  ];
   const pairs: { exchange: string; address: string }[] = [];
   const seen = new Set<string>();
   for (const r of m.records) {
@@ -150,5 +161,5 @@ export async function gatherSmtp(
       return { exchange, address, sni, tlsa: t, probe };
     }),
   );
-  return { ...base, hosts };
+  return { ...base, hosts, ...(unresolved.length ? { unresolved } : {}) };
 }
