@@ -135,6 +135,18 @@ export function checkDmarc(g: DmarcGathered): DmarcResult {
     }
     if (r) {
       effective = effectivePolicy(domain, at, r, g.exists);
+      if (at !== domain && effective === null && g.exists === null && (r.p !== null || r.rua.length > 0)) {
+        const p = r.p ?? 'none';
+        findings.push(
+          F.make('existence-undetermined', {
+            domain,
+            at,
+            np: r.np ?? r.sp ?? p,
+            sp: r.sp ?? p,
+            reason: g.existsReason ?? 'the lookup failed',
+          }),
+        );
+      }
       if (at !== domain && effective) {
         const tag = g.exists === false && r.np ? 'np' : r.sp ? 'sp' : 'p';
         findings.push(F.make('inherited-policy', { domain, at, policy: effective, tag }));

@@ -88,6 +88,7 @@ export function isInternalDestination(host: string, policyDomain: string, orgDom
 /**
  * The policy that applies to `domain` (RFC 9989 §4.7): p at the domain itself; sp (default p) when
  * the record was found at an ancestor; np (default sp, then p) when the domain does not exist.
+ * `exists` null (the lookup failed): null when np and sp would differ, since either may apply.
  */
 export function effectivePolicy(
   domain: string,
@@ -98,6 +99,9 @@ export function effectivePolicy(
   const p = r.p ?? (r.rua.length > 0 ? 'none' : null);
   if (p === null) return null;
   if (domain === policyDomain) return p;
-  if (exists === false) return r.np ?? r.sp ?? p;
-  return r.sp ?? p;
+  const np = r.np ?? r.sp ?? p;
+  const sp = r.sp ?? p;
+  if (exists === false) return np;
+  if (exists === null && np !== sp) return null;
+  return sp;
 }

@@ -137,6 +137,30 @@ const runCases: [
     { effectivePolicy: 'reject' },
   ],
   [
+    '9989 §4.7 existence unknown (SERVFAIL) and np ≠ sp: effective policy unknown, not sp',
+    `sub.${D}`,
+    {
+      [D]: mail,
+      [`sub.${D}`]: 'SERVFAIL',
+      [`_dmarc.${D}`]: { TXT: [`v=DMARC1; p=reject; sp=reject; np=none; ${rua}`] },
+    },
+    'warn',
+    ['dmarc.existence-undetermined', 'dmarc.np-none'],
+    { effectivePolicy: null },
+  ],
+  [
+    '9989 §4.7 existence unknown but np = sp: that policy applies',
+    `sub.${D}`,
+    {
+      [D]: mail,
+      [`sub.${D}`]: 'SERVFAIL',
+      [`_dmarc.${D}`]: { TXT: [`v=DMARC1; p=reject; sp=quarantine; ${rua}`] },
+    },
+    'pass',
+    ['dmarc.inherited-policy'],
+    { effectivePolicy: 'quarantine' },
+  ],
+  [
     '7489 §6.6.3 / 9989 §4.10 two records: fail',
     D,
     { [`_dmarc.${D}`]: { TXT: ['v=DMARC1; p=reject', 'v=DMARC1; p=none'] } },

@@ -180,6 +180,13 @@ export const dmarcFindings = defineFindings('dmarc', {
     message: (p: D & { at: string; policy: string; tag: string }) =>
       `${p.domain} has no DMARC record of its own; the record at _dmarc.${p.at} applies with ${p.tag}=${p.policy}.`,
   },
+  'existence-undetermined': {
+    severity: 'warning',
+    why: 'RFC 9989 §4.7: np applies to a subdomain that does not exist, sp to one that does; when the existence lookup fails, which policy receivers apply is unknown.',
+    message: (p: D & { at: string; np: string; sp: string; reason: string }) =>
+      `Could not tell whether ${p.domain} exists (${p.reason}): _dmarc.${p.at} gives it np=${p.np} if it does not, sp=${p.sp} if it does.`,
+    fix: () => 'Run the check again; if the lookup keeps failing, fix the name servers of the domain.',
+  },
   'no-rua': {
     severity: 'info',
     why: 'Without rua you get no aggregate reports and cannot see who sends mail in your name.',

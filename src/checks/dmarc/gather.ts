@@ -32,6 +32,8 @@ export interface DmarcGathered {
   readonly apex: DmarcLookup | null;
   /** the domain exists (for np), only asked when the policy comes from an ancestor */
   readonly exists: boolean | null;
+  /** why `exists` is null although it was asked (the lookup failed) */
+  readonly existsReason?: string;
   readonly pslOrgDomain: string;
   /** RFC 7489 discovery: `_dmarc.<pslOrgDomain>` when it is not the domain itself */
   readonly pslLookup: DmarcLookup | null;
@@ -55,10 +57,12 @@ export async function gatherDmarc(domain: string, ctx: GatherContext): Promise<D
   const apex = first.records.some(isDmarcRecord) || first.outcome === 'error' ? null : await txt(domain, '');
 
   let exists: boolean | null = null;
+  let existsReason: string | undefined;
   const policyDomain = discovered.at?.domain ?? null;
   if (policyDomain !== null && policyDomain !== domain) {
     const a = await ctx.resolver.query(domain, 'A', opts);
     exists = isFailure(a) ? null : a.rcode !== 'NXDOMAIN';
+    if (isFailure(a)) existsReason = failureReason(a);
   }
 
   const psl = pslOrgDomain(domain);
@@ -78,7 +82,16 @@ export async function gatherDmarc(domain: string, ctx: GatherContext): Promise<D
       destinations.push({ host, policyDomain, external, ...auth, acceptsMail: await acceptsMail(ctx, host) });
     }
   }
-  return { domain, walk, apex, exists, pslOrgDomain: psl, pslLookup, destinations };
+  return {
+    domain,
+    walk,
+    apex,
+    exists,
+    ...(existsReason !== undefined ? { existsReason } : {}),
+    pslOrgDomain: psl,
+    pslLookup,
+    destinations,
+  };
 }
 
 /** RFC 7489 §7.1 / RFC 9990 §3.2.3: `<policy-domain>._report._dmarc.<host>`, then the `*` wildcard. */
