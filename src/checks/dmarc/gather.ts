@@ -1,5 +1,6 @@
 import type { Answer, TxtRecord } from '../../dns/types.ts';
 import { failureReason, isFailure } from '../../dns/types.ts';
+import { lookupAddresses } from '../shared/addresses.ts';
 import type { GatherContext } from '../types.ts';
 import type { DmarcLookup } from './discovery.ts';
 import {
@@ -124,10 +125,6 @@ export async function acceptsMail(ctx: GatherContext, host: string): Promise<boo
   if (isFailure(mx)) return null;
   if (mx.records.length > 0) return !(mx.records.length === 1 && mx.records[0]!.exchange === '');
   if (mx.rcode === 'NXDOMAIN') return false;
-  const [a, aaaa] = await Promise.all([
-    ctx.resolver.query(host, 'A', opts),
-    ctx.resolver.query(host, 'AAAA', opts),
-  ]);
-  if (a.records.length > 0 || aaaa.records.length > 0) return true;
-  return isFailure(a) || isFailure(aaaa) ? null : false;
+  const h = await lookupAddresses(ctx.resolver, host, ctx.signal);
+  return h.outcome === 'ok' ? true : h.outcome === 'error' ? null : false;
 }

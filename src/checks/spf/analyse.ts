@@ -9,6 +9,7 @@
  */
 import type { Answer, Resolver } from '../../dns/types.ts';
 import { failureReason, isFailure } from '../../dns/types.ts';
+import { lookupAddresses } from '../shared/addresses.ts';
 import { expandParts, parseMacroString, truncateDomain } from './macro.ts';
 import type { MechanismName, Qualifier, SpfProblem } from './parse.ts';
 import { isSpfText, parseSpf } from './parse.ts';
@@ -128,12 +129,10 @@ function expandTarget(spec: string, domain: string, root: string): { target: str
 }
 
 async function addresses(w: Walk, name: string): Promise<{ v4: string[]; v6: string[]; failed: boolean }> {
-  const [a, aaaa] = await Promise.all([
-    w.resolver.query(name, 'A', opts(w)),
-    w.resolver.query(name, 'AAAA', opts(w)),
-  ]);
-  const f = failed(w, a) || failed(w, aaaa);
-  return { v4: [...a.records], v6: [...aaaa.records], failed: f };
+  const h = await lookupAddresses(w.resolver, name, w.signal);
+  for (const f of h.failures) w.failures.push(failureReason(f));
+  const v6 = h.addresses.filter((x) => x.includes(':'));
+  return { v4: h.addresses.filter((x) => !x.includes(':')), v6, failed: h.failures.length > 0 };
 }
 
 const net = (ip: string, v6: boolean, cidr: number | undefined) => `${ip}/${cidr ?? (v6 ? 128 : 32)}`;
