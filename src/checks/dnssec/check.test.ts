@@ -21,7 +21,7 @@ const zone: ZoneLiteral = {
 };
 const resolver = staticResolver(zone, {
   authenticated: ['secure.test', 'old.test', 'gone.test'],
-  bogus: ['bogus.test'],
+  bogus: ['bogus.test', 'bogus-gone.test'],
 });
 
 const cases: [
@@ -43,6 +43,14 @@ const cases: [
     ['dnssec.dnskey-without-ds'],
   ],
   ['RFC 4035 §4.3 bogus: SERVFAIL, data with CD=1', 'bogus.test', true, 'bogus', 'fail', ['dnssec.bogus']],
+  [
+    'RFC 4035 §4.3 bogus NXDOMAIN (SERVFAIL, NXDOMAIN with CD=1) → fail, never absent',
+    'bogus-gone.test',
+    true,
+    'bogus',
+    'fail',
+    ['dnssec.bogus'],
+  ],
   [
     'SERVFAIL also with CD=1: indeterminate → error',
     'broken.test',

@@ -79,7 +79,9 @@ export function checkDnssec(g: DnssecGathered): CheckResult<DnssecEvidence> {
     findings.push(dnssecFindings.make('resolver-not-validating', { resolver: g.resolver }));
     return { check: 'dnssec', status: 'skipped', evidence, findings };
   }
-  if (evidence.exists === false) findings.push(dnssecFindings.make('domain-not-found', { domain: g.domain }));
+  // a bogus answer proves nothing: its NXDOMAIN (seen with CD=1) is not a validated denial
+  if (evidence.exists === false && validation !== 'bogus')
+    findings.push(dnssecFindings.make('domain-not-found', { domain: g.domain }));
   if (validation === 'indeterminate') {
     findings.push(undetermined('dnssec', g.soa ? failureReason(g.soa) : 'no answer'));
   } else if (validation === 'bogus') {
@@ -99,8 +101,9 @@ export function checkDnssec(g: DnssecGathered): CheckResult<DnssecEvidence> {
       }),
     );
   }
+  // interface.md: bogus → fail, also when the unvalidated answer is NXDOMAIN
   const status =
-    evidence.exists === false
+    evidence.exists === false && validation !== 'bogus'
       ? 'absent'
       : validation === 'secure'
         ? statusFrom(true, findings)
