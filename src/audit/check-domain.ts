@@ -3,6 +3,7 @@ import { domainOrThrow } from '../core/names.ts';
 import { createResolver } from '../dns/index.ts';
 import type { Resolver } from '../dns/types.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
+import { createHttpFetcher } from '../net/https.ts';
 import type { Prober } from '../net/prober.ts';
 import { createProber } from '../net/prober.ts';
 import type { AuditEnvironment } from './audit.ts';
@@ -44,6 +45,8 @@ export interface CheckDomainOptions {
   readonly caFile?: string;
   /** an SMTP prober to share across calls (one probe per address and name); default: a new one */
   readonly prober?: Prober;
+  /** PEM text of the trusted BIMI mark verifying authorities' roots (mark certificates are not verified without) */
+  readonly vmcRoots?: string;
 }
 
 export function checkOptionsFrom(o: CheckDomainOptions): CheckOptions {
@@ -55,6 +58,7 @@ export function checkOptionsFrom(o: CheckDomainOptions): CheckOptions {
     ehlo: o.ehlo ?? 'mailsec.invalid',
     smtpTimeoutMs: o.smtpTimeoutMs ?? 10_000,
     httpTimeoutMs: o.httpTimeoutMs ?? 10_000,
+    ...(o.vmcRoots ? { vmcRoots: o.vmcRoots } : {}),
   };
 }
 
@@ -88,9 +92,18 @@ export async function checkDomain(domain: string, options: CheckDomainOptions = 
             ehlo: checkOptions.ehlo,
             ...(options.caFile ? { caFile: options.caFile } : {}),
           }));
+    const http = checkOptions.noHttp
+      ? undefined
+      : createHttpFetcher({
+          resolver,
+          addressPolicy,
+          timeoutMs: checkOptions.httpTimeoutMs,
+          ...(options.caFile ? { caFile: options.caFile } : {}),
+        });
     const env: AuditEnvironment = {
       resolver,
       ...(prober ? { prober } : {}),
+      ...(http ? { http } : {}),
       resolverName: typeof spec === 'string' ? spec : 'custom resolver',
       resolverValidates: probe.validates,
       addressPolicy,

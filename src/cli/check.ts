@@ -94,7 +94,7 @@ export const checkCommand: CommandDef = {
     const domains = args.positionals.map(domainOrThrow);
     const only = parseOnly(args);
     const cfg = await networkConfig(args, io.env);
-    const resolver = await openResolver(cfg);
+    const resolver = openResolver(cfg);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);

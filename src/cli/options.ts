@@ -3,6 +3,7 @@ import type { Severity } from '../core/finding.ts';
 import { createResolver } from '../dns/index.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
+import { readCaFile } from '../net/ca.ts';
 import { bool, list, type OptionDef, type ParsedArgs, str } from './command.ts';
 
 /** Options shared by every command that touches the network (interface.md, "Global options"). */
@@ -108,27 +109,8 @@ export async function networkConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): P
 }
 
 /** The resolver every network command uses: the configured address, timeouts and --ca-file (for DoH). */
-export async function openResolver(cfg: NetworkConfig): Promise<ReturnType<typeof createResolver>> {
-  let ca: string | undefined;
-  if (cfg.caFile) {
-    const { readFile } = await import('node:fs/promises');
-    try {
-      ca = await readFile(cfg.caFile, 'utf8');
-    } catch (e) {
-      throw new MailsecError(
-        ErrorCode.InputUnreadable,
-        `--ca-file ${cfg.caFile} cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`,
-        'pass a PEM file of CA certificates',
-      );
-    }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new MailsecError(
-        ErrorCode.InputUnreadable,
-        `--ca-file ${cfg.caFile} holds no PEM certificate`,
-        'pass a PEM file of CA certificates',
-      );
-    }
-  }
+export function openResolver(cfg: NetworkConfig): ReturnType<typeof createResolver> {
+  const ca = cfg.caFile ? readCaFile(cfg.caFile) : undefined;
   return createResolver(cfg.resolver, {
     timeoutMs: cfg.timeoutMs,
     attempts: cfg.attempts,

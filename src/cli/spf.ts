@@ -156,7 +156,7 @@ export const spfCommand: CommandDef = {
     }
     const cfg = await networkConfig(args, io.env);
     const style = createStyle(!cfg.json && wantsColor(io.stdout, io.env));
-    const resolver = await openResolver(cfg);
+    const resolver = openResolver(cfg);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { getCACertificates } from 'node:tls';
 import { Agent, request } from 'undici';
-import { ErrorCode, MailsecError } from '../core/errors.ts';
 import type { Resolver } from '../dns/types.ts';
 import { failureReason, isFailure } from '../dns/types.ts';
 import type { AddressPolicy } from './address-policy.ts';
+import { trustStore } from './ca.ts';
 import { assertEgressAllowed } from './egress.ts';
 
 /**
@@ -83,20 +81,6 @@ export interface HttpFetcherOptions {
 export const DEFAULT_MAX_BYTES = 64 * 1024;
 const USER_AGENT = 'mailsec (+https://github.com/mailsec)';
 
-function loadCa(caFile: string | undefined): string[] | undefined {
-  if (!caFile) return undefined;
-  try {
-    return [...getCACertificates('default'), readFileSync(caFile, 'utf8')];
-  } catch (e) {
-    throw new MailsecError(
-      ErrorCode.InputUnreadable,
-      `--ca-file ${caFile}: ${(e as Error).message}`,
-      'give a PEM file of CA certificates',
-      { cause: e },
-    );
-  }
-}
-
 const CERT_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT',
@@ -162,7 +146,7 @@ async function addressesOf(
 }
 
 export function createHttpFetcher(o: HttpFetcherOptions): HttpFetcher {
-  const ca = loadCa(o.caFile);
+  const ca = trustStore(o.caFile);
   let requests = 0;
   return {
     get requests() {

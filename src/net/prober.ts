@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { getCACertificates } from 'node:tls';
-import { ErrorCode, MailsecError } from '../core/errors.ts';
 import type { AddressPolicy } from './address-policy.ts';
+import { trustStore } from './ca.ts';
 import { probeSmtp, type SmtpProbeResult } from './smtp.ts';
 
 export type { SmtpOutcome, SmtpProbeResult } from './smtp.ts';
@@ -36,23 +34,6 @@ export interface ProberOptions {
   readonly port?: number;
 }
 
-function loadCa(caFile: string | undefined): string[] | undefined {
-  if (!caFile) return undefined;
-  let pem: string;
-  try {
-    pem = readFileSync(caFile, 'utf8');
-  } catch (e) {
-    throw new MailsecError(
-      ErrorCode.InputUnreadable,
-      `--ca-file ${caFile}: ${(e as Error).message}`,
-      'give a PEM file of CA certificates',
-      { cause: e },
-    );
-  }
-  // Node's default store already holds NODE_EXTRA_CA_CERTS
-  return [...getCACertificates('default'), pem];
-}
-
 /** A counting semaphore per key. */
 function keyedLimit(limit: number) {
   const state = new Map<string, { active: number; queue: (() => void)[] }>();
@@ -76,7 +57,7 @@ function keyedLimit(limit: number) {
 }
 
 export function createProber(o: ProberOptions): Prober {
-  const ca = loadCa(o.caFile);
+  const ca = trustStore(o.caFile);
   const cache = new Map<string, Promise<SmtpProbeResult>>();
   const limit = keyedLimit(o.perAddress ?? 2);
   const total = keyedLimit(o.concurrency ?? 64);
