@@ -105,6 +105,20 @@ const runCases: [
     },
   ],
   [
+    '8020 §4 NXDOMAIN at _domainkey (a non-compliant server): a --selectors key is still found',
+    { [dk('mysel')]: { TXT: [`v=DKIM1; k=rsa; p=${K2048}`] } },
+    ['MySel'],
+    'pass',
+    [],
+    (e) => {
+      assert.deepEqual(e.tried, ['mysel']);
+      assert.deepEqual(
+        (e.selectors as { selector: string }[]).map((s) => s.selector),
+        ['mysel'],
+      );
+    },
+  ],
+  [
     '8020 §2 _domainkey exists, no known selector: absent, other selectors may exist',
     { ...node },
     [],

@@ -31,12 +31,13 @@ export interface DkimGathered {
 export async function gatherDkim(domain: string, ctx: GatherContext): Promise<DkimGathered> {
   const opts = { signal: ctx.signal };
   const node = await ctx.resolver.query(`_domainkey.${domain}`, 'TXT', opts);
-  if (node.rcode === 'NXDOMAIN' && node.cnames.length === 0) {
-    // RFC 8020: nothing exists below an NXDOMAIN name, so no selector can exist
-    return { domain, domainkeyNode: false, tried: [], answers: [] };
-  }
-  const domainkeyNode = isFailure(node) ? null : true;
-  const tried = selectorsToTry(ctx.options.selectors);
+  const nxdomain = node.rcode === 'NXDOMAIN' && node.cnames.length === 0;
+  // RFC 8020 §2: nothing exists below an NXDOMAIN name, so the built-in list is not tried; the
+  // selectors the user named still are, since some servers answer NXDOMAIN for an empty
+  // non-terminal (RFC 8020 §4) and a key the user knows of must not be reported absent
+  const tried = nxdomain ? selectorsToTry(ctx.options.selectors, []) : selectorsToTry(ctx.options.selectors);
+  if (nxdomain && tried.length === 0) return { domain, domainkeyNode: false, tried: [], answers: [] };
+  const domainkeyNode = isFailure(node) ? null : !nxdomain;
   const answers = await mapLimit(tried, DKIM_QUERY_CONCURRENCY, async (selector) =>
     toSelectorAnswer(selector, await ctx.resolver.query(`${selector}._domainkey.${domain}`, 'TXT', opts)),
   );

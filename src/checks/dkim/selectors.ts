@@ -60,10 +60,13 @@ export const KNOWN_SELECTORS: readonly KnownSelector[] = [
   { selector: 'turbo-smtp', source: 'turboSMTP' },
 ];
 
-/** Built-in selectors followed by the user's, without duplicates, lower case. */
-export function selectorsToTry(extra: readonly string[]): string[] {
+/** Built-in selectors (or `builtIn`) followed by the user's, without duplicates, lower case. */
+export function selectorsToTry(
+  extra: readonly string[],
+  builtIn: readonly string[] = KNOWN_SELECTORS.map((k) => k.selector),
+): string[] {
   const out: string[] = [];
-  for (const s of [...KNOWN_SELECTORS.map((k) => k.selector), ...extra]) {
+  for (const s of [...builtIn, ...extra]) {
     const name = s.trim().toLowerCase();
     if (name !== '' && !out.includes(name)) out.push(name);
   }
