@@ -1,8 +1,10 @@
-// The process behind `mailsec testworld up`: starts the DNS testworld and its SMTP hosts, writes
+// The process behind `mailsec testworld up`: starts the DNS testworld with its SMTP and HTTPS hosts, writes
 // the state file when ready, and stops everything on SIGTERM/SIGINT.
 //   node testworld/serve.ts <state-file>
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTestworld } from './dns/world.ts';
+import { startHttpsHosts } from './https/index.ts';
 import { startSmtpHosts } from './smtp/index.ts';
 
 const stateFile = process.argv[2];
@@ -12,16 +14,28 @@ if (!stateFile) {
 }
 const tw = await startTestworld();
 let smtp: Awaited<ReturnType<typeof startSmtpHosts>> | undefined;
+let https: Awaited<ReturnType<typeof startHttpsHosts>> | undefined;
 try {
   smtp = await startSmtpHosts(tw);
 } catch (e) {
   process.stderr.write(`testworld: SMTP hosts did not start: ${e instanceof Error ? e.message : e}\n`);
 }
+try {
+  https = await startHttpsHosts(tw);
+} catch (e) {
+  process.stderr.write(`testworld: HTTPS hosts did not start: ${e instanceof Error ? e.message : e}\n`);
+}
+// one file with every testworld root, for NODE_EXTRA_CA_CERTS
+const roots = [smtp?.caFile, https?.caFile].filter((f): f is string => typeof f === 'string');
+const caFile = roots.length ? join(tw.dir, 'testworld-roots.pem') : null;
+if (caFile) writeFileSync(caFile, roots.map((f) => readFileSync(f, 'utf8')).join(''));
 const state = {
   ...tw.state(),
   servePid: process.pid,
-  caFile: smtp?.caFile ?? null,
+  caFile,
+  vmcRootsFile: https?.markRootFile ?? null,
   smtpHosts: smtp?.addresses ?? {},
+  httpsHosts: https?.addresses ?? {},
 };
 writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
 let stopping = false;
@@ -29,6 +43,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   await smtp?.stop().catch(() => {});
+  await https?.stop().catch(() => {});
   await tw.stop().catch(() => {});
   rmSync(stateFile, { force: true });
   process.exit(0);

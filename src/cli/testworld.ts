@@ -17,6 +17,7 @@ export interface UpState {
   pids: number[];
   servePid: number;
   caFile: string | null;
+  vmcRootsFile?: string | null;
   smtpHosts: Record<string, string>;
 }
 
@@ -50,6 +51,7 @@ export function settingsOf(s: UpState): string {
     `MAILSEC_RESOLVER=${s.resolver}`,
     ...(s.caFile ? [`NODE_EXTRA_CA_CERTS=${s.caFile}`] : []),
     '--allow-private 127.0.0.0/8,::1/128',
+    ...(s.vmcRootsFile ? [`--vmc-roots ${s.vmcRootsFile}`] : []),
   ].join('\n');
 }
 

@@ -80,7 +80,10 @@ export function renderHuman(report: DomainReport, st: Style, opts: { verbose?: b
   };
   for (const [id, s] of sections) {
     const findings = report.findings.filter((f) => f.check === id);
-    const lead = findings.find((f) => f.severity !== 'info') ?? findings[0];
+    // a note (info) explains an absent or skipped section, but is not the verdict of a deployed one
+    const lead =
+      findings.find((f) => f.severity !== 'info') ??
+      (s.status === 'pass' || s.status === 'warn' ? undefined : findings[0]);
     const title = (TITLES[id] ?? id).padEnd(width);
     const verdict = verdictLine(id, s as Section, lead?.message);
     out.push(`  ${MARK[s.status]} ${st.bold(title)}${statusLabel(s.status, st)}  ${verdict}`);

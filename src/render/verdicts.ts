@@ -6,7 +6,39 @@ type Verdict = (s: Section) => string | undefined;
 const list = (xs: readonly string[], max = 3) =>
   xs.length > max ? `${xs.slice(0, max).join(', ')} +${xs.length - max}` : xs.join(', ');
 
+const host = (t: unknown) => (typeof t === 'string' && t ? t : undefined);
+
 const VERDICTS: Record<string, Verdict> = {
+  mtaSts: (s) => {
+    const p = s.policy as { mode?: string; maxAge?: number; mx?: string[] } | null | undefined;
+    if (!p?.mode) return undefined;
+    const days = typeof p.maxAge === 'number' ? `, max_age ${Math.round(p.maxAge / 86400)} d` : '';
+    return `mode ${p.mode}, mx ${list(p.mx ?? [], 2)}${days}${s.enforceReady === true ? ', every MX covered' : ''}`;
+  },
+  securityTxt: (s) => {
+    const url = host(s.url);
+    if (!url) return undefined;
+    const exp = typeof s.expires === 'string' ? `, expires ${s.expires.slice(0, 10)}` : '';
+    return `${url}${exp}${s.signed ? ', signed' : ''}`;
+  },
+  microsoft365: (s) => {
+    const id = host(s.tenantId);
+    return id ? `tenant ${id}${host(s.namespaceType) ? ` (${s.namespaceType})` : ''}` : undefined;
+  },
+  bimi: (s) => {
+    if (typeof s.record !== 'string') return undefined;
+    const svg = s.svg as { valid?: boolean | null } | null | undefined;
+    const cert = s.certificate as { valid?: boolean | null } | null | undefined;
+    const parts = [s.record.length > 50 ? `${s.record.slice(0, 47)}…` : s.record];
+    if (svg?.valid === true) parts.push('logo valid');
+    if (svg?.valid === false) parts.push('logo invalid');
+    if (cert?.valid === true) parts.push('mark certificate valid');
+    if (cert?.valid === false) parts.push('mark certificate invalid');
+    return parts.join(', ');
+  },
+  autodiscover: (s) => (host(s.target) ? `→ ${s.target}` : undefined),
+  lyncdiscover: (s) => (host(s.target) ? `→ ${s.target}` : undefined),
+  sipFederation: (s) => (host(s.target) ? `→ ${s.target}` : undefined),
   smtp: (s) => {
     const hosts = (s.hosts as { starttls: string; dane?: { status: string } }[] | undefined) ?? [];
     if (!hosts.length) return undefined;
