@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { staticResolver, type ZoneLiteral } from '../../dns/static.ts';
-import type { GatherContext } from '../types.ts';
+import type { QueryOptions, Resolver, RRType } from '../../dns/types.ts';
+import { testContext } from '../shared/test-context.ts';
 import { dkimCheck } from './index.ts';
 import { parseDkimKey } from './parse.ts';
 
@@ -72,14 +73,8 @@ for (const [title, record, expect, codes] of parseCases) {
   });
 }
 
-const ctx = (zone: ZoneLiteral, selectors: string[] = []): GatherContext =>
-  ({
-    resolver: staticResolver(zone),
-    options: { selectors, noSmtp: false, noHttp: false, ehlo: 'x', smtpTimeoutMs: 1, httpTimeoutMs: 1 },
-    now: () => new Date(0),
-    signal: new AbortController().signal,
-    resolverValidates: false,
-  }) as unknown as GatherContext;
+const ctx = (zone: ZoneLiteral, selectors: string[] = []) =>
+  testContext(staticResolver(zone), { validates: false, options: { selectors } });
 
 const D = 'example.ch';
 const dk = (sel: string) => `${sel}._domainkey.${D}`;
@@ -261,19 +256,19 @@ test('selector queries run at most 4 at a time', async () => {
   let peak = 0;
   const inner = staticResolver({ ...node });
   const c = ctx({});
-  const resolver = {
-    async query(...args: Parameters<typeof inner.query>) {
+  const resolver: Resolver = {
+    async query<T extends RRType>(name: string, type: T, options?: QueryOptions) {
       inFlight++;
       peak = Math.max(peak, inFlight);
       await new Promise((r) => setTimeout(r, 1));
       try {
-        return await inner.query(...args);
+        return await inner.query(name, type, options);
       } finally {
         inFlight--;
       }
     },
   };
-  await dkimCheck.run(D, { ...c, resolver } as GatherContext, {});
+  await dkimCheck.run(D, { ...c, resolver }, {});
   assert.ok(peak <= 4, `peak ${peak}`);
   assert.ok(inner.calls.length >= 31);
 });

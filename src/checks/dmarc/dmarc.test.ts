@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { staticResolver, type ZoneLiteral } from '../../dns/static.ts';
-import type { GatherContext } from '../types.ts';
+import { testContext } from '../shared/test-context.ts';
 import { treeWalkNames } from './discovery.ts';
 import { dmarcCheck } from './index.ts';
 import { parseDmarc } from './parse.ts';
@@ -72,14 +72,7 @@ test('9989 §4.10.1 tree walk names: more than 8 labels jumps to 7', () => {
   assert.equal(names.at(-1), 'com');
 });
 
-const ctx = (zone: ZoneLiteral): GatherContext =>
-  ({
-    resolver: staticResolver(zone),
-    options: { selectors: [], noSmtp: false, noHttp: false, ehlo: 'x', smtpTimeoutMs: 1, httpTimeoutMs: 1 },
-    now: () => new Date(0),
-    signal: new AbortController().signal,
-    resolverValidates: false,
-  }) as unknown as GatherContext;
+const ctx = (zone: ZoneLiteral) => testContext(staticResolver(zone), { validates: false });
 
 const D = 'example.ch';
 const rua = 'rua=mailto:dmarc@example.ch';

@@ -193,20 +193,10 @@ function parseDirective(text: string, at: number, problems: SpfProblem[]): Mecha
     case 'all':
       return arg === '' ? base : bad('unexpected-argument');
     case 'include':
-    case 'exists': {
-      if (!arg.startsWith(':')) return bad(arg === '' ? 'missing-domain' : 'unexpected-argument');
-      const spec = arg.slice(1);
-      if (spec === '') return bad('missing-domain');
-      const p = domainSpecProblem(spec, argAt + 1);
-      if (p) {
-        problems.push({ ...p, fatal: true });
-        return null;
-      }
-      return { ...base, domainSpec: spec };
-    }
+    case 'exists':
     case 'ptr': {
-      if (arg === '') return base;
-      if (!arg.startsWith(':')) return bad('unexpected-argument');
+      if (name === 'ptr' && arg === '') return base; // ptr's domain-spec is optional (§5.5)
+      if (!arg.startsWith(':')) return bad(arg === '' ? 'missing-domain' : 'unexpected-argument');
       const spec = arg.slice(1);
       if (spec === '') return bad('missing-domain');
       const p = domainSpecProblem(spec, argAt + 1);

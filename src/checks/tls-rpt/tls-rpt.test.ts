@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { staticResolver, type ZoneLiteral } from '../../dns/static.ts';
-import type { GatherContext } from '../types.ts';
+import { testContext } from '../shared/test-context.ts';
 import { tlsRptCheck } from './index.ts';
 import { parseTlsRpt } from './parse.ts';
 
@@ -35,8 +35,7 @@ for (const [title, record, codes, rua] of parseCases) {
   });
 }
 
-const ctx = (zone: ZoneLiteral): GatherContext =>
-  ({ resolver: staticResolver(zone), signal: new AbortController().signal }) as unknown as GatherContext;
+const ctx = (zone: ZoneLiteral) => testContext(staticResolver(zone));
 const D = 'example.ch';
 const N = `_smtp._tls.${D}`;
 const mail = { MX: [{ preference: 10, exchange: 'mx.example.ch' }] };
