@@ -30,6 +30,10 @@ const resolver = staticResolver({
   'dup.test': { MX: [mx(10, 'mx1.good.test'), mx(20, 'mx1.good.test')] },
   'fail.test': { MX: 'SERVFAIL' },
   'slow.test': 'TIMEOUT',
+  'ptrslow.test': { MX: [mx(10, 'mx.ptrslow.test')] },
+  'mx.ptrslow.test': { A: ['185.12.64.12'] },
+  '12.64.12.185.in-addr.arpa': { PTR: ['fwd.slow.test'] },
+  'fwd.slow.test': 'SERVFAIL',
 });
 
 const cases: [
@@ -48,6 +52,8 @@ const cases: [
     ['mx.ptr-not-confirmed'],
   ],
   ['RFC 7505 Null MX alone → pass', 'null.test', 'pass', ['null'], []],
+  // the PTR name's forward lookup fails: confirmation unknown, never "not confirmed"
+  ['PTR forward lookup SERVFAIL → not judged', 'ptrslow.test', 'pass', ['host'], []],
   ['RFC 7505 §3 Null MX preference 0', 'nullpref.test', 'pass', ['null'], ['mx.null-mx-preference']],
   [
     'RFC 7505 §3 Null MX beside another MX → fail',

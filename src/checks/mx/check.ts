@@ -76,11 +76,17 @@ export function checkMx(g: MxGathered): CheckResult<MxEvidence> {
         const p = g.ptrs.get(address);
         if (!p) return [];
         const names = [...p.ptr.records];
+        // FCrDNS: a PTR name resolving back to the address; a failed lookup on the way leaves it
+        // unknown (null), never "not confirmed"
         const confirmed = isFailure(p.ptr)
           ? null
           : names.length === 0
             ? false
-            : p.forward.some((f) => f.addresses.includes(address));
+            : p.forward.some((f) => f.addresses.includes(address))
+              ? true
+              : p.forward.some((f) => f.outcome === 'error')
+                ? null
+                : false;
         return [{ address, names, confirmed }];
       }),
     };
