@@ -343,3 +343,12 @@ for (const [title, domain, zone, status, ids, fields] of runCases) {
     }
   });
 }
+
+test('hostile: a record naming hundreds of report hosts costs a bounded number of lookups', async () => {
+  const uris = Array.from({ length: 300 }, (_, i) => `mailto:r@h${i}.example.net`).join(',');
+  const resolver = staticResolver({ [`_dmarc.${D}`]: { TXT: [`v=DMARC1; p=reject; rua=${uris}`] } });
+  const r = await dmarcCheck.run(D, testContext(resolver, { validates: false }), {});
+  assert.equal(r.status, 'warn');
+  assert.equal(r.evidence.rua.length, 300);
+  assert.ok(resolver.calls.length < 80, `${resolver.calls.length} lookups`);
+});

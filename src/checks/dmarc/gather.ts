@@ -41,6 +41,9 @@ export interface DmarcGathered {
   readonly destinations: readonly DestinationCheck[];
 }
 
+/** Report hosts checked (authorisation, accepts mail) per record at most. */
+export const MAX_DESTINATION_HOSTS = 8;
+
 const toLookup = (domain: string, a: Answer<TxtRecord>): DmarcLookup => {
   if (isFailure(a)) return { domain, outcome: 'error', records: [], reason: failureReason(a) };
   const records = a.records.map((r) => r.text);
@@ -75,8 +78,23 @@ export async function gatherDmarc(domain: string, ctx: GatherContext): Promise<D
     const org = treeWalkOrgDomain(domain, walk);
     const hosts = new Set<string>();
     for (const u of [...discovered.parsed.rua, ...discovered.parsed.ruf]) if (u.host) hosts.add(u.host);
-    for (const host of hosts) {
+    for (const [i, host] of [...hosts].entries()) {
       const external = !isInternalDestination(host, policyDomain, org);
+      if (i >= MAX_DESTINATION_HOSTS) {
+        // a hostile or careless record may name thousands of hosts: 5 lookups each would hang
+        // the check; receivers honour only the first URIs anyway (RFC 9989 §4.7)
+        const reason = `not checked: the record names more than ${MAX_DESTINATION_HOSTS} report hosts`;
+        destinations.push({
+          host,
+          policyDomain,
+          external,
+          authorised: null,
+          authorisedBy: null,
+          ...(external ? { authorisationReason: reason } : {}),
+          acceptsMail: null,
+        });
+        continue;
+      }
       const auth = external
         ? await authorisation(ctx, policyDomain, host)
         : { authorised: null, authorisedBy: null };
