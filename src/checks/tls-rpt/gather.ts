@@ -1,5 +1,5 @@
 import { failureReason, isFailure } from '../../dns/types.ts';
-import { acceptsMail } from '../dmarc/gather.ts';
+import { acceptsMail, MAX_DESTINATION_HOSTS } from '../dmarc/gather.ts';
 import type { GatherContext } from '../types.ts';
 import { isTlsRptRecord, parseTlsRpt } from './parse.ts';
 
@@ -23,7 +23,9 @@ export async function gatherTlsRpt(domain: string, ctx: GatherContext): Promise<
   const mailtoAcceptsMail: Record<string, boolean | null> = {};
   if (rpt.length === 1) {
     const r = parseTlsRpt(rpt[0]!);
-    for (const d of r.ok ? r.value.mailtoDomains : []) mailtoAcceptsMail[d] = await acceptsMail(ctx, d);
+    // a hostile record may name thousands of domains: only the first few are asked
+    for (const d of (r.ok ? r.value.mailtoDomains : []).slice(0, MAX_DESTINATION_HOSTS))
+      mailtoAcceptsMail[d] = await acceptsMail(ctx, d);
   }
   return { domain, outcome: records.length ? 'found' : 'absent', records, mailtoAcceptsMail };
 }

@@ -86,3 +86,11 @@ for (const [title, zone, status, ids] of runCases) {
     assert.equal(r.status, status);
   });
 }
+
+test('hostile: a record naming hundreds of mailto domains costs a bounded number of lookups', async () => {
+  const uris = Array.from({ length: 300 }, (_, i) => `mailto:t@h${i}.example.net`).join(',');
+  const resolver = staticResolver({ [N]: { TXT: [`v=TLSRPTv1; rua=${uris}`] } });
+  const r = await tlsRptCheck.run(D, testContext(resolver), {});
+  assert.equal(r.evidence.rua.length, 300);
+  assert.ok(resolver.calls.length < 50, `${resolver.calls.length} lookups`);
+});
