@@ -7,7 +7,7 @@
  * DNS-querying term up to the first `all`, every include's subtree, and the redirect when no
  * `all` ends the record. Terms after `all` (and a redirect beside `all`) are shown but not counted.
  */
-import type { Answer, Resolver } from '../../dns/types.ts';
+import type { Answer, QueryOptions, Resolver, RRType } from '../../dns/types.ts';
 import { failureReason, isFailure } from '../../dns/types.ts';
 import { lookupAddresses } from '../shared/addresses.ts';
 import { expandParts, parseMacroString, truncateDomain } from './macro.ts';
@@ -16,6 +16,14 @@ import { isSpfText, parseSpf } from './parse.ts';
 
 /** Nodes visited per analysis at most (a tree this large is broken anyway). */
 export const SPF_MAX_NODES = 60;
+
+/**
+ * DNS queries per analysis at most. A tree within the limits needs at most about 220 (10 terms,
+ * an mx term asking up to 10 hosts' A and AAAA, one TXT per node), so only a tree far over the
+ * 10-lookup limit reaches this; without it a hostile record of thousands of a: terms would make
+ * thousands of queries. Past it, terms are counted but not looked up (`truncated`).
+ */
+export const SPF_MAX_QUERIES = 250;
 
 export interface SpfTermView {
   /** the term as written */
@@ -92,6 +100,8 @@ export interface SpfAnalysis {
   readonly nearMisses: readonly string[];
   /** root Sender ID records (spf2.0/…), deprecated */
   readonly senderId: readonly string[];
+  /** SPF_MAX_QUERIES was reached: later terms were counted but not looked up (lookups is a floor) */
+  readonly truncated: boolean;
   /**
    * Terms on the evaluated '+' path that match every address: an included record's "+all", or a
    * "/0" network (ip4:0.0.0.0/0, a/0 …) anywhere. Through them any host passes (RFC 7208 §5.2, §5.1).
@@ -104,6 +114,9 @@ interface Walk {
   readonly signal: AbortSignal | undefined;
   readonly rootDomain: string;
   nodes: number;
+  /** DNS queries made so far */
+  queries: number;
+  truncated: boolean;
   readonly failures: string[];
   readonly ip4: Set<string>;
   readonly ip6: Set<string>;
@@ -147,7 +160,9 @@ async function walk(
 ): Promise<SpfNode> {
   const base = { domain, via, problems: [], terms: [], lookups: 0, totalLookups: 0, voidLookups: 0, size: 0 };
   if (stack.includes(domain)) return { ...base, record: null, records: [], outcome: 'loop' };
-  if (++w.nodes > SPF_MAX_NODES) return { ...base, record: null, records: [], outcome: 'too-deep' };
+  if (w.queries >= SPF_MAX_QUERIES) w.truncated = true;
+  if (++w.nodes > SPF_MAX_NODES || w.truncated)
+    return { ...base, record: null, records: [], outcome: 'too-deep' };
   const txt = await w.resolver.query(domain, 'TXT', opts(w));
   if (failed(w, txt))
     return {
@@ -212,6 +227,8 @@ async function walk(
       if (unresolved.length) {
         view.unresolved = unresolved;
         if (plus) w.unresolved.add(`${t.text} (in ${domain})`);
+      } else if (w.queries >= SPF_MAX_QUERIES) {
+        w.truncated = true; // counted, not looked up
       } else if (t.name === 'a') {
         const r = await addresses(w, target);
         if (!r.failed && r.v4.length === 0 && r.v6.length === 0) {
@@ -320,10 +337,18 @@ export async function analyseSpf(
   signal?: AbortSignal,
 ): Promise<SpfAnalysis> {
   const w: Walk = {
-    resolver,
+    // every query of the walk goes through here, so the budget sees them all
+    resolver: {
+      query<T extends RRType>(name: string, type: T, options?: QueryOptions) {
+        w.queries++;
+        return resolver.query(name, type, options);
+      },
+    },
     signal,
     rootDomain: domain,
     nodes: 0,
+    queries: 0,
+    truncated: false,
     failures: [],
     ip4: new Set(),
     ip6: new Set(),
@@ -343,6 +368,7 @@ export async function analyseSpf(
     nearMisses: w.rootTxt.filter((t) => !isSpfText(t) && /^\s*["']?\s*v\s*=\s*spf/i.test(t)),
     senderId: w.rootTxt.filter((t) => /^spf2\.0\//i.test(t)),
     everyone: w.everyone,
+    truncated: w.truncated,
   };
 }
 

@@ -157,6 +157,30 @@ test('7208 §5.2 an include that passes everyone makes the record pass everyone,
   );
 });
 
+test('hostile: thousands of a: terms cost a bounded number of queries, and still fail', async () => {
+  const terms = Array.from({ length: 2000 }, (_, i) => `a:h${i}.example.net`).join(' ');
+  const resolver = one(`v=spf1 ${terms} include:x.test -all`);
+  const r = checkSpf(await analyseSpf(resolver, 'example.test'));
+  assert.ok(resolver.calls.length <= 260, `${resolver.calls.length} queries`);
+  assert.equal(r.status, 'fail');
+  assert.equal(r.evidence.lookups, 2001);
+  assert.match(r.findings.find((f) => f.id === 'spf.too-many-lookups')?.message ?? '', /at least 2001/);
+});
+
+test('a tree at the limit with ten full mx terms is looked up in full', async () => {
+  const hosts = Array.from({ length: 10 }, (_, i) => ({ preference: i, exchange: `m${i}.example.test` }));
+  const zone: ZoneLiteral = {};
+  for (let i = 0; i < 10; i++) {
+    zone[`d${i}.test`] = { MX: hosts };
+    zone[`m${i}.example.test`] = { A: [`192.0.2.${i + 1}`], AAAA: [`2001:db8::${i + 1}`] };
+  }
+  const terms = Array.from({ length: 10 }, (_, i) => `mx:d${i}.test`).join(' ');
+  const r = checkSpf(await analyseSpf(one(`v=spf1 ${terms} -all`, zone), 'example.test'));
+  assert.equal(r.evidence.lookups, 10);
+  assert.equal(r.status, 'pass', JSON.stringify(r.findings.map((f) => f.id)));
+  assert.equal(r.evidence.flattened.ip4.length, 10);
+});
+
 test('flattened view lists what passes, not what fails', async () => {
   const r = checkSpf(
     await analyseSpf(

@@ -204,7 +204,8 @@ export function checkSpf(a: SpfAnalysis): SpfCheckResult {
     }
     if (findings.some((f) => f.id === 'spf.undetermined')) deployed = 'unknown';
     if (a.lookups > SPF_LOOKUP_LIMIT) {
-      findings.push(spfFindings.make('too-many-lookups', { count: a.lookups, worst: worstInclude(root) }));
+      const count = a.truncated ? `at least ${a.lookups}` : a.lookups;
+      findings.push(spfFindings.make('too-many-lookups', { count, worst: worstInclude(root) }));
     }
     if (a.voidLookups > SPF_VOID_LOOKUP_LIMIT) {
       findings.push(spfFindings.make('void-lookups', { count: a.voidLookups, terms: voidTerms(root) }));

@@ -41,7 +41,7 @@ export const spfFindings = defineFindings('spf', {
   'too-many-lookups': {
     severity: 'error',
     why: 'RFC 7208 §4.6.4: receivers stop after 10 DNS-querying terms and treat SPF as broken (permerror) for all your mail.',
-    message: (p: { count: number; worst: string }) =>
+    message: (p: { count: number | string; worst: string }) =>
       `SPF needs ${p.count} DNS lookups; the limit is 10 (RFC 7208 §4.6.4).`,
     fix: (p: { worst: string }) =>
       `Remove or flatten includes, starting with ${p.worst}; ip4:/ip6: terms cost no lookup, and a, mx, ptr and exists each cost one.`,
