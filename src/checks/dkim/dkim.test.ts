@@ -29,6 +29,12 @@ const parseCases: [title: string, record: string, expect: Record<string, unknown
     ['6376 §3.6.1 wrong version', `v=DKIM2; p=${K2048}`, {}, ['version-invalid']],
     ['6376 §3.6.1 empty p= is revoked', 'v=DKIM1; p=', { revoked: true, keyBits: null }, []],
     ['6376 §3.6.1 p missing', 'v=DKIM1; k=rsa', null, ['p-missing']],
+    [
+      '6376 §3.2 tag names are case-sensitive: P= is not p=',
+      `v=DKIM1; P=${K2048}`,
+      null,
+      ['unknown-tag', 'p-missing'],
+    ],
     ['6376 §3.6.1 t=y testing', `v=DKIM1; t=y; p=${K2048}`, { testing: true, strict: false }, []],
     ['6376 §3.6.1 t=y:s', `v=DKIM1; t=y:s; p=${K2048}`, { testing: true, strict: true }, []],
     ['6376 §3.6.1 h=sha1', `v=DKIM1; h=sha1; p=${K2048}`, { hashes: ['sha1'] }, []],

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import type { Parsed, Problem } from './tag-list.ts';
-import { parseTagList, tagValue } from './tag-list.ts';
+import { parseTagList } from './tag-list.ts';
 
 /** A DKIM key record (RFC 6376 §3.6.1; ed25519: RFC 8463). */
 export interface DkimKey {
@@ -61,7 +61,8 @@ export function parseDkimKey(text: string): Parsed<DkimKey> {
   for (const t of list.tags) {
     if (!KNOWN_TAGS.has(t.name)) problems.push({ code: 'unknown-tag', at: t.at, text: t.name });
   }
-  const p = tagValue(list, 'p');
+  // RFC 6376 §3.2: tag names are case-sensitive, so "P=" is an unknown tag, not the key
+  const p = list.tags.find((t) => t.name === 'p');
   if (!p) {
     problems.push({ code: 'p-missing' });
     return { ok: false, problems };
