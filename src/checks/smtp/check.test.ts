@@ -181,6 +181,22 @@ for (const [title, domain, status, support, dane, ids] of cases) {
   });
 }
 
+test('hostile: an MX set of hundreds of addresses is listed, but only the first 32 are probed', async () => {
+  const many = Array.from({ length: 300 }, (_, i) => `185.12.${65 + (i >> 8)}.${i & 255}`);
+  const zone = staticResolver({
+    'many.test': { MX: mx('mx.many.test') },
+    'mx.many.test': { A: many },
+  });
+  const p = fakeProber();
+  const ctx = { ...testContext(zone, { options: { noSmtp: false } }), prober: p };
+  const r = await smtpCheck.run('many.test', ctx, { mx: await mxCheck.run('many.test', ctx, {}) });
+  assert.equal(p.calls.length, 32);
+  assert.equal(r.evidence.hosts.length, 300);
+  assert.equal(r.evidence.hosts.filter((h) => h.outcome === 'skipped').length, 268);
+  assert.equal(r.evidence.starttlsSupport, 'all');
+  assert.ok(r.findings.some((f) => f.id === 'smtp.hosts-not-probed'));
+});
+
 test('an MX whose addresses could not be looked up counts as undetermined', async () => {
   assert.equal((await run('halfaddr.test')).evidence.undetermined, 1);
   assert.equal((await run('noaddr.test', { noSmtp: true })).status, 'skipped');

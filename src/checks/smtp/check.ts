@@ -6,7 +6,7 @@ import type { SmtpOutcome } from '../../net/smtp.ts';
 import type { CertificateInfo } from '../../net/tls-info.ts';
 import { type DaneStatus, matchDane, type TlsaView, tlsaProblem } from './dane.ts';
 import { smtpFindings } from './findings.ts';
-import type { SmtpGathered, SmtpHostGathered, TlsaLookup } from './gather.ts';
+import { MAX_PROBED_HOSTS, type SmtpGathered, type SmtpHostGathered, type TlsaLookup } from './gather.ts';
 
 export type Starttls = 'yes' | 'no' | 'error' | 'skipped';
 export type StarttlsSupport = 'all' | 'some' | 'none' | 'error' | 'skipped';
@@ -308,6 +308,8 @@ export function checkSmtp(g: SmtpGathered): CheckResult<SmtpEvidence> {
   });
   // an MX whose addresses could not be looked up was not tested: its STARTTLS is an error, never
   // left out (which would turn "could not test" into skipped, or hide it behind "all")
+  if (g.notProbed)
+    add(smtpFindings.make('hosts-not-probed', { count: g.notProbed, limit: MAX_PROBED_HOSTS }));
   const unresolved = g.noSmtp ? [] : (g.unresolved ?? []);
   if (unresolved.length)
     add(undetermined('smtp', `the addresses of ${unresolved.join(', ')} could not be looked up`));

@@ -30,6 +30,13 @@ export const smtpFindings = defineFindings('smtp', {
     fix: (p: Host) =>
       `Make ${p.exchange} accept connections on port 25, or remove the MX record that points to it.`,
   },
+  'hosts-not-probed': {
+    severity: 'info',
+    why: 'A domain can list thousands of MX addresses (a hostile one would make mailsec connect to whatever hosts it names); mailsec probes the first ones in preference order, as senders limit the addresses they try (RFC 5321 §5.1).',
+    message: (p: { count: number; limit: number }) =>
+      `${p.count} MX addresses beyond the first ${p.limit} were not probed (outcome "skipped").`,
+    fix: () => 'Publish fewer MX hosts: senders try only the first few addresses anyway.',
+  },
   'refused-address': {
     severity: 'info',
     why: 'mailsec does not connect to special-purpose addresses unless they are inside --allow-private.',

@@ -2,6 +2,7 @@ import type { TlsaRecord } from '../../dns/types.ts';
 import { failureReason, isAbsent, isFailure } from '../../dns/types.ts';
 import type { SmtpProbeResult } from '../../net/smtp.ts';
 import type { MxEvidence } from '../mx/check.ts';
+import { mapLimit } from '../shared/limit.ts';
 import type { GatherContext, PriorResults } from '../types.ts';
 
 /**
@@ -32,6 +33,8 @@ export interface SmtpGathered {
   readonly mx: 'ok' | 'absent' | 'null' | 'error';
   readonly mxReason?: string;
   readonly hosts: readonly SmtpHostGathered[];
+  /** (exchange, address) pairs past MAX_PROBED_HOSTS: listed, not probed */
+  readonly notProbed?: number;
   /** MX hosts whose address lookup failed (SERVFAIL, timeout): not probed, STARTTLS unknown */
   readonly unresolved?: readonly string[];
   readonly noSmtp: boolean;
@@ -39,6 +42,9 @@ export interface SmtpGathered {
 }
 
 const tlsaName = (host: string) => `_25._tcp.${host}`;
+
+/** (MX host, address) pairs probed per domain at most, in preference order (RFC 5321 §5.1). */
+export const MAX_PROBED_HOSTS = 32;
 
 /**
  * TLSA for one MX host. RFC 7672 §2.2.2: when the host's address lookup follows a secure CNAME
@@ -128,11 +134,9 @@ export async function gatherSmtp(
   const dnssec = prior.dnssec as { evidence?: { resolverValidates?: boolean } } | undefined;
   const validates = dnssec?.evidence?.resolverValidates ?? ctx.resolverValidates;
   const tlsa = new Map<string, TlsaLookup>();
-  await Promise.all(
-    exchanges.map(async (e) => {
-      tlsa.set(e, await lookupTlsa(e, ctx, validates));
-    }),
-  );
+  await mapLimit(exchanges, 8, async (e) => {
+    tlsa.set(e, await lookupTlsa(e, ctx, validates));
+  });
   // the mx check marks a failed address lookup as host/cname with no addresses (absent is
   // 'unresolvable'): such an MX could not be tested, which must not vanish from the roll-up
   const unresolved = [
@@ -152,14 +156,24 @@ export async function gatherSmtp(
       pairs.push({ exchange: r.exchange, address });
     }
   }
+  // a hostile MX set would make us connect to thousands of hosts of its choosing
+  const notProbed = noSmtp ? 0 : Math.max(0, pairs.length - MAX_PROBED_HOSTS);
   const hosts = await Promise.all(
-    pairs.map(async ({ exchange, address }): Promise<SmtpHostGathered> => {
+    pairs.map(async ({ exchange, address }, i): Promise<SmtpHostGathered> => {
       const t = tlsa.get(exchange)!;
       // SNI: the TLSA base domain when DANE applies, else the exchange (interface.md)
       const sni = t.state === 'secure' && t.records.length ? t.base : exchange;
-      const probe = noSmtp || !ctx.prober ? null : await ctx.prober.probeSmtp(address, sni, ctx.signal);
+      const probe =
+        noSmtp || !ctx.prober || i >= MAX_PROBED_HOSTS
+          ? null
+          : await ctx.prober.probeSmtp(address, sni, ctx.signal);
       return { exchange, address, sni, tlsa: t, probe };
     }),
   );
-  return { ...base, hosts, ...(unresolved.length ? { unresolved } : {}) };
+  return {
+    ...base,
+    hosts,
+    ...(unresolved.length ? { unresolved } : {}),
+    ...(notProbed ? { notProbed } : {}),
+  };
 }
