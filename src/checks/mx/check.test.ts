@@ -130,3 +130,11 @@ test('PTR forward confirmation per address', async () => {
   );
   assert.equal(ptr.find((p) => p.address === '185.12.64.11')?.confirmed, false);
 });
+
+test('hostile: PTR is looked up for the first 32 addresses only', async () => {
+  const many = Array.from({ length: 300 }, (_, i) => `185.12.${65 + (i >> 8)}.${i & 255}`);
+  const r0 = staticResolver({ 'many.test': { MX: [mx(10, 'mx.many.test')] }, 'mx.many.test': { A: many } });
+  const r = await mxCheck.run('many.test', testContext(r0), {});
+  assert.equal(r.evidence.records[0]?.addresses.length, 300);
+  assert.equal(r0.calls.filter((c) => c.type === 'PTR').length, 32);
+});

@@ -4,16 +4,25 @@ import { mapLimit } from '../shared/limit.ts';
 import type { GatherContext } from '../types.ts';
 import type { MxGathered, PtrGathered } from './check.ts';
 
+/** Addresses whose PTR is looked up at most (in MX preference order). */
+export const MAX_PTR_ADDRESSES = 32;
+
 /** MX, each exchange's A/AAAA, and PTR with forward confirmation for each address. */
 export async function gatherMx(domain: string, ctx: GatherContext): Promise<MxGathered> {
   const { resolver, signal } = ctx;
   const mx = await resolver.query(domain, 'MX', { signal });
-  const exchanges = [...new Set(mx.records.map((r) => r.exchange).filter((e) => e !== ''))];
+  const byPreference = [...mx.records].sort((a, b) => a.preference - b.preference);
+  const exchanges = [...new Set(byPreference.map((r) => r.exchange).filter((e) => e !== ''))];
   const hosts = new Map<string, HostAddresses>();
   await mapLimit(exchanges, 8, async (e) => {
     hosts.set(e, await lookupAddresses(resolver, e, signal));
   });
-  const addresses = [...new Set([...hosts.values()].flatMap((h) => h.addresses))];
+  // PTR (and its forward lookups, up to 11 queries) for the first addresses only: a hostile MX
+  // set of thousands of addresses would otherwise cost tens of thousands of queries
+  const addresses = [...new Set(exchanges.flatMap((e) => hosts.get(e)?.addresses ?? []))].slice(
+    0,
+    MAX_PTR_ADDRESSES,
+  );
   const ptrs = new Map<string, PtrGathered>();
   await mapLimit(addresses, 8, async (address) => {
     const ptr = await resolver.query(reverseName(address), 'PTR', { signal });
