@@ -49,6 +49,13 @@ export interface DmarcEvidence {
 
 export type DmarcResult = CheckResult<DmarcEvidence>;
 
+/** RFC 9989 §4.7: under t=y, reject is applied as quarantine and quarantine as none. */
+const TEST_MODE: Record<DmarcPolicy, DmarcPolicy> = {
+  reject: 'quarantine',
+  quarantine: 'none',
+  none: 'none',
+};
+
 function pslPolicyDomain(g: DmarcGathered): string | null {
   for (const l of [g.walk[0], g.pslLookup]) {
     if (!l) continue;
@@ -151,6 +158,8 @@ export function checkDmarc(g: DmarcGathered): DmarcResult {
         const tag = g.exists === false && r.np ? 'np' : r.sp ? 'sp' : 'p';
         findings.push(F.make('inherited-policy', { domain, at, policy: effective, tag }));
       }
+      // RFC 9989 §4.7 t=y: receivers apply one step less, which is what applies to the domain
+      if (r.testing && effective) effective = TEST_MODE[effective];
       const enforcing = r.p === 'quarantine' || r.p === 'reject';
       if (effective === 'none') findings.push(F.make('policy-none', { domain, at }));
       if (enforcing && r.sp === 'none') findings.push(F.make('subdomain-policy-none', { domain, at }));

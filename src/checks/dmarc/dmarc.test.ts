@@ -154,6 +154,22 @@ const runCases: [
     { effectivePolicy: 'quarantine' },
   ],
   [
+    '9989 §4.7 t=y: quarantine is applied as none',
+    D,
+    { [D]: mail, [`_dmarc.${D}`]: { TXT: [`v=DMARC1; p=quarantine; t=y; ${rua}`] } },
+    'warn',
+    ['dmarc.policy-none', 'dmarc.testing'],
+    { policy: 'quarantine', effectivePolicy: 'none', testing: true },
+  ],
+  [
+    '9989 §4.7 t=y: reject is applied as quarantine',
+    D,
+    { [D]: mail, [`_dmarc.${D}`]: { TXT: [`v=DMARC1; p=reject; t=y; ${rua}`] } },
+    'warn',
+    ['dmarc.testing'],
+    { policy: 'reject', effectivePolicy: 'quarantine' },
+  ],
+  [
     '7489 §6.6.3 / 9989 §4.10 two records: fail',
     D,
     { [`_dmarc.${D}`]: { TXT: ['v=DMARC1; p=reject', 'v=DMARC1; p=none'] } },
