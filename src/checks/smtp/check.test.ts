@@ -197,6 +197,12 @@ test('hostile: an MX set of hundreds of addresses is listed, but only the first 
   assert.ok(r.findings.some((f) => f.id === 'smtp.hosts-not-probed'));
 });
 
+test('interface.md --no-smtp: skipped even when the MX lookup failed', async () => {
+  const r = await run('fail.test', { noSmtp: true });
+  assert.equal(r.status, 'skipped');
+  assert.equal(r.evidence.starttlsSupport, 'skipped');
+});
+
 test('an MX whose addresses could not be looked up counts as undetermined', async () => {
   assert.equal((await run('halfaddr.test')).evidence.undetermined, 1);
   assert.equal((await run('noaddr.test', { noSmtp: true })).status, 'skipped');

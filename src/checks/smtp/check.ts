@@ -192,6 +192,16 @@ export function checkSmtp(g: SmtpGathered): CheckResult<SmtpEvidence> {
       findings.push(f);
     }
   };
+  // interface.md: --no-smtp makes the section skipped, whatever the MX lookup gave (the mx
+  // section reports its own failure)
+  if (g.mx === 'error' && g.noSmtp) {
+    return {
+      check: 'smtp',
+      status: 'skipped',
+      evidence: { hosts: [], starttlsSupport: 'skipped', undetermined: 0 },
+      findings,
+    };
+  }
   if (g.mx === 'error') {
     add(undetermined('smtp', g.mxReason ?? 'the MX records could not be determined'));
     return {
