@@ -100,6 +100,8 @@ export interface SpfAnalysis {
   readonly nearMisses: readonly string[];
   /** root Sender ID records (spf2.0/…), deprecated */
   readonly senderId: readonly string[];
+  /** records of the obsolete SPF RR type (99) at the root (RFC 7208 §3.1, §14.1) */
+  readonly spfType: readonly string[];
   /** SPF_MAX_QUERIES was reached: later terms were counted but not looked up (lookups is a floor) */
   readonly truncated: boolean;
   /**
@@ -356,7 +358,12 @@ export async function analyseSpf(
     everyone: [],
     rootTxt: [],
   };
-  const root = await walk(w, domain, 'root', [], true);
+  // RFC 7208 §3.1: SPF is published as TXT only; type 99 is obsolete. Advisory: a failure of this
+  // query (some servers answer NOTIMP for type 99) says nothing about the domain's SPF.
+  const [root, spfRr] = await Promise.all([
+    walk(w, domain, 'root', [], true),
+    resolver.query(domain, 'SPF', signal ? { signal } : {}),
+  ]);
   return {
     domain,
     root,
@@ -367,6 +374,7 @@ export async function analyseSpf(
     failures: w.failures,
     nearMisses: w.rootTxt.filter((t) => !isSpfText(t) && /^\s*["']?\s*v\s*=\s*spf/i.test(t)),
     senderId: w.rootTxt.filter((t) => /^spf2\.0\//i.test(t)),
+    spfType: spfRr.rcode === 'NOERROR' ? spfRr.records.map((r) => r.text) : [],
     everyone: w.everyone,
     truncated: w.truncated,
   };

@@ -103,6 +103,27 @@ test('7208 §4.5 a look-alike record is reported, Sender ID noted', async () => 
   );
 });
 
+test('7208 §3.1, §14.1 an SPF-type (99) record is reported; its lookup failing is not', async () => {
+  const r = checkSpf(
+    await analyseSpf(
+      staticResolver({ 'example.test': { TXT: ['v=spf1 -all'], SPF: ['v=spf1 -all'] } }),
+      'example.test',
+    ),
+  );
+  assert.equal(r.status, 'warn');
+  assert.deepEqual(
+    r.findings.map((f) => f.id),
+    ['spf.spf-rr-type'],
+  );
+  const notimp = checkSpf(
+    await analyseSpf(
+      staticResolver({ 'example.test': { TXT: ['v=spf1 -all'], SPF: 'NOTIMP' } }),
+      'example.test',
+    ),
+  );
+  assert.equal(notimp.status, 'pass');
+});
+
 test('DNS failure is error + spf.undetermined, never absent', async () => {
   const r = checkSpf(
     await analyseSpf(staticResolver({ 'example.test': { TXT: 'SERVFAIL' } }), 'example.test'),

@@ -197,6 +197,8 @@ export function checkSpf(a: SpfAnalysis): SpfCheckResult {
   for (const record of a.nearMisses)
     findings.push(spfFindings.make('not-selected', { domain: a.domain, record }));
   for (const record of a.senderId) findings.push(spfFindings.make('sender-id', { domain: a.domain, record }));
+  for (const record of a.spfType)
+    findings.push(spfFindings.make('spf-rr-type', { domain: a.domain, record }));
   if (deployed === true) {
     // a failed lookup anywhere in the tree (include, a, mx …) leaves the counts unknown
     if (a.failures.length && !findings.some((f) => f.id === 'spf.undetermined')) {

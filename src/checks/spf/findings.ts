@@ -151,6 +151,13 @@ export const spfFindings = defineFindings('spf', {
       `The SPF record of ${p.domain} is ${p.size} octets long.`,
     fix: () => 'Shorten it: replace lists of ip4: terms by an include of a subdomain that holds them.',
   },
+  'spf-rr-type': {
+    severity: 'warning',
+    why: 'RFC 7208 §3.1 and §14.1: the SPF record type (99) is obsolete and receivers do not read it; only the TXT record counts, and two copies drift apart.',
+    message: (p: { domain: string; record: string }) =>
+      `${p.domain} publishes an SPF-type (99) record "${p.record}".`,
+    fix: () => 'Delete the SPF-type record and keep the policy in one TXT record.',
+  },
   'not-selected': {
     severity: 'warning',
     why: 'RFC 7208 §4.5: only a TXT record that starts exactly with "v=spf1" followed by a space (or nothing) is SPF; receivers ignore this one.',
