@@ -58,7 +58,15 @@ export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxt
   if (!found) {
     const url = g.wellKnown.url;
     const reason = `${wk.outcome}${wk.error ? `: ${wk.error}` : ''}`;
-    if (wk.outcome === 'dns-error' || wk.outcome === 'timeout') {
+    // could not test (never "absent"): DNS failure, timeout, connection refused or reset, a 5xx
+    const serverError = wk.outcome === 'ok' && wk.status !== null && wk.status >= 500;
+    if (
+      wk.outcome === 'dns-error' ||
+      wk.outcome === 'timeout' ||
+      wk.outcome === 'refused' ||
+      wk.outcome === 'error' ||
+      serverError
+    ) {
       findings.push(undetermined('securityTxt', `${url}: ${reason}`));
       return result('unknown', empty(httpStatus));
     }

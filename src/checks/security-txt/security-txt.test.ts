@@ -97,6 +97,13 @@ const cases: [title: string, g: SecurityTxtGathered, status: string, ids: string
     ['securityTxt.location', 'securityTxt.not-signed'],
   ],
   ['timeout: error', g({ outcome: 'timeout', status: null }), 'error', ['securityTxt.undetermined']],
+  [
+    'connection refused: error, never absent',
+    g({ outcome: 'refused', status: null }),
+    'error',
+    ['securityTxt.undetermined'],
+  ],
+  ['HTTP 503: error, never absent', g({ outcome: 'ok', status: 503 }), 'error', ['securityTxt.undetermined']],
   ['no HTTPS: skipped', { domain: D, wellKnown: null, legacy: null }, 'skipped', []],
 ];
 for (const [title, gathered, status, ids] of cases) {
