@@ -256,3 +256,48 @@ test('interface.md outcome → starttls and the roll-up', () => {
   assert.equal(rollUp(['error', 'skipped']), 'error');
   assert.equal(rollUp(['skipped']), 'skipped');
 });
+
+test('RFC 7672 §3.2.3: a certificate naming the MX host is no name mismatch when SNI is the CNAME target', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { X509Certificate } = await import('node:crypto');
+  const { createTestCa } = await import('../../../testworld/ca.ts');
+  const { describeCertificate } = await import('../../net/tls-info.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'mailsec-smtp-names-'));
+  try {
+    const ca = await createTestCa(dir);
+    const cert = (name: string) => ca.issue(name).then((c) => new X509Certificate(c.chainPem));
+    const [forMx, forOther] = await Promise.all([cert('mx.alias.test'), cert('mx.other.test')]);
+    const prober = (leaf: InstanceType<typeof X509Certificate>): Prober => ({
+      connections: 0,
+      async probeSmtp(address, sni) {
+        return {
+          address,
+          sni,
+          outcome: 'ok',
+          banner: '220 hi',
+          ehlo: ['STARTTLS'],
+          starttlsReply: '220 go ahead',
+          tls: {
+            version: 'TLSv1.3',
+            cipher: 'TLS_AES_128_GCM_SHA256',
+            chain: [describeCertificate(leaf)],
+            trusted: true,
+            trustError: null,
+            nameMatch: false,
+            nameError: `not valid for ${sni}`,
+          },
+          error: null,
+          elapsedMs: 1,
+        };
+      },
+    });
+    const ids = async (leaf: InstanceType<typeof X509Certificate>) =>
+      (await run('alias.test', { prober: prober(leaf) })).findings.map((f) => f.id);
+    assert.ok(!(await ids(forMx)).includes('smtp.certificate-name-mismatch'));
+    assert.ok((await ids(forOther)).includes('smtp.certificate-name-mismatch'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,10 +1,18 @@
+import { X509Certificate } from 'node:crypto';
 import type { Finding } from '../../core/finding.ts';
 import { undetermined } from '../../core/finding.ts';
 import type { CheckResult } from '../../core/result.ts';
 import type { Status } from '../../core/status.ts';
 import type { SmtpOutcome } from '../../net/smtp.ts';
 import type { CertificateInfo } from '../../net/tls-info.ts';
-import { type DaneStatus, matchDane, type TlsaView, tlsaProblem } from './dane.ts';
+import {
+  certificateNames,
+  type DaneStatus,
+  matchDane,
+  nameMatches,
+  type TlsaView,
+  tlsaProblem,
+} from './dane.ts';
 import { smtpFindings } from './findings.ts';
 import { MAX_PROBED_HOSTS, type SmtpGathered, type SmtpHostGathered, type TlsaLookup } from './gather.ts';
 
@@ -113,6 +121,17 @@ function statusOf(support: StarttlsSupport, findings: readonly Finding[]): Statu
   if (base !== 'pass') return base;
   if (findings.some((f) => f.severity === 'error')) return 'fail';
   return findings.some((f) => f.severity === 'warning') ? 'warn' : base;
+}
+
+/** Whether the certificate (DER, base64) names `host` (RFC 6125 as RFC 7672 §3.2.3 narrows it). */
+function namesCover(der: string, host: string): boolean {
+  try {
+    return certificateNames(new X509Certificate(Buffer.from(der, 'base64'))).some((n) =>
+      nameMatches(n, host),
+    );
+  } catch {
+    return false;
+  }
 }
 
 const recordText = (r: { usage: number; selector: number; matchingType: number; data: string }) =>
@@ -267,7 +286,9 @@ export function checkSmtp(g: SmtpGathered): CheckResult<SmtpEvidence> {
       if (expired) add(smtpFindings.make('certificate-expired', { ...where, notAfter: cert.notAfter }));
       else if (!cert.trusted)
         add(smtpFindings.make('certificate-untrusted', { ...where, reason: cert.trustError ?? 'unknown' }));
-      if (!cert.nameMatch)
+      // RFC 7672 §3.2.3: with SNI set to the CNAME-expanded TLSA base, a certificate naming the MX
+      // host itself is right (and it is the name MTA-STS checks)
+      if (!cert.nameMatch && !(h.sni !== h.exchange && namesCover(leaf.der, h.exchange)))
         add(
           smtpFindings.make('certificate-name-mismatch', {
             ...where,
