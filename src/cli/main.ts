@@ -15,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
     summary: 'analyse SPF, or evaluate check_host for an IP',
     load: async () => (await import('./spf.ts')).spfCommand,
   },
+  reports: {
+    summary: 'read DMARC aggregate, DMARC failure and TLS reports (parse)',
+    load: async () => (await import('./reports.ts')).reportsCommand,
+  },
   demo: {
     summary: 'start the bundled testworld, check a few of its domains, stop it',
     load: async () => (await import('./demo.ts')).demoCommand,

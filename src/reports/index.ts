@@ -1,0 +1,55 @@
+/**
+ * Report ingest, first part: the bytes of one input file → the normalised reports it holds, and
+ * a reason for each part that holds none. No file system access here (the CLI reads files).
+ */
+import { parseAggregate } from './dmarc-aggregate.ts';
+import { parseFailureReport } from './dmarc-failure.ts';
+import type { Parsed, Report, ReportSource } from './normalise.ts';
+import { parseTlsRpt } from './tls-rpt.ts';
+import type { UnpackLimits } from './unpack.ts';
+import { unpack } from './unpack.ts';
+
+export type { AggregateReport, FailureReport, Report, ReportSource, TlsReport } from './normalise.ts';
+export { summarise } from './summary.ts';
+export type { UnpackLimits } from './unpack.ts';
+
+export interface Unreadable {
+  readonly source: ReportSource;
+  readonly reason: string;
+}
+
+export interface ReadResult {
+  readonly reports: Report[];
+  readonly unreadable: Unreadable[];
+}
+
+export interface ReadOptions {
+  readonly limits?: Partial<UnpackLimits>;
+  readonly maxRecords?: number;
+}
+
+export async function readReports(
+  bytes: Uint8Array,
+  file: string,
+  options: ReadOptions = {},
+): Promise<ReadResult> {
+  const reports: Report[] = [];
+  const unreadable: Unreadable[] = [];
+  for (const item of await unpack(bytes, options.limits)) {
+    const source: ReportSource = { file, entry: item.entry ?? null };
+    let parsed: Parsed<Report> | undefined;
+    if (item.type === 'unreadable') {
+      unreadable.push({ source, reason: item.reason });
+      continue;
+    }
+    if (item.type === 'xml') {
+      const opts = options.maxRecords === undefined ? {} : { maxRecords: options.maxRecords };
+      parsed = parseAggregate(item.text, source, opts);
+    } else if (item.type === 'json') parsed = parseTlsRpt(item.text, source);
+    else if (item.type === 'arf') parsed = parseFailureReport(item.feedback, item.originalHeaders, source);
+    if (!parsed) continue;
+    if (parsed.ok) reports.push(parsed.value);
+    else unreadable.push({ source, reason: parsed.problems.map((p) => p.text ?? p.code).join('; ') });
+  }
+  return { reports, unreadable };
+}
