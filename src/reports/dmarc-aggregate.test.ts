@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseAggregate } from './dmarc-aggregate.ts';
+import type { AggregateReport } from './normalise.ts';
+
+const src = { file: 't.xml', entry: null };
+
+interface Parts {
+  decl?: string;
+  version?: string | null;
+  orgName?: string;
+  reportId?: string;
+  policy?: string;
+  records?: string;
+}
+const record = (ip = '192.0.2.1', n = 1, extra = '') =>
+  `<record><row><source_ip>${ip}</source_ip><count>${n}</count><policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>example.com</header_from>${extra}</identifiers><auth_results><spf><domain>example.com</domain><result>pass</result></spf></auth_results></record>`;
+const report = (p: Parts = {}) =>
+  `${p.decl ?? '<?xml version="1.0" encoding="UTF-8"?>'}
+<feedback>${p.version === null ? '' : `<version>${p.version ?? '1.0'}</version>`}
+<report_metadata><org_name>${p.orgName ?? 'receiver.example'}</org_name><email>r@receiver.example</email>
+<report_id>${p.reportId ?? 'id-1'}</report_id><date_range><begin>1700006400</begin><end>1700092800</end></date_range></report_metadata>
+<policy_published>${p.policy ?? '<domain>example.com</domain><adkim>r</adkim><aspf>r</aspf><p>none</p><sp>none</sp><pct>100</pct><fo>0</fo>'}</policy_published>
+${p.records ?? record()}
+</feedback>`;
+
+function ok(xml: string): AggregateReport {
+  const r = parseAggregate(xml, src);
+  assert.ok(r.ok, JSON.stringify(r.problems));
+  return r.value;
+}
+const codes = (x: AggregateReport) => x.problems.map((p) => p.code);
+
+const cases: [title: string, xml: string, check: (r: AggregateReport) => void][] = [
+  [
+    '7489 App. C: a complete report',
+    report(),
+    (r) => {
+      assert.equal(r.kind, 'dmarc-aggregate');
+      assert.equal(r.orgName, 'receiver.example');
+      assert.equal(r.reportId, 'id-1');
+      assert.equal(r.begin, '2023-11-15T00:00:00Z');
+      assert.equal(r.end, '2023-11-16T00:00:00Z');
+      assert.equal(r.policy.domain, 'example.com');
+      assert.equal(r.policy.pct, 100);
+      assert.deepEqual(r.records[0] && { ...r.records[0], authResults: undefined }, {
+        sourceIp: '192.0.2.1',
+        count: 1,
+        disposition: 'none',
+        dkim: 'pass',
+        spf: 'fail',
+        reasons: [],
+        headerFrom: 'example.com',
+        envelopeFrom: null,
+        envelopeTo: null,
+        authResults: undefined,
+      });
+      assert.deepEqual(codes(r), []);
+    },
+  ],
+  [
+    'missing <version> (draft report)',
+    report({ version: null }),
+    (r) => {
+      assert.equal(r.version, null);
+      assert.deepEqual(codes(r), ['version-missing']);
+    },
+  ],
+  [
+    'version 2.0',
+    report({ version: '2.0' }),
+    (r) => {
+      assert.equal(r.version, '2.0');
+      assert.deepEqual(codes(r), ['version-unknown']);
+    },
+  ],
+  [
+    'empty org_name',
+    report({ orgName: '' }),
+    (r) => {
+      assert.equal(r.orgName, null);
+      assert.deepEqual(codes(r), ['org-name-missing']);
+    },
+  ],
+  [
+    '9990 report_id in <>',
+    report({ reportId: '&lt;1234.5678@receiver.example&gt;' }),
+    (r) => assert.equal(r.reportId, '1234.5678@receiver.example'),
+  ],
+  [
+    'missing sp, pct and fo',
+    report({ policy: '<domain>Example.COM</domain><p>Reject</p>' }),
+    (r) => {
+      assert.equal(r.policy.domain, 'example.com');
+      assert.equal(r.policy.p, 'reject');
+      assert.equal(r.policy.sp, null);
+      assert.equal(r.policy.pct, null);
+      assert.equal(r.policy.fo, null);
+      assert.deepEqual(codes(r), []);
+    },
+  ],
+  [
+    'envelope_from present but empty (null reverse path)',
+    report({ records: record('192.0.2.1', 1, '<envelope_from></envelope_from>') }),
+    (r) => assert.equal(r.records[0]?.envelopeFrom, null),
+  ],
+  [
+    'multiple spf auth results',
+    report({
+      records:
+        '<record><row><source_ip>192.0.2.1</source_ip><count>2</count><policy_evaluated><disposition>none</disposition><dkim>fail</dkim><spf>pass</spf></policy_evaluated></row><identifiers><header_from>example.com</header_from></identifiers><auth_results><spf><domain>mail.example.com</domain><scope>helo</scope><result>pass</result></spf><spf><domain>example.com</domain><scope>mfrom</scope><result>SoftFail</result></spf></auth_results></record>',
+    }),
+    (r) =>
+      assert.deepEqual(r.records[0]?.authResults.spf, [
+        { domain: 'mail.example.com', scope: 'helo', result: 'pass', humanResult: null },
+        { domain: 'example.com', scope: 'mfrom', result: 'softfail', humanResult: null },
+      ]),
+  ],
+  [
+    'unknown reason types are kept',
+    report({
+      records: record().replace(
+        '</policy_evaluated>',
+        '<reason><type>forwarded</type></reason><reason><type>vendor_magic</type><comment>x</comment></reason></policy_evaluated>',
+      ),
+    }),
+    (r) =>
+      assert.deepEqual(r.records[0]?.reasons, [
+        { type: 'forwarded', comment: null },
+        { type: 'vendor_magic', comment: 'x' },
+      ]),
+  ],
+  [
+    'BOM, whitespace and no XML declaration',
+    `\uFEFF \r\n${report({ decl: '' })}`,
+    (r) => assert.equal(r.orgName, 'receiver.example'),
+  ],
+  [
+    'XML declaration with single quotes and ISO-8859-1',
+    report({ decl: "<?xml version='1.0' encoding='ISO-8859-1' standalone='yes'?>" }),
+    (r) => assert.equal(r.records.length, 1),
+  ],
+  [
+    '9990 namespace prefix on elements',
+    report()
+      .replace(/<(\/?)(?!\?)([a-z_]+)>/g, '<$1d:$2>')
+      .replace('<d:feedback>', '<d:feedback xmlns:d="urn:ietf:params:xml:ns:dmarc-2.0">'),
+    (r) => {
+      assert.equal(r.namespace, 'urn:ietf:params:xml:ns:dmarc-2.0');
+      assert.equal(r.orgName, 'receiver.example');
+      assert.equal(r.records[0]?.sourceIp, '192.0.2.1');
+    },
+  ],
+  [
+    '9990 default namespace',
+    report().replace('<feedback>', '<feedback xmlns="urn:ietf:params:xml:ns:dmarc-2.0">'),
+    (r) => assert.equal(r.namespace, 'urn:ietf:params:xml:ns:dmarc-2.0'),
+  ],
+  [
+    'mixed-case keywords are lower-cased (parsedmarc #288)',
+    report().replace('<dkim>pass</dkim>', '<dkim>Pass</dkim>'),
+    (r) => assert.equal(r.records[0]?.dkim, 'pass'),
+  ],
+  [
+    '9990 disposition pass and policy_test_mode',
+    report().replace('<disposition>none', '<disposition>pass'),
+    (r) => assert.equal(r.records[0]?.disposition, 'pass'),
+  ],
+  [
+    'a record without count is kept with a problem',
+    report({ records: record().replace('<count>1</count>', '') }),
+    (r) => {
+      assert.equal(r.records[0]?.count, null);
+      assert.deepEqual(codes(r), ['record-incomplete']);
+    },
+  ],
+];
+for (const [title, xml, check] of cases) test(title, () => check(ok(xml)));
+
+test('hostile: DOCTYPE with entities is refused, never expanded', () => {
+  const xml = `<?xml version="1.0"?><!DOCTYPE feedback [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>${report({ orgName: '&b;' }).replace(/^<\?xml[^>]*>/, '')}`;
+  const r = parseAggregate(xml, src);
+  assert.equal(r.ok, false);
+  assert.deepEqual(
+    r.problems.map((p) => p.code),
+    ['doctype'],
+  );
+});
+test('hostile: an external entity (XXE) is refused', () => {
+  const r = parseAggregate(
+    '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><feedback>&e;</feedback>',
+    src,
+  );
+  assert.equal(r.ok, false);
+});
+test('not a report: another XML root is refused with its name', () => {
+  const r = parseAggregate('<svg xmlns="http://www.w3.org/2000/svg"/>', src);
+  assert.equal(r.ok, false);
+  assert.match(r.problems[0]?.text ?? '', /<svg>/);
+});
+test('not well-formed XML is refused, not thrown', () => {
+  const r = parseAggregate('<feedback><report_metadata></feedback', src);
+  assert.equal(r.ok, false);
+});
+test('hostile: a huge number of records is capped with a problem', () => {
+  const xml = report({ records: record().repeat(5000) });
+  const r = parseAggregate(xml, src, { maxRecords: 1000 });
+  assert.ok(r.ok);
+  assert.equal(r.value.records.length, 1000);
+  assert.equal(r.value.recordCount, 5000);
+  assert.ok(r.value.problems.some((p) => p.code === 'records-capped'));
+});
