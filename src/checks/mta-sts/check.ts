@@ -101,7 +101,16 @@ export function mxCertificate(
     if (!c) return { ok: false, reason: `${h.address}: no certificate` };
     if (!c.trusted)
       return { ok: false, reason: `${h.address}: untrusted (${c.trustError ?? 'not PKIX-valid'})` };
-    if (!c.nameMatch) return { ok: false, reason: `${h.address}: ${c.nameError ?? 'name mismatch'}` };
+    // RFC 8461 §4.2: the certificate must name the MX host (a DNS-ID). The smtp check's nameMatch
+    // is against the SNI it sent, which with DANE may be the CNAME-expanded TLSA base instead.
+    if (h.sni && h.sni.toLowerCase().replace(/\.$/, '') !== name) {
+      const dnsIds = c.sans.filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
+      if (!dnsIds.some((p) => mxMatches(p, name)))
+        return {
+          ok: false,
+          reason: `${h.address}: the certificate does not name ${name} (${dnsIds.join(', ') || 'no DNS names'})`,
+        };
+    } else if (!c.nameMatch) return { ok: false, reason: `${h.address}: ${c.nameError ?? 'name mismatch'}` };
     const v = h.tls?.version;
     if (v === 'TLSv1' || v === 'TLSv1.1')
       return { ok: false, reason: `${h.address}: ${v} (RFC 8461 needs TLS 1.2+)` };

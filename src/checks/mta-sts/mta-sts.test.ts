@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { staticResolver, type ZoneLiteral } from '../../dns/static.ts';
 import type { HttpFetcher, HttpResponse } from '../../net/https.ts';
 import type { GatherContext } from '../types.ts';
+import { mxCertificate } from './check.ts';
 import { mtaStsCheck } from './index.ts';
 import { parseMtaStsTxt } from './parse.ts';
 import { mxMatches, parseMtaStsPolicy } from './policy.ts';
@@ -183,3 +184,27 @@ for (const [title, r, status, ids] of fetchCases) {
     assert.equal(res.status, status);
   });
 }
+
+test('8461 §4.2 certificateOk judges the MX host name, not a DANE SNI (TLSA base) name', () => {
+  const host = (sni: string, sans: string[], nameMatch: boolean) =>
+    ({
+      exchange: 'mx.example.ch',
+      address: '192.0.2.25',
+      sni,
+      outcome: 'ok',
+      tls: { version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256' },
+      certificate: { sans, trusted: true, nameMatch, trustError: null, nameError: null },
+    }) as never;
+  // SNI was the CNAME-expanded TLSA base; the certificate names only that base, not the MX host
+  assert.equal(
+    mxCertificate('mx.example.ch', [host('mx.hoster.example', ['DNS:mx.hoster.example'], true)]).ok,
+    false,
+  );
+  // SNI was the TLSA base; the certificate names the MX host (what MTA-STS checks)
+  assert.equal(
+    mxCertificate('mx.example.ch', [host('mx.hoster.example', ['DNS:*.example.ch'], false)]).ok,
+    true,
+  );
+  // SNI was the MX host: the smtp check's name match stands
+  assert.equal(mxCertificate('mx.example.ch', [host('mx.example.ch', ['DNS:mx.example.ch'], true)]).ok, true);
+});
