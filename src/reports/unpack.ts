@@ -103,10 +103,12 @@ const join = (entry: string | undefined, inner: string) => (entry ? `${entry}/${
 const mib = (n: number) => `${Math.round((n / 1048576) * 10) / 10} MiB`;
 
 function gunzip(b: Uint8Array, cap: number): Uint8Array | string {
+  let firstError = '';
   try {
     return gunzipSync(b, { maxOutputLength: cap });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(cap);
+    firstError = (e as Error).message;
   }
   // tolerate trailing bytes (Mimecast's CRLF) and a truncated end: inflate the first member raw
   let i = 10;
@@ -116,7 +118,8 @@ function gunzip(b: Uint8Array, cap: number): Uint8Array | string {
   if (flags & 16) while (i < b.length && b[i++] !== 0);
   if (flags & 2) i += 2;
   try {
-    return inflateRawSync(b.subarray(i), { maxOutputLength: cap, finishFlush: constants.Z_SYNC_FLUSH });
+    const out = inflateRawSync(b.subarray(i), { maxOutputLength: cap, finishFlush: constants.Z_SYNC_FLUSH });
+    return out.length ? out : `gzip data is corrupt (${firstError})`;
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(cap);
     return `gzip data is corrupt (${(e as Error).message})`;
@@ -124,6 +127,9 @@ function gunzip(b: Uint8Array, cap: number): Uint8Array | string {
 }
 const tooLarge = (cap: number) =>
   `decompressed data exceeds the cap of ${mib(cap)} (a compression bomb?); stopped reading it`;
+
+/** bytes handed to the zip reader at a time */
+const ZIP_SLICE = 16 * 1024;
 
 type Unzipped = { name: string; bytes: Uint8Array } | string;
 
@@ -172,13 +178,16 @@ function unzip(b: Uint8Array, entry: string | undefined, budget: Budget): Unzipp
   });
   uz.register(UnzipInflate);
   try {
-    uz.push(b, true);
+    // in slices: fflate recurses once per entry within one push (thousands of entries overflow the stack)
+    for (let i = 0; i < b.length && !skipped; i += ZIP_SLICE) {
+      uz.push(b.subarray(i, i + ZIP_SLICE), i + ZIP_SLICE >= b.length);
+    }
   } catch (e) {
     problems.push(`${entry ?? 'zip'}: zip archive is corrupt (${(e as Error).message})`);
   }
   if (skipped) {
     problems.push(
-      `${entry ?? 'zip'}: the archive holds ${entries} entries; only the first ${budget.limits.maxEntries} were read`,
+      `${entry ?? 'zip'}: the archive holds more than ${budget.limits.maxEntries} entries; only the first ${budget.limits.maxEntries} were read`,
     );
   }
   if (!out.length && !problems.length) problems.push(`${entry ?? 'zip'}: the zip archive is empty`);
