@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SVG_INVALID, SVG_VALID } from '../../../testworld/https/content.ts';
 import { createMarkCertificate, type MarkCertificate } from '../../../testworld/https/mark.ts';
+import type { HttpResponse } from '../../net/https.ts';
+import { checkBimiAssets } from './assets.ts';
+import type { BimiResult } from './check.ts';
 import { validateSvgTinyPs } from './svg.ts';
 import { validateMarkCertificate } from './vmc.ts';
 
@@ -74,3 +77,62 @@ test('vmc: expired at a later date', () => {
   });
   assert.equal(v.valid, false);
 });
+
+const response = (r: Partial<HttpResponse>): HttpResponse => ({
+  url: 'https://brand.test/logo.svg',
+  outcome: 'ok',
+  status: 200,
+  headers: {},
+  mediaType: 'image/svg+xml',
+  charset: null,
+  location: null,
+  body: Buffer.from(SVG_VALID),
+  address: '192.0.2.1',
+  error: null,
+  ...r,
+});
+const declared = (): BimiResult => ({
+  check: 'bimi',
+  status: 'pass',
+  findings: [],
+  evidence: {
+    record: 'v=BIMI1; l=https://brand.test/logo.svg;',
+    records: ['v=BIMI1; l=https://brand.test/logo.svg;'],
+    selector: 'default',
+    foundAt: 'brand.test',
+    location: 'https://brand.test/logo.svg',
+    authority: null,
+    declination: false,
+    svg: { valid: null, problems: [] },
+    certificate: { valid: null, problems: [] },
+    assetsChecked: false,
+    dmarcEnforced: true,
+  },
+});
+const notTestedCases: [title: string, r: Partial<HttpResponse>, status: string, ids: string[]][] = [
+  ['logo host SERVFAIL', { outcome: 'dns-error', status: null, body: null }, 'error', ['bimi.undetermined']],
+  ['logo fetch timeout', { outcome: 'timeout', status: null, body: null }, 'error', ['bimi.undetermined']],
+  ['logo server 503', { status: 503, body: null }, 'error', ['bimi.undetermined']],
+  [
+    'logo host outside --allow-private (nothing sent)',
+    { outcome: 'refused-address', status: null, body: null },
+    'pass',
+    ['bimi.assets-not-checked'],
+  ],
+  ['logo 404 is a verdict', { status: 404, body: null }, 'fail', ['bimi.svg-unreachable']],
+];
+for (const [title, r, status, ids] of notTestedCases) {
+  test(`assets: could not test is never fail: ${title}`, () => {
+    const res = checkBimiAssets(
+      declared(),
+      { svg: response(r), pem: null },
+      { roots: null, now: new Date() },
+    );
+    assert.deepEqual(
+      res.findings.map((f) => f.id),
+      ids,
+    );
+    assert.equal(res.status, status);
+    if (status !== 'fail') assert.equal(res.evidence.svg.valid, null);
+  });
+}

@@ -1,4 +1,5 @@
 import type { Finding } from '../../core/finding.ts';
+import { undetermined } from '../../core/finding.ts';
 import { statusFrom } from '../../core/status.ts';
 import type { HttpResponse } from '../../net/https.ts';
 import type { AssetCheck, BimiResult } from './check.ts';
@@ -6,6 +7,18 @@ import { bimiFindings as F } from './findings.ts';
 import type { BimiAssets } from './gather.ts';
 import { validateSvgTinyPs } from './svg.ts';
 import { validateMarkCertificate } from './vmc.ts';
+
+/**
+ * Could not test (never a verdict on the domain): the resolver failed, the fetch timed out, the
+ * connection was refused or broke, or the server answered 5xx. `skipped`: the address policy
+ * forbade the connection, so nothing was sent.
+ */
+function notTested(r: HttpResponse): 'undetermined' | 'skipped' | null {
+  if (r.outcome === 'refused-address') return 'skipped';
+  if (['dns-error', 'timeout', 'refused', 'error'].includes(r.outcome)) return 'undetermined';
+  if (r.outcome === 'ok' && r.status !== null && r.status >= 500) return 'undetermined';
+  return null;
+}
 
 function fetchProblem(r: HttpResponse): string | null {
   if (r.outcome !== 'ok') return `${r.outcome}${r.error ? ` (${r.error})` : ''}`;
@@ -29,7 +42,22 @@ export function checkBimiAssets(
   let svg: AssetCheck = e.svg;
   let certificate: AssetCheck & { logoMatches?: boolean | null } = e.certificate;
   let svgBytes: Buffer | null = null;
-  if (assets.svg && e.location) {
+  let unknown = false;
+  const untested = (r: HttpResponse, url: string): AssetCheck | null => {
+    const why = notTested(r);
+    if (!why) return null;
+    const reason = fetchProblem(r) ?? r.outcome;
+    if (why === 'undetermined') {
+      unknown = true;
+      findings.push(undetermined('bimi', `${url} could not be fetched: ${reason}`));
+    } else if (!findings.some((f) => f.id === 'bimi.assets-not-checked'))
+      findings.push(F.make('assets-not-checked', s));
+    return { valid: null, problems: [`not fetched: ${reason}`] };
+  };
+  const svgUntested = assets.svg && e.location ? untested(assets.svg, e.location) : null;
+  const pemUntested = assets.pem && e.authority ? untested(assets.pem, e.authority) : null;
+  if (svgUntested) svg = svgUntested;
+  else if (assets.svg && e.location) {
     const url = e.location;
     const bad = fetchProblem(assets.svg);
     if (assets.svg.outcome === 'too-large') {
@@ -47,7 +75,8 @@ export function checkBimiAssets(
       svg = { valid: problems.length === 0, problems };
     }
   }
-  if (assets.pem && e.authority) {
+  if (pemUntested) certificate = pemUntested;
+  else if (assets.pem && e.authority) {
     const url = e.authority;
     const bad = fetchProblem(assets.pem);
     if (bad) {
@@ -71,7 +100,7 @@ export function checkBimiAssets(
       else if (v.valid === null) findings.push(F.make('certificate-not-verified', { ...s, url }));
     }
   }
-  const deployed = result.status === 'error' ? 'unknown' : result.status !== 'absent';
+  const deployed = result.status === 'error' || unknown ? 'unknown' : result.status !== 'absent';
   return {
     ...result,
     status: statusFrom(deployed, findings),
