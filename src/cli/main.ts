@@ -19,6 +19,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
     summary: 'read DMARC aggregate, DMARC failure and TLS reports (parse)',
     load: async () => (await import('./reports.ts')).reportsCommand,
   },
+  scan: {
+    summary: 'audit every domain of a list or zone file into a database (resumable)',
+    load: async () => (await import('./scan.ts')).scanCommand,
+  },
+  report: {
+    summary: 'TLD statistics of a stored scan (count, denominator, percent)',
+    load: async () => (await import('./report.ts')).reportCommand,
+  },
   demo: {
     summary: 'start the bundled testworld, check a few of its domains, stop it',
     load: async () => (await import('./demo.ts')).demoCommand,

@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ErrorCode, MailsecError } from '../core/errors.ts';
+import { renderCsv, renderMarkdown, renderTable, reportDocument } from '../report/format.ts';
+import { StatsAccumulator } from '../report/stats.ts';
+import { DEFAULT_DB, ScanStore } from '../store/store.ts';
+import type { CommandDef } from './command.ts';
+import { bool, str } from './command.ts';
+import { EXIT } from './exit.ts';
+
+export const reportCommand: CommandDef = {
+  name: 'report',
+  summary: 'TLD statistics of a stored scan: every figure with count, denominator and percent.',
+  usage: 'mailsec report [--db FILE] [--scan NAME] [--json | --format table|md|csv]',
+  description:
+    'Keys over all domains (dnssec.signed, mx.present, …) and over domains with MX, Null MX and localhost targets included (spf.present, dmarc.reject, starttls.all, …). A domain whose answer could not be determined counts in <key>.error, never as absent; <key>.skipped counts domains not tested (e.g. --no-http). See docs/scan.md.',
+  options: {
+    db: {
+      type: 'string',
+      value: 'FILE',
+      description: 'the database written by `mailsec scan`',
+      default: DEFAULT_DB,
+    },
+    scan: { type: 'string', value: 'NAME', description: 'which scan [default: the latest]' },
+    json: { type: 'boolean', description: 'the report as one JSON document on stdout' },
+    format: { type: 'string', value: 'table|md|csv|json', description: 'output format', default: 'table' },
+  },
+  examples: [
+    'mailsec report --db ch.duckdb --json',
+    'mailsec report --db ch.duckdb --scan ch-2026-11 --format md > report.md',
+    'mailsec report --format csv > stats.csv',
+  ],
+  async run(args, io) {
+    const format = bool(args, 'json') ? 'json' : (str(args, 'format') ?? 'table');
+    if (!['table', 'md', 'csv', 'json'].includes(format)) {
+      throw new MailsecError(
+        ErrorCode.Usage,
+        `--format "${format}" is not table, md, csv or json`,
+        'try --format md',
+      );
+    }
+    const dbPath = resolve(io.cwd, str(args, 'db') ?? DEFAULT_DB);
+    if (!existsSync(dbPath)) {
+      throw new MailsecError(
+        ErrorCode.InputUnreadable,
+        `--db ${dbPath}: no such file`,
+        'run mailsec scan first, or give --db FILE',
+      );
+    }
+    const store = await ScanStore.open(dbPath, { readOnly: true });
+    try {
+      const scans = await store.scans();
+      const wanted = str(args, 'scan');
+      const scan = wanted ? scans.find((s) => s.name === wanted) : scans[scans.length - 1];
+      if (!scan) {
+        throw new MailsecError(
+          ErrorCode.Usage,
+          wanted ? `no scan "${wanted}" in ${dbPath}` : `no scan in ${dbPath}`,
+          scans.length ? `scans: ${scans.map((s) => s.name).join(', ')}` : 'run mailsec scan first',
+        );
+      }
+      const acc = new StatsAccumulator();
+      for await (const doc of store.documents(scan.name)) acc.add(doc);
+      const doc = reportDocument(scan.name, acc.result());
+      if (format === 'json') io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      else if (format === 'md') io.stdout.write(renderMarkdown(doc));
+      else if (format === 'csv') io.stdout.write(renderCsv(doc));
+      else io.stdout.write(renderTable(doc));
+      return EXIT.ok;
+    } finally {
+      store.close();
+    }
+  },
+};
