@@ -28,6 +28,14 @@ export type SecurityTxtResult = CheckResult<SecurityTxtEvidence>;
 const YEAR_MS = 366 * 86_400_000;
 const LINE_CODES = new Set(['prec_ws', 'no_space', 'empty_value', 'invalid_line']);
 
+function normaliseUri(uri: string): string {
+  try {
+    return new URL(uri).href;
+  } catch {
+    return uri;
+  }
+}
+
 function empty(httpStatus: number | null): SecurityTxtEvidence {
   return { url: null, contact: [], expires: null, signed: false, canonical: [], legacy: false, httpStatus };
 }
@@ -120,7 +128,11 @@ export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxt
     else if (d.getTime() < now.getTime()) findings.push(F.make('expired', { ...u, expires }));
     else if (d.getTime() - now.getTime() > YEAR_MS) findings.push(F.make('long-expiry', { ...u, expires }));
   }
-  if (canonical.length && !canonical.includes(url))
+  // RFC 9116 §2.5.2: the URI used to retrieve the file must be listed. URIs are compared as URIs
+  // (host case, IDN A-/U-labels, default port), and either the URI asked or, after a redirect,
+  // the one that answered counts.
+  const retrievedBy = new Set([url, legacy ? g.legacy!.url : g.wellKnown.url].map(normaliseUri));
+  if (canonical.length && !canonical.some((c) => retrievedBy.has(normaliseUri(c))))
     findings.push(F.make('no-canonical-match', { ...u, canonical: canonical.join(', ') }));
   if (values('preferred-languages').length > 1) findings.push(F.make('multi-lang', u));
   if (parsed.signed && !canonical.length) findings.push(F.make('no-canonical', u));

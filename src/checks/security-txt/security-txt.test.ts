@@ -96,6 +96,26 @@ const cases: [title: string, g: SecurityTxtGathered, status: string, ids: string
     'fail',
     ['securityTxt.location', 'securityTxt.not-signed'],
   ],
+  [
+    '9116 §2.5.2 Canonical compared as a URI (host case, default port)',
+    g({
+      body: Buffer.from(
+        good.replace(`Canonical: ${WK}`, 'Canonical: https://EXAMPLE.ch:443/.well-known/security.txt'),
+      ),
+    }),
+    'pass',
+    ['securityTxt.not-signed'],
+  ],
+  [
+    '9116 §2.5.2 Canonical naming another file: fail',
+    g({
+      body: Buffer.from(
+        good.replace(`Canonical: ${WK}`, `Canonical: https://www.${D}/.well-known/security.txt`),
+      ),
+    }),
+    'fail',
+    ['securityTxt.no-canonical-match', 'securityTxt.not-signed'],
+  ],
   ['timeout: error', g({ outcome: 'timeout', status: null }), 'error', ['securityTxt.undetermined']],
   [
     'connection refused: error, never absent',
@@ -116,3 +136,24 @@ for (const [title, gathered, status, ids] of cases) {
     assert.equal(r.status, status);
   });
 }
+
+test('check: 9116 §2.5.2 Canonical with the IDN U-label matches the A-label URL fetched', () => {
+  const idn = 'xn--bcher-kva.ch';
+  const url = `https://${idn}/.well-known/security.txt`;
+  const body = [
+    'Contact: mailto:security@xn--bcher-kva.ch',
+    'Expires: 2026-12-01T00:00:00Z',
+    'Encryption: https://xn--bcher-kva.ch/key.txt',
+    'Canonical: https://bücher.ch/.well-known/security.txt',
+    '',
+  ].join('\n');
+  const r = checkSecurityTxt(
+    { domain: idn, wellKnown: { url, responses: [res(url, { body: Buffer.from(body) })] }, legacy: null },
+    NOW,
+  );
+  assert.deepEqual(
+    r.findings.map((f) => f.id),
+    ['securityTxt.not-signed'],
+  );
+  assert.equal(r.status, 'pass');
+});
