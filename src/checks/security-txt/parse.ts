@@ -103,9 +103,34 @@ export function looksLikeSecurityTxt(body: string): boolean {
   return /^(contact|expires)\s*:/im.test(body);
 }
 
-/** RFC 3339 date-time as RFC 9116 §2.5.5 requires for Expires (Internet profile of ISO 8601). */
+/**
+ * RFC 3339 §5.6 date-time as RFC 9116 §2.5.5 requires for Expires (Internet profile of ISO 8601):
+ * the calendar date must exist (no February 30), hours 00–23, minutes 00–59, seconds 00–60 (a leap
+ * second is read as :59), offsets up to ±23:59; `T` and `Z` may be lower case.
+ */
 export function parseExpires(value: string): Date | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(value)) return null;
-  const d = new Date(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|([+-])(\d{2}):(\d{2}))$/i.exec(value);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return null;
+  if (hour > 23 || minute > 59 || second > 60) return null;
+  let offset = 0;
+  if (m[9]) {
+    const oh = Number(m[10]);
+    const om = Number(m[11]);
+    if (oh > 23 || om > 59) return null;
+    offset = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const ms = m[7] ? Math.floor(Number(`0${m[7]}`) * 1000) : 0;
+  const utc = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59), ms) - offset * 60_000;
+  const d = new Date(utc);
   return Number.isNaN(d.getTime()) ? null : d;
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { HttpResponse } from '../../net/https.ts';
 import { checkSecurityTxt } from './check.ts';
 import type { SecurityTxtGathered } from './gather.ts';
-import { parseSecurityTxt } from './parse.ts';
+import { parseExpires, parseSecurityTxt } from './parse.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const D = 'example.ch';
@@ -156,4 +156,22 @@ test('check: 9116 §2.5.2 Canonical with the IDN U-label matches the A-label URL
     ['securityTxt.not-signed'],
   );
   assert.equal(r.status, 'pass');
+});
+
+test('parse: 9116 §2.5.5 Expires is an RFC 3339 date-time that exists', () => {
+  const iso = (v: string) => parseExpires(v)?.toISOString() ?? null;
+  assert.equal(iso('2026-12-01T00:00:00Z'), '2026-12-01T00:00:00.000Z');
+  assert.equal(iso('2026-12-01T02:30:00+02:30'), '2026-12-01T00:00:00.000Z');
+  assert.equal(iso('2026-11-30T19:00:00.5-05:00'), '2026-12-01T00:00:00.500Z');
+  assert.equal(iso('2026-12-01t00:00:00z'), '2026-12-01T00:00:00.000Z');
+  assert.equal(iso('2026-12-31T23:59:60Z'), '2026-12-31T23:59:59.000Z');
+  assert.equal(iso('2028-02-29T00:00:00Z'), '2028-02-29T00:00:00.000Z');
+  assert.equal(iso('2026-02-30T00:00:00Z'), null);
+  assert.equal(iso('2027-02-29T00:00:00Z'), null);
+  assert.equal(iso('2026-04-31T00:00:00Z'), null);
+  assert.equal(iso('2026-13-01T00:00:00Z'), null);
+  assert.equal(iso('2026-12-01T24:00:00Z'), null);
+  assert.equal(iso('2026-12-01T00:00:00+24:00'), null);
+  assert.equal(iso('2026-12-01 00:00:00Z'), null);
+  assert.equal(iso('2026-12-01T00:00:00'), null);
 });
