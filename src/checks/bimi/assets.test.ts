@@ -136,3 +136,20 @@ for (const [title, r, status, ids] of notTestedCases) {
     if (status !== 'fail') assert.equal(res.evidence.svg.valid, null);
   });
 }
+
+test('vmc: a gzip bomb in the logotype is not inflated past the 32 KB logo cap', async () => {
+  const bomb = await createMarkCertificate(
+    join(dir, 'bomb'),
+    'brand.test',
+    `${SVG_VALID}<!--${' '.repeat(40_000_000)}-->`,
+  );
+  const t0 = performance.now();
+  const v = validateMarkCertificate(bomb.chainPem, { ...base(), roots: bomb.rootPem });
+  assert.ok(performance.now() - t0 < 1000);
+  assert.equal(v.valid, false);
+  assert.equal(v.logoMatches, false);
+  assert.ok(
+    v.problems.some((p) => /inflates to more than 32768 bytes/.test(p)),
+    v.problems.join('; '),
+  );
+});

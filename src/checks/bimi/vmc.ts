@@ -1,5 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { SVG_MAX_BYTES } from './svg.ts';
 
 /** id-kp-BrandIndicatorforMessageIdentification */
 export const BIMI_EKU = '1.3.6.1.5.5.7.3.31';
@@ -128,14 +129,24 @@ export function validateMarkCertificate(
     if (logo.sha256 && !createHash('sha256').update(logo.data).digest().equals(logo.sha256))
       problems.push('the logotype hash does not match its data');
     if (o.svg) {
-      let svg = logo.data;
+      let svg: Buffer | null = logo.data;
       try {
-        if (svg[0] === 0x1f && svg[1] === 0x8b) svg = gunzipSync(svg);
-      } catch {
-        problems.push('the logotype data is not valid gzip');
+        // a hostile certificate may hold a gzip bomb: the logo is at most 32 KB, so inflate no more
+        if (svg[0] === 0x1f && svg[1] === 0x8b) svg = gunzipSync(svg, { maxOutputLength: SVG_MAX_BYTES + 1 });
+      } catch (e) {
+        svg = null;
+        problems.push(
+          (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
+            ? `the logotype SVG inflates to more than ${SVG_MAX_BYTES} bytes`
+            : 'the logotype data is not valid gzip',
+        );
       }
-      logoMatches = svg.equals(o.svg);
-      if (!logoMatches) problems.push('the logo in the certificate differs from the l= SVG');
+      if (svg && svg.length > SVG_MAX_BYTES) {
+        problems.push(`the logotype SVG inflates to more than ${SVG_MAX_BYTES} bytes`);
+        svg = null;
+      }
+      logoMatches = svg ? svg.equals(o.svg) : false;
+      if (svg && !logoMatches) problems.push('the logo in the certificate differs from the l= SVG');
     }
   }
   const valid = o.roots === null && problems.length === 1 ? null : problems.length === 0;
