@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseAggregate } from './dmarc-aggregate.ts';
+import { parseAggregate, recordSpans } from './dmarc-aggregate.ts';
 import type { AggregateReport } from './normalise.ts';
 
 const src = { file: 't.xml', entry: null };
@@ -209,4 +209,11 @@ test('hostile: a huge number of records is capped with a problem', () => {
   assert.equal(r.value.records.length, 1000);
   assert.equal(r.value.recordCount, 5000);
   assert.ok(r.value.problems.some((p) => p.code === 'records-capped'));
+});
+test('records are cut out one by one: prefixes kept apart, <record_x> is not a record, an unclosed one ends the list', () => {
+  assert.deepEqual(recordSpans('<a><record>1</record> <d:record x="1">2</d:record><record_x/></a>'), [
+    { start: 3, end: 21 },
+    { start: 22, end: 50 },
+  ]);
+  assert.equal(recordSpans('<record>1</record><record>2').length, 2);
 });

@@ -93,6 +93,23 @@ function parseRecord(r: Node, i: number, problems: Problem[]): AggregateRecord {
   return rec;
 }
 
+const RECORD_OPEN = /<([\w.-]+:)?record(?:\s[^>]*)?>/g;
+
+/** where each top-level `<record>` element starts and ends (any namespace prefix) */
+export function recordSpans(body: string): { start: number; end: number }[] {
+  const spans: { start: number; end: number }[] = [];
+  RECORD_OPEN.lastIndex = 0;
+  for (let m = RECORD_OPEN.exec(body); m; m = RECORD_OPEN.exec(body)) {
+    const close = `</${m[1] ?? ''}record>`;
+    const at = body.indexOf(close, RECORD_OPEN.lastIndex);
+    const end = at < 0 ? body.length : at + close.length;
+    spans.push({ start: m.index, end });
+    if (at < 0) break;
+    RECORD_OPEN.lastIndex = end;
+  }
+  return spans;
+}
+
 export function parseAggregate(
   xml: string,
   source: ReportSource,
@@ -108,9 +125,15 @@ export function parseAggregate(
       ],
     };
   }
+  // the records are cut out and parsed one at a time: a report with 100,000 rows never becomes one
+  // object tree, and only the normalised records stay in memory
+  const spans = recordSpans(body);
+  const head = spans.length
+    ? body.slice(0, spans[0]?.start) + body.slice(spans[spans.length - 1]?.end)
+    : body;
   let doc: Node;
   try {
-    doc = obj(parser.parse(body));
+    doc = obj(parser.parse(head));
   } catch (e) {
     return {
       ok: false,
@@ -161,15 +184,25 @@ export function parseAggregate(
   if (domain === null) problems.push({ code: 'policy-domain-missing', text: 'no policy_published/domain' });
 
   const max = options.maxRecords ?? MAX_RECORDS;
-  const all = arr(fb.record);
-  if (all.length === 0) problems.push({ code: 'no-records', text: 'the report has no <record>' });
-  if (all.length > max) {
+  const total = spans.length;
+  if (total === 0) problems.push({ code: 'no-records', text: 'the report has no <record>' });
+  if (total > max) {
     problems.push({
       code: 'records-capped',
-      text: `${all.length} records; only the first ${max} are listed`,
+      text: `${total} records; only the first ${max} are listed`,
     });
   }
-  const records = all.slice(0, max).map((r, i) => parseRecord(obj(r), i, problems));
+  const records: AggregateRecord[] = [];
+  for (const [i, span] of spans.slice(0, max).entries()) {
+    let r: Node;
+    try {
+      r = obj(first(obj(parser.parse(body.slice(span.start, span.end))).record));
+    } catch (e) {
+      problems.push({ code: 'record-unreadable', text: `record ${i + 1}: ${(e as Error).message}` });
+      continue;
+    }
+    records.push(parseRecord(r, i, problems));
+  }
 
   return {
     ok: true,
@@ -200,7 +233,7 @@ export function parseAggregate(
         testing: kw(pub, 'testing'),
         discoveryMethod: kw(pub, 'discovery_method'),
       },
-      recordCount: all.length,
+      recordCount: total,
       records,
       problems,
     },
