@@ -236,7 +236,7 @@ export class StatsAccumulator {
     for (const [k, f] of Object.entries(MX_KEYS)) this.tally(k, f(doc));
     const provs = new Set<string>();
     for (const r of arr(section(doc, 'mx')?.records) as { exchange?: string; kind?: string }[]) {
-      if (!r.exchange || r.kind === 'null' || r.kind === 'ip-literal') continue;
+      if (!r.exchange || r.kind === 'null' || r.kind === 'ip-literal' || r.kind === 'localhost') continue;
       provs.add(getDomain(r.exchange, { allowPrivateDomains: false }) ?? r.exchange);
     }
     for (const p of provs) this.providers.set(p, (this.providers.get(p) ?? 0) + 1);

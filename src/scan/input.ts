@@ -220,7 +220,9 @@ export async function readZone(chunks: AsyncIterable<string>, defaultOrigin = ''
       pending = [];
     }
   }
-  if (pending.length) handle(pending, pendingBlankOwner);
+  // a record whose parenthesis never closes is incomplete: not read
+  if (pending.length && state.depth > 0) c.bad(pending.slice(0, 3).join(' '));
+  else if (pending.length) handle(pending, pendingBlankOwner);
   return c.result('zone');
 }
 
