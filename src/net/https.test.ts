@@ -121,3 +121,19 @@ test('--http-timeout bounds the whole fetch (a body that never ends): timeout', 
   assert.equal(r.outcome, 'timeout');
   assert.ok(performance.now() - t0 < 2500);
 });
+
+test('a URL naming a port other than 443 is never fetched (interface.md: HTTPS uses port 443)', async () => {
+  const f = fetcher();
+  for (const url of [
+    'https://web.example.test:8443/ok',
+    'https://127.0.0.1:25/ok',
+    'https://[::1]:8443/ok',
+  ]) {
+    const r = await f.fetch(url);
+    assert.equal(r.outcome, 'refused-address', url);
+    assert.match(r.error ?? '', /port 443 only/);
+  }
+  assert.equal(f.requests, 0);
+  // :443 written out is the default port
+  assert.equal((await f.fetch('https://web.example.test:443/ok')).outcome, 'ok');
+});

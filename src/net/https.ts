@@ -22,7 +22,10 @@ export type HttpOutcome =
   | 'unresolvable'
   /** the resolver failed (SERVFAIL, timeout) */
   | 'dns-error'
-  /** every address is special-purpose and not inside --allow-private: nothing was sent */
+  /**
+   * every address is special-purpose and not inside --allow-private, or the URL names a port
+   * other than 443 (interface.md: HTTPS uses port 443): nothing was sent
+   */
   | 'refused-address'
   /** the certificate is not valid for the name (untrusted, expired, wrong name) */
   | 'certificate'
@@ -160,6 +163,9 @@ export function createHttpFetcher(o: HttpFetcherOptions): HttpFetcher {
         return empty(url, 'bad-url', `"${url}" is not a URL`);
       }
       if (u.protocol !== 'https:') return empty(url, 'bad-url', `"${url}" is not an https: URL`);
+      // the URL parser drops the default port, so any port left is not 443
+      if (u.port !== '')
+        return empty(url, 'refused-address', `port ${u.port}: mailsec fetches HTTPS on port 443 only`);
       const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
       const timeout = AbortSignal.timeout(o.timeoutMs);
       const signal = f.signal ? AbortSignal.any([f.signal, timeout]) : timeout;
@@ -188,7 +194,7 @@ export function createHttpFetcher(o: HttpFetcherOptions): HttpFetcher {
         connections: 1,
         pipelining: 0,
       });
-      const origin = `https://${u.host.startsWith('[') ? u.host : host}${o.port && !u.port ? `:${o.port}` : ''}`;
+      const origin = `https://${u.hostname.startsWith('[') ? u.hostname : host}${o.port ? `:${o.port}` : ''}`;
       const max = f.maxBytes ?? DEFAULT_MAX_BYTES;
       try {
         requests++;
