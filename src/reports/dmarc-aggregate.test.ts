@@ -217,3 +217,15 @@ test('records are cut out one by one: prefixes kept apart, <record_x> is not a r
   ]);
   assert.equal(recordSpans('<record>1</record><record>2').length, 2);
 });
+test('a <feedback> with nothing readable in it is refused', () => {
+  const r = parseAggregate('<feedback><record><a/></record></feedback>', src);
+  assert.equal(r.ok, false);
+  assert.deepEqual(
+    r.problems.map((p) => p.code),
+    ['empty-feedback'],
+  );
+});
+test('hostile: deeply nested elements are refused, not a stack overflow', () => {
+  const r = parseAggregate(`<feedback>${'<a>'.repeat(200_000)}${'</a>'.repeat(200_000)}</feedback>`, src);
+  assert.equal(r.ok, false);
+});

@@ -204,6 +204,17 @@ export function parseAggregate(
     records.push(parseRecord(r, i, problems));
   }
 
+  if (orgName === null && reportId === null && domain === null && !records.some((r) => r.sourceIp !== null)) {
+    return {
+      ok: false,
+      problems: [
+        {
+          code: 'empty-feedback',
+          text: 'a <feedback> element without report_metadata, policy_published or any readable record',
+        },
+      ],
+    };
+  }
   return {
     ok: true,
     value: {

@@ -35,7 +35,15 @@ export async function readReports(
 ): Promise<ReadResult> {
   const reports: Report[] = [];
   const unreadable: Unreadable[] = [];
-  for (const item of await unpack(bytes, options.limits)) {
+  let items: Awaited<ReturnType<typeof unpack>>;
+  try {
+    items = await unpack(bytes, options.limits);
+  } catch (e) {
+    // a bug or a library's surprise must not end the run: this file is reported unreadable
+    const reason = `unexpected error while unpacking (${e instanceof Error ? e.message : String(e)})`;
+    return { reports, unreadable: [{ source: { file, entry: null }, reason }] };
+  }
+  for (const item of items) {
     const source: ReportSource = { file, entry: item.entry ?? null };
     let parsed: Parsed<Report> | undefined;
     if (item.type === 'unreadable') {
