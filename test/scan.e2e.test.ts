@@ -1,0 +1,162 @@
+/**
+ * End to end: `mailsec scan` over every testworld domain (with its SMTP hosts, --no-http) into a
+ * temporary DuckDB file, killed with SIGKILL midway, resumed with the same --scan: every domain
+ * stored exactly once; then `mailsec report --json` against what the testworld domains are.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ScanStore } from '../src/store/store.ts';
+import { startTestworld, type Testworld } from '../testworld/index.ts';
+import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
+import { LOOPBACK, runCli } from './helpers.ts';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+let tw: Testworld;
+let smtp: SmtpHosts;
+let dir: string;
+
+before(async () => {
+  tw = await startTestworld();
+  smtp = await startSmtpHosts(tw, { postfix: false });
+  dir = mkdtempSync(join(tmpdir(), 'mailsec-scan-'));
+});
+after(async () => {
+  await smtp?.stop();
+  await tw?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('scan: SIGKILL midway, resume with the same --scan: every domain exactly once; report --json', async () => {
+  assert.ok(tw.domains.length >= 20);
+  const list = join(dir, 'domains.txt');
+  writeFileSync(list, `# testworld\n${tw.domains.join('\n')}\nnot..valid\n`);
+  const db = join(dir, 'scan.duckdb');
+  const args = [
+    'scan',
+    list,
+    '--db',
+    db,
+    '--scan',
+    'tw',
+    '--no-http',
+    '--allow-private',
+    LOOPBACK,
+    '--resolver',
+    tw.resolver,
+    '--smtp-timeout',
+    '2000',
+  ];
+  const env = { ...process.env, NO_COLOR: '1', NODE_EXTRA_CA_CERTS: smtp.caFile };
+
+  // 1. a slow first run (2 in flight, one result per transaction), killed once results are on disk
+  const child = spawn(process.execPath, [MAIN, ...args, '--concurrency', '2', '--batch', '1'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let exited = false;
+  child.on('exit', () => {
+    exited = true;
+  });
+  const started = Date.now();
+  const wal = `${db}.wal`;
+  while (!exited && Date.now() - started < 30_000) {
+    if (Date.now() - started > 1500 && existsSync(wal) && statSync(wal).size > 0) break;
+    await sleep(100);
+  }
+  assert.equal(exited, false, 'the first run finished before it could be killed');
+  child.kill('SIGKILL');
+  await new Promise((r) => (exited ? r(null) : child.once('exit', r)));
+
+  // 2. resume
+  const r2 = await runCli(
+    [...args, '--concurrency', '16', '--json'],
+    { NODE_EXTRA_CA_CERTS: smtp.caFile },
+    120_000,
+  );
+  assert.equal(r2.code, 0, r2.stderr);
+  const summary = JSON.parse(r2.stdout) as {
+    alreadyStored: number;
+    scanned: number;
+    stored: number;
+    invalid: number;
+  };
+  assert.ok(summary.alreadyStored > 0, `nothing stored before the kill: ${r2.stderr}`);
+  assert.ok(summary.alreadyStored < tw.domains.length, 'the kill came after the end');
+  assert.equal(summary.alreadyStored + summary.scanned, tw.domains.length);
+  assert.equal(summary.stored, tw.domains.length);
+  assert.equal(summary.invalid, 1);
+
+  // 3. a third run has nothing left to do
+  const r3 = await runCli([...args, '--json'], { NODE_EXTRA_CA_CERTS: smtp.caFile }, 60_000);
+  assert.equal(r3.code, 0, r3.stderr);
+  assert.equal(JSON.parse(r3.stdout).scanned, 0);
+
+  // every domain exactly once
+  const store = await ScanStore.open(db, { readOnly: true });
+  const docs: Record<string, unknown>[] = [];
+  try {
+    for await (const d of store.documents('tw')) docs.push(d);
+  } finally {
+    store.close();
+  }
+  assert.deepEqual(docs.map((d) => d.domain).sort(), [...tw.domains].sort());
+
+  // 4. the report
+  const rep = await runCli(['report', '--db', db, '--scan', 'tw', '--json']);
+  assert.equal(rep.code, 0, rep.stderr);
+  const report = JSON.parse(rep.stdout) as {
+    scan: string;
+    domains: number;
+    stats: Record<string, { count: number; denominator: number; percent: number | null }>;
+    providers: { name: string }[];
+  };
+  assert.equal(report.scan, 'tw');
+  assert.equal(report.domains, tw.domains.length);
+  const by = (pred: (d: Record<string, Record<string, unknown>>) => boolean) =>
+    docs.filter((d) => pred(d as Record<string, Record<string, unknown>>)).map((d) => d.domain as string);
+  const withMx = by((d) => Array.isArray(d.mx?.records) && (d.mx.records as unknown[]).length > 0);
+  const stat = (k: string) =>
+    report.stats[k] as { count: number; denominator: number; percent: number | null };
+
+  // Null MX: nullmx.test and nullmx-mixed.test, over domains with MX
+  assert.deepEqual(by((d) => d.mx?.nullMx === true).sort(), ['nullmx-mixed.test', 'nullmx.test']);
+  assert.deepEqual([stat('mx.nullMx').count, stat('mx.nullMx').denominator], [2, withMx.length]);
+  assert.ok(withMx.includes('nullmx.test') && withMx.includes('mx-kinds.test'));
+  assert.ok(stat('mx.localhost').count >= 1); // mx-kinds.test: localhost targets
+  // DNSSEC: secure.test is signed, insecure.test and bogus.test are not; servfail.test is undetermined
+  const signed = by((d) => d.dnssec?.validation === 'secure');
+  assert.ok(
+    signed.includes('secure.test') && !signed.includes('insecure.test') && !signed.includes('bogus.test'),
+  );
+  assert.deepEqual(
+    [stat('dnssec.signed').count, stat('dnssec.signed').denominator],
+    [signed.length, tw.domains.length],
+  );
+  assert.ok(stat('dnssec.signed.error').count >= 1);
+  // SPF present over domains with MX: full.test (v=spf1 mx -all) is one
+  const spf = by(
+    (d) =>
+      withMx.includes(d.domain as unknown as string) &&
+      Array.isArray(d.spf?.records) &&
+      (d.spf.records as unknown[]).length > 0,
+  );
+  assert.ok(spf.includes('full.test'));
+  assert.deepEqual([stat('spf.present').count, stat('spf.present').denominator], [spf.length, withMx.length]);
+  assert.ok(stat('spf.hardfail').count >= 1);
+  // STARTTLS probed against the testworld SMTP hosts: smtp-good.test supports it on all hosts
+  const all = by((d) => d.smtp?.starttlsSupport === 'all');
+  assert.ok(all.includes('smtp-good.test'));
+  assert.equal(stat('starttls.all').count, all.length);
+  // --no-http: security.txt skipped, never absent
+  assert.equal(stat('securityTxt.present').count, 0);
+  assert.equal(stat('securityTxt.present.skipped').count, tw.domains.length);
+  assert.ok(report.providers.length > 0);
+});
