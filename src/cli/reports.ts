@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { readReports, summarise } from '../reports/index.ts';
 import type { CommandDef, CommandIo } from './command.ts';
@@ -66,8 +66,10 @@ async function parse(paths: string[], json: boolean, io: CommandIo): Promise<num
       io.stderr.write(`mailsec: ${arg}: ${files}\n`);
       continue;
     }
+    const absArg = resolve(io.cwd, arg);
     for (const abs of files) {
-      const shown = files.length === 1 && abs === resolve(io.cwd, arg) ? arg : abs;
+      // as the user wrote it: the argument itself, or the argument joined with the path inside it
+      const shown = abs === absArg ? arg : join(arg, relative(absArg, abs));
       let bytes: Buffer;
       try {
         if (statSync(abs).size > MAX_INPUT_BYTES) {

@@ -239,3 +239,11 @@ test('splitMbox: separators only at the start or after an empty line', () => {
   assert.equal(messages.length, 2);
   assert.match(messages[0]?.toString() ?? '', /From here on/);
 });
+test('hostile: a gzip after the file total is spent says so', async () => {
+  const z = zipSync({ a: new Uint8Array(1_000_000), 'b.gz': gzipSync(XML) }, { level: 1 });
+  const items = await unpack(z, { maxDecompressed: 2_000_000, maxTotal: 1_000_000 });
+  assert.match(
+    reasons(items).join('\n'),
+    /b\.gz: the decompressed total of this file already reached its cap/,
+  );
+});

@@ -103,6 +103,7 @@ const join = (entry: string | undefined, inner: string) => (entry ? `${entry}/${
 const mib = (n: number) => `${Math.round((n / 1048576) * 10) / 10} MiB`;
 
 function gunzip(b: Uint8Array, cap: number): Uint8Array | string {
+  if (cap < 1) return SPENT;
   let firstError = '';
   try {
     return gunzipSync(b, { maxOutputLength: cap });
@@ -125,6 +126,7 @@ function gunzip(b: Uint8Array, cap: number): Uint8Array | string {
     return `gzip data is corrupt (${(e as Error).message})`;
   }
 }
+const SPENT = 'the decompressed total of this file already reached its cap; not unpacked';
 const tooLarge = (cap: number) =>
   `decompressed data exceeds the cap of ${mib(cap)} (a compression bomb?); stopped reading it`;
 
@@ -146,6 +148,10 @@ function unzip(b: Uint8Array, entry: string | undefined, budget: Budget): Unzipp
       return;
     }
     const cap = budget.next();
+    if (cap < 1) {
+      problems.push(`${join(entry, file.name)}: ${SPENT}`);
+      return;
+    }
     const chunks: Uint8Array[] = [];
     let size = 0;
     let stopped = false;
