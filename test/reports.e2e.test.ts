@@ -69,7 +69,8 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('fixtures: one JSON line per report, the contract fields', async () => {
-  const r = await runCli(['reports', 'parse', GOOGLE, NS, TLS, ARF, '--json']);
+  // a non-UTC zone on purpose: every time must come out as UTC (parsedmarc #113, #245)
+  const r = await runCli(['reports', 'parse', GOOGLE, NS, TLS, ARF, '--json'], { TZ: 'Pacific/Chatham' });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '');
   const [g, ns, tls, arf] = lines(r.stdout) as unknown as [
@@ -103,6 +104,8 @@ test('fixtures: one JSON line per report, the contract fields', async () => {
   assert.equal(tls.policies[0]?.policyString.length, 4);
   assert.equal(arf.kind, 'dmarc-failure');
   assert.equal(arf.reportedDomain, 'example.net');
+  assert.equal(arf.arrivalDate, '2023-11-16T10:00:01Z');
+  assert.equal(tls.begin, '2024-09-03T00:00:00Z');
 });
 
 test('human output: org, id, domain, range, totals, pass rate, failing sources, TLS counts', async () => {

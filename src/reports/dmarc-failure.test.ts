@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseFailureReport } from './dmarc-failure.ts';
 
+// times must come out as UTC whatever the machine's zone
+process.env.TZ = 'America/St_Johns';
 const src = { file: 'f.eml', entry: null };
 const FEEDBACK = [
   'Feedback-Type: auth-failure',
