@@ -1,15 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SVG_INVALID, SVG_VALID } from '../../../testworld/https/content.ts';
-import { createMarkCertificate, type MarkCertificate } from '../../../testworld/https/mark.ts';
+import {
+  createMarkCertificate,
+  logotypeExtension,
+  type MarkCertificate,
+} from '../../../testworld/https/mark.ts';
 import type { HttpResponse } from '../../net/https.ts';
 import { checkBimiAssets } from './assets.ts';
 import type { BimiResult } from './check.ts';
 import { validateSvgTinyPs } from './svg.ts';
-import { validateMarkCertificate } from './vmc.ts';
+import { BIMI_EKU, validateMarkCertificate } from './vmc.ts';
 
 const svg = (attrs: string, body = '<title>Brand</title>') =>
   `<svg xmlns="http://www.w3.org/2000/svg" ${attrs}>${body}</svg>`;
@@ -150,6 +156,56 @@ test('vmc: a gzip bomb in the logotype is not inflated past the 32 KB logo cap',
   assert.equal(v.logoMatches, false);
   assert.ok(
     v.problems.some((p) => /inflates to more than 32768 bytes/.test(p)),
+    v.problems.join('; '),
+  );
+});
+
+test('vmc: a chain through a non-CA certificate (a mark certificate signing another) is rejected', async () => {
+  const d = join(dir, 'forge');
+  await mkdir(d, { recursive: true });
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: d, stdio: 'pipe' });
+  const ext = (name: string, lines: string[]) => writeFileSync(join(d, name), `[x]\n${lines.join('\n')}\n`);
+  const root = await createMarkCertificate(join(d, 'root'), 'brand.test');
+  // a genuine mark certificate from the trusted root, CA:FALSE, without a keyUsage extension
+  ssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'brand.key');
+  ssl('req', '-new', '-key', 'brand.key', '-subj', '/O=Brand/CN=brand.test', '-out', 'brand.csr');
+  ext('brand.ext', [
+    'basicConstraints=critical,CA:FALSE',
+    `extendedKeyUsage=${BIMI_EKU}`,
+    'subjectAltName=DNS:brand.test',
+  ]);
+  ssl(
+    ...[
+      'x509',
+      '-req',
+      '-in',
+      'brand.csr',
+      '-CA',
+      root.rootFile,
+      '-CAkey',
+      join(d, 'root', 'mark-root.key.pem'),
+    ],
+    ...['-set_serial', '11', '-days', '30', '-extfile', 'brand.ext', '-extensions', 'x', '-out', 'brand.pem'],
+  );
+  // its holder signs a "mark certificate" for another domain, with the logo
+  ssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'victim.key');
+  ssl('req', '-new', '-key', 'victim.key', '-subj', '/CN=victim.test', '-out', 'victim.csr');
+  ext('victim.ext', [
+    `extendedKeyUsage=${BIMI_EKU}`,
+    'subjectAltName=DNS:victim.test',
+    `1.3.6.1.5.5.7.1.12=DER:${logotypeExtension(SVG_VALID).toString('hex').toUpperCase()}`,
+  ]);
+  ssl(
+    ...['x509', '-req', '-in', 'victim.csr', '-CA', 'brand.pem', '-CAkey', 'brand.key', '-set_serial', '12'],
+    ...['-days', '30', '-extfile', 'victim.ext', '-extensions', 'x', '-out', 'victim.pem'],
+  );
+  const pem = [readFileSync(join(d, 'victim.pem'), 'utf8'), readFileSync(join(d, 'brand.pem'), 'utf8')].join(
+    '',
+  );
+  const v = validateMarkCertificate(pem, { ...base(), domain: 'victim.test', roots: root.rootPem });
+  assert.equal(v.valid, false, v.problems.join('; '));
+  assert.ok(
+    v.problems.some((p) => /not a CA certificate/.test(p)),
     v.problems.join('; '),
   );
 });

@@ -115,11 +115,17 @@ export function validateMarkCertificate(
       }
       const next = pool.find((c) => c !== cur && cur.checkIssued(c) && cur.verify(c.publicKey));
       if (!next) break;
+      // RFC 5280 §6.1.4 (k): only a CA certificate may issue; a mark certificate (CA:FALSE) that
+      // signed another one would otherwise let its holder mint marks for any domain
+      if (!next.ca) {
+        problems.push(`${next.subject.replace(/\n/g, ', ')} is not a CA certificate but issued the next one`);
+        break;
+      }
       if (o.now > new Date(next.validTo))
         problems.push(`intermediate ${next.subject.replace(/\n/g, ', ')} expired`);
       cur = next;
     }
-    if (!chainOk && !problems.some((p) => p.includes('root')))
+    if (!chainOk && !problems.some((p) => p.includes('root') || p.includes('not a CA')))
       problems.push('the chain does not lead to a trusted mark root (--vmc-roots)');
   }
   let logoMatches: boolean | null = null;
