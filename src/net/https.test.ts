@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { createTestCa } from '../../testworld/ca.ts';
 import { staticResolver } from '../dns/static.ts';
 import { createAddressPolicy } from './address-policy.ts';
-import { createHttpFetcher, type HttpFetcher } from './https.ts';
+import { classify, createHttpFetcher, type HttpFetcher } from './https.ts';
 
 let dir: string;
 let server: Server;
@@ -136,4 +136,16 @@ test('a URL naming a port other than 443 is never fetched (interface.md: HTTPS u
   assert.equal(f.requests, 0);
   // :443 written out is the default port
   assert.equal((await f.fetch('https://web.example.test:443/ok')).outcome, 'ok');
+});
+
+test('no route to the address (ENETUNREACH, EHOSTUNREACH) is unreachable, not a generic error', () => {
+  assert.equal(
+    classify(Object.assign(new Error('connect ENETUNREACH'), { code: 'ENETUNREACH' })).outcome,
+    'unreachable',
+  );
+  assert.equal(
+    classify(Object.assign(new Error('fetch failed'), { cause: { code: 'EHOSTUNREACH' } })).outcome,
+    'unreachable',
+  );
+  assert.equal(classify(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })).outcome, 'refused');
 });

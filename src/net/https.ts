@@ -31,6 +31,11 @@ export type HttpOutcome =
   | 'certificate'
   /** the connection was refused or reset */
   | 'refused'
+  /**
+   * no route from here to the address (ENETUNREACH, EHOSTUNREACH, …: e.g. no IPv6 on this
+   * machine): says nothing about the server, so callers treat it as could not test
+   */
+  | 'unreachable'
   | 'timeout'
   /** the body is larger than the cap (the rest is not read) */
   | 'too-large'
@@ -98,7 +103,10 @@ const CERT_CODES = new Set([
   'HOSTNAME_MISMATCH',
 ]);
 
-function classify(e: unknown): { outcome: HttpOutcome; error: string } {
+const UNREACHABLE_CODES = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'EADDRNOTAVAIL']);
+
+/** The outcome of a fetch that threw (exported for tests). */
+export function classify(e: unknown): { outcome: HttpOutcome; error: string } {
   const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err?.code ?? '';
   const cause = err?.cause?.code ?? '';
@@ -114,6 +122,8 @@ function classify(e: unknown): { outcome: HttpOutcome; error: string } {
     (e as Error)?.name === 'AbortError'
   )
     return { outcome: 'timeout', error: message };
+  if (UNREACHABLE_CODES.has(code) || UNREACHABLE_CODES.has(cause))
+    return { outcome: 'unreachable', error: message };
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || cause === 'ECONNRESET')
     return { outcome: 'refused', error: message };
   return { outcome: 'error', error: message };

@@ -140,7 +140,7 @@ export function checkMtaSts(g: MtaStsGathered): MtaStsResult {
     findings.push(F.make('policy-certificate', { domain, reason: r.error ?? 'invalid' }));
   else if (r.outcome === 'too-large')
     findings.push(F.make('policy-too-large', { domain, url, reason: r.error ?? '' }));
-  else if (r.outcome === 'dns-error' || r.outcome === 'timeout') {
+  else if (r.outcome === 'dns-error' || r.outcome === 'timeout' || r.outcome === 'unreachable') {
     deployed = 'unknown';
     findings.push(undetermined('mtaSts', `the policy ${url} could not be fetched: ${reason}`));
   } else if (r.outcome !== 'ok') findings.push(F.make('policy-unreachable', { domain, url, reason }));

@@ -168,6 +168,12 @@ const fetchCases: [title: string, r: Partial<HttpResponse>, status: string, ids:
   ],
   ['timeout: error', { outcome: 'timeout', status: null }, 'error', ['mtaSts.undetermined']],
   [
+    'no route from here (ENETUNREACH): error, never fail',
+    { outcome: 'unreachable', status: null, error: 'connect ENETUNREACH 2001:db8::1:443' },
+    'error',
+    ['mtaSts.undetermined'],
+  ],
+  [
     '8461 §4.1 MX outside an enforce policy: fail',
     { body: Buffer.from(policy('mode: enforce', 'mx: other.example.net', 'max_age: 604800')) },
     'fail',

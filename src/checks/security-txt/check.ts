@@ -72,6 +72,7 @@ export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxt
       wk.outcome === 'dns-error' ||
       wk.outcome === 'timeout' ||
       wk.outcome === 'refused' ||
+      wk.outcome === 'unreachable' ||
       wk.outcome === 'error' ||
       serverError
     ) {

@@ -60,7 +60,15 @@ export async function gatherSecurityTxt(domain: string, ctx: GatherContext): Pro
   const wellKnown = await fetchFollowing(ctx, wellKnownUrl(domain));
   const last = wellKnown.responses.at(-1);
   // no answer from the host at all: the legacy location would not answer either
-  const noHost = ['dns-error', 'timeout', 'refused-address', 'certificate', 'unresolvable', 'refused'];
+  const noHost = [
+    'dns-error',
+    'timeout',
+    'refused-address',
+    'certificate',
+    'unresolvable',
+    'refused',
+    'unreachable',
+  ];
   if (usable(last) || (last && noHost.includes(last.outcome))) return { domain, wellKnown, legacy: null };
   return { domain, wellKnown, legacy: await fetchFollowing(ctx, legacyUrl(domain)) };
 }

@@ -123,6 +123,12 @@ const cases: [title: string, g: SecurityTxtGathered, status: string, ids: string
     'error',
     ['securityTxt.undetermined'],
   ],
+  [
+    'no route from here (ENETUNREACH): error, never absent',
+    g({ outcome: 'unreachable', status: null }),
+    'error',
+    ['securityTxt.undetermined'],
+  ],
   ['HTTP 503: error, never absent', g({ outcome: 'ok', status: 503 }), 'error', ['securityTxt.undetermined']],
   ['no HTTPS: skipped', { domain: D, wellKnown: null, legacy: null }, 'skipped', []],
 ];
