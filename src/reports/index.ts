@@ -56,8 +56,11 @@ export async function readReports(
     } else if (item.type === 'json') parsed = parseTlsRpt(item.text, source);
     else if (item.type === 'arf') parsed = parseFailureReport(item.feedback, item.originalHeaders, source);
     if (!parsed) continue;
-    if (parsed.ok) reports.push(parsed.value);
-    else unreadable.push({ source, reason: parsed.problems.map((p) => p.text ?? p.code).join('; ') });
+    if (parsed.ok) {
+      if (item.type !== 'arf')
+        for (const text of item.notes) parsed.value.problems.push({ code: 'truncated', text });
+      reports.push(parsed.value);
+    } else unreadable.push({ source, reason: parsed.problems.map((p) => p.text ?? p.code).join('; ') });
   }
   return { reports, unreadable };
 }

@@ -247,3 +247,16 @@ test('hostile: a gzip after the file total is spent says so', async () => {
     /b\.gz: the decompressed total of this file already reached its cap/,
   );
 });
+test('a truncated gzip is read as far as it goes, with a note', async () => {
+  const full = gzipSync(XML.repeat(200));
+  const items = await unpack(full.subarray(0, Math.floor(full.length * 0.6)));
+  const x = items[0];
+  assert.ok(x?.type === 'xml');
+  assert.ok(x.text.length > 0);
+  assert.deepEqual(x.notes, ['the gzip data ends early (truncated file); read as far as it goes']);
+});
+test('trailing bytes after a gzip carry no note', async () => {
+  const items = await unpack(Buffer.concat([gzipSync(XML), enc('\r\n\r\n')]));
+  assert.ok(items[0]?.type === 'xml');
+  assert.deepEqual(items[0].notes, []);
+});

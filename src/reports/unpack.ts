@@ -30,7 +30,13 @@ export const DEFAULT_LIMITS: UnpackLimits = {
 };
 
 export type Item =
-  | { readonly type: 'xml' | 'json'; readonly entry: string | undefined; readonly text: string }
+  | {
+      readonly type: 'xml' | 'json';
+      readonly entry: string | undefined;
+      readonly text: string;
+      /** what was wrong on the way (a truncated gzip), to be carried as a problem of the report */
+      readonly notes: string[];
+    }
   | {
       readonly type: 'arf';
       readonly entry: string | undefined;
@@ -102,29 +108,38 @@ class Budget {
 const join = (entry: string | undefined, inner: string) => (entry ? `${entry}/${inner}` : inner);
 const mib = (n: number) => `${Math.round((n / 1048576) * 10) / 10} MiB`;
 
-function gunzip(b: Uint8Array, cap: number): Uint8Array | string {
+function gunzip(b: Uint8Array, cap: number): { bytes: Uint8Array; note?: string } | string {
   if (cap < 1) return SPENT;
   let firstError = '';
   try {
-    return gunzipSync(b, { maxOutputLength: cap });
+    return { bytes: gunzipSync(b, { maxOutputLength: cap }) };
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(cap);
     firstError = (e as Error).message;
   }
-  // tolerate trailing bytes (Mimecast's CRLF) and a truncated end: inflate the first member raw
+  // tolerate trailing bytes (Mimecast's CRLF, parsedmarc #429): inflate the first member raw;
+  // a truncated stream is read as far as it goes, with a note
   let i = 10;
   const flags = b[3] ?? 0;
   if (flags & 4) i += 2 + ((b[10] ?? 0) | ((b[11] ?? 0) << 8));
   if (flags & 8) while (i < b.length && b[i++] !== 0);
   if (flags & 16) while (i < b.length && b[i++] !== 0);
   if (flags & 2) i += 2;
-  try {
-    const out = inflateRawSync(b.subarray(i), { maxOutputLength: cap, finishFlush: constants.Z_SYNC_FLUSH });
-    return out.length ? out : `gzip data is corrupt (${firstError})`;
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(cap);
-    return `gzip data is corrupt (${(e as Error).message})`;
+  const raw = b.subarray(i);
+  for (const finishFlush of [constants.Z_FINISH, constants.Z_SYNC_FLUSH]) {
+    try {
+      const bytes = inflateRawSync(raw, { maxOutputLength: cap, finishFlush });
+      if (!bytes.length) return `gzip data is corrupt (${firstError})`;
+      return finishFlush === constants.Z_FINISH
+        ? { bytes }
+        : { bytes, note: 'the gzip data ends early (truncated file); read as far as it goes' };
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(cap);
+      if (code !== 'Z_BUF_ERROR') return `gzip data is corrupt (${(e as Error).message})`;
+    }
   }
+  return `gzip data is corrupt (${firstError})`;
 }
 const SPENT = 'the decompressed total of this file already reached its cap; not unpacked';
 const tooLarge = (cap: number) =>
@@ -303,6 +318,7 @@ async function unpackAt(
   entry: string | undefined,
   depth: number,
   budget: Budget,
+  notes: string[] = [],
 ): Promise<Item[]> {
   if (depth > budget.limits.maxDepth) {
     return [
@@ -313,12 +329,12 @@ async function unpackAt(
   switch (format) {
     case 'xml':
     case 'json':
-      return [{ type: format, entry, text: decodeText(b) }];
+      return [{ type: format, entry, text: decodeText(b), notes }];
     case 'gzip': {
       const r = gunzip(b, budget.next());
       if (typeof r === 'string') return [{ type: 'unreadable', entry, reason: r }];
-      budget.used += r.length;
-      return unpackAt(r, entry, depth + 1, budget);
+      budget.used += r.bytes.length;
+      return unpackAt(r.bytes, entry, depth + 1, budget, r.note ? [...notes, r.note] : notes);
     }
     case 'zip': {
       const r = unzip(b, entry, budget);
