@@ -229,3 +229,11 @@ test('hostile: deeply nested elements are refused, not a stack overflow', () => 
   const r = parseAggregate(`<feedback>${'<a>'.repeat(200_000)}${'</a>'.repeat(200_000)}</feedback>`, src);
   assert.equal(r.ok, false);
 });
+test("9990: an extension's own <x:record> is not a DMARC record", () => {
+  const xml = report({
+    records: `${record()}<extension><v:record xmlns:v="urn:vendor">x</v:record></extension>`,
+  });
+  const r = parseAggregate(xml, src);
+  assert.ok(r.ok);
+  assert.equal(r.value.recordCount, 1);
+});

@@ -95,11 +95,18 @@ function parseRecord(r: Node, i: number, problems: Problem[]): AggregateRecord {
 
 const RECORD_OPEN = /<([\w.-]+:)?record(?:\s[^>]*)?>/g;
 
-/** where each top-level `<record>` element starts and ends (any namespace prefix) */
+/**
+ * Where each `<record>` element starts and ends. Only records with the namespace prefix of
+ * `<feedback>` count (an extension's `<x:record>` is not a DMARC record); without a `<feedback>`
+ * tag in sight, any prefix.
+ */
 export function recordSpans(body: string): { start: number; end: number }[] {
+  const prefix = /<([\w.-]+:)?feedback[\s>]/.exec(body);
+  const want = prefix ? (prefix[1] ?? '') : undefined;
   const spans: { start: number; end: number }[] = [];
   RECORD_OPEN.lastIndex = 0;
   for (let m = RECORD_OPEN.exec(body); m; m = RECORD_OPEN.exec(body)) {
+    if (want !== undefined && (m[1] ?? '') !== want) continue;
     const close = `</${m[1] ?? ''}record>`;
     const at = body.indexOf(close, RECORD_OPEN.lastIndex);
     const end = at < 0 ? body.length : at + close.length;
