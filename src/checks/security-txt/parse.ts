@@ -48,10 +48,12 @@ export function parseSecurityTxt(body: string): SecurityTxt {
   let signed = false;
   const begin = lines.indexOf('-----BEGIN PGP SIGNED MESSAGE-----');
   if (begin >= 0) {
-    signed = true;
-    const sigStart = lines.indexOf('-----BEGIN PGP SIGNATURE-----');
-    const sigEnd = lines.indexOf('-----END PGP SIGNATURE-----');
-    if (begin !== 0 || sigStart < 0 || sigEnd < sigStart) problems.push({ code: 'signed_format_issue' });
+    const sigStart = lines.indexOf('-----BEGIN PGP SIGNATURE-----', begin + 1);
+    const sigEnd = sigStart < 0 ? -1 : lines.indexOf('-----END PGP SIGNATURE-----', sigStart + 1);
+    // RFC 9116 §2.3, RFC 4880 §7: signed means the whole cleartext framing is there (a header
+    // without a signature block is a broken file, not a signed one)
+    signed = sigStart > begin && sigEnd > sigStart;
+    if (begin !== 0 || !signed) problems.push({ code: 'signed_format_issue' });
     if (sigEnd >= 0 && lines.slice(sigEnd + 1).some((l) => l.trim() !== ''))
       problems.push({ code: 'data_after_sig' });
     // skip the armour headers (Hash: …) up to the first empty line

@@ -33,6 +33,21 @@ for (const [title, body, codes] of parseCases) {
     ));
 }
 
+test('parse: 9116 §2.3 a signed-message header without a signature block is not signed', () => {
+  for (const body of [
+    `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n${good}`,
+    `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n${good}-----BEGIN PGP SIGNATURE-----\n\nabc\n`,
+    `-----BEGIN PGP SIGNATURE-----\n-----END PGP SIGNATURE-----\n-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n${good}`,
+  ]) {
+    const p = parseSecurityTxt(body);
+    assert.equal(p.signed, false, body);
+    assert.ok(
+      p.problems.some((x) => x.code === 'signed_format_issue'),
+      body,
+    );
+  }
+});
+
 test('parse: 9116 §2.3 signed file: fields read, signed', () => {
   const body = `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n${good}-----BEGIN PGP SIGNATURE-----\n\nabc\n-----END PGP SIGNATURE-----\n`;
   const p = parseSecurityTxt(body);
