@@ -139,8 +139,17 @@ export class ScanStore {
     return done;
   }
 
+  /** writes on the one connection, one transaction after the other */
+  private writes: Promise<unknown> = Promise.resolve();
+
   /** Writes a batch in one transaction; a domain already stored is left as it is. */
-  async writeBatch(scan: string, rows: readonly ResultRow[]): Promise<void> {
+  writeBatch(scan: string, rows: readonly ResultRow[]): Promise<void> {
+    const p = this.writes.then(() => this.write(scan, rows));
+    this.writes = p.catch(() => undefined);
+    return p;
+  }
+
+  private async write(scan: string, rows: readonly ResultRow[]): Promise<void> {
     if (!rows.length) return;
     await this.conn.run('BEGIN TRANSACTION');
     try {

@@ -1,0 +1,107 @@
+// Bulk scan throughput: the testworld's domains scanned --repeat times (each time under its own
+// scan name, with its own mailsec resolver: mailsec cache cold, Unbound shared and warm), side by
+// side, into a temporary DuckDB file through the same loop `mailsec scan` runs.
+//   node bench/scan/tld.bench.ts [--repeat 24] [--concurrency 384] [--batch 200] [--smtp] [--http]
+// Prints one JSON line: domains, seconds, domains/s, peak RSS (MiB), rows stored.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AuditEnvironment } from '../../src/audit/audit.ts';
+import { checkOptionsFrom, probeResolver } from '../../src/audit/check-domain.ts';
+import { createResolver } from '../../src/dns/index.ts';
+import { createAddressPolicy } from '../../src/net/address-policy.ts';
+import { createProber } from '../../src/net/prober.ts';
+import { runScan } from '../../src/scan/run.ts';
+import { ScanStore } from '../../src/store/store.ts';
+import { startTestworld } from '../../testworld/index.ts';
+import { startSmtpHosts } from '../../testworld/smtp/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    repeat: { type: 'string', default: '24' },
+    concurrency: { type: 'string', default: '384' },
+    batch: { type: 'string', default: '200' },
+    smtp: { type: 'boolean', default: false },
+  },
+});
+const repeat = Number(values.repeat);
+const addressPolicy = createAddressPolicy(['127.0.0.0/8', '::1/128']);
+const tw = await startTestworld();
+const smtp = values.smtp ? await startSmtpHosts(tw, { postfix: false, ipv6: false }) : undefined;
+const dir = mkdtempSync(join(tmpdir(), 'mailsec-bench-scan-'));
+const store = await ScanStore.open(join(dir, 'bench.duckdb'));
+let peakRss = process.memoryUsage().rss;
+const rssTimer = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
+try {
+  let domains = 0;
+  const t0 = performance.now();
+  // the rounds run side by side (a TLD has no barrier between domains), each with a share of the concurrency
+  const perRound = Math.max(1, Math.floor(Number(values.concurrency) / repeat));
+  for (let k = 0; k < repeat; k++) await store.beginScan(`bench-${k}`, {}, 'testworld', tw.domains.length);
+  const rounds = Array.from({ length: repeat }, async (_, k) => {
+    const resolver = createResolver(tw.resolver, { timeoutMs: 2000, attempts: 3 });
+    const probe = await probeResolver(resolver);
+    const env: AuditEnvironment = {
+      resolver,
+      resolverName: tw.resolver,
+      resolverValidates: probe.validates,
+      addressPolicy,
+      options: checkOptionsFrom({ noSmtp: !smtp, noHttp: true, smtpTimeoutMs: 2000 }),
+      now: () => new Date(),
+      signal: new AbortController().signal,
+      ...(smtp
+        ? {
+            prober: createProber({
+              addressPolicy,
+              timeoutMs: 2000,
+              ehlo: 'bench.mailsec.invalid',
+              caFile: smtp.caFile,
+            }),
+          }
+        : {}),
+    };
+    const name = `bench-${k}`;
+    const r = await runScan({
+      scan: name,
+      domains: tw.domains,
+      env,
+      store,
+      resolver: { address: tw.resolver, validates: probe.validates },
+      concurrency: perRound,
+      batchSize: Number(values.batch),
+    });
+    await resolver.close();
+    return r.done;
+  });
+  for (const n of await Promise.all(rounds)) domains += n;
+  const seconds = (performance.now() - t0) / 1000;
+  let stored = 0;
+  for (let k = 0; k < repeat; k++) stored += await store.count(`bench-${k}`);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  console.log(
+    JSON.stringify({
+      bench: 'scan.tld',
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      smtp: !!smtp,
+      http: false,
+      concurrency: Number(values.concurrency),
+      domains,
+      stored,
+      seconds: Math.round(seconds * 100) / 100,
+      domainsPerSecond: Math.round((domains / seconds) * 10) / 10,
+      peakRssMiB: Math.round(peakRss / 2 ** 20),
+    }),
+  );
+} finally {
+  clearInterval(rssTimer);
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+  await smtp?.stop();
+  await tw.stop();
+}
