@@ -79,6 +79,11 @@ export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxt
       findings.push(undetermined('securityTxt', `${url}: ${reason}`));
       return result('unknown', empty(httpStatus));
     }
+    // a body over the cap was not read: unless it is an HTML page, a file may well be there
+    if (wk.outcome === 'too-large' && wk.mediaType !== 'text/html') {
+      findings.push(undetermined('securityTxt', `${wk.url}: ${reason}, not read`));
+      return result('unknown', empty(httpStatus));
+    }
     if (wk.outcome === 'refused-address') {
       findings.push(F.make('not-fetched', { domain, url, reason: wk.error ?? 'address not allowed' }));
       return result('skipped', empty(httpStatus));

@@ -144,6 +144,24 @@ const cases: [title: string, g: SecurityTxtGathered, status: string, ids: string
     'error',
     ['securityTxt.undetermined'],
   ],
+  [
+    'text/plain over the 100 KiB cap (not read): error, never absent',
+    g(
+      { outcome: 'too-large', body: null, error: 'body over 102400 bytes' },
+      { status: 404, body: Buffer.from('no') },
+    ),
+    'error',
+    ['securityTxt.undetermined'],
+  ],
+  [
+    'an HTML page over the cap is still a soft 404: absent',
+    g(
+      { outcome: 'too-large', mediaType: 'text/html', body: null, error: 'body over 102400 bytes' },
+      { status: 404, body: Buffer.from('no') },
+    ),
+    'absent',
+    ['securityTxt.not-found'],
+  ],
   ['HTTP 503: error, never absent', g({ outcome: 'ok', status: 503 }), 'error', ['securityTxt.undetermined']],
   ['no HTTPS: skipped', { domain: D, wellKnown: null, legacy: null }, 'skipped', []],
 ];
