@@ -31,6 +31,17 @@ const cases: [title: string, text: string, count: number][] = [
   ['not square', svg('version="1.2" baseProfile="tiny-ps" viewBox="0 0 20 10"'), 1],
   ['DOCTYPE rejected', `<!DOCTYPE svg [<!ENTITY a "b">]>${svg(OK)}`, 1],
   ['set animation', svg(OK, '<title>B</title><set attributeName="x" to="1"/>'), 1],
+  [
+    'external reference in a <style> element',
+    svg(OK, '<title>B</title><style>@import url(https://e.test/a.css); path { fill: red }</style>'),
+    1,
+  ],
+  [
+    'external url() in a CDATA <style>',
+    svg(OK, '<title>B</title><style><![CDATA[path { fill: url( "https://e.test/g.svg#g") }]]></style>'),
+    1,
+  ],
+  ['internal url() in <style> is fine', svg(OK, '<title>B</title><style>path { fill: url(#g) }</style>'), 0],
 ];
 for (const [title, text, count] of cases) {
   test(`svg: ${title}`, () =>

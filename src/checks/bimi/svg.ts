@@ -85,6 +85,12 @@ export function validateSvgTinyPs(text: string): string[] {
         if (/url\(\s*['"]?(?!#)/i.test(String(v))) seen.add(`it references an external resource in ${k}`);
       }
       const kids = n[tag];
+      // CSS in a <style> element reaches out just like an attribute: @import, url(...)
+      if (name === 'style' && Array.isArray(kids)) {
+        const css = (kids as Node[]).map((k) => String(k['#text'] ?? k['#cdata'] ?? '')).join('');
+        if (/@import|url\(\s*['"]?(?!#)/i.test(css))
+          seen.add('it references an external resource in <style>');
+      }
       if (Array.isArray(kids)) walk(kids as Node[]);
     }
   };
