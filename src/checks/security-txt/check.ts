@@ -89,8 +89,13 @@ export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxt
       return result('skipped', empty(httpStatus));
     }
     if (wk.outcome === 'certificate') {
+      // nothing was requested, so whether a file is there is unknown: not "deployed" (which would
+      // count every host with a hoster's default certificate as having a security.txt)
       findings.push(F.make('invalid-cert', { domain, url, reason: wk.error ?? 'invalid' }));
-      return result(true, empty(httpStatus));
+      findings.push(
+        undetermined('securityTxt', `${url}: the certificate is not valid, so nothing was fetched`),
+      );
+      return result('unknown', empty(httpStatus));
     }
     if (wk.outcome === 'ok' && wk.status === 200)
       findings.push(F.make('soft-404', { domain, url: wk.url, mediaType: wk.mediaType ?? 'no media type' }));

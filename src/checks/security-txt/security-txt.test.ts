@@ -162,6 +162,12 @@ const cases: [title: string, g: SecurityTxtGathered, status: string, ids: string
     'absent',
     ['securityTxt.not-found'],
   ],
+  [
+    'certificate not valid for the host (nothing fetched): error, never present',
+    g({ outcome: 'certificate', status: null, error: "Hostname/IP does not match certificate's altnames" }),
+    'error',
+    ['securityTxt.invalid-cert', 'securityTxt.undetermined'],
+  ],
   ['HTTP 503: error, never absent', g({ outcome: 'ok', status: 503 }), 'error', ['securityTxt.undetermined']],
   ['no HTTPS: skipped', { domain: D, wellKnown: null, legacy: null }, 'skipped', []],
 ];
