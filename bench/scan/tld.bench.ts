@@ -32,8 +32,11 @@ const smtp = values.smtp ? await startSmtpHosts(tw, { postfix: false, ipv6: fals
 const dir = mkdtempSync(join(tmpdir(), 'mailsec-bench-scan-'));
 const store = await ScanStore.open(join(dir, 'bench.duckdb'));
 let peakRss = process.memoryUsage().rss;
+let peakHeap = process.memoryUsage().heapUsed;
 const rssTimer = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
 }, 50);
 try {
   let domains = 0;
@@ -96,6 +99,7 @@ try {
       seconds: Math.round(seconds * 100) / 100,
       domainsPerSecond: Math.round((domains / seconds) * 10) / 10,
       peakRssMiB: Math.round(peakRss / 2 ** 20),
+      peakHeapMiB: Math.round(peakHeap / 2 ** 20),
     }),
   );
 } finally {

@@ -234,7 +234,7 @@ export const scanCommand: CommandDef = {
           `${parsed.invalid ? `, ${parsed.invalid} invalid names skipped` : ''}${parsed.duplicates ? `, ${parsed.duplicates} duplicates` : ''}` +
           `${result.failed ? `, ${result.failed} failed (re-run to retry)` : ''}${result.aborted ? ', interrupted (re-run to resume)' : ''}\n`,
       );
-      if (io.stdout !== io.stderr && bool(args, 'json')) {
+      if (bool(args, 'json')) {
         io.stdout.write(
           `${JSON.stringify({ scan: scanName, db: dbPath, domains: parsed.domains.length, stored: total, scanned: result.done, alreadyStored: stored.size, invalid: parsed.invalid, failed: result.failed, aborted: result.aborted })}\n`,
         );
