@@ -149,3 +149,8 @@ test('no route to the address (ENETUNREACH, EHOSTUNREACH) is unreachable, not a 
   );
   assert.equal(classify(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })).outcome, 'refused');
 });
+
+test('every OpenSSL certificate verification failure is outcome certificate, not a generic error', () => {
+  for (const code of ['INVALID_CA', 'CERT_SIGNATURE_FAILURE', 'INVALID_PURPOSE', 'PATH_LENGTH_EXCEEDED'])
+    assert.equal(classify(Object.assign(new Error(code), { code })).outcome, 'certificate', code);
+});
