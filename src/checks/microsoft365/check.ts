@@ -24,7 +24,7 @@ export interface Microsoft365Evidence {
 
 export type Microsoft365Result = CheckResult<Microsoft365Evidence>;
 
-const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const GUID = /(?<![0-9a-f-])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f-])/i;
 const EXO_MX = /(\.mail\.protection\.outlook\.com|\.mx\.microsoft)\.?$/i;
 
 function json(r: HttpResponse | null): Record<string, unknown> | null {
@@ -76,7 +76,12 @@ export function checkMicrosoft365(g: Microsoft365Gathered): Microsoft365Result {
   const realm = json(g.realm);
   if (g.openid.status === 200 && oidc) {
     const m = GUID.exec(String(oidc.token_endpoint ?? oidc.issuer ?? ''));
-    evidence.tenantId = m ? m[0].toLowerCase() : null;
+    // a tenant's configuration always names it; a 200 without a tenant id says nothing either way
+    if (!m) {
+      findings.push(undetermined('microsoft365', `${g.openid.url} answered HTTP 200 without a tenant id`));
+      return done('unknown');
+    }
+    evidence.tenantId = m[0].toLowerCase();
   } else if (g.openid.status !== 400 && g.openid.status !== 404) {
     findings.push(undetermined('microsoft365', `${g.openid.url} answered HTTP ${g.openid.status}`));
     return done('unknown');

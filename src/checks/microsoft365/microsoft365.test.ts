@@ -54,6 +54,22 @@ const cases: [string, Microsoft365Gathered, string, string[], string | null][] =
     null,
   ],
   ['--no-http: skipped', g({ openid: null, realm: null }), 'skipped', [], null],
+  [
+    'HTTP 200 without a tenant id in token_endpoint: error, never absent',
+    g({ openid: res(200, { token_endpoint: 'https://login.microsoftonline.com/common/oauth2/v2.0/token' }) }),
+    'error',
+    ['microsoft365.undetermined'],
+    null,
+  ],
+  [
+    'a GUID-like run inside a longer hex string is not a tenant id',
+    g({
+      openid: res(200, { token_endpoint: `https://login.microsoftonline.com/0${GUID}0/oauth2/v2.0/token` }),
+    }),
+    'error',
+    ['microsoft365.undetermined'],
+    null,
+  ],
 ];
 for (const [title, gathered, status, ids, tenantId] of cases) {
   test(title, () => {
