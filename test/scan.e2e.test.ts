@@ -160,3 +160,59 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
   assert.equal(stat('securityTxt.present.skipped').count, tw.domains.length);
   assert.ok(report.providers.length > 0);
 });
+
+test('scan: a gzipped zone file on stdin (delegations only, gzip recognised by its magic), report as CSV and Markdown', async () => {
+  const zone = [
+    '$ORIGIN test.',
+    '$TTL 3600',
+    '@ IN SOA ns1.nic.test. hostmaster.nic.test. ( 1 7200 3600 1209600 300 )',
+    '  IN NS ns1.nic.test.',
+    'secure IN NS ns1.nic.test.',
+    'nullmx 3600 IN NS ( ns1.nic.test. ) ; comment',
+    'Secure.test. IN NS ns2.nic.test.',
+    'bad..name IN NS ns1.nic.test.',
+    'ns1.nic IN A 127.0.0.1',
+  ].join('\n');
+  const db = join(dir, 'zone.duckdb');
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      'scan',
+      '-',
+      '--db',
+      db,
+      '--only',
+      'dnssec,mx',
+      '--json',
+      '--resolver',
+      tw.resolver,
+      '--allow-private',
+      LOOPBACK,
+    ],
+    { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const { gzipSync } = await import('node:zlib');
+  child.stdin.end(gzipSync(zone));
+  const code = await new Promise((r) => child.once('close', r));
+  assert.equal(code, 0, stderr);
+  const summary = JSON.parse(stdout) as { scan: string; domains: number; invalid: number; stored: number };
+  assert.deepEqual([summary.scan, summary.domains, summary.invalid, summary.stored], ['stdin', 2, 1, 2]);
+  const csv = await runCli(['report', '--db', db, '--format', 'csv']);
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.match(csv.stdout, /^scan,group,key,count,denominator,percent\n/);
+  assert.match(csv.stdout, /\nstdin,stats,dnssec\.signed,2,2,100\n/);
+  assert.match(csv.stdout, /\nstdin,stats,mx\.nullMx,1,\d+,/);
+  const md = await runCli(['report', '--db', db, '--scan', 'stdin', '--format', 'md']);
+  assert.match(md.stdout, /\| mx\.present \| 2 \| 2 \| 100\.00% \|/);
+  const missing = await runCli(['report', '--db', join(dir, 'none.duckdb')]);
+  assert.equal(missing.code, 2);
+});

@@ -107,7 +107,7 @@ test('sniffFormat', () => {
 const dir = mkdtempSync(join(tmpdir(), 'mailsec-input-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('readInput: .gz list, .gz zone, stdin', async () => {
+test('readInput: .gz list, .gz zone, stdin, gzip on stdin', async () => {
   writeFileSync(join(dir, 'l.txt.gz'), gzipSync('a.ch\nb.ch\n'));
   writeFileSync(join(dir, 'z.zone.gz'), gzipSync(ZONE));
   assert.deepEqual((await readInput(join(dir, 'l.txt.gz'))).domains, ['a.ch', 'b.ch']);
@@ -116,6 +116,9 @@ test('readInput: .gz list, .gz zone, stdin', async () => {
   assert.equal(z.domains.length, 5);
   const s = await readInput('-', { stdin: Readable.from([Buffer.from('x.ch\ny.ch\n')]) });
   assert.deepEqual(s.domains, ['x.ch', 'y.ch']);
+  const gz = await readInput('-', { stdin: Readable.from([gzipSync('g.ch\n')]) });
+  assert.deepEqual(gz.domains, ['g.ch']);
+  assert.deepEqual((await readInput('-', { stdin: Readable.from([]) })).domains, []);
   const forced = await readInput('-', { stdin: Readable.from([Buffer.from('x.ch\n')]), format: 'zone' });
   assert.deepEqual(forced.domains, []);
 });

@@ -4,6 +4,7 @@
  * normalised (lower case, A-label, no trailing dot); invalid names are counted and skipped.
  */
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { normaliseDomain } from '../core/names.ts';
 
@@ -238,6 +239,26 @@ export function sniffFormat(head: string): InputFormat {
   return 'list';
 }
 
+/** gzip is recognised by its magic bytes (1f 8b), whatever the name: `.gz` files and gzip on stdin. */
+async function gunzipIfGzip(raw: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> {
+  const it = (raw as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const first = await it.next();
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    if (first.done) return;
+    yield first.value;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value;
+    }
+  }
+  const replay = Readable.from(rest(), { objectMode: false });
+  const head = first.done ? undefined : Buffer.from(first.value);
+  return head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b
+    ? replay.pipe(createGunzip())
+    : replay;
+}
+
 async function* decode(stream: NodeJS.ReadableStream): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: false });
   for await (const chunk of stream as AsyncIterable<Uint8Array>)
@@ -251,9 +272,9 @@ export async function readInput(
   path: string,
   opts: { format?: InputFormat; origin?: string; stdin?: NodeJS.ReadableStream } = {},
 ): Promise<InputResult> {
-  let stream: NodeJS.ReadableStream =
+  const raw: NodeJS.ReadableStream =
     path === '-' ? (opts.stdin ?? process.stdin) : createReadStream(path, { highWaterMark: 1 << 20 });
-  if (path.endsWith('.gz')) stream = stream.pipe(createGunzip());
+  const stream = await gunzipIfGzip(raw);
   const iter = decode(stream)[Symbol.asyncIterator]();
   const firstChunks: string[] = [];
   let headLen = 0;
