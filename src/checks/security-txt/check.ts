@@ -56,6 +56,11 @@ export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxt
   if (!g.wellKnown) return result('skipped', empty(null));
   const wk = g.wellKnown.responses.at(-1)!;
   const httpStatus = g.wellKnown.responses[0]?.status ?? null;
+  // the well-known location could not be read (a 5xx, or a text body over the cap): a file found
+  // at the legacy location does not show that the well-known one is missing
+  const wkUnread =
+    (wk.outcome === 'ok' && wk.status !== null && wk.status >= 500) ||
+    (wk.outcome === 'too-large' && wk.mediaType !== 'text/html');
   let found: HttpResponse | undefined;
   let legacy = false;
   if (usable(wk)) found = wk;
@@ -107,7 +112,11 @@ export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxt
   }
   const url = found.url;
   const u = { domain, url };
-  if (legacy) findings.push(F.make('location', u));
+  if (legacy && wkUnread) {
+    const reason =
+      wk.outcome === 'ok' ? `HTTP ${wk.status}` : `${wk.outcome}${wk.error ? `: ${wk.error}` : ''}`;
+    findings.push(undetermined('securityTxt', `${g.wellKnown.url} could not be read (${reason})`));
+  } else if (legacy) findings.push(F.make('location', u));
   if (!found.mediaType) findings.push(F.make('no-content-type', u));
   else if (found.mediaType !== 'text/plain')
     findings.push(F.make('invalid-media', { ...u, mediaType: found.mediaType }));
@@ -150,5 +159,13 @@ export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxt
   if (!parsed.signed) findings.push(F.make('not-signed', u));
   if (contact.some((c) => c.toLowerCase().startsWith('mailto:')) && !values('encryption').length)
     findings.push(F.make('no-encryption', u));
-  return result(true, { url, contact, expires, signed: parsed.signed, canonical, legacy, httpStatus });
+  return result(legacy && wkUnread ? 'unknown' : true, {
+    url,
+    contact,
+    expires,
+    signed: parsed.signed,
+    canonical,
+    legacy,
+    httpStatus,
+  });
 }

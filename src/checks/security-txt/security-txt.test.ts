@@ -168,6 +168,12 @@ const cases: [title: string, g: SecurityTxtGathered, status: string, ids: string
     'error',
     ['securityTxt.invalid-cert', 'securityTxt.undetermined'],
   ],
+  [
+    'well-known 503, file at the legacy location: error, not "legacy only"',
+    g({ status: 503 }, { body: Buffer.from(good.replace(WK, `https://${D}/security.txt`)) }),
+    'error',
+    ['securityTxt.undetermined', 'securityTxt.not-signed'],
+  ],
   ['HTTP 503: error, never absent', g({ outcome: 'ok', status: 503 }), 'error', ['securityTxt.undetermined']],
   ['no HTTPS: skipped', { domain: D, wellKnown: null, legacy: null }, 'skipped', []],
 ];
