@@ -25,7 +25,12 @@ export interface SecurityTxtEvidence {
 
 export type SecurityTxtResult = CheckResult<SecurityTxtEvidence>;
 
-const YEAR_MS = 366 * 86_400_000;
+/** RFC 9116 §2.5.5: "less than a year into the future": one calendar year from now */
+const aYearFrom = (now: Date) => {
+  const d = new Date(now.getTime());
+  d.setUTCFullYear(d.getUTCFullYear() + 1);
+  return d.getTime();
+};
 const LINE_CODES = new Set(['prec_ws', 'no_space', 'empty_value', 'invalid_line']);
 
 function normaliseUri(uri: string): string {
@@ -146,7 +151,7 @@ export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxt
     const d = parseExpires(expires);
     if (!d) findings.push(F.make('invalid-expiry', { ...u, value: expires }));
     else if (d.getTime() < now.getTime()) findings.push(F.make('expired', { ...u, expires }));
-    else if (d.getTime() - now.getTime() > YEAR_MS) findings.push(F.make('long-expiry', { ...u, expires }));
+    else if (d.getTime() > aYearFrom(now)) findings.push(F.make('long-expiry', { ...u, expires }));
   }
   // RFC 9116 §2.5.2: the URI used to retrieve the file must be listed. URIs are compared as URIs
   // (host case, IDN A-/U-labels, default port), and either the URI asked or, after a redirect,

@@ -91,6 +91,18 @@ const cases: [title: string, g: SecurityTxtGathered, status: string, ids: string
     ['securityTxt.long-expiry', 'securityTxt.not-signed'],
   ],
   [
+    '9116 §2.5.5 a year and half a day ahead (under 366 days): warn',
+    g({ body: Buffer.from(good.replace('2026-12-01T00:00:00Z', '2027-06-01T12:00:00Z')) }),
+    'warn',
+    ['securityTxt.long-expiry', 'securityTxt.not-signed'],
+  ],
+  [
+    '9116 §2.5.5 just under a year ahead: pass',
+    g({ body: Buffer.from(good.replace('2026-12-01T00:00:00Z', '2027-05-31T23:00:00Z')) }),
+    'pass',
+    ['securityTxt.not-signed'],
+  ],
+  [
     'HTML soft 404: absent',
     g(
       { mediaType: 'text/html', body: Buffer.from('<html>hi</html>') },
