@@ -26,6 +26,13 @@ const cases: [address: string, special: boolean][] = [
   ['fe80::1', true],
   ['ff02::1', true],
   ['2a00:1450:4001::1', false],
+  ['::7f00:1', true],
+  ['::a00:1', true],
+  ['64:ff9b::a00:1', true],
+  ['64:ff9b::7f00:1', true],
+  ['64:ff9b::808:808', false],
+  ['64:ff9b::8.8.8.8', false],
+  ['64:ff9b::192.168.1.1', true],
 ];
 for (const [address, special] of cases) {
   test(`RFC 6890: ${address} is ${special ? '' : 'not '}special-purpose`, () => {

@@ -30,6 +30,7 @@ export const SPECIAL_PURPOSE_V6: readonly [string, number, string][] = [
   ['::', 128, 'unspecified address (RFC 4291)'],
   ['::1', 128, 'loopback (RFC 4291)'],
   ['::ffff:0:0', 96, 'IPv4-mapped (RFC 4291)'],
+  ['::', 96, 'IPv4-compatible, deprecated (RFC 4291 §2.5.5.1)'],
   ['64:ff9b:1::', 48, 'local-use IPv4/IPv6 translation (RFC 8215)'],
   ['100::', 64, 'discard-only (RFC 6666)'],
   ['2001::', 23, 'IETF protocol assignments (RFC 2928)'],
@@ -104,6 +105,18 @@ const specialRanges = [
 ];
 const specialLists = specialRanges.map((r) => ({ r, list: blockListOf([r]) }));
 
+const NAT64 = blockListOf([{ address: '64:ff9b::', prefix: 96, family: 'ipv6' }]);
+
+/** The IPv4 address in the last 32 bits of an IPv6 address. */
+function embeddedIpv4(address: string): string {
+  const groups = new URL(`http://[${address}]/`).hostname.slice(1, -1).split(':');
+  const last = groups.at(-1) ?? '';
+  if (last.includes('.')) return last;
+  const hi = Number.parseInt(groups.at(-2) || '0', 16);
+  const lo = Number.parseInt(last || '0', 16);
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+}
+
 /** The special-purpose range an address falls in, or undefined for an ordinary address. */
 export function specialPurposeRange(address: string): string | undefined {
   const fam = isIP(address);
@@ -111,6 +124,11 @@ export function specialPurposeRange(address: string): string | undefined {
   const family = fam === 4 ? 'ipv4' : 'ipv6';
   for (const { r, list } of specialLists) {
     if (r.family === family && list.check(address, family)) return r.label;
+  }
+  // RFC 6052 well-known NAT64 prefix: judge the IPv4 address it wraps (64:ff9b::a00:1 is 10.0.0.1)
+  if (family === 'ipv6' && NAT64.check(address, 'ipv6')) {
+    const inner = specialPurposeRange(embeddedIpv4(address));
+    if (inner) return `NAT64 (RFC 6052) of ${inner}`;
   }
   return undefined;
 }
