@@ -12,3 +12,5 @@ export type { Answer, Rcode, Resolver, RRType } from './dns/types.ts';
 export { createAddressPolicy } from './net/address-policy.ts';
 export { renderHuman } from './render/human.ts';
 export { renderJson } from './render/json.ts';
+export type { AggregateReport, FailureReport, ReadResult, Report, TlsReport } from './reports/index.ts';
+export { readReports } from './reports/index.ts';
