@@ -99,6 +99,17 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
   assert.equal(r3.code, 0, r3.stderr);
   assert.equal(JSON.parse(r3.stdout).scanned, 0);
 
+  // 3b. --retry-errors scans again the domains with an undetermined section, replacing them
+  const r4 = await runCli(
+    [...args, '--json', '--retry-errors'],
+    { NODE_EXTRA_CA_CERTS: smtp.caFile },
+    60_000,
+  );
+  assert.equal(r4.code, 0, r4.stderr);
+  const s4 = JSON.parse(r4.stdout) as { scanned: number; stored: number };
+  assert.ok(s4.scanned > 0 && s4.scanned < tw.domains.length, r4.stdout); // servfail.test and the like
+  assert.equal(s4.stored, tw.domains.length);
+
   // every domain exactly once
   const store = await ScanStore.open(db, { readOnly: true });
   const docs: Record<string, unknown>[] = [];

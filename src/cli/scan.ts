@@ -59,6 +59,11 @@ const SCAN_OPTIONS: CommandDef['options'] = {
   origin: { type: 'string', value: 'NAME', description: 'zone file: the origin before any $ORIGIN' },
   concurrency: { type: 'string', value: 'N', description: 'domains in flight at once', default: '64' },
   batch: { type: 'string', value: 'N', description: 'results written per transaction', default: '200' },
+  'retry-errors': {
+    type: 'boolean',
+    description:
+      'also scan again the stored domains with a section that could not be determined (error), replacing them',
+  },
   ...CHECK_OPTIONS,
 };
 
@@ -73,6 +78,7 @@ export const scanCommand: CommandDef = {
     'mailsec scan domains.txt --db ch.duckdb --scan ch-2026-11 --resolver 127.0.0.1',
     'zcat ch.zone.gz | mailsec scan - --scan ch --no-http --concurrency 256',
     'mailsec scan ch.zone.gz --scan ch    # run again after a crash: resumes',
+    'mailsec scan ch.zone.gz --scan ch --retry-errors    # later: a second pass over timeouts and SERVFAILs',
     'mailsec report --db ch.duckdb --scan ch --json',
   ],
   async run(args, io) {
@@ -142,6 +148,8 @@ export const scanCommand: CommandDef = {
         );
       }
       const stored = await store.doneDomains(scanName);
+      const retry = bool(args, 'retry-errors') ? await store.errorDomains(scanName) : new Set<string>();
+      for (const d of retry) stored.delete(d);
       const todo = parsed.domains.filter((d) => !stored.has(d));
       const probe = await probeResolver(resolver, controller.signal);
       if (!probe.reachable) {
@@ -215,6 +223,7 @@ export const scanCommand: CommandDef = {
         resolver: { address: cfg.resolver, validates: probe.validates },
         concurrency,
         batchSize,
+        replace: retry.size > 0,
         ...(tty
           ? {
               progress: (p) => {

@@ -21,6 +21,8 @@ export interface ScanRunOptions {
   /** a batch is written at least this often (ms) */
   readonly flushMs?: number;
   readonly progress?: (p: Progress) => void;
+  /** replace a stored result of the same domain (the --retry-errors pass) */
+  readonly replace?: boolean;
 }
 
 export interface Progress {
@@ -65,7 +67,7 @@ export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
     batch = [];
     writing = writing.then(async () => {
       try {
-        await o.store.writeBatch(o.scan, rows);
+        await o.store.writeBatch(o.scan, rows, { replace: o.replace === true });
         done += rows.length;
         o.progress?.({ done, total: o.domains.length, elapsedMs: Date.now() - started, failed });
       } catch (e) {

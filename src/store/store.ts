@@ -142,19 +142,19 @@ export class ScanStore {
   /** writes on the one connection, one transaction after the other */
   private writes: Promise<unknown> = Promise.resolve();
 
-  /** Writes a batch in one transaction; a domain already stored is left as it is. */
-  writeBatch(scan: string, rows: readonly ResultRow[]): Promise<void> {
-    const p = this.writes.then(() => this.write(scan, rows));
+  /** Writes a batch in one transaction; a domain already stored is left as it is (replaced with `replace`). */
+  writeBatch(scan: string, rows: readonly ResultRow[], opts: { replace?: boolean } = {}): Promise<void> {
+    const p = this.writes.then(() => this.write(scan, rows, opts.replace === true));
     this.writes = p.catch(() => undefined);
     return p;
   }
 
-  private async write(scan: string, rows: readonly ResultRow[]): Promise<void> {
+  private async write(scan: string, rows: readonly ResultRow[], replace: boolean): Promise<void> {
     if (!rows.length) return;
     await this.conn.run('BEGIN TRANSACTION');
     try {
       const stmt = await this.conn.prepare(
-        'INSERT OR IGNORE INTO results VALUES ($1, $2, CAST($3 AS TIMESTAMPTZ), $4, $5, $6)',
+        `INSERT OR ${replace ? 'REPLACE' : 'IGNORE'} INTO results VALUES ($1, $2, CAST($3 AS TIMESTAMPTZ), $4, $5, $6)`,
       );
       for (const row of rows) {
         const mx = row.doc.mx as { records?: unknown[] } | undefined;
@@ -174,6 +174,15 @@ export class ScanStore {
       await this.conn.run('ROLLBACK');
       throw e;
     }
+  }
+
+  /** The stored domains of a scan with at least one section that could not be determined (status error). */
+  async errorDomains(scan: string): Promise<Set<string>> {
+    const r = await this.conn.runAndReadAll(
+      "SELECT domain FROM results WHERE scan = $1 AND coalesce(CAST(json_extract(doc, '$.summary.error') AS INTEGER), 0) > 0",
+      [scan],
+    );
+    return new Set(r.getRows().map((row) => String(row[0])));
   }
 
   async count(scan: string): Promise<number> {
