@@ -224,6 +224,8 @@ test('scan: a gzipped zone file on stdin (delegations only, gzip recognised by i
   assert.match(csv.stdout, /\nstdin,stats,mx\.nullMx,1,\d+,/);
   const md = await runCli(['report', '--db', db, '--scan', 'stdin', '--format', 'md']);
   assert.match(md.stdout, /\| mx\.present \| 2 \| 2 \| 100\.00% \|/);
+  const list = await runCli(['report', '--db', db, '--list']);
+  assert.match(list.stdout, /^stdin\t.*\t2\/2\t-\n$/);
   const missing = await runCli(['report', '--db', join(dir, 'none.duckdb')]);
   assert.equal(missing.code, 2);
 });

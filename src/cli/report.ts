@@ -11,7 +11,7 @@ import { EXIT } from './exit.ts';
 export const reportCommand: CommandDef = {
   name: 'report',
   summary: 'TLD statistics of a stored scan: every figure with count, denominator and percent.',
-  usage: 'mailsec report [--db FILE] [--scan NAME] [--json | --format table|md|csv]',
+  usage: 'mailsec report [--db FILE] [--scan NAME] [--json | --format table|md|csv] | --list',
   description:
     'Keys over all domains (dnssec.signed, mx.present, …) and over domains with MX, Null MX and localhost targets included (spf.present, dmarc.reject, starttls.all, …). A domain whose answer could not be determined counts in <key>.error, never as absent; <key>.skipped counts domains not tested (e.g. --no-http). See docs/scan.md.',
   options: {
@@ -22,6 +22,7 @@ export const reportCommand: CommandDef = {
       default: DEFAULT_DB,
     },
     scan: { type: 'string', value: 'NAME', description: 'which scan [default: the latest]' },
+    list: { type: 'boolean', description: 'list the scans in the database (name, started, stored/total)' },
     json: { type: 'boolean', description: 'the report as one JSON document on stdout' },
     format: { type: 'string', value: 'table|md|csv|json', description: 'output format', default: 'table' },
   },
@@ -29,6 +30,7 @@ export const reportCommand: CommandDef = {
     'mailsec report --db ch.duckdb --json',
     'mailsec report --db ch.duckdb --scan ch-2026-11 --format md > report.md',
     'mailsec report --format csv > stats.csv',
+    'mailsec report --db ch.duckdb --list',
   ],
   async run(args, io) {
     const format = bool(args, 'json') ? 'json' : (str(args, 'format') ?? 'table');
@@ -50,6 +52,14 @@ export const reportCommand: CommandDef = {
     const store = await ScanStore.open(dbPath, { readOnly: true });
     try {
       const scans = await store.scans();
+      if (bool(args, 'list')) {
+        const rows = await Promise.all(scans.map(async (s) => ({ ...s, stored: await store.count(s.name) })));
+        if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        else
+          for (const r of rows)
+            io.stdout.write(`${r.name}\t${r.started}\t${r.stored}/${r.total ?? '?'}\t${r.input ?? ''}\n`);
+        return EXIT.ok;
+      }
       const wanted = str(args, 'scan');
       const scan = wanted ? scans.find((s) => s.name === wanted) : scans[scans.length - 1];
       if (!scan) {

@@ -200,7 +200,11 @@ export async function readZone(chunks: AsyncIterable<string>, defaultOrigin = ''
       c.bad(owner);
       return;
     }
-    c.add(owner.replace(/\\(.)/g, '$1'));
+    if (owner.includes('\\')) {
+      c.bad(owner); // an escaped octet (\032, \.) is never part of a host name
+      return;
+    }
+    c.add(owner);
   };
   for await (const line of lines(chunks)) {
     if (typeof line !== 'string') {
