@@ -27,6 +27,9 @@ export function nsdConf(dir: string, net: string, zones: readonly BuiltZone[]): 
     '  hide-version: yes',
     '  refuse-any: yes',
     '  round-robin: no',
+    // no response-rate limiting: scans and benchmarks send many queries from one address
+    '  rrl-ratelimit: 0',
+    '  rrl-whitelist-ratelimit: 0',
     'remote-control:',
     '  control-enable: no',
     '',
