@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import type { AuditEnvironment } from '../audit/audit.ts';
 import { auditDomain } from '../audit/audit.ts';
-import { checkOptionsFrom, probeResolver } from '../audit/check-domain.ts';
+import { probeResolver } from '../audit/check-domain.ts';
 import type { DomainReport } from '../audit/report.ts';
 import { toReport, worstSeverity } from '../audit/report.ts';
 import { CHECK_IDS } from '../checks/index.ts';
@@ -9,12 +7,11 @@ import type { CheckId } from '../checks/types.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { SEVERITY_RANK } from '../core/finding.ts';
 import { domainOrThrow } from '../core/names.ts';
-import { createHttpFetcher } from '../net/https.ts';
-import { createProber } from '../net/prober.ts';
 import { renderHuman } from '../render/human.ts';
 import { createStyle, wantsColor } from '../render/style.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
-import { bool, list, str } from './command.ts';
+import { bool, list } from './command.ts';
+import { auditEnvironment } from './environment.ts';
 import { EXIT } from './exit.ts';
 import { NETWORK_OPTIONS, networkConfig, openResolver } from './options.ts';
 
@@ -34,21 +31,6 @@ export function parseOnly(args: ParsedArgs): CheckId[] | undefined {
     );
   }
   return only as CheckId[];
-}
-
-/** --vmc-roots: the PEM of the trusted BIMI mark roots, read once. */
-function readVmcRoots(file: string | undefined): string | undefined {
-  if (!file) return undefined;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new MailsecError(
-      ErrorCode.InputUnreadable,
-      `--vmc-roots ${file}: ${(e as Error).message}`,
-      'give a PEM file of the mark verifying authorities’ root certificates',
-      { cause: e },
-    );
-  }
 }
 
 export const CHECK_OPTIONS: CommandDef['options'] = {
@@ -105,50 +87,11 @@ export const checkCommand: CommandDef = {
           `mailsec: the resolver ${cfg.resolver} does not answer${probe.detail ? ` (${probe.detail})` : ''}; every check will be "error".\n  try: --resolver <address of a working resolver>\n`,
         );
       }
-      const vmcRoots = readVmcRoots(str(args, 'vmc-roots'));
-      const env: AuditEnvironment = {
-        resolver,
-        resolverName: cfg.resolver,
-        resolverValidates: probe.validates,
-        addressPolicy: cfg.addressPolicy,
-        options: {
-          ...checkOptionsFrom({
-            selectors: list(args, 'selectors'),
-            ...(str(args, 'bimi-selector') ? { bimiSelector: str(args, 'bimi-selector') } : {}),
-            noSmtp: bool(args, 'no-smtp'),
-            noHttp: bool(args, 'no-http'),
-            ...(str(args, 'ehlo') ? { ehlo: str(args, 'ehlo') } : {}),
-            smtpTimeoutMs: cfg.smtpTimeoutMs,
-            httpTimeoutMs: cfg.httpTimeoutMs,
-          }),
-          ...(vmcRoots !== undefined ? { vmcRoots } : {}),
-        },
-        now: () => new Date(),
+      const env = auditEnvironment(args, cfg, resolver, {
+        validates: probe.validates,
         signal: controller.signal,
         ...(only ? { only } : {}),
-        // one prober per run: each (address, SNI) is probed once however many domains share it
-        ...(bool(args, 'no-smtp')
-          ? {}
-          : {
-              prober: createProber({
-                addressPolicy: cfg.addressPolicy,
-                timeoutMs: cfg.smtpTimeoutMs,
-                ehlo: str(args, 'ehlo') ?? 'mailsec.invalid',
-                ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
-              }),
-            }),
-        // one HTTPS fetcher per run; --no-http: MTA-STS policy, security.txt, BIMI assets, Microsoft endpoints skipped
-        ...(bool(args, 'no-http')
-          ? {}
-          : {
-              http: createHttpFetcher({
-                resolver,
-                addressPolicy: cfg.addressPolicy,
-                timeoutMs: cfg.httpTimeoutMs,
-                ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
-              }),
-            }),
-      };
+      });
       const style = createStyle(wantsColor(io.stdout, io.env));
       const reports: DomainReport[] = [];
       // several domains are audited concurrently (sharing resolver cache and prober), printed in order

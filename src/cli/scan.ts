@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import type { AuditEnvironment } from '../audit/audit.ts';
-import { checkOptionsFrom, probeResolver } from '../audit/check-domain.ts';
+import { probeResolver } from '../audit/check-domain.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import { createHttpFetcher } from '../net/https.ts';
-import { createProber } from '../net/prober.ts';
 import type { InputFormat, InputResult } from '../scan/input.ts';
 import { readInput } from '../scan/input.ts';
 import { formatProgress, runScan } from '../scan/run.ts';
@@ -12,6 +8,7 @@ import { DEFAULT_DB, ScanStore } from '../store/store.ts';
 import { CHECK_OPTIONS, parseOnly } from './check.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
+import { auditEnvironment } from './environment.ts';
 import { EXIT } from './exit.ts';
 import { networkConfig, openResolver } from './options.ts';
 
@@ -156,63 +153,11 @@ export const scanCommand: CommandDef = {
         io.stderr.write(`mailsec: the resolver ${cfg.resolver} does not answer; nothing scanned.\n`);
         return EXIT.cannotRun;
       }
-      const vmcFile = str(args, 'vmc-roots');
-      let vmcRoots: string | undefined;
-      if (vmcFile) {
-        try {
-          vmcRoots = readFileSync(vmcFile, 'utf8');
-        } catch (e) {
-          throw new MailsecError(
-            ErrorCode.InputUnreadable,
-            `--vmc-roots ${vmcFile}: ${(e as Error).message}`,
-            'give a PEM file',
-            {
-              cause: e,
-            },
-          );
-        }
-      }
-      const env: AuditEnvironment = {
-        resolver,
-        resolverName: cfg.resolver,
-        resolverValidates: probe.validates,
-        addressPolicy: cfg.addressPolicy,
-        options: {
-          ...checkOptionsFrom({
-            selectors: list(args, 'selectors'),
-            ...(str(args, 'bimi-selector') ? { bimiSelector: str(args, 'bimi-selector') } : {}),
-            noSmtp: bool(args, 'no-smtp'),
-            noHttp: bool(args, 'no-http'),
-            ...(str(args, 'ehlo') ? { ehlo: str(args, 'ehlo') } : {}),
-            smtpTimeoutMs: cfg.smtpTimeoutMs,
-            httpTimeoutMs: cfg.httpTimeoutMs,
-          }),
-          ...(vmcRoots !== undefined ? { vmcRoots } : {}),
-        },
-        now: () => new Date(),
+      const env = auditEnvironment(args, cfg, resolver, {
+        validates: probe.validates,
         signal: controller.signal,
         ...(only ? { only } : {}),
-        ...(bool(args, 'no-smtp')
-          ? {}
-          : {
-              prober: createProber({
-                addressPolicy: cfg.addressPolicy,
-                timeoutMs: cfg.smtpTimeoutMs,
-                ehlo: str(args, 'ehlo') ?? 'mailsec.invalid',
-                ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
-              }),
-            }),
-        ...(bool(args, 'no-http')
-          ? {}
-          : {
-              http: createHttpFetcher({
-                resolver,
-                addressPolicy: cfg.addressPolicy,
-                timeoutMs: cfg.httpTimeoutMs,
-                ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
-              }),
-            }),
-      };
+      });
       const tty = io.stderr.isTTY === true;
       let lastDraw = 0;
       const result = await runScan({
