@@ -35,8 +35,9 @@ export function renderTable(doc: ReportDocument): string {
   const line = (k: string, s: Stat) =>
     `${k.padEnd(w)}${String(s.count).padStart(9)} /${String(s.denominator).padStart(9)}  ${p(s.percent).padStart(8)}`;
   out.push(`${'key'.padEnd(w)}${'count'.padStart(9)}  ${'of'.padStart(9)}  ${'percent'.padStart(8)}`);
+  // could-not-test (.error) and not-tested (.skipped) rows are shown whenever they count anything
   for (const [k, s] of rows(doc))
-    if (!k.endsWith('.skipped') && (!k.endsWith('.error') || s.count > 0)) out.push(line(k, s));
+    if (!(k.endsWith('.skipped') || k.endsWith('.error')) || s.count > 0) out.push(line(k, s));
   for (const [title, list] of [
     ['providers (MX registrable domain)', doc.providers],
     ['certificate issuers', doc.issuers],
