@@ -43,3 +43,10 @@ export function runCli(
 }
 
 export const LOOPBACK = '127.0.0.0/8,::1/128';
+
+/**
+ * IPv4 loopback only. ::1 is the testworld's single IPv6 host (port 25 held by
+ * test/smtp.e2e.test.ts); a test file that probes many domains passes this so that it never
+ * reaches a server another test file owns.
+ */
+export const LOOPBACK_V4 = '127.0.0.0/8';

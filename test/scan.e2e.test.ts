@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ScanStore } from '../src/store/store.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
-import { LOOPBACK, runCli } from './helpers.ts';
+import { LOOPBACK_V4, runCli } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
@@ -49,7 +49,7 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
     'tw',
     '--no-http',
     '--allow-private',
-    LOOPBACK,
+    LOOPBACK_V4,
     '--resolver',
     tw.resolver,
     '--smtp-timeout',
@@ -200,7 +200,7 @@ test('scan: a gzipped zone file on stdin (delegations only, gzip recognised by i
       '--resolver',
       tw.resolver,
       '--allow-private',
-      LOOPBACK,
+      LOOPBACK_V4,
     ],
     { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
   );
