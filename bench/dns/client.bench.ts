@@ -63,14 +63,13 @@ if (values.serve) {
   const total = Number(values.queries);
   const concurrency = Number(values.concurrency);
 
-  async function run(r: ReturnType<typeof createResolver>, count: number) {
+  /** runs `count` queries at `concurrency`; `one(i)` answers whether query i failed */
+  async function measure(count: number, one: (i: number) => Promise<boolean>) {
     let next = 0;
     let failures = 0;
     const worker = async () => {
       while (next < count) {
-        const i = next++;
-        const a = await r.query(nameOf(i), typeOf(i));
-        if (a.rcode === 'TIMEOUT' || a.rcode === 'NETERROR') failures++;
+        if (await one(next++)) failures++;
       }
     };
     const cpu0 = process.cpuUsage();
@@ -84,6 +83,11 @@ if (values.serve) {
       failures,
     };
   }
+  const run = (r: ReturnType<typeof createResolver>, count: number) =>
+    measure(count, async (i) => {
+      const a = await r.query(nameOf(i), typeOf(i));
+      return a.rcode === 'TIMEOUT' || a.rcode === 'NETERROR';
+    });
 
   const uncached = createResolver(spec, { cache: false, timeoutMs: 2000, attempts: 3 });
   await run(uncached, names); // warm the resolver's cache (and the JIT)
@@ -99,31 +103,16 @@ if (values.serve) {
   // reference: Node's own stub resolver (c-ares) against the same upstream and names
   const cares = new Resolver({ timeout: 2000, tries: 3 });
   cares.setServers([spec]);
-  const caresRun = async (count: number) => {
-    let next = 0;
-    let failures = 0;
-    const worker = async () => {
-      while (next < count) {
-        const i = next++;
-        try {
-          await cares.resolve(nameOf(i), typeOf(i));
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          if (code !== 'ENOTFOUND' && code !== 'ENODATA') failures++;
-        }
+  const caresRun = (count: number) =>
+    measure(count, async (i) => {
+      try {
+        await cares.resolve(nameOf(i), typeOf(i));
+        return false;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        return code !== 'ENOTFOUND' && code !== 'ENODATA';
       }
-    };
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-    const ms = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    return {
-      qps: Math.round((count / ms) * 1000),
-      cpuUsPerQuery: Number(((cpu.user + cpu.system) / count).toFixed(1)),
-      failures,
-    };
-  };
+    });
   await caresRun(names);
   const ref = await caresRun(total);
 
