@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { zipSync } from 'fflate';
+import type { AggregateReport, Report } from '../reports/index.ts';
+import { readReports } from '../reports/index.ts';
+import { ReportStore, reportKey } from './reports-store.ts';
+
+const FIX = fileURLToPath(new URL('../../test/fixtures/reports/', import.meta.url));
+const NAMES = [
+  'google.com!example.com!1700006400!1700092799.xml',
+  'rfc9990-namespaced.xml',
+  'microsoft-tlsrpt.json',
+  'arf-failure.eml',
+];
+
+let dir = '';
+let n = 0;
+const db = () => join(dir, `t${++n}.duckdb`);
+
+async function fixtures(): Promise<Report[]> {
+  const out: Report[] = [];
+  for (const name of NAMES) {
+    const { reports } = await readReports(readFileSync(join(FIX, name)), name);
+    out.push(...reports);
+  }
+  return out;
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mailsec-reports-store-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('import stores every kind with its rows; a second import changes nothing', async () => {
+  const reports = await fixtures();
+  assert.equal(reports.length, 4);
+  const store = await ReportStore.open(db());
+  try {
+    const first = await store.importBatch(reports);
+    assert.deepEqual(first, { added: 4, duplicates: 0, failed: [] });
+    const counts = await store.counts();
+    assert.equal(counts.aggregate, 2);
+    assert.equal(counts.tls, 1);
+    assert.equal(counts.failure, 1);
+    assert.ok(counts.aggregateRecords >= 2);
+    assert.ok(counts.tlsPolicies >= 1);
+    assert.ok(counts.tlsFailures >= 1);
+    const again = await store.importBatch(await fixtures());
+    assert.deepEqual(again, { added: 0, duplicates: 4, failed: [] });
+    assert.deepEqual(await store.counts(), counts);
+  } finally {
+    store.close();
+  }
+});
+
+test('idempotent across runs: reopening the database and importing again adds nothing', async () => {
+  const path = db();
+  const s1 = await ReportStore.open(path);
+  await s1.importBatch(await fixtures());
+  const counts = await s1.counts();
+  s1.close();
+  const s2 = await ReportStore.open(path);
+  try {
+    assert.deepEqual(await s2.importBatch(await fixtures()), { added: 0, duplicates: 4, failed: [] });
+    assert.deepEqual(await s2.counts(), counts);
+  } finally {
+    s2.close();
+  }
+});
+
+test('dedupe: the same report from another file or container is a duplicate; a new id is not', async () => {
+  const xml = readFileSync(join(FIX, NAMES[0] as string));
+  const plain = (await readReports(xml, 'a.xml')).reports;
+  const gz = (await readReports(gzipSync(xml), 'b.xml.gz')).reports;
+  const zip = (await readReports(zipSync({ 'in/r.xml': new Uint8Array(xml) }), 'c.zip')).reports;
+  assert.equal(reportKey(plain[0] as Report), reportKey(zip[0] as Report));
+  const other = { ...(plain[0] as AggregateReport), reportId: 'another-id' };
+  const store = await ReportStore.open(db());
+  try {
+    assert.deepEqual(await store.importBatch(plain), { added: 1, duplicates: 0, failed: [] });
+    assert.deepEqual(await store.importBatch([...gz, ...zip]), { added: 0, duplicates: 2, failed: [] });
+    // the same report twice in one batch: stored once
+    assert.deepEqual(await store.importBatch([other, other]), { added: 1, duplicates: 1, failed: [] });
+    assert.equal((await store.counts()).aggregate, 2);
+  } finally {
+    store.close();
+  }
+});
+
+test('dedupe keys: aggregate by org, id, domain, range; TLS by org and id; failure by content without source', async () => {
+  const [g, , tls, arf] = await fixtures();
+  const ga = g as AggregateReport;
+  assert.equal(reportKey(ga), reportKey({ ...ga, source: { file: 'x', entry: 'y' }, problems: [] }));
+  assert.equal(reportKey(ga), reportKey({ ...ga, records: [] }));
+  assert.notEqual(reportKey(ga), reportKey({ ...ga, end: '2023-11-16T23:59:59Z' }));
+  assert.notEqual(reportKey(ga), reportKey({ ...ga, policy: { ...ga.policy, domain: 'example.org' } }));
+  assert.notEqual(reportKey(ga), reportKey({ ...ga, orgName: null }));
+  const t = tls as Report & { kind: 'tls-rpt' };
+  assert.equal(reportKey(t), reportKey({ ...t, policies: [], begin: null }));
+  assert.notEqual(reportKey(t), reportKey({ ...t, reportId: 'x' }));
+  const f = arf as Report & { kind: 'dmarc-failure' };
+  assert.equal(reportKey(f), reportKey({ ...f, source: { file: 'other.mbox', entry: 'message 7' } }));
+  assert.notEqual(reportKey(f), reportKey({ ...f, sourceIp: '203.0.113.9' }));
+});
+
+test('a report that cannot be written is stored not at all; the rest of its batch is stored', async () => {
+  const [g, ns, tls] = await fixtures();
+  const ga = g as AggregateReport;
+  assert.ok(ga.records.length >= 2);
+  // the second record holds a count no BIGINT can hold: the report fails after its first rows
+  const bad: AggregateReport = {
+    ...ga,
+    reportId: 'bad',
+    records: [ga.records[0], { ...ga.records[1], count: 1e30 }] as AggregateReport['records'],
+  };
+  const store = await ReportStore.open(db());
+  try {
+    const r = await store.importBatch([ns as Report, bad, tls as Report]);
+    assert.equal(r.added, 2);
+    assert.equal(r.duplicates, 0);
+    assert.equal(r.failed.length, 1);
+    assert.equal(r.failed[0]?.report, bad);
+    assert.match(r.failed[0]?.reason ?? '', /^not stored/);
+    const counts = await store.counts();
+    assert.equal(counts.aggregate, 1);
+    assert.equal(counts.tls, 1);
+    // only the namespaced report's records: none of the bad report's rows are left behind
+    assert.equal(counts.aggregateRecords, (ns as AggregateReport).records.length);
+    // the store still works after the failure
+    assert.deepEqual(await store.importBatch([g as Report]), { added: 1, duplicates: 0, failed: [] });
+  } finally {
+    store.close();
+  }
+});
+
+test('a corrupt file does not stop the import: its reports are none, the others are stored', async () => {
+  const store = await ReportStore.open(db());
+  try {
+    let added = 0;
+    let unreadable = 0;
+    const inputs: [string, Uint8Array][] = [
+      ['corrupt.xml.gz', gzipSync('<feedback>').subarray(0, 12)],
+      ['garbage.bin', new Uint8Array(Array.from({ length: 512 }, (_, i) => (i * 131 + 7) % 256))],
+      ...NAMES.map((name): [string, Uint8Array] => [name, readFileSync(join(FIX, name))]),
+    ];
+    for (const [name, bytes] of inputs) {
+      const read = await readReports(bytes, name);
+      unreadable += read.unreadable.length;
+      added += (await store.importBatch(read.reports)).added;
+    }
+    assert.equal(unreadable, 2);
+    assert.equal(added, 4);
+  } finally {
+    store.close();
+  }
+});
+
+test('the report tables live beside the scan tables without touching their schema version', async () => {
+  const { ScanStore } = await import('./store.ts');
+  const path = db();
+  const scan = await ScanStore.open(path);
+  scan.close();
+  const reports = await ReportStore.open(path);
+  await reports.importBatch(await fixtures());
+  reports.close();
+  const again = await ScanStore.open(path);
+  try {
+    assert.deepEqual(await again.scans(), []);
+  } finally {
+    again.close();
+  }
+});
