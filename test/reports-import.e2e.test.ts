@@ -1,0 +1,137 @@
+/**
+ * `mailsec reports import` end to end: the fixtures of test/fixtures/reports/ into a temporary
+ * database, twice (the second run adds nothing), the same reports again inside an archive and an
+ * mbox, unreadable files, IMAP and usage errors. No network.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { zipSync } from 'fflate';
+import { ReportStore } from '../src/store/reports-store.ts';
+import { ROOT, runCli } from './helpers.ts';
+
+const FIX = join(ROOT, 'test/fixtures/reports');
+const GOOGLE = join(FIX, 'google.com!example.com!1700006400!1700092799.xml');
+const TLS = join(FIX, 'microsoft-tlsrpt.json');
+const ARF = join(FIX, 'arf-failure.eml');
+
+let dir = '';
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mailsec-reports-import-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const summary = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
+
+async function stored(db: string) {
+  const store = await ReportStore.open(db);
+  try {
+    return await store.counts();
+  } finally {
+    store.close();
+  }
+}
+
+test('fixtures imported twice: the second run finds them all and adds nothing', async () => {
+  const db = join(dir, 'twice.duckdb');
+  const first = await runCli(['reports', 'import', FIX, '--db', db, '--json']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stderr, '');
+  assert.deepEqual(summary(first.stdout), {
+    db,
+    files: 4,
+    reports: 4,
+    new: 4,
+    duplicates: 0,
+    unreadable: 0,
+  });
+  const counts = await stored(db);
+  assert.equal(counts.aggregate, 2);
+  assert.equal(counts.tls, 1);
+  assert.equal(counts.failure, 1);
+  const second = await runCli(['reports', 'import', FIX, '--db', db, '--json']);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(summary(second.stdout), {
+    db,
+    files: 4,
+    reports: 4,
+    new: 0,
+    duplicates: 4,
+    unreadable: 0,
+  });
+  assert.deepEqual(await stored(db), counts);
+});
+
+test('human summary line: files read, reports found, new, duplicates, unreadable', async () => {
+  const db = join(dir, 'human.duckdb');
+  const r = await runCli(['reports', 'import', GOOGLE, TLS, '--db', db]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `2 files read, 2 reports found: 2 new, 0 duplicates, 0 unreadable (${db})\n`);
+});
+
+test('the same reports in a zip, a gzip and an mbox are duplicates of the plain files', async () => {
+  const db = join(dir, 'containers.duckdb');
+  assert.equal((await runCli(['reports', 'import', GOOGLE, TLS, ARF, '--db', db])).code, 0);
+  const zip = join(dir, 'google.zip');
+  writeFileSync(zip, zipSync({ 'a/report.xml': new Uint8Array(readFileSync(GOOGLE)) }));
+  const gz = join(dir, 'tls.json.gz');
+  writeFileSync(gz, gzipSync(readFileSync(TLS)));
+  const mbox = join(dir, 'arf.mbox');
+  writeFileSync(mbox, `From a@r.example Mon Jan  1 00:00:00 2024\n${readFileSync(ARF, 'utf8')}`);
+  const r = await runCli(['reports', 'import', zip, gz, mbox, '--db', db, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(summary(r.stdout), { db, files: 3, reports: 3, new: 0, duplicates: 3, unreadable: 0 });
+});
+
+test('an unreadable file is named on stderr and counted; the import goes on; exit 0', async () => {
+  const db = join(dir, 'corrupt.duckdb');
+  const bad = join(dir, 'corrupt.xml');
+  writeFileSync(bad, '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "x">]><feedback>&e;</feedback>');
+  const r = await runCli(['reports', 'import', bad, join(dir, 'missing.xml'), GOOGLE, '--db', db, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(summary(r.stdout), { db, files: 2, reports: 1, new: 1, duplicates: 0, unreadable: 1 });
+  const err = r.stderr.trim().split('\n');
+  assert.equal(err.length, 2, r.stderr);
+  assert.match(err[0] ?? '', /corrupt\.xml: .*DOCTYPE/);
+  assert.match(err[1] ?? '', /missing\.xml: no such file or directory/);
+});
+
+test('a file read but holding no report: exit 0 with 0 reports; no file read: exit 2, no database', async () => {
+  const db = join(dir, 'empty.duckdb');
+  const empty = join(dir, 'empty.xml');
+  writeFileSync(empty, '');
+  const r = await runCli(['reports', 'import', empty, '--db', db, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(summary(r.stdout), { db, files: 1, reports: 0, new: 0, duplicates: 0, unreadable: 1 });
+  const none = join(dir, 'none.duckdb');
+  const n = await runCli(['reports', 'import', join(dir, 'missing.xml'), '--db', none]);
+  assert.equal(n.code, 2);
+  assert.equal(n.stdout, '');
+  assert.match(n.stderr, /no file could be read/);
+  assert.equal(existsSync(none), false);
+});
+
+test('IMAP and usage errors: exit 2 with a clear message', async () => {
+  const imap = await runCli([
+    'reports',
+    'import',
+    'imaps://user@mail.example/INBOX',
+    '--db',
+    join(dir, 'i.duckdb'),
+  ]);
+  assert.equal(imap.code, 2);
+  assert.match(
+    imap.stderr,
+    /^mailsec: imaps:\/\/user@mail\.example\/INBOX: IMAP import is not implemented yet; save the mails to a Maildir or mbox and import that/,
+  );
+  assert.equal(existsSync(join(dir, 'i.duckdb')), false);
+  const noFile = await runCli(['reports', 'import', '--db', join(dir, 'n.duckdb')]);
+  assert.equal(noFile.code, 2);
+  assert.match(noFile.stderr, /^mailsec: no file given/);
+  const help = await runCli(['reports', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /import <file\|dir…> \[--db FILE\]/);
+});
