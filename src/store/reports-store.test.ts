@@ -175,3 +175,31 @@ test('the report tables live beside the scan tables without touching their schem
     again.close();
   }
 });
+
+test('a large report is stored whole, in chunks; a bad record in a late chunk leaves nothing of it', async () => {
+  const [g] = await fixtures();
+  const ga = g as AggregateReport;
+  const base = ga.records[0] as AggregateReport['records'][number];
+  const records = Array.from({ length: 12_001 }, (_, i) => ({
+    ...base,
+    sourceIp: `10.0.${i >> 8}.${i & 255}`,
+  }));
+  const big: AggregateReport = { ...ga, reportId: 'big', recordCount: records.length, records };
+  const bad: AggregateReport = {
+    ...big,
+    reportId: 'big-bad',
+    records: records.map((x, i) => (i === 11_000 ? { ...x, count: 1e30 } : x)),
+  };
+  const store = await ReportStore.open(db());
+  try {
+    const r = await store.importBatch([big, bad]);
+    assert.equal(r.added, 1);
+    assert.equal(r.failed.length, 1);
+    assert.equal(r.failed[0]?.report, bad);
+    const counts = await store.counts();
+    assert.equal(counts.aggregate, 1);
+    assert.equal(counts.aggregateRecords, 12_001);
+  } finally {
+    store.close();
+  }
+});

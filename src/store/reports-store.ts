@@ -153,6 +153,11 @@ export interface StoredCounts {
 const TIME = 'TRY_CAST($%d AS TIMESTAMPTZ)';
 const ts = (n: number) => TIME.replace('%d', String(n));
 
+/** placeholder of `insertRows` */
+const ROWS = '$ROWS';
+/** child rows per statement */
+const CHUNK = 5000;
+
 export class ReportStore {
   private readonly instance: DuckDBInstance;
   private readonly conn: DuckDBConnection;
@@ -253,6 +258,23 @@ export class ReportStore {
     return true;
   }
 
+  /**
+   * Child rows in chunks, each one statement over a JSON array (`ROWS` gives `j`, the row, and `n`,
+   * its index): a row at a time costs milliseconds, and a report may hold 100,000 records.
+   * `sql` takes the fixed parameters first; the chunk and its offset are appended.
+   */
+  private async insertRows(sql: string, fixed: DuckDBValue[], rows: readonly unknown[]): Promise<void> {
+    const a = fixed.length + 1;
+    const text = sql.replace(
+      ROWS,
+      () =>
+        `(SELECT unnest(l) AS j, generate_subscripts(l, 1) - 1 + $${a + 1} AS n FROM (SELECT CAST($${a} AS JSON[]) AS l))`,
+    );
+    for (let at = 0; at < rows.length; at += CHUNK) {
+      await this.conn.run(text, [...fixed, JSON.stringify(rows.slice(at, at + CHUNK)), at]);
+    }
+  }
+
   private async insertAggregate(key: string, r: AggregateReport): Promise<void> {
     const { records, ...head } = r;
     await this.conn.run(
@@ -272,26 +294,14 @@ export class ReportStore {
         JSON.stringify(head),
       ],
     );
-    if (!records.length) return;
-    const stmt = await this.conn.prepare(
-      'INSERT OR IGNORE INTO dmarc_aggregate_records VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+    await this.insertRows(
+      `INSERT OR IGNORE INTO dmarc_aggregate_records
+         SELECT $1, n, j->>'sourceIp', CAST(j->>'count' AS BIGINT), j->>'disposition', j->>'dkim',
+                j->>'spf', j->>'headerFrom', j->>'envelopeFrom', j->>'envelopeTo', j
+         FROM ${ROWS}`,
+      [key],
+      records,
     );
-    for (const [n, x] of records.entries()) {
-      stmt.bind([
-        key,
-        n,
-        x.sourceIp,
-        x.count,
-        x.disposition,
-        x.dkim,
-        x.spf,
-        x.headerFrom,
-        x.envelopeFrom,
-        x.envelopeTo,
-        JSON.stringify(x),
-      ] as DuckDBValue[]);
-      await stmt.run();
-    }
   }
 
   private async insertTls(key: string, r: TlsReport): Promise<void> {
@@ -321,24 +331,15 @@ export class ReportStore {
         pol.successfulSessions,
         pol.failedSessions,
       ]);
-      for (const [n, f] of pol.failures.entries()) {
-        await this.conn.run(
-          'INSERT OR IGNORE INTO tls_failures VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
-          [
-            key,
-            p,
-            n,
-            f.resultType,
-            f.sendingMtaIp,
-            f.receivingMxHostname,
-            f.receivingMxHelo,
-            f.receivingIp,
-            f.failedSessions,
-            f.additionalInformation,
-            f.failureReasonCode,
-          ],
-        );
-      }
+      await this.insertRows(
+        `INSERT OR IGNORE INTO tls_failures
+           SELECT $1, $2, n, j->>'resultType', j->>'sendingMtaIp', j->>'receivingMxHostname',
+                  j->>'receivingMxHelo', j->>'receivingIp', CAST(j->>'failedSessions' AS BIGINT),
+                  j->>'additionalInformation', j->>'failureReasonCode'
+           FROM ${ROWS}`,
+        [key, p],
+        pol.failures,
+      );
     }
   }
 
