@@ -187,11 +187,11 @@ test('no report in any file: exit 2', async () => {
   assert.match(r.stderr, /no report could be read/);
 });
 
-test('usage: no subcommand, no file, import not implemented yet → exit 2', async () => {
+test('usage: no subcommand, no file, import of a missing file, unknown subcommand → exit 2', async () => {
   for (const args of [
     ['reports'],
     ['reports', 'parse'],
-    ['reports', 'import', 'x', '--json'],
+    ['reports', 'import', 'no-such-file', '--json'],
     ['reports', 'frobnicate'],
   ]) {
     const r = await runCli(args);

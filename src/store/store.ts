@@ -1,5 +1,6 @@
 /**
- * The scan store: an embedded DuckDB file. The only module that imports @duckdb/node-api.
+ * The scan store: an embedded DuckDB file. With reports-store.ts (the report tables, which may
+ * share the file) the only modules that import @duckdb/node-api.
  *
  *   scans   (name PK, started, options JSON, input, total)
  *   results (scan, domain, checked_at, has_mx, errors, doc JSON) PK (scan, domain)
