@@ -3,14 +3,20 @@ export type { AuditEnvironment, DomainAudit } from './audit/audit.ts';
 export { auditDomain } from './audit/audit.ts';
 export type { CheckDomainOptions, ResolverProbe } from './audit/check-domain.ts';
 export { checkDomain, probeResolver } from './audit/check-domain.ts';
-export type { DomainReport, Section } from './audit/report.ts';
-export { SCHEMA_VERSION } from './audit/report.ts';
+export type { DomainDocument, Section } from './audit/document.ts';
+export { SCHEMA_VERSION } from './audit/document.ts';
 export { CHECK_IDS, CHECKS } from './checks/index.ts';
 export type { CheckDefinition, CheckId, CheckOptions, GatherContext } from './checks/types.ts';
 export * from './core/index.ts';
 export type { Answer, Rcode, Resolver, RRType } from './dns/types.ts';
+export type {
+  AggregateReport,
+  FailureReport,
+  FeedbackReport,
+  ReadResult,
+  TlsReport,
+} from './ingest/index.ts';
+export { readReports } from './ingest/index.ts';
 export { createAddressPolicy } from './net/address-policy.ts';
 export { renderHuman } from './render/human.ts';
 export { renderJson } from './render/json.ts';
-export type { AggregateReport, FailureReport, ReadResult, Report, TlsReport } from './reports/index.ts';
-export { readReports } from './reports/index.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { DomainReport, Section } from '../src/audit/report.ts';
+import type { DomainDocument, Section } from '../src/audit/document.ts';
 import { checkDomain } from '../src/index.ts';
 import type { Testworld } from '../testworld/index.ts';
 import { startTestworld } from '../testworld/index.ts';
@@ -21,8 +21,9 @@ after(async () => {
   await tw?.stop();
 });
 
-const section = (r: DomainReport, id: string) => r[id] as Section;
-const ids = (r: DomainReport, check: string) => r.findings.filter((f) => f.check === check).map((f) => f.id);
+const section = (r: DomainDocument, id: string) => r[id] as Section;
+const ids = (r: DomainDocument, check: string) =>
+  r.findings.filter((f) => f.check === check).map((f) => f.id);
 
 type Expect = Partial<Record<(typeof ONLY)[number], string>> & {
   validation?: string | null;
@@ -158,7 +159,7 @@ describe('resolvers that cannot validate or do not answer', () => {
     ]);
     assert.equal(run.code, 3, run.stderr);
     assert.match(run.stderr, /does not answer/);
-    const r = JSON.parse(run.stdout) as DomainReport;
+    const r = JSON.parse(run.stdout) as DomainDocument;
     for (const id of ONLY) {
       assert.equal(section(r, id).status, 'error', id);
       assert.ok(ids(r, id).includes(`${id}.undetermined`));
@@ -187,7 +188,7 @@ describe('CLI output', () => {
       LOOPBACK,
     ]);
     assert.equal(run.code, 0, run.stderr);
-    const doc = JSON.parse(run.stdout) as DomainReport;
+    const doc = JSON.parse(run.stdout) as DomainDocument;
     check(doc);
     assert.equal(doc.domain, 'secure.test');
     assert.equal(section(doc, 'dnssec').status, 'pass');

@@ -7,7 +7,6 @@ import dnsPacket from 'dns-packet';
 import { parseBimi } from '../src/checks/bimi/parse.ts';
 import { parseIssueValue, validateCaa } from '../src/checks/caa/parse.ts';
 import { parseDkimKey, rsaKeyBits } from '../src/checks/dkim/parse.ts';
-import { parseTagList } from '../src/checks/dkim/tag-list.ts';
 import { parseDmarc } from '../src/checks/dmarc/parse.ts';
 import { parseMtaStsTxt } from '../src/checks/mta-sts/parse.ts';
 import { parseMacroString } from '../src/checks/spf/macro.ts';
@@ -15,6 +14,7 @@ import { parseSpf } from '../src/checks/spf/parse.ts';
 import { parseTlsRpt } from '../src/checks/tls-rpt/parse.ts';
 import { normaliseDomain } from '../src/core/names.ts';
 import { decodeResponse, encodeQuery, toAnswer } from '../src/dns/wire.ts';
+import { parseTagList } from '../src/protocol/tag-list.ts';
 
 /** mulberry32: a seeded generator, so a failure names a reproducible case */
 function rng(seed: number): () => number {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
-import { ReportStore } from '../src/store/reports-store.ts';
+import { ReportStore } from '../src/store/report-store.ts';
 import { ROOT, runCli } from './helpers.ts';
 
 const FIX = join(ROOT, 'test/fixtures/reports');

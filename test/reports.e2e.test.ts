@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
-import type { AggregateReport, FailureReport, TlsReport } from '../src/reports/index.ts';
+import type { AggregateReport, FailureReport, TlsReport } from '../src/ingest/index.ts';
 import { ROOT, runCli } from './helpers.ts';
 
 const FIX = join(ROOT, 'test/fixtures/reports');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ScanStore } from '../src/store/store.ts';
+import { ScanStore } from '../src/store/scan-store.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
 import { LOOPBACK_V4, runCli } from './helpers.ts';

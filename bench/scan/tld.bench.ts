@@ -13,7 +13,7 @@ import { createResolver } from '../../src/dns/index.ts';
 import { createAddressPolicy } from '../../src/net/address-policy.ts';
 import { createProber } from '../../src/net/prober.ts';
 import { runScan } from '../../src/scan/run.ts';
-import { ScanStore } from '../../src/store/store.ts';
+import { ScanStore } from '../../src/store/scan-store.ts';
 import { startTestworld } from '../../testworld/index.ts';
 import { startSmtpHosts } from '../../testworld/smtp/index.ts';
 

@@ -8,8 +8,8 @@ import type { Prober } from '../net/prober.ts';
 import { createProber } from '../net/prober.ts';
 import type { AuditEnvironment } from './audit.ts';
 import { auditDomain } from './audit.ts';
-import type { DomainReport } from './report.ts';
-import { toReport } from './report.ts';
+import type { DomainDocument } from './document.ts';
+import { toDocument } from './document.ts';
 
 export interface ResolverProbe {
   /** the resolver answered at all */
@@ -66,7 +66,7 @@ export function checkOptionsFrom(o: CheckDomainOptions): CheckOptions {
  * The library entry: audits one domain and returns the same document `mailsec check --json`
  * prints.  `import { checkDomain } from 'mailsec'`.
  */
-export async function checkDomain(domain: string, options: CheckDomainOptions = {}): Promise<DomainReport> {
+export async function checkDomain(domain: string, options: CheckDomainOptions = {}): Promise<DomainDocument> {
   const name = domainOrThrow(domain);
   const spec = options.resolver ?? process.env.MAILSEC_RESOLVER;
   if (spec === undefined) {
@@ -113,7 +113,7 @@ export async function checkDomain(domain: string, options: CheckDomainOptions = 
       ...(options.only ? { only: options.only } : {}),
     };
     const audit = await auditDomain(name, env);
-    return toReport(audit, { address: env.resolverName, validates: probe.validates });
+    return toDocument(audit, { address: env.resolverName, validates: probe.validates });
   } finally {
     await owned?.close();
   }

@@ -1,6 +1,6 @@
 import { CHECKS } from '../checks/index.ts';
 import { STATUSES } from '../core/status.ts';
-import { SCHEMA_VERSION } from './report.ts';
+import { SCHEMA_VERSION } from './document.ts';
 
 /** Builds the JSON Schema of `mailsec check --json` from the checks' own section schemas. */
 export function buildCheckSchema(): Record<string, unknown> {

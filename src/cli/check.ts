@@ -1,7 +1,7 @@
 import { auditDomain } from '../audit/audit.ts';
 import { probeResolver } from '../audit/check-domain.ts';
-import type { DomainReport } from '../audit/report.ts';
-import { toReport, worstSeverity } from '../audit/report.ts';
+import type { DomainDocument } from '../audit/document.ts';
+import { toDocument, worstSeverity } from '../audit/document.ts';
 import { CHECK_IDS } from '../checks/index.ts';
 import type { CheckId } from '../checks/types.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
@@ -93,7 +93,7 @@ export const checkCommand: CommandDef = {
         ...(only ? { only } : {}),
       });
       const style = createStyle(wantsColor(io.stdout, io.env));
-      const reports: DomainReport[] = [];
+      const reports: DomainDocument[] = [];
       // several domains are audited concurrently (sharing resolver cache and prober), printed in order
       let active = 0;
       const waiting: (() => void)[] = [];
@@ -112,7 +112,7 @@ export const checkCommand: CommandDef = {
       const jobs = domains.map(async (domain) => {
         await acquire();
         try {
-          return toReport(await auditDomain(domain, env), {
+          return toDocument(await auditDomain(domain, env), {
             address: cfg.resolver,
             validates: probe.validates,
           });

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditDomain } from '../audit/audit.ts';
 import { checkOptionsFrom, probeResolver } from '../audit/check-domain.ts';
-import { toReport } from '../audit/report.ts';
+import { toDocument } from '../audit/document.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { createResolver } from '../dns/index.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
@@ -99,7 +99,7 @@ export const demoCommand: CommandDef = {
           now: () => new Date(),
           signal: new AbortController().signal,
         });
-        const report = toReport(audit, { address: tw.resolver, validates: probe.validates });
+        const report = toDocument(audit, { address: tw.resolver, validates: probe.validates });
         io.stdout.write(
           bool(args, 'json')
             ? `${JSON.stringify(report)}\n`

@@ -17,7 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
   },
   reports: {
     summary: 'read DMARC aggregate, DMARC failure and TLS reports (parse)',
-    load: async () => (await import('./reports.ts')).reportsCommand,
+    load: async () => (await import('./reports/index.ts')).reportsCommand,
   },
   scan: {
     summary: 'audit every domain of a list or zone file into a database (resumable)',
@@ -25,7 +25,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
   },
   report: {
     summary: 'TLD statistics of a stored scan (count, denominator, percent)',
-    load: async () => (await import('./report.ts')).reportCommand,
+    load: async () => (await import('./tld-report.ts')).reportCommand,
   },
   demo: {
     summary: 'start the bundled testworld, check a few of its domains, stop it',

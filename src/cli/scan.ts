@@ -4,7 +4,7 @@ import { ErrorCode, MailsecError } from '../core/errors.ts';
 import type { InputFormat, InputResult } from '../scan/input.ts';
 import { readInput } from '../scan/input.ts';
 import { formatProgress, runScan } from '../scan/run.ts';
-import { DEFAULT_DB, ScanStore } from '../store/store.ts';
+import { DEFAULT_DB, ScanStore } from '../store/scan-store.ts';
 import { CHECK_OPTIONS, parseOnly } from './check.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';

@@ -1,6 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { checkServerIdentity, getCACertificates } from 'node:tls';
+import { sanStrings } from '../protocol/certificate.ts';
 
 /** One certificate as presented by a server (interface.md `smtp.hosts[].certificate`). */
 export interface CertificateInfo {
@@ -62,22 +63,6 @@ function dn(text: string): string {
     .join(', ');
 }
 
-/** SubjectAltName DNS entries (lower case). */
-export function dnsNames(cert: X509Certificate): string[] {
-  const san = cert.subjectAltName;
-  if (!san) return [];
-  return san
-    .split(/,\s*/)
-    .filter((s) => s.startsWith('DNS:'))
-    .map((s) => s.slice(4).toLowerCase());
-}
-
-/** The subject CN (lower case), or null. */
-export function commonName(cert: X509Certificate): string | null {
-  const m = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject);
-  return m?.[1] ? m[1].toLowerCase() : null;
-}
-
 export function spkiDer(cert: X509Certificate): Buffer {
   return cert.publicKey.export({ type: 'spki', format: 'der' });
 }
@@ -92,7 +77,7 @@ export function describeCertificate(cert: X509Certificate, presented = true): Ce
     (keyType === 'ed25519' ? 256 : keyType === 'ed448' ? 456 : null);
   return {
     subject: dn(cert.subject),
-    sans: (cert.subjectAltName ?? '').split(/,\s*/).filter((s) => s !== ''),
+    sans: sanStrings(cert),
     issuer: dn(cert.issuer),
     notBefore: new Date(cert.validFrom).toISOString(),
     notAfter: new Date(cert.validTo).toISOString(),

@@ -1,5 +1,5 @@
-import type { DomainReport, Section } from '../audit/report.ts';
-import { sectionsOf } from '../audit/report.ts';
+import type { DomainDocument, Section } from '../audit/document.ts';
+import { sectionsOf } from '../audit/document.ts';
 import type { Finding } from '../core/finding.ts';
 import type { Status } from '../core/status.ts';
 import type { Style } from './style.ts';
@@ -62,7 +62,7 @@ function indent(text: string, pad: string): string {
 }
 
 /** Human output: one line per check with its verdict, its findings under it, then a summary. */
-export function renderHuman(report: DomainReport, st: Style, opts: { verbose?: boolean } = {}): string {
+export function renderHuman(report: DomainDocument, st: Style, opts: { verbose?: boolean } = {}): string {
   const out: string[] = [];
   out.push(
     `${st.bold(report.domain)}  ${st.dim(`checked ${report.checkedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} via ${report.resolver.address}${report.resolver.validates ? ' (validating)' : ' (not validating)'}`)}`,

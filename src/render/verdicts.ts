@@ -1,4 +1,4 @@
-import type { Section } from '../audit/report.ts';
+import type { Section } from '../audit/document.ts';
 
 /** One line per section saying what was seen; falls back to the record when a check has none here. */
 type Verdict = (s: Section) => string | undefined;

@@ -5,8 +5,8 @@
  */
 import type { AuditEnvironment } from '../audit/audit.ts';
 import { auditDomain } from '../audit/audit.ts';
-import { toReport } from '../audit/report.ts';
-import type { ResultRow, ScanStore } from '../store/store.ts';
+import { toDocument } from '../audit/document.ts';
+import type { ResultRow, ScanStore } from '../store/scan-store.ts';
 
 export interface ScanRunOptions {
   readonly scan: string;
@@ -81,7 +81,7 @@ export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
     while (next < o.domains.length && !o.env.signal.aborted && writeError === null) {
       const domain = o.domains[next++] as string;
       try {
-        const report = toReport(await auditDomain(domain, o.env), o.resolver);
+        const report = toDocument(await auditDomain(domain, o.env), o.resolver);
         if (o.env.signal.aborted) return; // an aborted audit is incomplete: not stored, redone on resume
         batch.push({ domain, checkedAt: report.checkedAt, doc: report });
       } catch {

@@ -1,5 +1,5 @@
-import type { Parsed, Problem } from '../dkim/tag-list.ts';
-import { commaList, parseTagList } from '../dkim/tag-list.ts';
+import type { Parsed, Problem } from '../../protocol/tag-list.ts';
+import { commaList, parseTagList } from '../../protocol/tag-list.ts';
 
 /** A BIMI assertion record (draft-brand-indicators-for-message-identification §4.2). */
 export interface BimiRecord {

@@ -1,5 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { dnsNames } from '../../protocol/certificate.ts';
 import { SVG_MAX_BYTES } from './svg.ts';
 
 /** id-kp-BrandIndicatorforMessageIdentification */
@@ -92,10 +93,7 @@ export function validateMarkCertificate(
   if (o.now > notAfter) problems.push(`expired on ${notAfter.toISOString()}`);
   const eku = leaf.keyUsage ?? [];
   if (!eku.includes(BIMI_EKU)) problems.push(`no BIMI extended key usage (${BIMI_EKU})`);
-  const sans = (leaf.subjectAltName ?? '')
-    .split(/,\s*/)
-    .filter((s) => s.startsWith('DNS:'))
-    .map((s) => s.slice(4).toLowerCase());
+  const sans = dnsNames(leaf);
   const names = [o.domain, `${o.selector}._bimi.${o.domain}`];
   if (!sans.some((s) => names.includes(s)))
     problems.push(`the SANs (${sans.join(', ') || 'none'}) do not include ${o.domain}`);

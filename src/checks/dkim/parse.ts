@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
-import type { Parsed, Problem } from './tag-list.ts';
-import { parseTagList } from './tag-list.ts';
+import type { Parsed, Problem } from '../../protocol/tag-list.ts';
+import { parseTagList } from '../../protocol/tag-list.ts';
 
 /** A DKIM key record (RFC 6376 §3.6.1; ed25519: RFC 8463). */
 export interface DkimKey {

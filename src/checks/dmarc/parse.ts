@@ -1,5 +1,5 @@
-import type { Parsed, Problem } from '../dkim/tag-list.ts';
-import { commaList, parseTagList } from '../dkim/tag-list.ts';
+import type { Parsed, Problem } from '../../protocol/tag-list.ts';
+import { commaList, parseTagList } from '../../protocol/tag-list.ts';
 
 export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
 

@@ -1,5 +1,5 @@
-import type { Parsed, Problem } from '../dkim/tag-list.ts';
-import { parseTagList } from '../dkim/tag-list.ts';
+import type { Parsed, Problem } from '../../protocol/tag-list.ts';
+import { parseTagList } from '../../protocol/tag-list.ts';
 
 /** The `_mta-sts` TXT record (RFC 8461 §3.1). */
 export interface MtaStsTxt {

@@ -1,4 +1,4 @@
-import type { Parsed, Problem } from '../dkim/tag-list.ts';
+import type { Parsed, Problem } from '../../protocol/tag-list.ts';
 
 /** The policy file `https://mta-sts.<domain>/.well-known/mta-sts.txt` (RFC 8461 §3.2). */
 export interface MtaStsPolicyFile {

@@ -5,8 +5,8 @@ import type { Status } from '../../core/status.ts';
 import { statusFrom } from '../../core/status.ts';
 import type { Answer, MxRecord } from '../../dns/types.ts';
 import { failureReason, isFailure } from '../../dns/types.ts';
+import { isLoopback } from '../../protocol/ip.ts';
 import type { HostAddresses } from '../shared/addresses.ts';
-import { isLoopback } from '../shared/addresses.ts';
 import { mxFindings } from './findings.ts';
 
 export type MxKind = 'host' | 'null' | 'localhost' | 'private' | 'ip-literal' | 'cname' | 'unresolvable';

@@ -1,5 +1,6 @@
+import { reverseName } from '../../protocol/ip.ts';
 import type { HostAddresses } from '../shared/addresses.ts';
-import { lookupAddresses, reverseName } from '../shared/addresses.ts';
+import { lookupAddresses } from '../shared/addresses.ts';
 import { mapLimit } from '../shared/limit.ts';
 import type { GatherContext } from '../types.ts';
 import type { MxGathered, PtrGathered } from './check.ts';

@@ -1,4 +1,4 @@
-import type { Problem } from '../dkim/tag-list.ts';
+import type { Problem } from '../../protocol/tag-list.ts';
 
 /** A parsed security.txt (RFC 9116 §2.5): fields in order, and what the signature looked like. */
 export interface SecurityTxt {

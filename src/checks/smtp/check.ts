@@ -5,14 +5,8 @@ import type { CheckResult } from '../../core/result.ts';
 import type { Status } from '../../core/status.ts';
 import type { SmtpOutcome } from '../../net/smtp.ts';
 import type { CertificateInfo } from '../../net/tls-info.ts';
-import {
-  certificateNames,
-  type DaneStatus,
-  matchDane,
-  nameMatches,
-  type TlsaView,
-  tlsaProblem,
-} from './dane.ts';
+import { certificateNames } from '../../protocol/certificate.ts';
+import { type DaneStatus, matchDane, nameMatches, type TlsaView, tlsaProblem } from './dane.ts';
 import { smtpFindings } from './findings.ts';
 import { MAX_PROBED_HOSTS, type SmtpGathered, type SmtpHostGathered, type TlsaLookup } from './gather.ts';
 

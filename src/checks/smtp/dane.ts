@@ -4,6 +4,7 @@
  */
 import { createHash, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import type { TlsaRecord } from '../../dns/types.ts';
+import { certificateNames } from '../../protocol/certificate.ts';
 
 export type DaneStatus = 'valid' | 'invalid' | 'none' | 'error' | 'skipped';
 
@@ -80,17 +81,6 @@ export function nameMatches(pattern: string, name: string): boolean {
   const rest = p.slice(2);
   const i = n.indexOf('.');
   return i > 0 && n.slice(i + 1) === rest && rest.includes('.');
-}
-
-/** DNS-ID names of a certificate, or the CN when it has none (RFC 7672 §3.2.3). */
-export function certificateNames(cert: X509Certificate): string[] {
-  const dns = (cert.subjectAltName ?? '')
-    .split(/,\s*/)
-    .filter((s) => s.startsWith('DNS:'))
-    .map((s) => s.slice(4));
-  if (dns.length) return dns;
-  const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
-  return cn ? [cn] : [];
 }
 
 /** Whether chain[0..top] is a chain of issuance with valid signatures. */

@@ -4,7 +4,7 @@
  * and redirect (§6.1), fetches the explanation (§6.2) after a fail.
  */
 import type { Answer, Resolver, RRType, TxtRecord } from '../../dns/types.ts';
-import { type IpAddress, inPrefix, parseIp, reverseName } from './ip.ts';
+import { type IpAddress, inPrefix, parseIp, reverseName } from '../../protocol/ip.ts';
 import { expandParts, ipMacro, type MacroValues, parseMacroString, truncateDomain } from './macro.ts';
 import { isSpfText, type Mechanism, parseSpf, type Qualifier, type SpfRecord } from './parse.ts';
 

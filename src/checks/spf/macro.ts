@@ -1,3 +1,5 @@
+import { expandIp6 } from '../../protocol/ip.ts';
+
 /**
  * RFC 7208 §7 macros: syntax (pure, for the parser) and expansion (pure, given the values).
  *
@@ -161,21 +163,6 @@ export function truncateDomain(name: string): string {
 /** The `i` macro: dotted quad, or 32 dot-separated nibbles for IPv6 (§7.3). */
 export function ipMacro(ip: string, family: 4 | 6): string {
   return family === 4 ? ip : expandIp6(ip).replace(/:/g, '').split('').join('.');
-}
-
-/** Full 8-group lower-case form of an IPv6 address (embedded IPv4 converted). */
-export function expandIp6(ip: string): string {
-  let s = ip.toLowerCase();
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
-  if (v4) {
-    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
-    s = `${s.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = s.includes('::') ? (s.split('::') as [string, string]) : [s, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const fill = tail !== undefined ? Array(8 - h.length - t.length).fill('0') : [];
-  return [...h, ...fill, ...t].map((g) => g.padStart(4, '0')).join(':');
 }
 
 export { DELIMITERS as MACRO_DELIMITERS };

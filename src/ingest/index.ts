@@ -1,15 +1,15 @@
 /**
- * Report ingest, first part: the bytes of one input file → the normalised reports it holds, and
+ * FeedbackReport ingest, first part: the bytes of one input file → the normalised reports it holds, and
  * a reason for each part that holds none. No file system access here (the CLI reads files).
  */
 import { parseAggregate } from './dmarc-aggregate.ts';
 import { parseFailureReport } from './dmarc-failure.ts';
-import type { Parsed, Report, ReportSource } from './normalise.ts';
+import type { FeedbackReport, Parsed, ReportSource } from './normalise.ts';
 import { parseTlsRpt } from './tls-rpt.ts';
 import type { UnpackLimits } from './unpack.ts';
 import { unpack } from './unpack.ts';
 
-export type { AggregateReport, FailureReport, Report, ReportSource, TlsReport } from './normalise.ts';
+export type { AggregateReport, FailureReport, FeedbackReport, ReportSource, TlsReport } from './normalise.ts';
 export { summarise } from './summary.ts';
 export type { UnpackLimits } from './unpack.ts';
 
@@ -19,7 +19,7 @@ export interface Unreadable {
 }
 
 export interface ReadResult {
-  readonly reports: Report[];
+  readonly reports: FeedbackReport[];
   readonly unreadable: Unreadable[];
 }
 
@@ -33,7 +33,7 @@ export async function readReports(
   file: string,
   options: ReadOptions = {},
 ): Promise<ReadResult> {
-  const reports: Report[] = [];
+  const reports: FeedbackReport[] = [];
   const unreadable: Unreadable[] = [];
   let items: Awaited<ReturnType<typeof unpack>>;
   try {
@@ -45,7 +45,7 @@ export async function readReports(
   }
   for (const item of items) {
     const source: ReportSource = { file, entry: item.entry ?? null };
-    let parsed: Parsed<Report> | undefined;
+    let parsed: Parsed<FeedbackReport> | undefined;
     if (item.type === 'unreadable') {
       unreadable.push({ source, reason: item.reason });
       continue;

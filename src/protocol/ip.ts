@@ -1,6 +1,31 @@
-/** Addresses as bytes for prefix matching (RFC 7208 §5.6), and their reverse names (§5.5). */
+/**
+ * IP addresses, shared by every protocol: bytes for prefix matching (RFC 7208 §5.6), the full
+ * IPv6 form, reverse names (RFC 1035 §3.5, RFC 3596 §2.5), loopback. Pure.
+ */
 import { isIPv4, isIPv6 } from 'node:net';
-import { expandIp6 } from './macro.ts';
+
+/** Full 8-group lower-case form of an IPv6 address (embedded IPv4 converted). */
+export function expandIp6(ip: string): string {
+  let s = ip.toLowerCase();
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    s = `${s.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = s.includes('::') ? (s.split('::') as [string, string]) : [s, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  const fill = tail !== undefined ? Array(8 - h.length - t.length).fill('0') : [];
+  return [...h, ...fill, ...t].map((g) => g.padStart(4, '0')).join(':');
+}
+
+/** Loopback: 127.0.0.0/8 and ::1 (also written in full or IPv4-mapped). */
+export function isLoopback(address: string): boolean {
+  const ip = parseIp(address);
+  if (!ip) return false;
+  if (ip.family === 4) return ip.bytes[0] === 127;
+  return ip.bytes.subarray(0, 15).every((b) => b === 0) && ip.bytes[15] === 1;
+}
 
 export interface IpAddress {
   readonly family: 4 | 6;
@@ -75,7 +100,9 @@ export function inPrefix(ip: IpAddress, net: IpAddress, prefix: number): boolean
 }
 
 /** The PTR query name: d.c.b.a.in-addr.arpa or the 32 nibbles under ip6.arpa. */
-export function reverseName(ip: IpAddress): string {
+export function reverseName(address: IpAddress | string): string {
+  const ip = typeof address === 'string' ? parseIp(address) : address;
+  if (!ip) throw new TypeError(`reverseName: not an IP address: ${String(address)}`);
   if (ip.family === 4) return `${[...ip.bytes].reverse().join('.')}.in-addr.arpa`;
   const nibbles: string[] = [];
   for (const b of ip.bytes) nibbles.push((b >> 4).toString(16), (b & 15).toString(16));

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import { renderCsv, renderMarkdown, renderTable, reportDocument } from '../report/format.ts';
-import { StatsAccumulator } from '../report/stats.ts';
-import { DEFAULT_DB, ScanStore } from '../store/store.ts';
+import { renderCsv, renderMarkdown, renderTable, statisticsDocument } from '../statistics/format.ts';
+import { StatsAccumulator } from '../statistics/stats.ts';
+import { DEFAULT_DB, ScanStore } from '../store/scan-store.ts';
 import type { CommandDef } from './command.ts';
 import { bool, str } from './command.ts';
 import { EXIT } from './exit.ts';
@@ -71,7 +71,7 @@ export const reportCommand: CommandDef = {
       }
       const acc = new StatsAccumulator();
       for await (const doc of store.documents(scan.name)) acc.add(doc);
-      const doc = reportDocument(scan.name, acc.result());
+      const doc = statisticsDocument(scan.name, acc.result());
       if (format === 'json') io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       else if (format === 'md') io.stdout.write(renderMarkdown(doc));
       else if (format === 'csv') io.stdout.write(renderCsv(doc));

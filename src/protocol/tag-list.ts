@@ -4,14 +4,9 @@
  * data, never throws.
  */
 
-/** One problem seen by a parser: a stable code, the 0-based offset in the record, the text at fault. */
-export interface Problem {
-  readonly code: string;
-  readonly at?: number;
-  readonly text?: string;
-}
+import type { Problem } from '../core/parsed.ts';
 
-export type Parsed<T> = { ok: true; value: T; problems: Problem[] } | { ok: false; problems: Problem[] };
+export type { Parsed, Problem } from '../core/parsed.ts';
 
 export interface Tag {
   /** the tag name as written */

@@ -1,15 +1,12 @@
+import type { Problem } from '../core/parsed.ts';
+
 /**
  * The normalised report objects of `mailsec reports parse --json` (interface.md "mailsec reports"):
  * one object per report, `kind` first, times as ISO 8601 UTC, enumerations lower-cased, absent
  * optional fields as null. `problems` lists what was tolerated (missing fields, caps hit).
  */
 
-export interface Problem {
-  readonly code: string;
-  readonly text?: string;
-}
-
-export type Parsed<T> = { ok: true; value: T; problems: Problem[] } | { ok: false; problems: Problem[] };
+export type { Parsed, Problem } from '../core/parsed.ts';
 
 export interface ReportSource {
   /** the file path as given */
@@ -138,7 +135,7 @@ export interface FailureReport {
   problems: Problem[];
 }
 
-export type Report = AggregateReport | TlsReport | FailureReport;
+export type FeedbackReport = AggregateReport | TlsReport | FailureReport;
 
 /** ISO 8601 UTC (`2024-01-01T00:00:00Z`) from epoch seconds or a date string; null when unreadable. */
 export function isoTime(v: number | string | null | undefined): string | null {

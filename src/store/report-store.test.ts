@@ -6,9 +6,9 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
-import type { AggregateReport, Report } from '../reports/index.ts';
-import { readReports } from '../reports/index.ts';
-import { ReportStore, reportKey } from './reports-store.ts';
+import type { AggregateReport, FeedbackReport } from '../ingest/index.ts';
+import { readReports } from '../ingest/index.ts';
+import { ReportStore, reportKey } from './report-store.ts';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/reports/', import.meta.url));
 const NAMES = [
@@ -22,8 +22,8 @@ let dir = '';
 let n = 0;
 const db = () => join(dir, `t${++n}.duckdb`);
 
-async function fixtures(): Promise<Report[]> {
-  const out: Report[] = [];
+async function fixtures(): Promise<FeedbackReport[]> {
+  const out: FeedbackReport[] = [];
   for (const name of NAMES) {
     const { reports } = await readReports(readFileSync(join(FIX, name)), name);
     out.push(...reports);
@@ -78,7 +78,7 @@ test('dedupe: the same report from another file or container is a duplicate; a n
   const plain = (await readReports(xml, 'a.xml')).reports;
   const gz = (await readReports(gzipSync(xml), 'b.xml.gz')).reports;
   const zip = (await readReports(zipSync({ 'in/r.xml': new Uint8Array(xml) }), 'c.zip')).reports;
-  assert.equal(reportKey(plain[0] as Report), reportKey(zip[0] as Report));
+  assert.equal(reportKey(plain[0] as FeedbackReport), reportKey(zip[0] as FeedbackReport));
   const other = { ...(plain[0] as AggregateReport), reportId: 'another-id' };
   const store = await ReportStore.open(db());
   try {
@@ -100,10 +100,10 @@ test('dedupe keys: aggregate by org, id, domain, range; TLS by org and id; failu
   assert.notEqual(reportKey(ga), reportKey({ ...ga, end: '2023-11-16T23:59:59Z' }));
   assert.notEqual(reportKey(ga), reportKey({ ...ga, policy: { ...ga.policy, domain: 'example.org' } }));
   assert.notEqual(reportKey(ga), reportKey({ ...ga, orgName: null }));
-  const t = tls as Report & { kind: 'tls-rpt' };
+  const t = tls as FeedbackReport & { kind: 'tls-rpt' };
   assert.equal(reportKey(t), reportKey({ ...t, policies: [], begin: null }));
   assert.notEqual(reportKey(t), reportKey({ ...t, reportId: 'x' }));
-  const f = arf as Report & { kind: 'dmarc-failure' };
+  const f = arf as FeedbackReport & { kind: 'dmarc-failure' };
   assert.equal(reportKey(f), reportKey({ ...f, source: { file: 'other.mbox', entry: 'message 7' } }));
   assert.notEqual(reportKey(f), reportKey({ ...f, sourceIp: '203.0.113.9' }));
 });
@@ -120,7 +120,7 @@ test('a report that cannot be written is stored not at all; the rest of its batc
   };
   const store = await ReportStore.open(db());
   try {
-    const r = await store.importBatch([ns as Report, bad, tls as Report]);
+    const r = await store.importBatch([ns as FeedbackReport, bad, tls as FeedbackReport]);
     assert.equal(r.added, 2);
     assert.equal(r.duplicates, 0);
     assert.equal(r.failed.length, 1);
@@ -132,7 +132,7 @@ test('a report that cannot be written is stored not at all; the rest of its batc
     // only the namespaced report's records: none of the bad report's rows are left behind
     assert.equal(counts.aggregateRecords, (ns as AggregateReport).records.length);
     // the store still works after the failure
-    assert.deepEqual(await store.importBatch([g as Report]), { added: 1, duplicates: 0, failed: [] });
+    assert.deepEqual(await store.importBatch([g as FeedbackReport]), { added: 1, duplicates: 0, failed: [] });
   } finally {
     store.close();
   }
@@ -161,7 +161,7 @@ test('a corrupt file does not stop the import: its reports are none, the others 
 });
 
 test('the report tables live beside the scan tables without touching their schema version', async () => {
-  const { ScanStore } = await import('./store.ts');
+  const { ScanStore } = await import('./scan-store.ts');
   const path = db();
   const scan = await ScanStore.open(path);
   scan.close();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderCsv, renderMarkdown, renderTable, reportDocument } from './format.ts';
+import { renderCsv, renderMarkdown, renderTable, statisticsDocument } from './format.ts';
 import type { Doc } from './stats.ts';
 import { ALL_KEYS, bannerSoftware, computeStats, issuerName, MX_KEYS } from './stats.ts';
 
@@ -255,7 +255,7 @@ test('shares: providers from MX registrable domains, issuers, banner software', 
 });
 
 test('renderings: table, Markdown, CSV hold every key', () => {
-  const d = reportDocument('t', S);
+  const d = statisticsDocument('t', S);
   for (const out of [renderTable(d), renderMarkdown(d), renderCsv(d)]) {
     assert.match(out, /spf\.denyAll/);
     assert.match(out, /dnssec\.signed/);

@@ -1,7 +1,7 @@
 /** Renderings of the scan statistics: human table, Markdown, CSV. JSON is the object itself. */
 import type { ScanStats, ShareItem, Stat } from './stats.ts';
 
-export interface ReportDocument {
+export interface StatisticsDocument {
   scan: string;
   domains: number;
   domainsWithMx: number;
@@ -11,7 +11,7 @@ export interface ReportDocument {
   software: ShareItem[];
 }
 
-export function reportDocument(scan: string, s: ScanStats): ReportDocument {
+export function statisticsDocument(scan: string, s: ScanStats): StatisticsDocument {
   return {
     scan,
     domains: s.domains,
@@ -25,11 +25,11 @@ export function reportDocument(scan: string, s: ScanStats): ReportDocument {
 
 const p = (v: number | null) => (v === null ? '-' : `${v.toFixed(2)}%`);
 
-function rows(doc: ReportDocument): [string, Stat][] {
+function rows(doc: StatisticsDocument): [string, Stat][] {
   return Object.entries(doc.stats);
 }
 
-export function renderTable(doc: ReportDocument): string {
+export function renderTable(doc: StatisticsDocument): string {
   const out = [`scan ${doc.scan}: ${doc.domains} domains, ${doc.domainsWithMx} with MX`, ''];
   const w = Math.max(...rows(doc).map(([k]) => k.length), 10) + 2;
   const line = (k: string, s: Stat) =>
@@ -50,7 +50,7 @@ export function renderTable(doc: ReportDocument): string {
   return `${out.join('\n')}\n`;
 }
 
-export function renderMarkdown(doc: ReportDocument): string {
+export function renderMarkdown(doc: StatisticsDocument): string {
   const out = [`# Scan ${doc.scan}`, '', `${doc.domains} domains, ${doc.domainsWithMx} with MX.`, ''];
   const table = (head: string, items: [string, Stat][]) => {
     out.push(`| ${head} | count | denominator | percent |`, '|---|---:|---:|---:|');
@@ -75,7 +75,7 @@ export function renderMarkdown(doc: ReportDocument): string {
 
 const csvField = (s: string) => (/[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-export function renderCsv(doc: ReportDocument): string {
+export function renderCsv(doc: StatisticsDocument): string {
   const out = ['scan,group,key,count,denominator,percent'];
   const add = (group: string, k: string, s: Stat) =>
     out.push(

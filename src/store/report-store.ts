@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import type { AggregateReport, FailureReport, Report, TlsReport } from '../reports/normalise.ts';
+import type { AggregateReport, FailureReport, FeedbackReport, TlsReport } from '../ingest/normalise.ts';
 
 /** schema migrations of the report tables, applied in order; the index + 1 is the version */
 const MIGRATIONS: readonly string[] = [
@@ -123,7 +123,7 @@ function canonical(v: unknown): string {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The stable dedupe key of a report (see the module comment). */
-export function reportKey(r: Report): string {
+export function reportKey(r: FeedbackReport): string {
   if (r.kind === 'dmarc-aggregate')
     return sha256(canonical(['dmarc-aggregate', r.orgName, r.reportId, r.policy.domain, r.begin, r.end]));
   if (r.kind === 'tls-rpt') return sha256(canonical(['tls-rpt', r.organizationName, r.reportId]));
@@ -137,7 +137,7 @@ export interface ImportCounts {
   /** reports whose key was already stored (or came twice in the batch) */
   duplicates: number;
   /** reports that could not be written, with the reason */
-  failed: { report: Report; reason: string }[];
+  failed: { report: FeedbackReport; reason: string }[];
 }
 
 export interface StoredCounts {
@@ -204,7 +204,7 @@ export class ReportStore {
    * Writes a batch (the reports of one input file) in one transaction; stored keys are skipped.
    * When the batch fails, each report is retried in its own transaction.
    */
-  async importBatch(reports: readonly Report[]): Promise<ImportCounts> {
+  async importBatch(reports: readonly FeedbackReport[]): Promise<ImportCounts> {
     if (!reports.length) return { added: 0, duplicates: 0, failed: [] };
     try {
       return await this.transaction(async () => {
@@ -242,7 +242,7 @@ export class ReportStore {
   }
 
   /** inserts one report and its rows; false when its key is already stored */
-  private async insert(r: Report): Promise<boolean> {
+  private async insert(r: FeedbackReport): Promise<boolean> {
     const key = reportKey(r);
     const table =
       r.kind === 'dmarc-aggregate'

@@ -46,7 +46,7 @@ export interface ScanRow {
 export interface ResultRow {
   readonly domain: string;
   readonly checkedAt: string;
-  /** the per-domain JSON document (`toReport`) */
+  /** the per-domain JSON document (`toDocument`) */
   readonly doc: Record<string, unknown>;
 }
 

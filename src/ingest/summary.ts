@@ -1,7 +1,8 @@
 /** A short human summary of one normalised report (the default output of `mailsec reports parse`). */
-import type { AggregateReport, FailureReport, Report, TlsReport } from './normalise.ts';
+import type { AggregateReport, FailureReport, FeedbackReport, TlsReport } from './normalise.ts';
 
-const where = (r: Report) => (r.source.entry ? `${r.source.file} → ${r.source.entry}` : r.source.file);
+const where = (r: FeedbackReport) =>
+  r.source.entry ? `${r.source.file} → ${r.source.entry}` : r.source.file;
 const range = (b: string | null, e: string | null) => `${b ?? '?'} – ${e ?? '?'}`;
 const pct = (n: number, d: number) => (d === 0 ? '–' : `${(Math.round((n / d) * 1000) / 10).toFixed(1)}%`);
 
@@ -50,7 +51,7 @@ function failure(r: FailureReport): string[] {
   ];
 }
 
-export function summarise(r: Report): string {
+export function summarise(r: FeedbackReport): string {
   const body = r.kind === 'dmarc-aggregate' ? aggregate(r) : r.kind === 'tls-rpt' ? tls(r) : failure(r);
   const notes = r.problems.length ? [`  tolerated: ${r.problems.map((p) => p.code).join(', ')}`] : [];
   return [...body, ...notes, `  source: ${where(r)}`, ''].join('\n');

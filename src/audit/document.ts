@@ -13,7 +13,7 @@ export type Section = { status: Status; queryCount: number } & Record<string, un
  * The document `mailsec check --json` prints and `checkDomain()` returns: one flat section per
  * check (`{ status, ...fields }`), every finding in the top-level `findings[]`.
  */
-export interface DomainReport {
+export interface DomainDocument {
   schemaVersion: string;
   domain: string;
   checkedAt: string;
@@ -23,11 +23,11 @@ export interface DomainReport {
   [section: string]: unknown;
 }
 
-export function toReport(
+export function toDocument(
   audit: DomainAudit,
   resolver: { address: string; validates: boolean },
-): DomainReport {
-  const report: DomainReport = {
+): DomainDocument {
+  const report: DomainDocument = {
     schemaVersion: SCHEMA_VERSION,
     domain: audit.domain,
     checkedAt: audit.checkedAt.toISOString(),
@@ -50,14 +50,14 @@ export function toReport(
 }
 
 /** The sections of a report, in output order. */
-export function sectionsOf(report: DomainReport): [string, Section][] {
+export function sectionsOf(report: DomainDocument): [string, Section][] {
   return Object.entries(report).filter(
     (e): e is [string, Section] =>
       typeof e[1] === 'object' && e[1] !== null && STATUSES.includes((e[1] as Section).status as Status),
   );
 }
 
-export function worstSeverity(reports: readonly DomainReport[]): number {
+export function worstSeverity(reports: readonly DomainDocument[]): number {
   let worst = -1;
   for (const r of reports) for (const f of r.findings) worst = Math.max(worst, SEVERITY_RANK[f.severity]);
   return worst;

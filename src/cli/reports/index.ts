@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { ErrorCode, MailsecError } from '../core/errors.ts';
-import type { Unreadable } from '../reports/index.ts';
-import { readReports, summarise } from '../reports/index.ts';
-import type { ReportStore } from '../store/reports-store.ts';
-import type { CommandDef, CommandIo } from './command.ts';
-import { bool, str } from './command.ts';
-import { EXIT } from './exit.ts';
+import { ErrorCode, MailsecError } from '../../core/errors.ts';
+import type { Unreadable } from '../../ingest/index.ts';
+import { readReports, summarise } from '../../ingest/index.ts';
+import type { ReportStore } from '../../store/report-store.ts';
+import type { CommandDef, CommandIo } from '../command.ts';
+import { bool, str } from '../command.ts';
+import { EXIT } from '../exit.ts';
 
 /** an input file larger than this is not read (reports are kilobytes; Google's biggest a few MiB) */
 export const MAX_INPUT_BYTES = 128 * 1024 * 1024;
@@ -150,8 +150,8 @@ async function importReports(paths: string[], dbArg: string | undefined, json: b
     );
   }
   // loaded here, not at the top: `reports parse` never needs DuckDB
-  const { ReportStore } = await import('../store/reports-store.ts');
-  const { DEFAULT_DB } = await import('../store/store.ts');
+  const { ReportStore } = await import('../../store/report-store.ts');
+  const { DEFAULT_DB } = await import('../../store/scan-store.ts');
   const dbName = dbArg ?? DEFAULT_DB;
   const dbPath = resolve(io.cwd, dbName);
   const summary: ImportSummary = { db: dbPath, files: 0, reports: 0, new: 0, duplicates: 0, unreadable: 0 };
