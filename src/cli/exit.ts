@@ -9,6 +9,7 @@ export function exitStatusFor(e: unknown): number {
     case ErrorCode.Usage:
     case ErrorCode.InputUnreadable:
     case ErrorCode.InvalidName:
+    case ErrorCode.StoreVersion:
       return EXIT.usage;
     default:
       return EXIT.cannotRun;

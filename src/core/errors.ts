@@ -8,6 +8,10 @@ export const ErrorCode = {
   InvalidName: 'MAILSEC_ERR_INVALID_NAME',
   ResolverUnreachable: 'MAILSEC_ERR_RESOLVER_UNREACHABLE',
   EgressDenied: 'MAILSEC_ERR_EGRESS_DENIED',
+  /** another process holds the database (DuckDB allows one writer) */
+  StoreLocked: 'MAILSEC_ERR_STORE_LOCKED',
+  /** the database was written by a newer (or incompatible) mailsec */
+  StoreVersion: 'MAILSEC_ERR_STORE_VERSION',
   TestworldFailed: 'MAILSEC_ERR_TESTWORLD_FAILED',
   Internal: 'MAILSEC_ERR_INTERNAL',
 } as const;

@@ -21,9 +21,8 @@
 
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { ErrorCode, MailsecError } from '../core/errors.ts';
 import type { AggregateReport, FailureReport, FeedbackReport, TlsReport } from '../ingest/normalise.ts';
+import { Database, type OpenOptions } from './duckdb.ts';
 
 /** schema migrations of the report tables, applied in order; the index + 1 is the version */
 const MIGRATIONS: readonly string[] = [
@@ -159,45 +158,22 @@ const ROWS = '$ROWS';
 const CHUNK = 5000;
 
 export class ReportStore {
-  private readonly instance: DuckDBInstance;
+  private readonly db: Database;
   private readonly conn: DuckDBConnection;
-  private constructor(instance: DuckDBInstance, conn: DuckDBConnection) {
-    this.instance = instance;
-    this.conn = conn;
+  private constructor(db: Database) {
+    this.db = db;
+    this.conn = db.conn;
   }
 
-  static async open(path: string): Promise<ReportStore> {
-    let instance: DuckDBInstance;
+  static async open(path: string, opts: OpenOptions = {}): Promise<ReportStore> {
+    const db = await Database.open(path, opts);
     try {
-      instance = await DuckDBInstance.create(path);
+      if (!opts.readOnly) await db.migrate('mailsec_reports_schema', MIGRATIONS);
     } catch (e) {
-      throw new MailsecError(
-        ErrorCode.InputUnreadable,
-        `--db ${path}: ${(e as Error).message}`,
-        'is another mailsec using it?',
-        { cause: e },
-      );
+      db.close();
+      throw e;
     }
-    const store = new ReportStore(instance, await instance.connect());
-    await store.migrate();
-    return store;
-  }
-
-  private async migrate(): Promise<void> {
-    await this.conn.run('CREATE TABLE IF NOT EXISTS mailsec_reports_schema (version INTEGER NOT NULL)');
-    const r = await this.conn.runAndReadAll('SELECT max(version) AS v FROM mailsec_reports_schema');
-    const current = Number(r.getRowObjects()[0]?.v ?? 0);
-    for (let v = current; v < MIGRATIONS.length; v++) {
-      await this.conn.run('BEGIN TRANSACTION');
-      try {
-        await this.conn.run(MIGRATIONS[v] as string);
-        await this.conn.run('INSERT INTO mailsec_reports_schema VALUES ($1)', [v + 1]);
-        await this.conn.run('COMMIT');
-      } catch (e) {
-        await this.conn.run('ROLLBACK');
-        throw e;
-      }
-    }
+    return new ReportStore(db);
   }
 
   /**
@@ -229,16 +205,8 @@ export class ReportStore {
     }
   }
 
-  private async transaction<T>(body: () => Promise<T>): Promise<T> {
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      const out = await body();
-      await this.conn.run('COMMIT');
-      return out;
-    } catch (e) {
-      await this.conn.run('ROLLBACK');
-      throw e;
-    }
+  private transaction<T>(body: () => Promise<T>): Promise<T> {
+    return this.db.transaction(body);
   }
 
   /** inserts one report and its rows; false when its key is already stored */
@@ -376,7 +344,6 @@ export class ReportStore {
   }
 
   close(): void {
-    this.conn.closeSync();
-    this.instance.closeSync();
+    this.db.close();
   }
 }

@@ -10,10 +10,9 @@
  */
 
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { ErrorCode, MailsecError } from '../core/errors.ts';
+import { Database, type OpenOptions } from './duckdb.ts';
 
-export const DEFAULT_DB = 'mailsec.duckdb';
+export { DEFAULT_DB } from './duckdb.ts';
 
 /** schema migrations, applied in order; the index + 1 is the schema version */
 const MIGRATIONS: readonly string[] = [
@@ -51,47 +50,22 @@ export interface ResultRow {
 }
 
 export class ScanStore {
-  private readonly instance: DuckDBInstance;
+  private readonly db: Database;
   private readonly conn: DuckDBConnection;
-  private constructor(instance: DuckDBInstance, conn: DuckDBConnection) {
-    this.instance = instance;
-    this.conn = conn;
+  private constructor(db: Database) {
+    this.db = db;
+    this.conn = db.conn;
   }
 
-  static async open(path: string, opts: { readOnly?: boolean } = {}): Promise<ScanStore> {
-    let instance: DuckDBInstance;
+  static async open(path: string, opts: OpenOptions = {}): Promise<ScanStore> {
+    const db = await Database.open(path, opts);
     try {
-      instance = await DuckDBInstance.create(path, opts.readOnly ? { access_mode: 'READ_ONLY' } : {});
+      if (!opts.readOnly) await db.migrate('mailsec_schema', MIGRATIONS);
     } catch (e) {
-      throw new MailsecError(
-        ErrorCode.InputUnreadable,
-        `--db ${path}: ${(e as Error).message}`,
-        'is another scan using it?',
-        {
-          cause: e,
-        },
-      );
+      db.close();
+      throw e;
     }
-    const store = new ScanStore(instance, await instance.connect());
-    if (!opts.readOnly) await store.migrate();
-    return store;
-  }
-
-  private async migrate(): Promise<void> {
-    await this.conn.run('CREATE TABLE IF NOT EXISTS mailsec_schema (version INTEGER NOT NULL)');
-    const r = await this.conn.runAndReadAll('SELECT max(version) AS v FROM mailsec_schema');
-    const current = Number(r.getRowObjects()[0]?.v ?? 0);
-    for (let v = current; v < MIGRATIONS.length; v++) {
-      await this.conn.run('BEGIN TRANSACTION');
-      try {
-        await this.conn.run(MIGRATIONS[v] as string);
-        await this.conn.run('INSERT INTO mailsec_schema VALUES ($1)', [v + 1]);
-        await this.conn.run('COMMIT');
-      } catch (e) {
-        await this.conn.run('ROLLBACK');
-        throw e;
-      }
-    }
+    return new ScanStore(db);
   }
 
   /** Creates the scan or returns the stored one (resume). */
@@ -207,7 +181,6 @@ export class ScanStore {
   }
 
   close(): void {
-    this.conn.closeSync();
-    this.instance.closeSync();
+    this.db.close();
   }
 }

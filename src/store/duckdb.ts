@@ -1,0 +1,165 @@
+/**
+ * The one place that opens DuckDB (`@duckdb/node-api`): every store goes through it.
+ *
+ * - an explicit memory limit and thread count for the engine (a scan of millions of domains must
+ *   not let the engine grow with the input);
+ * - DuckDB allows one process to hold a file read-write and no reader beside it, so writers keep
+ *   the file open only for a batch (`withDatabase`) and readers retry while the file is locked
+ *   (`lockWaitMs`): a reader beside a writer waits for a batch, never fails at once;
+ * - migrations per schema table (the scan and the report tables share one file and never disturb
+ *   each other's versions), and transactions that roll back on any error.
+ */
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ErrorCode, MailsecError } from '../core/errors.ts';
+
+/** The default store of every command (`--db`). */
+export const DEFAULT_DB = 'mailsec.duckdb';
+
+export interface OpenOptions {
+  readonly readOnly?: boolean;
+  /** DuckDB `memory_limit` (e.g. '512MB'); default '1GB' */
+  readonly memoryLimit?: string;
+  /** DuckDB worker threads; default 2 */
+  readonly threads?: number;
+  /** how long to wait while another process holds the file (ms); default 30 000 */
+  readonly lockWaitMs?: number;
+}
+
+const LOCK_RE = /Could not set lock on file|Conflicting lock is held/i;
+
+export function isLockConflict(e: unknown): boolean {
+  return e instanceof Error && LOCK_RE.test(e.message);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An open DuckDB file with one connection. */
+export class Database {
+  readonly path: string;
+  readonly readOnly: boolean;
+  private readonly instance: DuckDBInstance;
+  readonly conn: DuckDBConnection;
+  private constructor(path: string, readOnly: boolean, instance: DuckDBInstance, conn: DuckDBConnection) {
+    this.path = path;
+    this.readOnly = readOnly;
+    this.instance = instance;
+    this.conn = conn;
+  }
+
+  static async open(path: string, o: OpenOptions = {}): Promise<Database> {
+    const readOnly = o.readOnly === true;
+    const config: Record<string, string> = {
+      memory_limit: o.memoryLimit ?? '1GB',
+      threads: String(o.threads ?? 2),
+    };
+    if (readOnly) config.access_mode = 'READ_ONLY';
+    const deadline = Date.now() + (o.lockWaitMs ?? 30_000);
+    let wait = 20;
+    for (;;) {
+      try {
+        const instance = await DuckDBInstance.create(path, config);
+        return new Database(path, readOnly, instance, await instance.connect());
+      } catch (e) {
+        if (isLockConflict(e) && Date.now() < deadline) {
+          await sleep(wait);
+          wait = Math.min(wait * 2, 500);
+          continue;
+        }
+        if (isLockConflict(e)) {
+          throw new MailsecError(
+            ErrorCode.StoreLocked,
+            `${path}: another process keeps the database locked (${(e as Error).message.split('\n')[0]})`,
+            'wait for it to finish, or use another --db',
+            { cause: e },
+          );
+        }
+        throw new MailsecError(
+          ErrorCode.InputUnreadable,
+          `${path}: cannot open the database (${(e as Error).message.split('\n')[0]})`,
+          readOnly ? 'does the file exist, and is it a mailsec database?' : 'is the directory writable?',
+          { cause: e },
+        );
+      }
+    }
+  }
+
+  async run(sql: string, params?: DuckDBValue[]): Promise<void> {
+    await this.conn.run(sql, params);
+  }
+
+  /** Rows as objects. */
+  async all(sql: string, params?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
+    return (await this.conn.runAndReadAll(sql, params)).getRowObjects() as Record<string, unknown>[];
+  }
+
+  /** Whether a table exists (readers of a file that a writer never migrated). */
+  async hasTable(name: string): Promise<boolean> {
+    const r = await this.all('SELECT count(*) AS n FROM information_schema.tables WHERE table_name = $1', [
+      name,
+    ]);
+    return Number(r[0]?.n ?? 0) > 0;
+  }
+
+  /** Runs body in one transaction; any error rolls it back and is rethrown. */
+  async transaction<T>(body: () => Promise<T>): Promise<T> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      const out = await body();
+      await this.conn.run('COMMIT');
+      return out;
+    } catch (e) {
+      await this.conn.run('ROLLBACK');
+      throw e;
+    }
+  }
+
+  /**
+   * Applies `migrations` in order, recording the version in `schemaTable`; the index + 1 of a
+   * migration is its version. A file whose version is newer than this mailsec knows is refused.
+   */
+  async migrate(schemaTable: string, migrations: readonly string[]): Promise<number> {
+    await this.run(`CREATE TABLE IF NOT EXISTS ${schemaTable} (version INTEGER NOT NULL)`);
+    const current = await this.schemaVersion(schemaTable);
+    if (current > migrations.length) {
+      throw new MailsecError(
+        ErrorCode.StoreVersion,
+        `${this.path}: ${schemaTable} is at schema version ${current}; this mailsec knows up to ${migrations.length}`,
+        'use the mailsec version that wrote it, or another --db',
+      );
+    }
+    for (let v = current; v < migrations.length; v++) {
+      await this.transaction(async () => {
+        await this.run(migrations[v] as string);
+        await this.run(`INSERT INTO ${schemaTable} VALUES ($1)`, [v + 1]);
+      });
+    }
+    return migrations.length;
+  }
+
+  /** The recorded version of a schema table (0 when the table does not exist). */
+  async schemaVersion(schemaTable: string): Promise<number> {
+    if (!(await this.hasTable(schemaTable))) return 0;
+    const r = await this.all(`SELECT max(version) AS v FROM ${schemaTable}`);
+    return Number(r[0]?.v ?? 0);
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Opens, runs body, closes — the short hold that lets readers and a writer take turns. */
+export async function withDatabase<T>(
+  path: string,
+  o: OpenOptions,
+  body: (db: Database) => Promise<T>,
+): Promise<T> {
+  const db = await Database.open(path, o);
+  try {
+    return await body(db);
+  } finally {
+    db.close();
+  }
+}
