@@ -1,9 +1,19 @@
 import { defineFindings } from '../../core/finding.ts';
+import { recordText } from '../../protocol/presentation.ts';
+import { defaultDmarcRua, dmarcName, serialiseDmarc } from '../dmarc/serialise.ts';
+import { serialiseBimi } from './serialise.ts';
 
 type D = { domain: string };
 type S = D & { name: string };
 const example = (name: string) =>
-  `${name} TXT "v=BIMI1; l=https://<your web host>/bimi/logo.svg; a=https://<your web host>/bimi/vmc.pem"`;
+  recordText(
+    name,
+    'TXT',
+    serialiseBimi({
+      location: 'https://<your web host>/bimi/logo.svg',
+      authority: 'https://<your web host>/bimi/vmc.pem',
+    }),
+  );
 
 export const bimiFindings = defineFindings('bimi', {
   'multiple-records': {
@@ -84,7 +94,7 @@ export const bimiFindings = defineFindings('bimi', {
     message: (p: D & { reason: string; at: string }) =>
       `BIMI needs DMARC at enforcement, but for ${p.domain} ${p.reason}.`,
     fix: (p: D & { reason: string; at: string }) =>
-      `Publish _dmarc.${p.at} TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@${p.at}" (or p=reject), without sp=none, pct or t=y.`,
+      `Publish ${recordText(dmarcName(p.at), 'TXT', serialiseDmarc({ p: 'quarantine', rua: [defaultDmarcRua(p.at)] }))} (or p=reject), without sp=none, pct or t=y.`,
   },
   'dmarc-undetermined': {
     severity: 'warning',

@@ -1,7 +1,11 @@
 import { defineFindings } from '../../core/finding.ts';
+import { recordText } from '../../protocol/presentation.ts';
+import { tlsRptName, tlsRptRecord } from '../tls-rpt/serialise.ts';
+import { mtaStsName, serialiseMtaStsTxt } from './serialise.ts';
 
 type D = { domain: string };
-const example = (d: string) => `_mta-sts.${d} TXT "v=STSv1; id=20260101T000000;"`;
+const example = (d: string) =>
+  recordText(mtaStsName(d), 'TXT', serialiseMtaStsTxt({ id: '20260101T000000', extensions: [] }));
 
 export const mtaStsFindings = defineFindings('mtaSts', {
   'not-found': {
@@ -137,7 +141,7 @@ export const mtaStsFindings = defineFindings('mtaSts', {
     severity: 'warning',
     why: 'Without TLS-RPT (RFC 8460) you never hear about senders that fail to deliver under your MTA-STS policy.',
     message: (p: D) => `${p.domain} publishes MTA-STS but no TLS-RPT record at _smtp._tls.${p.domain}.`,
-    fix: (p: D) => `Publish _smtp._tls.${p.domain} TXT "v=TLSRPTv1; rua=mailto:tls-reports@${p.domain}".`,
+    fix: (p: D) => `Publish ${recordText(tlsRptName(p.domain), 'TXT', tlsRptRecord(p.domain))}.`,
   },
   'mode-none': {
     severity: 'info',
