@@ -30,10 +30,10 @@ test('presentation: long TXT text is split into strings of at most 255 octets, j
 test('presentation: a zone line', () => {
   assert.equal(
     zoneLine({ name: '_dmarc.example.ch', type: 'TXT', ttl: 3600, value: 'v=DMARC1; p=none' }),
-    '_dmarc.example.ch. 3600 IN TXT "v=DMARC1; p=none"',
+    '_dmarc.example.ch.\t3600\tIN\tTXT\t"v=DMARC1; p=none"',
   );
   assert.equal(
     zoneLine({ name: 'example.ch', type: 'MX', ttl: 300, value: '0 .' }),
-    'example.ch. 300 IN MX 0 .',
+    'example.ch.\t300\tIN\tMX\t0 .',
   );
 });

@@ -117,9 +117,9 @@ export function zoneRdata(r: Pick<PresentedRecord, 'type' | 'value'>): string {
   return r.type === 'TXT' ? txtRdata(r.value) : r.value;
 }
 
-/** `name. TTL IN TYPE rdata`, ready to paste into a zone file. */
+/** `name. TTL IN TYPE rdata` (tab-separated, as ldns and dig print it), ready to paste into a zone file. */
 export function zoneLine(r: PresentedRecord): string {
-  return `${absoluteName(r.name)} ${r.ttl} IN ${r.type} ${zoneRdata(r)}`;
+  return `${absoluteName(r.name)}\t${r.ttl}\tIN\t${r.type}\t${zoneRdata(r)}`;
 }
 
 /** The short form the findings' fix texts use: `name TXT "text"` / `name CAA 0 issue "x"`. */
