@@ -35,6 +35,8 @@ export interface CommandDef {
   readonly description?: string;
   readonly options: Record<string, OptionDef>;
   readonly examples: readonly string[];
+  /** commands below this one (`generate spf`): the first argument picks one, with its own options and help */
+  readonly subcommands?: Readonly<Record<string, CommandDef>>;
   /** returns the exit status */
   run(args: ParsedArgs, io: CommandIo): Promise<number>;
 }

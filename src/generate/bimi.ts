@@ -43,11 +43,14 @@ function propose(input: GenerateInput<BimiOptions>): Proposal {
         `BIMI needs DMARC at enforcement (p=quarantine or p=reject, no t=y, sp not none), but ${shortfall}: receivers would show no logo.`,
         'Raise DMARC first (mailsec generate dmarc --plan), or pass --force to publish the record in advance.',
       );
-    if (shortfall !== null) warnings.push(`--force: ${shortfall}; receivers show no logo until DMARC enforces.`);
+    if (shortfall !== null)
+      warnings.push(`--force: ${shortfall}; receivers show no logo until DMARC enforces.`);
     else notes.push('DMARC is at enforcement, as BIMI requires.');
   }
   if (ev?.foundAt && ev.foundAt !== domain)
-    notes.push(`The record at ${o.selector}._bimi.${ev.foundAt} applies now; this one takes precedence for ${domain}.`);
+    notes.push(
+      `The record at ${o.selector}._bimi.${ev.foundAt} applies now; this one takes precedence for ${domain}.`,
+    );
   notes.push(`l=${location}: the logo, SVG Tiny PS (square, with a title, no scripts), served over HTTPS.`);
   if (authority) notes.push(`a=${authority}: the mark certificate (VMC or CMC) that vouches for the logo.`);
   else
@@ -56,7 +59,10 @@ function propose(input: GenerateInput<BimiOptions>): Proposal {
     );
   const value = serialiseBimi({ location, authority });
   const published = live ? (ownRecord ? [...ownRecord.records] : []) : null;
-  if (!live) warnings.push('Generated from options alone: run with --for DOMAIN to validate the logo and the DMARC policy.');
+  if (!live)
+    warnings.push(
+      'Generated from options alone: run with --for DOMAIN to validate the logo and the DMARC policy.',
+    );
   return {
     records: [record(bimiName(domain, o.selector), 'TXT', value, o.ttl, changeOf(value, published))],
     files: [],

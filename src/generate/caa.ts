@@ -5,8 +5,9 @@
  * Issuers map to CAA identifiers through caa-issuers.ts; unknown issuers are listed, never guessed,
  * and refuse the set (it would stop that CA from renewing) unless mapped or --force. Pure.
  */
-import { caaIodef, caaIssue, parseCaaRdata, serialiseCaa } from '../checks/caa/serialise.ts';
+
 import { parseIssueValue } from '../checks/caa/parse.ts';
+import { caaIodef, caaIssue, parseCaaRdata, serialiseCaa } from '../checks/caa/serialise.ts';
 import { caaIdentifierOf } from './caa-issuers.ts';
 import { changeOf, inside, record, refusal } from './records.ts';
 import type { GenerateInput, GeneratorDef, PresentedCertificate, Proposal } from './types.ts';
@@ -27,13 +28,18 @@ export function ownCertificates(input: GenerateInput<CaaOptions>): PresentedCert
   const out: PresentedCertificate[] = (live.web ?? []).map(({ response: _r, ...c }) => c);
   for (const h of live.results.smtp?.evidence.hosts ?? []) {
     if (!inside(h.exchange, domain)) continue;
-    if (out.some((c) => c.host === h.exchange && c.via === 'smtp' && c.issuer === (h.certificate?.issuer ?? null)))
+    if (
+      out.some(
+        (c) => c.host === h.exchange && c.via === 'smtp' && c.issuer === (h.certificate?.issuer ?? null),
+      )
+    )
       continue;
     out.push({
       host: h.exchange,
       via: 'smtp',
       issuer: h.outcome === 'ok' ? (h.certificate?.issuer ?? null) : null,
-      problem: h.outcome === 'ok' ? (h.certificate ? null : 'no certificate') : `no TLS session (${h.outcome})`,
+      problem:
+        h.outcome === 'ok' ? (h.certificate ? null : 'no certificate') : `no TLS session (${h.outcome})`,
     });
   }
   return out;
@@ -50,7 +56,8 @@ function propose(input: GenerateInput<CaaOptions>): Proposal {
   const unread: string[] = [];
   for (const c of certs) {
     if (!c.issuer) {
-      if (c.problem && !/no address|has no A or AAAA/.test(c.problem)) unread.push(`${c.host} (${c.via}): ${c.problem}`);
+      if (c.problem && !/no address|has no A or AAAA/.test(c.problem))
+        unread.push(`${c.host} (${c.via}): ${c.problem}`);
       continue;
     }
     const id = caaIdentifierOf(c.issuer, o.issuerMap);
@@ -63,8 +70,10 @@ function propose(input: GenerateInput<CaaOptions>): Proposal {
   const existing = caa?.records ?? [];
   const foundAt = caa?.foundAt ?? null;
   const keep = existing.filter((r) => r.tag.toLowerCase() === 'issue' || r.tag.toLowerCase() === 'issuewild');
-  for (const id of o.issuers) byCaa.set(id.toLowerCase(), new Set([...(byCaa.get(id.toLowerCase()) ?? []), '--issuer']));
-  for (const [id, where] of byCaa) notes.push(`issue "${id}": issued the certificates of ${[...where].join(', ')}.`);
+  for (const id of o.issuers)
+    byCaa.set(id.toLowerCase(), new Set([...(byCaa.get(id.toLowerCase()) ?? []), '--issuer']));
+  for (const [id, where] of byCaa)
+    notes.push(`issue "${id}": issued the certificates of ${[...where].join(', ')}.`);
   const details = {
     certificates: certs,
     issuers: [...byCaa.keys()],
@@ -81,7 +90,9 @@ function propose(input: GenerateInput<CaaOptions>): Proposal {
         ),
         details,
       };
-    warnings.push(`--force: no issue record for ${list}; that CA can no longer issue for ${domain} if it checks CAA.`);
+    warnings.push(
+      `--force: no issue record for ${list}; that CA can no longer issue for ${domain} if it checks CAA.`,
+    );
   }
   if (unread.length)
     warnings.push(
@@ -115,7 +126,8 @@ function propose(input: GenerateInput<CaaOptions>): Proposal {
   }
   const iodefs = existing.filter((r) => r.tag.toLowerCase() === 'iodef');
   if (o.iodef) values.push(serialiseCaa(caaIodef(o.iodef)));
-  else if (iodefs.length) for (const r of iodefs) values.push(serialiseCaa({ flags: 0, tag: 'iodef', value: r.value }));
+  else if (iodefs.length)
+    for (const r of iodefs) values.push(serialiseCaa({ flags: 0, tag: 'iodef', value: r.value }));
   else notes.push('No iodef: pass --iodef mailto:security@… to hear from CAs about refused requests.');
   for (const r of existing)
     if (!['issue', 'issuewild', 'iodef'].includes(r.tag.toLowerCase())) {
@@ -124,7 +136,9 @@ function propose(input: GenerateInput<CaaOptions>): Proposal {
       notes.push(`Kept ${v} from the published set.`);
     }
   if (foundAt && foundAt !== domain)
-    notes.push(`The set at ${foundAt} applies to ${domain} now; a set at ${domain} replaces it for ${domain} and its subdomains (RFC 8659 §3).`);
+    notes.push(
+      `The set at ${foundAt} applies to ${domain} now; a set at ${domain} replaces it for ${domain} and its subdomains (RFC 8659 §3).`,
+    );
   notes.push(
     'No issuewild: without it the issue records govern wildcard certificates too (RFC 8659 §4.3).',
     'CAA restricts only CAs that are not listed; certificates issued before stay valid.',
@@ -133,7 +147,8 @@ function propose(input: GenerateInput<CaaOptions>): Proposal {
   const records = values
     .filter((v) => parseCaaRdata(v).ok)
     .map((v) => record(domain, 'CAA', v, ttl, changeOf(v, published)));
-  if (!live) warnings.push('Generated from options alone: run with --for DOMAIN to read the certificates in use.');
+  if (!live)
+    warnings.push('Generated from options alone: run with --for DOMAIN to read the certificates in use.');
   return { records, files: [], notes, warnings, refused: null, details };
 }
 

@@ -11,11 +11,11 @@ import { pslOrgDomain } from '../checks/dmarc/discovery.ts';
 import { type DmarcPolicy, type DmarcRecord, parseDmarc, parseReportUri } from '../checks/dmarc/parse.ts';
 import {
   DMARC_AUTHORISATION_RECORD,
+  type DmarcSpec,
   defaultDmarcRua,
   dmarcAuthorisationName,
   dmarcName,
   dmarcSpecOf,
-  type DmarcSpec,
   serialiseDmarc,
 } from '../checks/dmarc/serialise.ts';
 import type { Problem } from '../core/parsed.ts';
@@ -63,7 +63,8 @@ export const STAGES: readonly Stage[] = [
     p: 'none',
     testing: false,
     title: 'monitor',
-    action: 'Publish p=none with rua and read the aggregate reports: they show every server that sends as the domain.',
+    action:
+      'Publish p=none with rua and read the aggregate reports: they show every server that sends as the domain.',
     requires: null,
   },
   {
@@ -101,7 +102,9 @@ export const stageOf = (p: DmarcPolicy, testing: boolean): number =>
   STAGES.findIndex((s) => s.p === p && s.testing === (p === 'none' ? false : testing));
 
 /** The DMARC pass share that decides a step: over the sources that are not unauthorised, when classified. */
-export function compliance(r: ReportEvidence | undefined): { dmarcPass: number | null; messages: number } | null {
+export function compliance(
+  r: ReportEvidence | undefined,
+): { dmarcPass: number | null; messages: number } | null {
   if (!r) return null;
   if (r.sources?.length) {
     const counted = r.sources.filter((s) => s.class !== 'unauthorised');
@@ -153,7 +156,9 @@ function propose(input: GenerateInput<DmarcOptions>): Proposal {
   if (base && problems.some((p) => p.code === 'removed-tag'))
     notes.push('Dropped pct/rf/ri: RFC 9989 removed them (t=y replaces pct=0).');
   if (live && !base && (live.results.dmarc?.findings ?? []).some((f) => f.id === 'dmarc.version-invalid'))
-    notes.push(`The TXT record at ${dmarcName(domain)} that does not begin with "v=DMARC1" is ignored by receivers: replace it with this one.`);
+    notes.push(
+      `The TXT record at ${dmarcName(domain)} that does not begin with "v=DMARC1" is ignored by receivers: replace it with this one.`,
+    );
   const current = base?.p ? stageOf(base.p, base.testing) : live ? -1 : null;
   const figure = compliance(live?.reports);
 
@@ -217,9 +222,13 @@ function propose(input: GenerateInput<DmarcOptions>): Proposal {
     return record(dmarcName(domain), 'TXT', value, ttl, changeOf(value, published));
   };
 
-  notes.push(`p=${stage.p}${stage.testing ? '; t=y' : ''} (step ${target + 1} of ${STAGES.length}, ${stage.title}): ${stage.action}`);
+  notes.push(
+    `p=${stage.p}${stage.testing ? '; t=y' : ''} (step ${target + 1} of ${STAGES.length}, ${stage.title}): ${stage.action}`,
+  );
   if (stage.p === 'none')
-    notes.push('p=none keeps the documented warning dmarc.policy-none: it protects nothing until the next steps.');
+    notes.push(
+      'p=none keeps the documented warning dmarc.policy-none: it protects nothing until the next steps.',
+    );
   if (currentStage >= 0 && target === currentStage && !o.policy) {
     const next = STAGES[target + 1];
     if (next)

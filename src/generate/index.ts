@@ -5,8 +5,8 @@ import { dmarcGenerator } from './dmarc.ts';
 import { mtaStsGenerator } from './mta-sts.ts';
 import { parkedGenerator } from './parked.ts';
 import { spfGenerator } from './spf.ts';
-import { tlsaGenerator } from './tlsa.ts';
 import { tlsRptGenerator } from './tls-rpt.ts';
+import { tlsaGenerator } from './tlsa.ts';
 import type { GenerateKind, GeneratorDef } from './types.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: each kind has its own options type

@@ -54,14 +54,18 @@ function propose(input: GenerateInput<MtaStsOptions>): Proposal {
     );
   const patterns = o.mx.length ? [...o.mx] : exchanges;
   if (!patterns.length)
-    return refusal('No MX host to list in the policy.', 'Name them with --mx mx1.example.ch,mx2.example.ch, or use --for DOMAIN.');
+    return refusal(
+      'No MX host to list in the policy.',
+      'Name them with --mx mx1.example.ch,mx2.example.ch, or use --for DOMAIN.',
+    );
   if (o.mode !== 'none' && live) {
     const problems: string[] = [];
     for (const exchange of exchanges) {
       const covered = patterns.some((p) => mxMatches(p, exchange));
       const cert = mxCertificate(exchange, live.results.smtp?.evidence.hosts);
       if (!covered) problems.push(`${exchange} matches none of the mx patterns (${patterns.join(', ')})`);
-      if (cert.ok === false) problems.push(`${exchange} presents a certificate senders reject: ${cert.reason}`);
+      if (cert.ok === false)
+        problems.push(`${exchange} presents a certificate senders reject: ${cert.reason}`);
       if (cert.ok === null) problems.push(`${exchange}: its certificate was not checked (${cert.reason})`);
     }
     if (problems.length && o.mode === 'enforce') {
@@ -81,7 +85,11 @@ function propose(input: GenerateInput<MtaStsOptions>): Proposal {
       );
   }
   const maxAge = o.maxAge ?? DEFAULT_MAX_AGE;
-  if (maxAge > MAX_AGE_LIMIT) return refusal(`max_age ${maxAge} is over RFC 8461's limit of ${MAX_AGE_LIMIT}.`, `Use --max-age ${DEFAULT_MAX_AGE}.`);
+  if (maxAge > MAX_AGE_LIMIT)
+    return refusal(
+      `max_age ${maxAge} is over RFC 8461's limit of ${MAX_AGE_LIMIT}.`,
+      `Use --max-age ${DEFAULT_MAX_AGE}.`,
+    );
   const policy: MtaStsPolicyFile = { mode: o.mode, mx: o.mode === 'none' ? [] : patterns, maxAge };
   const body = serialiseMtaStsPolicy(policy);
   const livePolicy = live?.results.mtaSts?.evidence.policy ?? null;
@@ -108,7 +116,10 @@ function propose(input: GenerateInput<MtaStsOptions>): Proposal {
       warnings.push(
         `${policyHost(domain)}: ${web.problem}. The file must be served there over HTTPS with a certificate for ${policyHost(domain)}, or senders ignore the policy.`,
       );
-    else notes.push(`${policyHost(domain)} answers HTTPS with a valid certificate${web.issuer ? ` (issuer ${web.issuer})` : ''}.`);
+    else
+      notes.push(
+        `${policyHost(domain)} answers HTTPS with a valid certificate${web.issuer ? ` (issuer ${web.issuer})` : ''}.`,
+      );
   }
   const records = [record(mtaStsName(domain), 'TXT', txt, ttl, changeOf(txt, published))];
   const tlsRpt = live?.results.tlsRpt;
@@ -134,6 +145,9 @@ export const mtaStsGenerator: GeneratorDef<MtaStsOptions> = {
   live: ['mx', 'smtp', 'mtaSts', 'tlsRpt'],
   web: true,
   sections: ['mtaSts', 'tlsRpt'],
-  expected: (o) => (o.mode === 'testing' ? ['mtaSts.enforce-would-fail', 'mtaSts.mx-certificate-testing', 'mtaSts.mx-not-covered-testing'] : []),
+  expected: (o) =>
+    o.mode === 'testing'
+      ? ['mtaSts.enforce-would-fail', 'mtaSts.mx-certificate-testing', 'mtaSts.mx-not-covered-testing']
+      : [],
   propose,
 };

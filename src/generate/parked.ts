@@ -46,7 +46,8 @@ function propose(input: GenerateInput<ParkedOptions>): Proposal {
   }
   const current = (type: string): string[] | null => {
     if (!live) return null;
-    if (type === 'MX') return (mx?.records ?? []).map((r) => serialiseMx({ preference: r.preference, exchange: r.exchange }));
+    if (type === 'MX')
+      return (mx?.records ?? []).map((r) => serialiseMx({ preference: r.preference, exchange: r.exchange }));
     if (type === 'SPF') return spf ? [...spf.records] : [];
     return dmarc?.policyDomain === domain ? [...(dmarc.records ?? [])] : [];
   };

@@ -14,7 +14,13 @@ import type { CaaRecord, MxRecord, TlsaRecord, TxtRecord } from '../dns/types.ts
 import { parseCharacterStrings, txtRdata } from '../protocol/presentation.ts';
 import type { GeneratedRecord, Proposal, RecordChange } from './types.ts';
 
-export function record(name: string, type: string, value: string, ttl: number, change?: RecordChange): GeneratedRecord {
+export function record(
+  name: string,
+  type: string,
+  value: string,
+  ttl: number,
+  change?: RecordChange,
+): GeneratedRecord {
   return { name, type, ttl, value, ...(change ? { change } : {}) };
 }
 
@@ -49,7 +55,9 @@ export function mergeRecords(lists: readonly (readonly GeneratedRecord[])[]): Ge
       // a single-valued TXT policy (one SPF, one DMARC …) proposed twice: the first wins
       if (
         r.type === 'TXT' &&
-        out.some((o) => o.name.toLowerCase() === r.name.toLowerCase() && o.type === 'TXT' && replaces(o, r.value))
+        out.some(
+          (o) => o.name.toLowerCase() === r.name.toLowerCase() && o.type === 'TXT' && replaces(o, r.value),
+        )
       )
         continue;
       seen.add(key);

@@ -78,7 +78,11 @@ export async function gatherLive(
   const failed = audit.results.filter((r) => r.status === 'error' && !PER_HOST.has(r.check as CheckId));
   if (failed.length) {
     const why = failed
-      .map((r) => r.findings.find((f) => f.id.endsWith('.undetermined'))?.message ?? `${r.check}: could not be determined`)
+      .map(
+        (r) =>
+          r.findings.find((f) => f.id.endsWith('.undetermined'))?.message ??
+          `${r.check}: could not be determined`,
+      )
       .join(' ');
     throw new MailsecError(
       ErrorCode.Undetermined,
@@ -91,8 +95,18 @@ export async function gatherLive(
     web = await Promise.all(
       webHosts(domain).map(async ({ host, url }) => {
         if (!env.http || env.options.noHttp)
-          return { host, via: 'https' as const, issuer: null, problem: 'not fetched (--no-http)', response: null };
-        const response = await env.http.fetch(url, { captureTls: true, maxBytes: 16 * 1024, signal: env.signal });
+          return {
+            host,
+            via: 'https' as const,
+            issuer: null,
+            problem: 'not fetched (--no-http)',
+            response: null,
+          };
+        const response = await env.http.fetch(url, {
+          captureTls: true,
+          maxBytes: 16 * 1024,
+          signal: env.signal,
+        });
         return {
           host,
           via: 'https' as const,
@@ -180,11 +194,14 @@ function judge<O>(
     const r = (after as Record<string, CheckResult<object> | undefined>)[id];
     if (!r) continue;
     (sections as Record<string, unknown>)[id] = { status: r.status, findings: r.findings.map((f) => f.id) };
-    const had = new Set(((before as Record<string, CheckResult<object> | undefined>)[id]?.findings ?? []).map((f) => f.id));
+    const had = new Set(
+      ((before as Record<string, CheckResult<object> | undefined>)[id]?.findings ?? []).map((f) => f.id),
+    );
     for (const f of r.findings) {
       if (f.severity === 'info') continue;
       findings.push(shown(f));
-      if (expected.has(f.id)) notes.push(`mailsec check will show ${f.id} (${f.severity}), as this step implies.`);
+      if (expected.has(f.id))
+        notes.push(`mailsec check will show ${f.id} (${f.severity}), as this step implies.`);
       else if (f.severity === 'error' && !had.has(f.id)) introduced.push(f);
       else warnings.push(`After publishing, mailsec check still reports ${f.id}: ${f.message}`);
     }

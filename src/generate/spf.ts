@@ -6,6 +6,7 @@
  * which replaces includes by the addresses they resolve to now, with a maintenance warning. Pure.
  */
 import type { SpfNode, SpfTermView } from '../checks/spf/analyse.ts';
+import type { SpfEvidence } from '../checks/spf/check.ts';
 import { SPF_RECORD_SIZE_ADVICE } from '../checks/spf/check.ts';
 import { SPF_LOOKUP_LIMIT } from '../checks/spf/evaluate.ts';
 import type { Qualifier } from '../checks/spf/parse.ts';
@@ -18,7 +19,6 @@ import {
   spfSpecOf,
   spfTerm,
 } from '../checks/spf/serialise.ts';
-import type { SpfEvidence } from '../checks/spf/check.ts';
 import { changeOf, record, refusal } from './records.ts';
 import type {
   GeneratedRecord,
@@ -50,11 +50,16 @@ const textOf = (t: SpfTermSpec) => serialiseSpfTerm(t);
 const isAll = (t: SpfTermSpec) => t.kind === 'mechanism' && t.name === 'all';
 
 /** Terms of the published record(s), with why each change was made. */
-function liveTerms(ev: SpfEvidence | undefined, notes: string[]): { terms: SpfTermSpec[]; all: Qualifier | null } {
+function liveTerms(
+  ev: SpfEvidence | undefined,
+  notes: string[],
+): { terms: SpfTermSpec[]; all: Qualifier | null } {
   const records = ev?.records ?? [];
   if (!records.length) return { terms: [], all: null };
   if (records.length > 1)
-    notes.push(`Merged the ${records.length} SPF records into one: more than one is a permerror (RFC 7208 §4.5).`);
+    notes.push(
+      `Merged the ${records.length} SPF records into one: more than one is a permerror (RFC 7208 §4.5).`,
+    );
   const terms: SpfTermSpec[] = [];
   let all: Qualifier | null = null;
   for (const text of records) {
@@ -65,13 +70,17 @@ function liveTerms(ev: SpfEvidence | undefined, notes: string[]): { terms: SpfTe
         continue;
       }
       if (t.kind === 'mechanism' && t.name === 'ptr') {
-        notes.push(`Dropped "${textOf(t)}": ptr is slow and unreliable, and RFC 7208 §5.5 says not to use it.`);
+        notes.push(
+          `Dropped "${textOf(t)}": ptr is slow and unreliable, and RFC 7208 §5.5 says not to use it.`,
+        );
         continue;
       }
       if (!terms.some((x) => textOf(x) === textOf(t))) terms.push(t);
     }
     if (!parsed.ok)
-      notes.push(`The published record "${text}" has syntax errors; only the terms that could be read are kept.`);
+      notes.push(
+        `The published record "${text}" has syntax errors; only the terms that could be read are kept.`,
+      );
   }
   return { terms, all };
 }
@@ -120,10 +129,17 @@ function propose(input: GenerateInput<SpfOptions>): Proposal {
       `No sending host is known for ${domain}: ${ev?.records.length ? 'the published record authorises nobody' : 'no SPF record is published'} and no senders were given.`,
       'Name them (--mx, --a, --ip4 192.0.2.0/24, --include _spf.provider.example) or pass --reports DB; for a domain that sends no mail: mailsec generate parked.',
     );
-  let all: Qualifier = o.all ? (o.all[0] as Qualifier) : base.all === '-' || base.all === '~' ? base.all : '~';
+  let all: Qualifier = o.all
+    ? (o.all[0] as Qualifier)
+    : base.all === '-' || base.all === '~'
+      ? base.all
+      : '~';
   if (!o.all && base.all && base.all !== all)
-    notes.push(`"${base.all}all" became "~all": ${base.all === '+' ? '+all lets every host on the internet pass' : '?all says nothing about other hosts'}.`);
-  if (!o.all && !base.all && ev?.records.length && !keepsRedirect) notes.push('Added "~all": a record without all ends in neutral for other hosts.');
+    notes.push(
+      `"${base.all}all" became "~all": ${base.all === '+' ? '+all lets every host on the internet pass' : '?all says nothing about other hosts'}.`,
+    );
+  if (!o.all && !base.all && ev?.records.length && !keepsRedirect)
+    notes.push('Added "~all": a record without all ends in neutral for other hosts.');
   if (o.all) all = o.all[0] as Qualifier;
   notes.push(
     all === '-'
@@ -132,7 +148,10 @@ function propose(input: GenerateInput<SpfOptions>): Proposal {
   );
   const finalTerms = keepsRedirect && !o.all ? terms : [...terms.filter((t) => !isAll(t)), spfTerm.all(all)];
   // a redirect goes last, after all terms (the modifier order does not matter, readability does)
-  const ordered = [...finalTerms.filter((t) => t.kind === 'mechanism'), ...finalTerms.filter((t) => t.kind === 'modifier')];
+  const ordered = [
+    ...finalTerms.filter((t) => t.kind === 'mechanism'),
+    ...finalTerms.filter((t) => t.kind === 'modifier'),
+  ];
   const value = serialiseSpf({ terms: ordered });
   const published = live ? [...(ev?.records ?? [])] : null;
   if (!live)
@@ -196,8 +215,18 @@ function reportTerms(
   return {
     terms,
     details: {
-      included: included.map((s) => ({ ip: s.ip, organisation: s.organisation, class: s.class, messages: s.messages })),
-      excluded: excluded.map((s) => ({ ip: s.ip, organisation: s.organisation, class: s.class, messages: s.messages })),
+      included: included.map((s) => ({
+        ip: s.ip,
+        organisation: s.organisation,
+        class: s.class,
+        messages: s.messages,
+      })),
+      excluded: excluded.map((s) => ({
+        ip: s.ip,
+        organisation: s.organisation,
+        class: s.class,
+        messages: s.messages,
+      })),
     },
   };
 }
@@ -240,7 +269,11 @@ function revise(input: GenerateInput<SpfOptions>, p: Proposal, dry: LiveEvidence
   const ev = dry.spf?.evidence;
   const root = ev?.tree;
   if (!ev || !root || ev.lookups <= SPF_LOOKUP_LIMIT) {
-    if (ev) p = { ...p, notes: [...p.notes, `DNS lookups: ${ev.lookups} of ${SPF_LOOKUP_LIMIT} (RFC 7208 §4.6.4).`] };
+    if (ev)
+      p = {
+        ...p,
+        notes: [...p.notes, `DNS lookups: ${ev.lookups} of ${SPF_LOOKUP_LIMIT} (RFC 7208 §4.6.4).`],
+      };
     return p;
   }
   const { domain, options: o } = input;
@@ -273,14 +306,18 @@ function revise(input: GenerateInput<SpfOptions>, p: Proposal, dry: LiveEvidence
   const parsed = parseSpf(p.records[0]!.value);
   const spec = spfSpecOf(parsed.record);
   const flat = new Set(flattened.map((f) => f.include));
-  const own = new Set(spec.terms.filter((t) => t.kind === 'mechanism' && (t.name === 'ip4' || t.name === 'ip6')).map(textOf));
+  const own = new Set(
+    spec.terms.filter((t) => t.kind === 'mechanism' && (t.name === 'ip4' || t.name === 'ip6')).map(textOf),
+  );
   const added: SpfMechanismSpec[] = [];
   for (const f of flattened)
     for (const n of f.networks) {
       const t = spfTerm.ip(n.replace(/\/(32|128)$/, ''));
       if (!own.has(textOf(t)) && !added.some((x) => textOf(x) === textOf(t))) added.push(t);
     }
-  const kept = spec.terms.filter((t) => !(t.kind === 'mechanism' && t.name === 'include' && flat.has(textOf(t))));
+  const kept = spec.terms.filter(
+    (t) => !(t.kind === 'mechanism' && t.name === 'include' && flat.has(textOf(t))),
+  );
   const allTerm = kept.filter(isAll);
   const body = kept.filter((t) => !isAll(t));
   // the record with the addresses inline, or, when that is too long, in helper records
@@ -296,9 +333,8 @@ function revise(input: GenerateInput<SpfOptions>, p: Proposal, dry: LiveEvidence
     lookups += chunks.length;
     const helperIncludes = chunks.map((_, i) => spfTerm.include(flattenName(domain, i + 1)));
     inline = serialiseSpf({ terms: [...body, ...helperIncludes, ...allTerm] });
-    chunks.forEach((c, i) =>
-      records.push(record(flattenName(domain, i + 1), 'TXT', serialiseSpf({ terms: c }), o.ttl)),
-    );
+    for (const [i, c] of chunks.entries())
+      records.push(record(flattenName(domain, i + 1), 'TXT', serialiseSpf({ terms: c }), o.ttl));
   }
   if (lookups > SPF_LOOKUP_LIMIT)
     return refusal(
@@ -314,16 +350,19 @@ function revise(input: GenerateInput<SpfOptions>, p: Proposal, dry: LiveEvidence
     notes: [
       ...p.notes,
       ...flattened.map(
-        (f) => `Flattened ${f.include} into ${f.networks.length} network${f.networks.length === 1 ? '' : 's'} (saves ${f.saved} lookups).`,
+        (f) =>
+          `Flattened ${f.include} into ${f.networks.length} network${f.networks.length === 1 ? '' : 's'} (saves ${f.saved} lookups).`,
       ),
       ...(records.length
-        ? [`The addresses are in ${records.map((r) => r.name).join(', ')} (one lookup each), so the main record stays under ${SPF_RECORD_SIZE_ADVICE} octets.`]
+        ? [
+            `The addresses are in ${records.map((r) => r.name).join(', ')} (one lookup each), so the main record stays under ${SPF_RECORD_SIZE_ADVICE} octets.`,
+          ]
         : []),
       `DNS lookups after flattening: ${lookups} of ${SPF_LOOKUP_LIMIT}.`,
     ],
     warnings: [
       ...p.warnings,
-      `Maintenance: the flattened addresses are those of ${stamp}. When ${flattened.map((f) => f.include.replace(/^include:/, '')).join(', ')} change their servers, their mail fails SPF here until you update the record. Re-run mailsec generate spf --for ${domain} --flatten regularly (e.g. daily) and publish when it changes; removing unused includes needs no maintenance.`,
+      `Maintenance: the flattened addresses are those of ${stamp}. When the servers behind ${flattened.map((f) => f.include.replace(/^include:/, '')).join(', ')} change, their mail fails SPF here until you update the record. Re-run mailsec generate spf --for ${domain} --flatten regularly (e.g. daily) and publish when it changes; removing unused includes needs no maintenance.`,
       ...(skipped.length ? [`Not flattened: ${skipped.join('; ')}.`] : []),
     ],
     details: { ...(p.details ?? {}), flattened },

@@ -18,7 +18,12 @@ export function liveTlsRptRua(live: LiveEvidence | null): string[] | null {
 }
 
 /** The TLS-RPT record for a domain: shared with `generate mta-sts`, which adds it when absent. */
-export function tlsRptProposal(domain: string, rua: readonly string[], live: LiveEvidence | null, ttl: number): Proposal {
+export function tlsRptProposal(
+  domain: string,
+  rua: readonly string[],
+  live: LiveEvidence | null,
+  ttl: number,
+): Proposal {
   const notes: string[] = [];
   const warnings: string[] = [];
   const current = liveTlsRptRua(live);

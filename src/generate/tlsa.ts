@@ -90,7 +90,10 @@ function tlsaFor(
 
 function nextRecord(k: NextKey, o: TlsaOptions): TlsaRecord | { problem: string } {
   if (o.selector === 0 && !k.cert)
-    return { problem: '--next-key holds a key, not a certificate: selector 0 (the full certificate) needs the certificate' };
+    return {
+      problem:
+        '--next-key holds a key, not a certificate: selector 0 (the full certificate) needs the certificate',
+    };
   return {
     usage: o.usage,
     selector: o.selector,
@@ -124,27 +127,39 @@ function propose(input: GenerateInput<TlsaOptions>): Proposal {
       : `${kind} (DANE-TA): the topmost CA certificate the server presents; any certificate from that CA that names the MX host matches (RFC 7672 §3.1.2). A CA that changes its intermediates breaks it: prefer 3 1 1 with --next-key.`,
   );
   const next = o.nextKey ? nextRecord(o.nextKey, o) : null;
-  if (next && 'problem' in next) return refusal(next.problem, 'Give the next certificate (PEM) with --next-key.');
+  if (next && 'problem' in next)
+    return refusal(next.problem, 'Give the next certificate (PEM) with --next-key.');
 
   if (!live) {
     const host = o.hosts[0];
     if (!o.chain?.length || !host)
-      return refusal('Without --for, give the certificate and the host.', 'Use --cert CHAIN.pem --mx mx1.example.ch, or --for DOMAIN.');
+      return refusal(
+        'Without --for, give the certificate and the host.',
+        'Use --cert CHAIN.pem --mx mx1.example.ch, or --for DOMAIN.',
+      );
     const t = tlsaFor(
       o.chain.map((c) => ({ der: c.toString('base64'), presented: true })),
       o,
     );
-    if ('problem' in t) return refusal(`${host}: ${t.problem}.`, 'Use another usage, or a chain file that holds the CA certificate.');
+    if ('problem' in t)
+      return refusal(
+        `${host}: ${t.problem}.`,
+        'Use another usage, or a chain file that holds the CA certificate.',
+      );
     const value = serialiseTlsa(t.record);
     const r = record(tlsaName(host, o.port), 'TLSA', value, ttl);
     records.push(r);
     currentOnly.push(r);
     notes.push(`${tlsaName(host, o.port)}: ${kind} of ${t.subject} (from --cert).`);
-    warnings.push('Generated from a file: nothing shows that the server presents this chain; run with --for DOMAIN to read it from the server.');
+    warnings.push(
+      'Generated from a file: nothing shows that the server presents this chain; run with --for DOMAIN to read it from the server.',
+    );
   } else {
     const mx = (live.results.mx?.evidence.records ?? []).filter((r) => r.kind !== 'null');
     const exchanges = [...new Set(mx.sort((a, b) => a.preference - b.preference).map((r) => r.exchange))];
-    const wanted = o.hosts.length ? o.hosts.map((h) => h.toLowerCase().replace(/\.$/, '')) : exchanges.filter((e) => inside(e, domain));
+    const wanted = o.hosts.length
+      ? o.hosts.map((h) => h.toLowerCase().replace(/\.$/, ''))
+      : exchanges.filter((e) => inside(e, domain));
     const foreign = exchanges.filter((e) => !wanted.includes(e));
     if (foreign.length)
       notes.push(
@@ -176,7 +191,9 @@ function propose(input: GenerateInput<TlsaOptions>): Proposal {
         // the self-check: the record must match the chain exactly as DANE senders will see it
         const m = matchDane([t.record], h.chain, [h.dane.base, exchange], input.now);
         if (m.status !== 'valid') {
-          problems.push(`${exchange} (${h.address}): the record would not match (${m.taNameMismatch ? 'the certificate does not name the host' : 'expired or broken chain'})`);
+          problems.push(
+            `${exchange} (${h.address}): the record would not match (${m.taNameMismatch ? 'the certificate does not name the host' : 'expired or broken chain'})`,
+          );
           continue;
         }
         const v = serialiseTlsa(t.record);
@@ -199,7 +216,9 @@ function propose(input: GenerateInput<TlsaOptions>): Proposal {
       const dnssec = mine[0]!.dane.dnssec;
       const dn = DNSSEC_NOTE[dnssec];
       if (dn) warnings.push(`${exchange}: ${dn}`);
-      const dropped = published.filter((v) => !values.has(v) && (!next || 'problem' in next || v !== serialiseTlsa(next)));
+      const dropped = published.filter(
+        (v) => !values.has(v) && (!next || 'problem' in next || v !== serialiseTlsa(next)),
+      );
       if (dropped.length)
         notes.push(
           `${name}: drops ${dropped.join(', ')}, which ${dropped.length === 1 ? 'matches' : 'match'} nothing the server presents now (an old key?). Keep ${dropped.length === 1 ? 'it' : 'them'} if a key change is under way.`,
@@ -210,7 +229,10 @@ function propose(input: GenerateInput<TlsaOptions>): Proposal {
       }
     }
     if (problems.length && !records.length)
-      return refusal(`No TLSA record can be made: ${problems.join('; ')}.`, 'Make the MX hosts offer STARTTLS with their certificates, then run again.');
+      return refusal(
+        `No TLSA record can be made: ${problems.join('; ')}.`,
+        'Make the MX hosts offer STARTTLS with their certificates, then run again.',
+      );
     if (problems.length) warnings.push(...problems.map((p) => `No record for ${p}.`));
   }
 
@@ -238,20 +260,29 @@ function propose(input: GenerateInput<TlsaOptions>): Proposal {
       {
         step: 3,
         title: 'switch',
-        action: 'Install the next key and its certificate on the server(s); the next key’s record already matches.',
+        action:
+          'Install the next key and its certificate on the server(s); the next key’s record already matches.',
         records: both,
       },
       {
         step: 4,
         title: 'remove',
-        action: 'Once the server presents the next key (mailsec check shows dane valid), remove the old key’s record.',
+        action:
+          'Once the server presents the next key (mailsec check shows dane valid), remove the old key’s record.',
         records: nextOnly,
       },
     ];
-    notes.push('Rollover (RFC 7671 §8.1): the records below are step 1, current and next key together.');
+    notes.push(
+      'Rollover (RFC 7671 §8.1): the records to publish now are step 1 of the plan, the current and the next key together.',
+    );
     records.push(...nextRecords);
-  } else if (records.length === currentOnly.length && currentOnly.length === new Set(currentOnly.map((r) => r.name)).size)
-    notes.push('One record per host: when the key changes, publish the next one first (mailsec generate tlsa --next-key NEXT.pem).');
+  } else if (
+    records.length === currentOnly.length &&
+    currentOnly.length === new Set(currentOnly.map((r) => r.name)).size
+  )
+    notes.push(
+      'One record per host: when the key changes, publish the next one first (mailsec generate tlsa --next-key NEXT.pem).',
+    );
   return { records, files: [], notes, warnings, refused: null, ...(plan ? { plan } : {}) };
 }
 

@@ -20,7 +20,16 @@ import type { Status } from '../core/status.ts';
 import type { HttpResponse } from '../net/https.ts';
 import type { PresentedRecord } from '../protocol/presentation.ts';
 
-export const GENERATE_KINDS = ['spf', 'dmarc', 'mta-sts', 'tls-rpt', 'tlsa', 'caa', 'bimi', 'parked'] as const;
+export const GENERATE_KINDS = [
+  'spf',
+  'dmarc',
+  'mta-sts',
+  'tls-rpt',
+  'tlsa',
+  'caa',
+  'bimi',
+  'parked',
+] as const;
 export type GenerateKind = (typeof GENERATE_KINDS)[number];
 
 /** How a record relates to what is published now (only known with --for). */
