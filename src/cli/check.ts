@@ -63,11 +63,18 @@ export const checkCommand: CommandDef = {
   usage: 'mailsec check [OPTIONS] <DOMAIN...>',
   description:
     'Every check reports pass, warn, fail, absent (not deployed), error (could not be determined: timeout, SERVFAIL…) or skipped.',
-  options: CHECK_OPTIONS,
+  options: {
+    ...CHECK_OPTIONS,
+    fix: {
+      type: 'boolean',
+      description: 'also print the records (and files) the findings ask for, made by mailsec generate',
+    },
+  },
   examples: [
     'mailsec check example.ch',
     'mailsec check example.ch --only spf,dmarc --json --resolver 127.0.0.1:5353',
     'mailsec check a.ch b.ch --json --fail-on error    # JSON Lines, exit 1 on any error finding',
+    'mailsec check example.ch --fix                    # the zone snippet that fixes the findings',
   ],
   async run(args, io) {
     if (args.positionals.length === 0) {
@@ -109,25 +116,30 @@ export const checkCommand: CommandDef = {
         if (next) next();
         else active--;
       };
+      const wantFix = bool(args, 'fix');
       const jobs = domains.map(async (domain) => {
         await acquire();
         try {
-          return toDocument(await auditDomain(domain, env), {
-            address: cfg.resolver,
-            validates: probe.validates,
-          });
+          const audit = await auditDomain(domain, env);
+          const doc = toDocument(audit, { address: cfg.resolver, validates: probe.validates });
+          // --fix: the generators' records for the findings, from the same audit (src/generate/fix.ts)
+          const fix = wantFix ? await (await import('../generate/fix.ts')).fixDomain(audit, env) : undefined;
+          return { doc, fix };
         } finally {
           release();
         }
       });
       for (const job of jobs) {
-        const report = await job;
+        const { doc: report, fix } = await job;
         reports.push(report);
+        const out = fix ? { ...report, fix } : report;
         if (cfg.json)
           io.stdout.write(
-            domains.length === 1 ? `${JSON.stringify(report, null, 2)}\n` : `${JSON.stringify(report)}\n`,
+            domains.length === 1 ? `${JSON.stringify(out, null, 2)}\n` : `${JSON.stringify(out)}\n`,
           );
         else io.stdout.write(`${renderHuman(report, style, { verbose: bool(args, 'verbose') })}\n`);
+        if (fix && !cfg.json)
+          io.stdout.write(`${(await import('../render/generate.ts')).renderFix(fix, style)}\n`);
       }
       if (!probe.reachable) return EXIT.cannotRun;
       if (cfg.failOn && worstSeverity(reports) >= SEVERITY_RANK[cfg.failOn]) return EXIT.findings;

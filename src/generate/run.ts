@@ -41,6 +41,18 @@ function byId(results: readonly CheckResult<object>[]): Results {
 /** Sections whose failure is judged host by host (an MX that times out), not fatal to the run. */
 const PER_HOST = new Set<CheckId>(['smtp', 'dnssec']);
 
+/** The sections a generator reads that could not be determined (it cannot work from them). */
+export function undeterminedSections(
+  results: readonly CheckResult<object>[],
+  needed: readonly CheckId[],
+): CheckResult<object>[] {
+  return results.filter(
+    (r) => needed.includes(r.check as CheckId) && r.status === 'error' && !PER_HOST.has(r.check as CheckId),
+  );
+}
+
+export const resultsById = byId;
+
 /** The HTTPS names of the domain whose certificates say which CAs it uses (and where MTA-STS lives). */
 export function webHosts(domain: string): { host: string; url: string }[] {
   return [
@@ -66,6 +78,37 @@ function describe(r: HttpResponse): string | null {
   }
 }
 
+/** The certificates of the domain's own HTTPS hosts (through mailsec's fetcher, which captures them). */
+export async function gatherWeb(
+  domain: string,
+  env: AuditEnvironment,
+): Promise<NonNullable<LiveEvidence['web']>> {
+  return Promise.all(
+    webHosts(domain).map(async ({ host, url }) => {
+      if (!env.http || env.options.noHttp)
+        return {
+          host,
+          via: 'https' as const,
+          issuer: null,
+          problem: 'not fetched (--no-http)',
+          response: null,
+        };
+      const response = await env.http.fetch(url, {
+        captureTls: true,
+        maxBytes: 16 * 1024,
+        signal: env.signal,
+      });
+      return {
+        host,
+        via: 'https' as const,
+        issuer: response.tls?.chain[0]?.issuer ?? null,
+        problem: describe(response),
+        response,
+      };
+    }),
+  );
+}
+
 /** The live state: the generator's sections (and the dry run's, for comparison), and web certificates. */
 export async function gatherLive(
   def: GeneratorDef<never>,
@@ -75,7 +118,7 @@ export async function gatherLive(
 ): Promise<LiveEvidence> {
   const only = [...new Set([...def.live, ...def.sections])];
   const audit = await auditDomain(domain, { ...env, only });
-  const failed = audit.results.filter((r) => r.status === 'error' && !PER_HOST.has(r.check as CheckId));
+  const failed = undeterminedSections(audit.results, only);
   if (failed.length) {
     const why = failed
       .map(
@@ -90,33 +133,7 @@ export async function gatherLive(
       'run again later, or check the resolver (--resolver) and the domain’s name servers',
     );
   }
-  let web: LiveEvidence['web'];
-  if (def.web) {
-    web = await Promise.all(
-      webHosts(domain).map(async ({ host, url }) => {
-        if (!env.http || env.options.noHttp)
-          return {
-            host,
-            via: 'https' as const,
-            issuer: null,
-            problem: 'not fetched (--no-http)',
-            response: null,
-          };
-        const response = await env.http.fetch(url, {
-          captureTls: true,
-          maxBytes: 16 * 1024,
-          signal: env.signal,
-        });
-        return {
-          host,
-          via: 'https' as const,
-          issuer: response.tls?.chain[0]?.issuer ?? null,
-          problem: describe(response),
-          response,
-        };
-      }),
-    );
-  }
+  const web = def.web ? await gatherWeb(domain, env) : undefined;
   return {
     domain,
     now: env.now(),
@@ -244,7 +261,16 @@ export async function runGenerator<O>(
   const env = run.env;
   const live = env ? await gatherLive(def as GeneratorDef<never>, domain, env, run.reports) : null;
   const now = run.now ?? env?.now() ?? new Date();
-  const input: GenerateInput<O> = { domain, options, live, now };
+  return generateFrom(def, { domain, options, live, now }, env);
+}
+
+/** The proposal for evidence already gathered, then (with env and live state) the dry run and verdict. */
+export async function generateFrom<O>(
+  def: GeneratorDef<O>,
+  input: GenerateInput<O>,
+  env: AuditEnvironment | null,
+): Promise<GenerateResult> {
+  const { domain, options, live } = input;
   let proposal = def.propose(input);
   let verified: Verification | undefined;
   if (env && live && !proposal.refused) {

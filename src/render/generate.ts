@@ -3,6 +3,7 @@
  * why, warnings, the dry run, a plan) and `--zone` (zone-file lines ready to paste, everything
  * else as `;` comments, files included). JSON is the result object itself.
  */
+import type { FixResult } from '../generate/fix.ts';
 import type { GeneratedFile, GeneratedRecord, GenerateResult, PlanStep } from '../generate/types.ts';
 import { zoneLine } from '../protocol/presentation.ts';
 import type { Style } from './style.ts';
@@ -99,4 +100,51 @@ export function renderGenerateZone(results: readonly GenerateResult[]): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** `mailsec check --fix`: one zone snippet, the files, and what could not be proposed. */
+export function renderFix(fix: FixResult, s: Style): string {
+  const out = [
+    s.bold(`Fix for ${fix.domain}`) + s.dim('  (mailsec generate with its defaults, checked by a dry run)'),
+  ];
+  if (!fix.kinds.length)
+    return `${[...out, '  Nothing to publish: no finding asks for a record.'].join('\n')}\n`;
+  if (fix.records.length) out.push(...fix.records.map((r) => `  ${zoneLine(r)}`));
+  else out.push('  No record to publish.');
+  if (fix.files.length)
+    out.push('', s.bold('  Files to serve'), ...fix.files.flatMap((f) => fileLines(f, '    ')));
+  const seen = new Set<string>();
+  for (const k of fix.kinds) {
+    const why = k.findings.join(', ');
+    if (k.skipped) out.push(`  ${s.yellow('!')} ${k.kind} (for ${why}): not generated: ${k.skipped}.`);
+    else if (k.result?.refused)
+      out.push(
+        `  ${s.yellow('!')} ${k.kind} (for ${why}): refused: ${k.result.refused.reason}`,
+        `      next: ${k.result.refused.next}`,
+      );
+    else if (k.result && !k.result.records.some((r) => r.change !== 'unchanged'))
+      out.push(
+        `  ${s.dim('•')} ${k.kind} (for ${why}): the published record stays; see mailsec generate ${k.kind} --for ${fix.domain}.`,
+      );
+    for (const w of k.result?.warnings ?? []) {
+      if (seen.has(w)) continue;
+      seen.add(w);
+      out.push(`  ${s.yellow('!')} ${k.kind}: ${w}`);
+    }
+  }
+  out.push(s.dim(`  Reasons and options: mailsec generate <kind> --for ${fix.domain} --help`));
+  return `${out.join('\n')}\n`;
+}
+
+/** The fix as zone-file lines (comments for everything that is not a record). */
+export function renderFixZone(fix: FixResult): string {
+  const out = [`; mailsec check ${fix.domain} --fix`];
+  for (const r of fix.records) out.push(zoneLine(r));
+  for (const f of fix.files)
+    out.push(comment(`file to serve (not a DNS record):\n${fileLines(f, '').join('\n')}`));
+  for (const k of fix.kinds) {
+    if (k.skipped) out.push(comment(`${k.kind}: not generated: ${k.skipped}`));
+    else if (k.result?.refused) out.push(comment(`${k.kind}: refused: ${k.result.refused.reason}`));
+  }
+  return `${out.join('\n')}\n`;
 }

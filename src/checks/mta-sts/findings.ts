@@ -1,7 +1,13 @@
 import { defineFindings } from '../../core/finding.ts';
 import { recordText } from '../../protocol/presentation.ts';
 import { tlsRptName, tlsRptRecord } from '../tls-rpt/serialise.ts';
-import { mtaStsName, serialiseMtaStsTxt } from './serialise.ts';
+import {
+  mtaStsName,
+  POLICY_PATH,
+  policyHost,
+  serialiseMtaStsPolicy,
+  serialiseMtaStsTxt,
+} from './serialise.ts';
 
 type D = { domain: string };
 const example = (d: string) =>
@@ -13,7 +19,17 @@ export const mtaStsFindings = defineFindings('mtaSts', {
     why: 'Without MTA-STS (or DANE) a man in the middle can strip STARTTLS and read or redirect mail sent to you.',
     message: (p: D) => `${p.domain} publishes no MTA-STS record at _mta-sts.${p.domain}.`,
     fix: (p: D) =>
-      `Serve https://mta-sts.${p.domain}/.well-known/mta-sts.txt ("version: STSv1", "mode: testing", one "mx: <your MX host>" line per MX, "max_age: 604800"), then publish ${example(p.domain)}.`,
+      `Serve https://${policyHost(p.domain)}${POLICY_PATH} (${serialiseMtaStsPolicy({
+        mode: 'enforce',
+        mx: ['<your MX host>'],
+        maxAge: 604_800,
+      })
+        .trim()
+        .split('\r\n')
+        .map((l) => `"${l}"`)
+        .join(
+          ', ',
+        )}, one mx line per MX; mode: testing while an MX lacks a valid certificate), then publish ${example(p.domain)}. mailsec generate mta-sts --for ${p.domain} writes both and checks the MX certificates.`,
   },
   'multiple-records': {
     severity: 'error',
