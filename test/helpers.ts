@@ -50,3 +50,32 @@ export const LOOPBACK = '127.0.0.0/8,::1/128';
  * reaches a server another test file owns.
  */
 export const LOOPBACK_V4 = '127.0.0.0/8';
+
+/**
+ * Runs the CLI's `main` in this process (same argument parsing, commands and output as the
+ * binary, without a process start): for tests that run many commands against one testworld.
+ */
+export async function runMain(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const { Writable } = await import('node:stream');
+  const { main } = await import('../src/cli/main.ts');
+  let stdout = '';
+  let stderr = '';
+  const sink = (add: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        add(String(chunk));
+        cb();
+      },
+    });
+  const code = await main(args, {
+    stdout: sink((s) => {
+      stdout += s;
+    }),
+    stderr: sink((s) => {
+      stderr += s;
+    }),
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    cwd: process.cwd(),
+  });
+  return { code, stdout, stderr };
+}

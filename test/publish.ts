@@ -16,12 +16,16 @@ function textOf(rdata: string): string {
   return p.ok ? p.value.join('') : rdata;
 }
 
-/** The scenario with the records published (records outside every domain of it are an error). */
+/**
+ * The scenario with the records published (records outside every domain of it are an error).
+ * A batch replaces what was there before it; records of the same batch never replace each other.
+ */
 export function publish(
   scenario: Scenario,
   records: readonly Pick<GeneratedRecord, 'name' | 'type' | 'ttl' | 'value'>[],
 ): Scenario {
-  const domains = scenario.domains.map((d) => ({ ...d, records: [...d.records] }));
+  const domains = scenario.domains.map((d) => ({ ...d, records: [...d.records] as RecordSpec[] }));
+  const added = new Map<string, RecordSpec[]>();
   for (const r of records) {
     const name = r.name.toLowerCase().replace(/\.$/, '');
     const zone = domains
@@ -29,7 +33,7 @@ export function publish(
       .sort((a, b) => b.name.length - a.name.length)[0];
     if (!zone) throw new Error(`publish: ${r.name} is in no domain of scenario ${scenario.name}`);
     const owner = `${name}.`;
-    const kept = zone.records.filter(
+    zone.records = zone.records.filter(
       ([o, type, rdata]) =>
         !(
           abs(o, zone.name) === owner &&
@@ -37,8 +41,13 @@ export function publish(
           replaces(r, type === 'TXT' ? textOf(rdata) : rdata)
         ),
     );
-    const spec: RecordSpec = [owner, r.type, zoneRdata(r), r.ttl];
-    (zone as { records: RecordSpec[] }).records = [...kept, spec];
+    added.set(zone.name, [...(added.get(zone.name) ?? []), [owner, r.type, zoneRdata(r), r.ttl]]);
   }
-  return { ...scenario, domains: domains as DomainSpec[] };
+  return {
+    ...scenario,
+    domains: domains.map((d) => ({
+      ...d,
+      records: [...d.records, ...(added.get(d.name) ?? [])],
+    })) as DomainSpec[],
+  };
 }
