@@ -786,7 +786,7 @@ export function verdictSentence(a: {
   const from = a.from.domain ?? '(no From domain)';
   if (!d) return `No verdict for ${from}.`;
   const spf = a.spf?.result
-    ? `SPF ${a.spf.result}${a.spf.domain ? ` (${a.spf.domain}${a.spf.aligned ? ', aligned' : a.spf.result === 'pass' ? ', not aligned' : ''})` : ''}`
+    ? `SPF ${a.spf.result}${a.spf.domain ? ` (${a.spf.domain}${a.spf.result === 'pass' ? (a.spf.aligned ? ', aligned' : ', not aligned') : ''})` : ''}`
     : 'SPF not evaluated (no client IP)';
   const dk = a.dkim?.length
     ? a.dkim

@@ -154,6 +154,16 @@ export async function gatherEvidence(input: GatherInput): Promise<Evidence> {
   const dkimP = (async () => {
     const v = await dkimVerify(input.raw, { resolver: adapter as never, curTime: input.now() });
     const results = (v.results as unknown as MaDkim[]).map(dkimRaw);
+    // the key checks of `mailsec check` need the key record also when mailauth stopped before it
+    // (a body hash mismatch is found first)
+    await Promise.all(
+      results.map(async (r) => {
+        if (!r.domain || !r.selector || !/^[a-z0-9_.-]+$/i.test(`${r.selector}.${r.domain}`)) return;
+        const name = `${r.selector}._domainkey.${r.domain}`.toLowerCase();
+        if (seen.has(`TXT ${name}`)) return;
+        await adapter(name, 'TXT').catch(() => undefined);
+      }),
+    );
     // ARC (RFC 8617 §5.2) over the chain mailauth read from the same headers
     const data = (v as unknown as { arc?: { chain?: unknown[] | false; error?: Error } }).arc;
     let arcRaw: ArcRaw | null = null;

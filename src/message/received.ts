@@ -39,7 +39,9 @@ export function parseHop(f: HeaderField, hop: number): Hop {
     const lit = /^\[(?:IPv6:)?([^\]]+)\]$/i.exec(from.value.trim());
     if (lit && isIP(lit[1]!)) ip = lit[1]!;
   }
-  const env = r ? r['envelope-from']?.value : undefined;
+  // Exim and others write "(envelope-from <addr>)" as a comment
+  const env =
+    (r ? r['envelope-from']?.value : undefined) ?? /\(envelope-from\s+(<[^>]*>)\s*\)/i.exec(f.value)?.[1];
   return {
     hop,
     field: f.index,
