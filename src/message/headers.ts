@@ -130,7 +130,7 @@ export function parseHeaders(raw: Buffer, limits: MessageLimits = DEFAULT_MESSAG
       .toString('latin1')
       .replace(/[ \t]+$/, '');
     if (colon <= 0 || !FIELD_NAME.test(name)) {
-      const shown = JSON.stringify(decode(line.subarray(0, 60)));
+      const shown = JSON.stringify(decode(line.subarray(0, 60)).replace(/\r?\n$/, ''));
       if (fields.length === 0)
         throw new MessageInputError(
           'header',
