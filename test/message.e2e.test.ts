@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { GatherContext } from '../src/checks/types.ts';
 import { createResolver, type ManagedResolver } from '../src/dns/index.ts';
 import { analyseMessage } from '../src/message/index.ts';
+import { createAddressPolicy } from '../src/net/address-policy.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import {
   KEY_ED25519,
@@ -336,6 +338,37 @@ describe('ARC', () => {
     assert.equal(b.arc?.result, 'fail');
     assert.equal(b.arc?.chain[0]?.amsValid, false);
     assert.match(b.arc!.reason, /ARC-Message-Signature of i=1 does not verify/);
+  });
+});
+
+describe('BIMI (--bimi)', () => {
+  test('the check sections run for the From domain: no BIMI record → none; not offered offline', async () => {
+    const ctx: GatherContext = {
+      resolver,
+      addressPolicy: createAddressPolicy(['127.0.0.0/8']),
+      options: {
+        selectors: [],
+        noSmtp: true,
+        noHttp: true,
+        ehlo: 'mailsec.test',
+        smtpTimeoutMs: 2000,
+        httpTimeoutMs: 2000,
+      },
+      now: () => new Date(),
+      signal: AbortSignal.timeout(30_000),
+      resolverValidates: true,
+      resolverName: tw.resolver,
+    };
+    const m = delivered(
+      await signed(SENDER, 'msg-sender.test', 'rsa2048', KEY_RSA2048),
+      MESSAGE_IPS.sender,
+      'alice@msg-sender.test',
+    );
+    const a = await analyseMessage(m, { resolver, bimi: ctx });
+    assert.equal(a.bimi?.result, 'none');
+    assert.equal(a.bimi?.reason, 'no BIMI record');
+    const plain = await analyseMessage(m, { resolver });
+    assert.equal('bimi' in plain, false, 'only with --bimi');
   });
 });
 

@@ -27,8 +27,8 @@ export interface Hop {
 }
 
 export function parseHop(f: HeaderField, hop: number): Hop {
-  const r = parseReceived(`Received: ${f.value}`);
-  const from = r ? r.from : undefined;
+  const r = parseReceived(`Received: ${f.value}`) || undefined;
+  const from = r?.from;
   let ip: string | null = from ? getClientAddress(from) || null : null;
   if (!ip && from?.comment) {
     // Exchange Online writes the bare address in the comment: "from X (2603:10a6::1) by Y"
@@ -40,17 +40,16 @@ export function parseHop(f: HeaderField, hop: number): Hop {
     if (lit && isIP(lit[1]!)) ip = lit[1]!;
   }
   // Exim and others write "(envelope-from <addr>)" as a comment
-  const env =
-    (r ? r['envelope-from']?.value : undefined) ?? /\(envelope-from\s+(<[^>]*>)\s*\)/i.exec(f.value)?.[1];
+  const env = r?.['envelope-from']?.value ?? /\(envelope-from\s+(<[^>]*>)\s*\)/i.exec(f.value)?.[1];
   return {
     hop,
     field: f.index,
     helo: from?.value?.trim() || null,
     ip,
-    by: (r && r.by?.value) || null,
-    with: (r && r.with?.value) || null,
+    by: r?.by?.value || null,
+    with: r?.with?.value || null,
     envelopeFrom: env ? (addresses(env)[0] ?? env.replace(/[<>]/g, '').trim()) : null,
-    date: (r && r.timestamp) || null,
+    date: r?.timestamp || null,
   };
 }
 
