@@ -19,6 +19,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
     summary: 'the records to publish (spf, dmarc, mta-sts, tls-rpt, tlsa, caa, bimi, parked), checked first',
     load: async () => (await import('./generate.ts')).generateCommand,
   },
+  message: {
+    summary: 'verify SPF, DKIM, ARC and DMARC of a message and explain its Authentication-Results',
+    load: async () => (await import('./message.ts')).messageCommand,
+  },
   reports: {
     summary: 'read DMARC aggregate, DMARC failure and TLS reports (parse)',
     load: async () => (await import('./reports/index.ts')).reportsCommand,
