@@ -151,6 +151,8 @@ function propose(input: GenerateInput<TlsaOptions>): Proposal {
     records.push(r);
     currentOnly.push(r);
     notes.push(`${tlsaName(host, o.port)}: ${kind} of ${t.subject} (from --cert).`);
+    if (next && !('problem' in next) && serialiseTlsa(next) !== value)
+      nextRecords.push(record(tlsaName(host, o.port), 'TLSA', serialiseTlsa(next), ttl));
     warnings.push(
       'Generated from a file: nothing shows that the server presents this chain; run with --for DOMAIN to read it from the server.',
     );
