@@ -211,6 +211,7 @@ test('spf: --flatten stays within 10 lookups, warns about maintenance, and passe
   assert.equal(r.code, 0);
   const value = r.result.records[0]!.value;
   assert.doesNotMatch(value, /include:_big/);
+  assert.equal(r.result.records[0]!.change, 'replace');
   for (let i = 1; i <= 9; i++) assert.ok(value.includes(`ip4:192.0.2.${i}`), value);
   assert.ok(r.result.warnings.some((w) => /^Maintenance:/.test(w)));
   passes('gen-spf-many.test', 'spf');

@@ -342,7 +342,8 @@ function revise(input: GenerateInput<SpfOptions>, p: Proposal, dry: LiveEvidence
       'Remove includes you no longer use (--drop), or move senders to a subdomain with its own SPF record.',
       p.notes,
     );
-  const main = record(domain, 'TXT', inline, o.ttl, p.records[0]!.change);
+  const published = input.live ? [...(input.live.results.spf?.evidence.records ?? [])] : null;
+  const main = record(domain, 'TXT', inline, o.ttl, changeOf(inline, published));
   const stamp = input.now.toISOString().slice(0, 10);
   return {
     ...p,
