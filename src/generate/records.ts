@@ -9,9 +9,9 @@
 import { parseCaaRdata } from '../checks/caa/serialise.ts';
 import { parseMxRdata } from '../checks/mx/serialise.ts';
 import { parseTlsaRdata } from '../checks/smtp/serialise.ts';
-import type { OverlayEdits } from '../dns/overlay.ts';
 import type { CaaRecord, MxRecord, TlsaRecord, TxtRecord } from '../dns/types.ts';
 import { parseCharacterStrings, txtRdata } from '../protocol/presentation.ts';
+import type { OverlayEdits } from './overlay.ts';
 import type { GeneratedRecord, Proposal, RecordChange } from './types.ts';
 
 export function record(

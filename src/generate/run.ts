@@ -15,8 +15,8 @@ import type { CheckId } from '../checks/types.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import type { Finding } from '../core/finding.ts';
 import type { CheckResult } from '../core/result.ts';
-import { overlayResolver } from '../dns/overlay.ts';
 import type { HttpFetcher, HttpResponse } from '../net/https.ts';
+import { overlayResolver } from './overlay.ts';
 import { overlayOf } from './records.ts';
 import type {
   CommonOptions,
@@ -130,7 +130,7 @@ export async function gatherLive(
     throw new MailsecError(
       ErrorCode.Undetermined,
       `the live state of ${domain} could not be determined: ${why}`,
-      'run again later, or check the resolver (--resolver) and the domain’s name servers',
+      'run again later, or check the resolver and the domain’s name servers',
     );
   }
   const web = def.web ? await gatherWeb(domain, env) : undefined;

@@ -1,6 +1,5 @@
 import { defineFindings } from '../../core/finding.ts';
 import { recordText } from '../../protocol/presentation.ts';
-import { defaultDmarcRua, dmarcName, serialiseDmarc } from '../dmarc/serialise.ts';
 import { serialiseBimi } from './serialise.ts';
 
 type D = { domain: string };
@@ -94,7 +93,7 @@ export const bimiFindings = defineFindings('bimi', {
     message: (p: D & { reason: string; at: string }) =>
       `BIMI needs DMARC at enforcement, but for ${p.domain} ${p.reason}.`,
     fix: (p: D & { reason: string; at: string }) =>
-      `Publish ${recordText(dmarcName(p.at), 'TXT', serialiseDmarc({ p: 'quarantine', rua: [defaultDmarcRua(p.at)] }))} (or p=reject), without sp=none, pct or t=y.`,
+      `Raise the DMARC policy at _dmarc.${p.at} to p=quarantine or p=reject, without sp=none, pct or t=y (mailsec generate dmarc --for ${p.at} --plan shows the steps).`,
   },
   'dmarc-undetermined': {
     severity: 'warning',

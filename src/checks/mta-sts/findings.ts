@@ -1,6 +1,5 @@
 import { defineFindings } from '../../core/finding.ts';
 import { recordText } from '../../protocol/presentation.ts';
-import { tlsRptName, tlsRptRecord } from '../tls-rpt/serialise.ts';
 import {
   mtaStsName,
   POLICY_PATH,
@@ -157,7 +156,8 @@ export const mtaStsFindings = defineFindings('mtaSts', {
     severity: 'warning',
     why: 'Without TLS-RPT (RFC 8460) you never hear about senders that fail to deliver under your MTA-STS policy.',
     message: (p: D) => `${p.domain} publishes MTA-STS but no TLS-RPT record at _smtp._tls.${p.domain}.`,
-    fix: (p: D) => `Publish ${recordText(tlsRptName(p.domain), 'TXT', tlsRptRecord(p.domain))}.`,
+    fix: (p: D) =>
+      `Publish a TLS-RPT record at _smtp._tls.${p.domain} (mailsec generate tls-rpt --for ${p.domain} writes it).`,
   },
   'mode-none': {
     severity: 'info',

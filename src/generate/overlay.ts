@@ -9,8 +9,8 @@
  * lookup fails (SERVFAIL, timeout), the proposal cannot be judged and the failure is returned.
  */
 import { normaliseDomain } from '../core/names.ts';
-import type { Answer, QueryOptions, RecordMap, RecordOf, Resolver, RRType } from './types.ts';
-import { isFailure } from './types.ts';
+import type { Answer, QueryOptions, RecordMap, RecordOf, Resolver, RRType } from '../dns/types.ts';
+import { isFailure } from '../dns/types.ts';
 
 export type OverlayEdit<T extends RRType> = (real: readonly RecordMap[T][]) => readonly RecordMap[T][];
 export type OverlayEdits = { [T in RRType]?: OverlayEdit<T> };
