@@ -161,6 +161,23 @@ function propose(input: GenerateInput<DmarcOptions>): Proposal {
     );
   const current = base?.p ? stageOf(base.p, base.testing) : live ? -1 : null;
   const figure = compliance(live?.reports);
+  const enoughDays = (live?.reports?.days ?? 0) >= PLAN_DAYS;
+  // a subdomain that inherits an enforcing policy needs no record; one of p=none would weaken it
+  const inherited =
+    !base && ev?.policyDomain && ev.policyDomain !== domain && ev.effectivePolicy
+      ? stageOf(ev.effectivePolicy, false)
+      : -1;
+  if (inherited > 0 && !o.policy)
+    return {
+      records: [],
+      files: [],
+      notes: [
+        ...notes,
+        `No record needed: ${domain} inherits p=${ev!.effectivePolicy} from ${dmarcName(ev!.policyDomain!)}. A record of its own would replace that policy for ${domain}; raise it there (mailsec generate dmarc --for ${ev!.policyDomain}).`,
+      ],
+      warnings,
+      refused: null,
+    };
 
   // where to go: the asked policy, else one step further when the reports allow it, else stay
   let target: number;
@@ -171,13 +188,14 @@ function propose(input: GenerateInput<DmarcOptions>): Proposal {
   } else {
     target = current;
     const next = STAGES[current + 1];
-    if (next && figure?.dmarcPass != null && figure.dmarcPass >= (next.requires ?? 0)) target = current + 1;
+    if (next && figure?.dmarcPass != null && figure.dmarcPass >= (next.requires ?? 0) && enoughDays)
+      target = current + 1;
   }
   const stage = STAGES[target]!;
   const currentStage = current !== null && current >= 0 ? current : -1;
   if (live && target > currentStage && stage.requires !== null) {
     const seen = figure?.dmarcPass;
-    const ok = seen != null && seen >= stage.requires && (live.reports?.days ?? 0) >= PLAN_DAYS;
+    const ok = seen != null && seen >= stage.requires && enoughDays;
     if (!ok && !input.options.force) {
       return refusal(
         `Moving ${domain} to p=${stage.p}${stage.testing ? '; t=y' : ''} needs aggregate reports showing at least ${stage.requires}% of messages passing DMARC over ${PLAN_DAYS} days${figure ? `; the reports show ${seen ?? '–'}% of ${figure.messages} messages over ${live.reports?.days ?? 0} days` : '; no reports were given (--reports DB)'}. A stricter policy without that evidence can lose legitimate mail.`,
@@ -192,9 +210,14 @@ function propose(input: GenerateInput<DmarcOptions>): Proposal {
     );
 
   // rua: asked, else kept, else the default (a mailbox that must exist)
+  if (inherited > target)
+    warnings.push(
+      `p=${stage.p} here is weaker than the p=${ev!.effectivePolicy} ${domain} inherits from ${dmarcName(ev!.policyDomain!)} now.`,
+    );
   let rua = [...o.rua];
-  if (!rua.length && spec?.rua?.length) {
-    rua = [...spec.rua];
+  const liveRua = spec?.rua ?? base?.rua.map((u) => u.uri) ?? [];
+  if (!rua.length && liveRua.length) {
+    rua = [...liveRua];
     notes.push(`rua: kept the report addresses published now (${rua.join(', ')}).`);
   } else if (!rua.length) {
     rua = [defaultDmarcRua(domain)];
@@ -246,7 +269,12 @@ function propose(input: GenerateInput<DmarcOptions>): Proposal {
         records: [recordOf(s)],
         requires: s.requires === null ? null : { dmarcPass: s.requires, days: PLAN_DAYS },
         observed: figure,
-        ready: s.requires === null ? true : figure?.dmarcPass == null ? null : figure.dmarcPass >= s.requires,
+        ready:
+          s.requires === null
+            ? true
+            : figure?.dmarcPass == null
+              ? null
+              : figure.dmarcPass >= s.requires && enoughDays,
         current: i === currentStage,
       }))
     : undefined;

@@ -564,3 +564,36 @@ test('records: merging kinds keeps one TLS-RPT record; overlay edits keep unrela
   );
   assert.equal((await failing.query('y.test', 'TXT')).rcode, 'SERVFAIL');
 });
+
+test('dmarc: a subdomain that inherits p=reject needs no record; an explicit weaker one is warned about', async () => {
+  const e = env(
+    base({
+      '_dmarc.example.test': { TXT: ['v=DMARC1; p=reject; rua=mailto:d@example.test'] },
+      'sub.example.test': { A: ['192.0.2.2'] },
+    }),
+  );
+  const r = await gen('dmarc', e, 'sub.example.test', DMARC_DEFAULTS);
+  assert.deepEqual(r.records, []);
+  assert.ok(r.notes.some((n) => /inherits p=reject from _dmarc\.example\.test/.test(n)));
+  const weaker = await gen('dmarc', e, 'sub.example.test', { ...DMARC_DEFAULTS, policy: 'none' });
+  assert.equal(weaker.records[0]!.name, '_dmarc.sub.example.test');
+  assert.ok(weaker.warnings.some((w) => /weaker than the p=reject/.test(w)));
+});
+
+test('dmarc: reports over fewer than 14 days never move a step', async () => {
+  const e = env(base({ '_dmarc.example.test': { TXT: ['v=DMARC1; p=none; rua=mailto:d@example.test'] } }));
+  const r = await gen(
+    'dmarc',
+    e,
+    'example.test',
+    { ...DMARC_DEFAULTS, plan: true },
+    { reports: reports(99.9, 5) },
+  );
+  assert.equal(r.refused, null);
+  assert.equal(r.records[0]!.value, 'v=DMARC1; p=none; rua=mailto:d@example.test');
+  assert.deepEqual(
+    r.plan!.map((p) => p.ready),
+    [true, false, false, false, false],
+  );
+  assert.equal(r.plan![0]!.current, true);
+});

@@ -204,7 +204,8 @@ function propose(input: GenerateInput<TlsaOptions>): Proposal {
       if (!values.size) continue;
       const name = tlsaName(exchange, o.port);
       const published = mine[0]?.dane.records.map((r) => serialiseTlsa(r)) ?? [];
-      const known = mine[0] && mine[0].dane.dnssec !== 'error' ? published : null;
+      // what is published is known only from a TLSA lookup that worked and was validated
+      const known = mine[0] && ['secure', 'insecure'].includes(mine[0].dane.dnssec) ? published : null;
       if (values.size > 1)
         warnings.push(
           `${exchange}: its addresses present different keys (${[...values.values()].map((a) => a.join(', ')).join(' / ')}): every record is needed while they differ.`,
