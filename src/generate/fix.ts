@@ -119,10 +119,14 @@ export interface FixKind {
 }
 
 export interface FixResult {
+  /** 'fix': the shape of a `generate` result, over every kind the findings ask for */
+  readonly kind: 'fix';
   readonly domain: string;
   /** every record to publish (new or replacing one), merged across kinds */
   readonly records: readonly GeneratedRecord[];
   readonly files: readonly GeneratedFile[];
+  /** per kind: what could not be proposed, and why */
+  readonly notes: readonly string[];
   readonly kinds: readonly FixKind[];
 }
 
@@ -142,7 +146,7 @@ export async function fixDomain(audit: DomainAudit, env: AuditEnvironment): Prom
   const findings = audit.results.flatMap((r) => r.findings);
   // a name that does not exist gets no records (interface.md)
   if (findings.some((f) => f.id.endsWith('.domain-not-found')))
-    return { domain: audit.domain, records: [], files: [], kinds: [] };
+    return { kind: 'fix', domain: audit.domain, records: [], files: [], notes: [], kinds: [] };
   const wanted = kindsFor(findings);
   const results = resultsById(audit.results);
   const ran = new Set(audit.results.map((r) => r.check as CheckId));
@@ -180,5 +184,12 @@ export async function fixDomain(audit: DomainAudit, env: AuditEnvironment): Prom
   }
   const changed = kinds.map((k) => (k.result?.records ?? []).filter((r) => r.change !== 'unchanged'));
   const files = kinds.flatMap((k) => k.result?.files ?? []);
-  return { domain: audit.domain, records: mergeRecords(changed), files, kinds };
+  const notes = kinds.flatMap((k) =>
+    k.skipped
+      ? [`${k.kind}: not generated: ${k.skipped}`]
+      : k.result?.refused
+        ? [`${k.kind}: refused: ${k.result.refused.reason} ${k.result.refused.next}`]
+        : [],
+  );
+  return { kind: 'fix', domain: audit.domain, records: mergeRecords(changed), files, notes, kinds };
 }
