@@ -391,7 +391,8 @@ function otherKeys(report: TldReport): string[] {
 
 function optionsView(options: Readonly<Record<string, unknown>>): { name: string; value: string }[] {
   return Object.entries(options).map(([name, v]) => ({
-    name,
+    // as the flag is written: noSmtp → --no-smtp
+    name: `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
     value:
       v === null || v === undefined
         ? '–'
@@ -401,7 +402,11 @@ function optionsView(options: Readonly<Record<string, unknown>>): { name: string
             : '–'
           : typeof v === 'object'
             ? JSON.stringify(v)
-            : String(v),
+            : typeof v === 'boolean'
+              ? v
+                ? 'yes'
+                : 'no'
+              : String(v),
   }));
 }
 

@@ -115,7 +115,7 @@ export const TEMPLATE = `<!doctype html>
 <dt>documents stored</dt><dd><span data-path="<%= m.stored.path %>"><%= m.stored.text %></span></dd>
 <dt>domains</dt><dd><span data-path="<%= it.domains.path %>"><%= it.domains.text %></span>, of which <span data-path="<%= it.domainsWithMx.path %>"><%= it.domainsWithMx.text %></span> with MX (Null MX and localhost targets included)</dd>
 <dt>resolver</dt><dd><code><%= m.resolvers %></code>: validating for <span data-path="<%= m.validatedYes.path %>"><%= m.validatedYes.text %></span> domains, not validating for <span data-path="<%= m.validatedNo.path %>"><%= m.validatedNo.text %></span> (DNSSEC and DANE are then not tested)</dd>
-<% m.options.forEach(function (op) { %><dt>option <%= op.name %></dt><dd><code><%= op.value %></code></dd>
+<% m.options.forEach(function (op) { %><dt><%= op.name %></dt><dd><code><%= op.value %></code></dd>
 <% }) %>
 <dt>report</dt><dd>mailsec <%= it.version %>, <%= it.generatedAt %></dd>
 </dl>
