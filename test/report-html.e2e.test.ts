@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * End to end (issue 11): `mailsec scan` of testworld domains (SMTP and HTTPS hosts live), then
  * `mailsec report --format html`, opened in headless Chromium (Debian's, through playwright-core):
