@@ -9,7 +9,6 @@ import { didWebUrl, findKey, inspectLinkageJwt } from './parse.ts';
 const NOW = new Date('2026-11-01T00:00:00Z');
 const D = 'example.ch';
 const URL_ = `https://${D}/.well-known/did-configuration.json`;
-const DOC_URL = `https://${D}/.well-known/did.json`;
 
 const res = (url: string, r: Partial<HttpResponse>): HttpResponse => ({
   url,
