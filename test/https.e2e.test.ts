@@ -54,10 +54,12 @@ const args = (extra: string[] = []) => [
   tw.resolver,
   '--ca-file',
   caFile,
+  // generous: the testworld hosts answer at once, but a loaded machine (tests run 3 at a time,
+  // beside Chromium) can stall a process for seconds
   '--http-timeout',
-  '5000',
+  '15000',
   '--smtp-timeout',
-  '5000',
+  '15000',
   ...extra,
 ];
 const parseLines = (stdout: string): Doc[] =>

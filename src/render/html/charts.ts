@@ -135,9 +135,15 @@ export function trendSpec(values: readonly TrendDatum[]): TopLevelSpec {
   };
 }
 
-/** A loader that loads nothing: the report's charts never fetch data, images or fonts. */
-function noLoader(): Loader {
-  const refuse = (what: string) => Promise.reject(new Error(`the report's charts load nothing (${what})`));
+/**
+ * A loader that loads nothing: the report's charts never fetch data, images or fonts. Vega
+ * logs a failed load and draws on, so every attempt is also recorded, and renderSvg fails.
+ */
+function noLoader(attempts: string[]): Loader {
+  const refuse = (what: string) => {
+    attempts.push(what);
+    return Promise.reject(new Error(`the report's charts load nothing (${what})`));
+  };
   return {
     load: (uri: string) => refuse(uri),
     sanitize: (uri: string) => refuse(uri),
@@ -153,9 +159,16 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   modules ??= Promise.all([import('vega'), import('vega-lite')]);
   const [vega, vl] = await modules;
   const compiled = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none', loader: noLoader() });
+  const attempts: string[] = [];
+  const view = new vega.View(vega.parse(compiled), {
+    renderer: 'none',
+    loader: noLoader(attempts),
+    logLevel: vega.None,
+  });
   try {
     const svg = await view.toSVG();
+    if (attempts.length)
+      throw new Error(`the report's charts load nothing (a chart asked for ${attempts.join(', ')})`);
     assertSafeSvg(svg);
     return svg;
   } finally {

@@ -306,3 +306,8 @@ test('charts: vega escapes hostile text in SVG; the SVG check refuses scripts, h
   ])
     assert.throws(() => assertSafeSvg(bad), bad);
 });
+
+test('charts: the loader loads nothing — a spec naming a URL fails instead of fetching', async () => {
+  const spec = { ...shareBarSpec([], '%'), data: { url: 'https://tracker.elsewhere.test/data.json' } };
+  await assert.rejects(renderSvg(spec), /load nothing/);
+});
