@@ -164,7 +164,7 @@ export const TOPICS: readonly Topic[] = [
     split: {
       label: 'DMARC policy',
       keys: ['dmarc.none', 'dmarc.quarantine', 'dmarc.reject'],
-      rest: 'no record',
+      rest: 'no record or no policy',
     },
     meaning:
       'Domains with MX that publish DMARC, the policy they ask receivers to apply to mail failing SPF and DKIM alignment, and whether they ask for aggregate reports.',
