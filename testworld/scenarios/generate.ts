@@ -3,7 +3,7 @@
  * kind. test/generate.e2e.test.ts generates records for them, publishes the output into a copy of
  * this scenario (testworld/publish.ts) and checks that the sections pass.
  *
- * Hosts (this file owns {net}.9.*): {net}.9.10 is mx.gen-mail.test (SMTP with STARTTLS, testworld
+ * Hosts (this file owns {net}.9.10 – {net}.9.29): {net}.9.10 is mx.gen-mail.test (SMTP with STARTTLS, testworld
  * CA, the fixed key gen-mx so TLSA records stay valid across testworlds; its certificate also names
  * mx.gen-insecure.test); {net}.9.20 is the web host of gen-mail.test, www.gen-mail.test,
  * mta-sts.gen-mail.test and gen-bimi.test (testworld/https: it serves published files, a logo).

@@ -11,6 +11,7 @@
  */
 import { join } from 'node:path';
 import { createTestCa, type IssueOptions, type TestCa } from '../ca.ts';
+import { HOSTILE_BANNER, HOSTILE_SUBJECT } from '../scenarios/hostile.ts';
 import { type PostfixInstance, startPostfix } from './postfix.ts';
 import { type RunningSmtpServer, type SmtpServerSpec, type StarttlsMode, startSmtpServer } from './server.ts';
 
@@ -78,6 +79,15 @@ export const SMTP_HOSTS: readonly SmtpHostDef[] = [
     suffix: '9.10',
     starttls: 'yes',
     cert: { key: 'gen-mx', sans: ['mx.gen-mail.test', 'mx.gen-insecure.test'] },
+  },
+  // testworld/scenarios/hostile.ts: a payload greeting and a self-signed certificate whose subject
+  // (and so issuer) is a payload
+  {
+    domain: 'hostile.test',
+    suffix: '9.60',
+    starttls: 'yes',
+    banner: HOSTILE_BANNER,
+    cert: { selfSigned: true, subject: HOSTILE_SUBJECT },
   },
 ];
 
