@@ -96,3 +96,23 @@ test('generate from the options alone: records, no network, marked as unverified
     '_dmarc.example.ch.\t300\tIN\tTXT\t"v=DMARC1; p=reject"',
   ]);
 });
+
+test('generate: control characters from the outside world are shown escaped in human output', async () => {
+  const { renderGenerateHuman } = await import('../src/render/generate.ts');
+  const { createStyle } = await import('../src/render/style.ts');
+  const out = renderGenerateHuman(
+    {
+      kind: 'caa',
+      domain: 'x.test',
+      source: 'live',
+      records: [],
+      files: [],
+      notes: ['issuer O=\u001b[31mevil\u0007'],
+      warnings: [],
+      refused: { reason: 'Unknown certificate issuer: "O=\u001b]0;title\u0007"', next: 'map it' },
+    },
+    createStyle(false),
+  );
+  assert.doesNotMatch(out, /[\u0000-\u0008\u000b-\u001f]/);
+  assert.match(out, /\\x1b\[31mevil\\x07/);
+});

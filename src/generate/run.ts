@@ -116,8 +116,18 @@ export async function gatherLive(
   env: AuditEnvironment,
   reports?: ReportEvidence,
 ): Promise<LiveEvidence> {
-  const only = [...new Set([...def.live, ...def.sections])];
+  // dnssec asks the SOA: it tells a name that does not exist from one without records
+  const only = [...new Set<CheckId>([...def.live, ...def.sections, 'dnssec'])];
   const audit = await auditDomain(domain, { ...env, only });
+  const dnssec = audit.results.find((r) => r.check === 'dnssec')?.evidence as
+    | { exists?: boolean | null }
+    | undefined;
+  if (dnssec?.exists === false)
+    throw new MailsecError(
+      ErrorCode.InvalidName,
+      `${domain} does not exist (NXDOMAIN): there is no live state to generate records from`,
+      'check the spelling; to prepare records for a name not yet delegated, generate from the options alone',
+    );
   const failed = undeterminedSections(audit.results, only);
   if (failed.length) {
     const why = failed

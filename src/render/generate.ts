@@ -8,6 +8,13 @@ import type { GeneratedFile, GeneratedRecord, GenerateResult, PlanStep } from '.
 import { zoneLine } from '../protocol/presentation.ts';
 import type { Style } from './style.ts';
 
+/** Text from the outside world (certificate names, published records) shown without control characters. */
+const printable = (text: string) =>
+  text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+
 const CHANGE: Record<string, string> = {
   new: 'new',
   replace: 'replaces the published one',
@@ -45,7 +52,11 @@ export function renderGenerateHuman(r: GenerateResult, s: Style): string {
   const head = `mailsec generate ${r.kind} for ${r.domain} — ${r.source === 'live' ? 'from the live state' : 'from the options alone'}`;
   const out = [s.bold(head), ''];
   if (r.refused) {
-    out.push(`${s.red('Refused:')} ${r.refused.reason}`, `  ${s.bold('next:')} ${r.refused.next}`, '');
+    out.push(
+      `${s.red('Refused:')} ${printable(r.refused.reason)}`,
+      `  ${s.bold('next:')} ${printable(r.refused.next)}`,
+      '',
+    );
   }
   if (r.records.length) {
     out.push(s.bold('Records to publish'), ...r.records.map((x) => recordLine(x, s)), '');
@@ -54,9 +65,13 @@ export function renderGenerateHuman(r: GenerateResult, s: Style): string {
     out.push(s.bold('Files to serve'), ...r.files.flatMap((f) => fileLines(f, '  ')), '');
   }
   if (r.plan?.length) out.push(s.bold('Plan'), ...planLines(r.plan, s), '');
-  if (r.notes.length) out.push(s.bold('Why'), ...r.notes.map((n) => `  • ${n}`), '');
+  if (r.notes.length) out.push(s.bold('Why'), ...r.notes.map((n) => `  • ${printable(n)}`), '');
   if (r.warnings.length)
-    out.push(s.bold(s.yellow('Warnings')), ...r.warnings.map((w) => `  ${s.yellow('!')} ${w}`), '');
+    out.push(
+      s.bold(s.yellow('Warnings')),
+      ...r.warnings.map((w) => `  ${s.yellow('!')} ${printable(w)}`),
+      '',
+    );
   if (r.verified) {
     const parts = Object.entries(r.verified.sections).map(
       ([id, v]) => `${id} ${v?.status}${v?.findings.length ? ` (${v.findings.join(', ')})` : ''}`,
@@ -68,7 +83,7 @@ export function renderGenerateHuman(r: GenerateResult, s: Style): string {
 }
 
 const comment = (text: string) =>
-  text
+  printable(text)
     .split('\n')
     .map((l) => `; ${l}`)
     .join('\n');
@@ -116,11 +131,12 @@ export function renderFix(fix: FixResult, s: Style): string {
   const seen = new Set<string>();
   for (const k of fix.kinds) {
     const why = k.findings.join(', ');
-    if (k.skipped) out.push(`  ${s.yellow('!')} ${k.kind} (for ${why}): not generated: ${k.skipped}.`);
+    if (k.skipped)
+      out.push(`  ${s.yellow('!')} ${k.kind} (for ${why}): not generated: ${printable(k.skipped)}.`);
     else if (k.result?.refused)
       out.push(
-        `  ${s.yellow('!')} ${k.kind} (for ${why}): refused: ${k.result.refused.reason}`,
-        `      next: ${k.result.refused.next}`,
+        `  ${s.yellow('!')} ${k.kind} (for ${why}): refused: ${printable(k.result.refused.reason)}`,
+        `      next: ${printable(k.result.refused.next)}`,
       );
     else if (k.result && !k.result.records.some((r) => r.change !== 'unchanged'))
       out.push(
@@ -129,7 +145,7 @@ export function renderFix(fix: FixResult, s: Style): string {
     for (const w of k.result?.warnings ?? []) {
       if (seen.has(w)) continue;
       seen.add(w);
-      out.push(`  ${s.yellow('!')} ${k.kind}: ${w}`);
+      out.push(`  ${s.yellow('!')} ${k.kind}: ${printable(w)}`);
     }
   }
   out.push(s.dim(`  Reasons and options: mailsec generate <kind> --for ${fix.domain} --help`));
