@@ -75,6 +75,7 @@ const gen = new Map<string, { code: number | null; result: GenerateResult; stder
 const zone = new Map<string, string>();
 const checked = new Map<string, Doc>();
 let fixDoc: Doc;
+let missing: { code: number | null; stdout: string; stderr: string };
 
 /** Generation runs (name → args); all with --for and --json. */
 const RUNS: Record<string, string[]> = {
@@ -131,7 +132,10 @@ before(async () => {
   const fix = runCli(['check', 'gen-mail.test', '--fix', '--json', ...net(w1)], {}, 180_000).then((r) => {
     fixDoc = JSON.parse(r.stdout) as Doc;
   });
-  await Promise.all([...runs, ...zones, fix]);
+  const nx = runMain(['generate', 'dmarc', '--for', 'gen-does-not-exist.test', ...net(w1)]).then((r) => {
+    missing = r;
+  });
+  await Promise.all([...runs, ...zones, fix, nx]);
 
   // publish: records into a copy of the generate scenario, the policy file onto its web host
   const planned = result('dmarc-plan').result.plan!;
@@ -463,4 +467,10 @@ test('tlsa: generate tlsa --for equals ldns-dane create for 3 1 1 and 2 1 1', as
     const theirs = recordLines(await ldnsDaneCreate(file, 'mx.gen-mail.test', [...usage]));
     assert.deepEqual(recordLines(zone.get(name)!), theirs, `${usage.join(' ')}: ${theirs}`);
   }
+});
+
+test('a name that does not exist: no records, exit 2, said on stderr', () => {
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stdout, '');
+  assert.match(missing.stderr, /gen-does-not-exist\.test does not exist \(NXDOMAIN\)/);
 });
