@@ -63,6 +63,12 @@ export interface CheckDefinition<E extends object = object> {
   readonly id: CheckId;
   /** short label for humans, e.g. 'SPF', 'MTA-STS' */
   readonly title: string;
+  /**
+   * Finding ids the check's base state already counts, so they do not lower it again (SMTP: the
+   * hosts without STARTTLS are what makes support `some` → `warn`). `statusFrom` and the
+   * status-consistency test take them from here.
+   */
+  readonly weighedByBase?: readonly string[];
   /** checks whose results this one reads (run first) */
   readonly requires?: readonly CheckId[];
   /**

@@ -1,6 +1,6 @@
 import type { CheckDefinition } from '../types.ts';
 import type { SmtpEvidence } from './check.ts';
-import { checkSmtp } from './check.ts';
+import { checkSmtp, WEIGHED_BY_SUPPORT } from './check.ts';
 import { gatherSmtp } from './gather.ts';
 
 const str = { type: 'string' };
@@ -10,6 +10,7 @@ export const smtpCheck: CheckDefinition<SmtpEvidence> = {
   id: 'smtp',
   title: 'SMTP STARTTLS and DANE',
   requires: ['mx', 'dnssec'],
+  weighedByBase: WEIGHED_BY_SUPPORT,
   schema: {
     properties: {
       hosts: {
