@@ -8,6 +8,7 @@ import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { SEVERITY_RANK } from '../core/finding.ts';
 import { domainOrThrow } from '../core/names.ts';
 import { renderHuman } from '../render/human.ts';
+import { renderJsonDocument } from '../render/json.ts';
 import { createStyle, wantsColor } from '../render/style.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list } from './command.ts';
@@ -123,11 +124,11 @@ export const checkCommand: CommandDef = {
       for (const job of jobs) {
         const report = await job;
         reports.push(report);
-        if (cfg.json)
-          io.stdout.write(
-            domains.length === 1 ? `${JSON.stringify(report, null, 2)}\n` : `${JSON.stringify(report)}\n`,
-          );
-        else io.stdout.write(`${renderHuman(report, style, { verbose: bool(args, 'verbose') })}\n`);
+        io.stdout.write(
+          cfg.json
+            ? renderJsonDocument(report, domains.length === 1)
+            : `${renderHuman(report, style, { verbose: bool(args, 'verbose') })}\n`,
+        );
       }
       if (!probe.reachable) return EXIT.cannotRun;
       if (cfg.failOn && worstSeverity(reports) >= SEVERITY_RANK[cfg.failOn]) return EXIT.findings;

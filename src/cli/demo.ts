@@ -10,6 +10,7 @@ import { createAddressPolicy } from '../net/address-policy.ts';
 import { createHttpFetcher } from '../net/https.ts';
 import { createProber } from '../net/prober.ts';
 import { renderHuman } from '../render/human.ts';
+import { renderJsonDocument } from '../render/json.ts';
 import { createStyle, wantsColor } from '../render/style.ts';
 import type { CommandDef } from './command.ts';
 import { bool, list } from './command.ts';
@@ -102,7 +103,7 @@ export const demoCommand: CommandDef = {
         const report = toDocument(audit, { address: tw.resolver, validates: probe.validates });
         io.stdout.write(
           bool(args, 'json')
-            ? `${JSON.stringify(report)}\n`
+            ? renderJsonDocument(report, false)
             : `${renderHuman(report, style, { verbose: bool(args, 'verbose') })}\n`,
         );
       }

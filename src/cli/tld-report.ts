@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import { renderCsv, renderMarkdown, renderTable, statisticsDocument } from '../statistics/format.ts';
+import {
+  renderStatisticsCsv,
+  renderStatisticsJson,
+  renderStatisticsMarkdown,
+  renderStatisticsTable,
+} from '../render/statistics.ts';
+import { statisticsDocument } from '../statistics/document.ts';
 import { StatsAccumulator } from '../statistics/stats.ts';
 import { DEFAULT_DB, ScanStore } from '../store/scan-store.ts';
 import type { CommandDef } from './command.ts';
@@ -72,10 +78,13 @@ export const reportCommand: CommandDef = {
       const acc = new StatsAccumulator();
       for await (const doc of store.documents(scan.name)) acc.add(doc);
       const doc = statisticsDocument(scan.name, acc.result());
-      if (format === 'json') io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-      else if (format === 'md') io.stdout.write(renderMarkdown(doc));
-      else if (format === 'csv') io.stdout.write(renderCsv(doc));
-      else io.stdout.write(renderTable(doc));
+      const render = {
+        json: renderStatisticsJson,
+        md: renderStatisticsMarkdown,
+        csv: renderStatisticsCsv,
+        table: renderStatisticsTable,
+      }[format as 'json' | 'md' | 'csv' | 'table'];
+      io.stdout.write(render(doc));
       return EXIT.ok;
     } finally {
       store.close();
