@@ -1,7 +1,7 @@
 import { auditDomain } from '../audit/audit.ts';
-import { probeResolver } from '../audit/check-domain.ts';
 import type { DomainDocument } from '../audit/document.ts';
 import { toDocument, worstSeverity } from '../audit/document.ts';
+import { createAuditEnvironment, type OpenAuditEnvironment } from '../audit/environment.ts';
 import { CHECK_IDS } from '../checks/index.ts';
 import type { CheckId } from '../checks/types.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
@@ -12,9 +12,9 @@ import { renderJsonDocument } from '../render/json.ts';
 import { createStyle, wantsColor } from '../render/style.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list } from './command.ts';
-import { auditEnvironment } from './environment.ts';
+import { auditConfig } from './environment.ts';
 import { EXIT } from './exit.ts';
-import { NETWORK_OPTIONS, networkConfig, openResolver } from './options.ts';
+import { NETWORK_OPTIONS, networkConfig } from './options.ts';
 
 /** domains audited at once by `check` with several domains (bulk work belongs to `scan`) */
 const DOMAIN_CONCURRENCY = 8;
@@ -77,22 +77,18 @@ export const checkCommand: CommandDef = {
     const domains = args.positionals.map(domainOrThrow);
     const only = parseOnly(args);
     const cfg = await networkConfig(args, io.env);
-    const resolver = openResolver(cfg);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
+    let env: OpenAuditEnvironment | undefined;
     try {
-      const probe = await probeResolver(resolver, controller.signal);
+      env = await createAuditEnvironment(auditConfig(args, cfg, only), { signal: controller.signal });
+      const probe = env.probe;
       if (!probe.reachable) {
         io.stderr.write(
           `mailsec: the resolver ${cfg.resolver} does not answer${probe.detail ? ` (${probe.detail})` : ''}; every check will be "error".\n  try: --resolver <address of a working resolver>\n`,
         );
       }
-      const env = auditEnvironment(args, cfg, resolver, {
-        validates: probe.validates,
-        signal: controller.signal,
-        ...(only ? { only } : {}),
-      });
       const style = createStyle(wantsColor(io.stdout, io.env));
       const reports: DomainDocument[] = [];
       // several domains are audited concurrently (sharing resolver cache and prober), printed in order
@@ -110,10 +106,11 @@ export const checkCommand: CommandDef = {
         if (next) next();
         else active--;
       };
+      const shared = env;
       const jobs = domains.map(async (domain) => {
         await acquire();
         try {
-          return toDocument(await auditDomain(domain, env), {
+          return toDocument(await auditDomain(domain, shared), {
             address: cfg.resolver,
             validates: probe.validates,
           });
@@ -135,7 +132,7 @@ export const checkCommand: CommandDef = {
       return EXIT.ok;
     } finally {
       process.off('SIGINT', onSigint);
-      await resolver.close();
+      await env?.close();
     }
   },
 };

@@ -1,3 +1,4 @@
+import { openResolver } from '../audit/environment.ts';
 import { analyseSpf } from '../checks/spf/analyse.ts';
 import { checkSpf } from '../checks/spf/check.ts';
 import { checkHostFor } from '../checks/spf/evaluate.ts';
@@ -15,8 +16,9 @@ import {
 import { createStyle, wantsColor } from '../render/style.ts';
 import type { CommandDef } from './command.ts';
 import { str } from './command.ts';
+import { networkAuditConfig } from './environment.ts';
 import { EXIT } from './exit.ts';
-import { NETWORK_OPTIONS, networkConfig, openResolver } from './options.ts';
+import { NETWORK_OPTIONS, networkConfig } from './options.ts';
 
 export const spfCommand: CommandDef = {
   name: 'spf',
@@ -61,7 +63,7 @@ export const spfCommand: CommandDef = {
     }
     const cfg = await networkConfig(args, io.env);
     const style = createStyle(!cfg.json && wantsColor(io.stdout, io.env));
-    const resolver = openResolver(cfg);
+    const resolver = openResolver(networkAuditConfig(cfg));
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
