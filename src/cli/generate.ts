@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { probeResolver } from '../audit/check-domain.ts';
+import { createAuditEnvironment, type OpenAuditEnvironment } from '../audit/environment.ts';
 import type { DmarcPolicy } from '../checks/dmarc/parse.ts';
 import { parseReportUri } from '../checks/dmarc/parse.ts';
 import { isIp4 } from '../checks/spf/parse.ts';
@@ -27,9 +27,9 @@ import { renderGenerateHuman, renderGenerateZone } from '../render/generate.ts';
 import { createStyle, wantsColor } from '../render/style.ts';
 import type { CommandDef, CommandIo, OptionDef, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
-import { auditEnvironment } from './environment.ts';
+import { auditConfig } from './environment.ts';
 import { EXIT } from './exit.ts';
-import { NETWORK_OPTIONS, networkConfig, openResolver } from './options.ts';
+import { NETWORK_OPTIONS, networkConfig } from './options.ts';
 
 const usage = (message: string, hint: string) => new MailsecError(ErrorCode.Usage, message, hint);
 
@@ -604,22 +604,19 @@ async function runKind(kind: GenerateKind, args: ParsedArgs, io: CommandIo): Pro
     result = await runGenerator(GENERATORS[kind], domain, options, { env: null });
   } else {
     const cfg = await networkConfig(args, io.env);
-    const resolver = openResolver(cfg);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
+    let env: OpenAuditEnvironment | undefined;
     try {
-      const probe = await probeResolver(resolver, controller.signal);
+      env = await createAuditEnvironment(auditConfig(args, cfg), { signal: controller.signal });
+      const probe = env.probe;
       if (!probe.reachable)
         throw new MailsecError(
           ErrorCode.ResolverUnreachable,
           `the resolver ${cfg.resolver} does not answer${probe.detail ? ` (${probe.detail})` : ''}; the live state of ${domain} cannot be read`,
           'try: --resolver <address of a working resolver>',
         );
-      const env = auditEnvironment(args, cfg, resolver, {
-        validates: probe.validates,
-        signal: controller.signal,
-      });
       const reportsDb = str(args, 'reports');
       const reports = reportsDb ? await readReports(reportsDb, domain, io) : undefined;
       result = await runGenerator(GENERATORS[kind], domain, options, {
@@ -628,7 +625,7 @@ async function runKind(kind: GenerateKind, args: ParsedArgs, io: CommandIo): Pro
       });
     } finally {
       process.off('SIGINT', onSigint);
-      await resolver.close();
+      await env?.close();
     }
   }
   if (bool(args, 'json')) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

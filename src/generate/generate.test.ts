@@ -214,7 +214,7 @@ const withSmtp = async (e: AuditEnvironment, hosts: SmtpHost[]) => {
     evidence: { hosts, starttlsSupport: 'all' as const, undetermined: 0 },
     findings: [],
   };
-  return { ...l, results: { ...l.results, smtp } } as LiveEvidence;
+  return { ...l, results: { ...l.results, smtp } } as unknown as LiveEvidence;
 };
 const STS = { mode: 'enforce', mx: [], rua: [], ttl: 3600, force: false };
 
@@ -406,7 +406,7 @@ test('caa: the CAs of the domain’s own names; a provider MX is ignored; existi
   const p = GENERATORS.caa.propose({
     domain: 'example.test',
     options: { issuers: [], issuerMap: {}, iodef: 'mailto:security@example.test', ttl: 3600, force: false },
-    live: { ...l, results: { ...l.results, smtp } } as LiveEvidence,
+    live: { ...l, results: { ...l.results, smtp } } as unknown as LiveEvidence,
     now: NOW,
   });
   assert.equal(p.refused, null, p.refused?.reason);
