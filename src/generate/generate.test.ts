@@ -25,7 +25,7 @@ import { overlayResolver } from './overlay.ts';
 import { mergeRecords, overlayOf } from './records.ts';
 import { generateFrom, resultsById } from './run.ts';
 import { chainFromPem, nextKeyFromPem } from './tlsa.ts';
-import type { GenerateKind, GenerateResult, LiveEvidence, ReportEvidence } from './types.ts';
+import type { GenerateKind, GenerateResult, LiveEvidence, ReportEvidence, ReportSource } from './types.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 
@@ -163,6 +163,7 @@ test('dmarc compliance: unauthorised sources do not count against the figure', (
     dkimAligned: pass,
     spfAligned: 0,
     class: cls,
+    spfInclude: null,
   });
   const c = compliance({
     messages: 200,
@@ -596,4 +597,58 @@ test('dmarc: reports over fewer than 14 days never move a step', async () => {
     [true, false, false, false, false],
   );
   assert.equal(r.plan![0]!.current, true);
+});
+
+test('spf --reports: the services that pass DKIM aligned or are listed are included; the rest named', async () => {
+  const zone = base({
+    'example.test': { MX, TXT: ['v=spf1 mx ~all'] },
+    '_spf.esp.test': { TXT: ['v=spf1 ip4:203.0.113.0/24 -all'] },
+  });
+  const src = (
+    ip: string,
+    cls: ReportSource['class'],
+    dkim: number,
+    extra: Partial<ReportSource> = {},
+  ): ReportSource => ({
+    ip,
+    ptr: null,
+    organisation: null,
+    messages: 100,
+    dmarcPass: dkim,
+    dkimAligned: dkim,
+    spfAligned: 0,
+    class: cls,
+    spfInclude: null,
+    ...extra,
+  });
+  const sources = [
+    src('203.0.113.7', 'authorised', 100, { organisation: 'Example ESP', spfInclude: '_spf.esp.test' }),
+    src('203.0.113.8', 'authorised', 98, { organisation: 'Example ESP', spfInclude: '_spf.esp.test' }),
+    src('198.51.100.20', 'unknown', 95),
+    src('198.51.100.30', 'forwarder', 100, { organisation: 'Lists Inc' }),
+    src('198.51.100.40', 'unauthorised', 0),
+    src('198.51.100.50', 'unknown', 40),
+    src('198.51.100.60', 'unauthorised', 0),
+  ];
+  const r = await gen(
+    'spf',
+    env(zone),
+    'example.test',
+    { ...SPF, listed: ['198.51.100.60'] },
+    {
+      reports: { messages: 700, dmarcPass: 60, days: 20, sources },
+    },
+  );
+  assert.equal(r.refused, null, r.refused?.reason);
+  assert.equal(
+    r.records[0]!.value,
+    'v=spf1 mx include:_spf.esp.test ip4:198.51.100.20 ip4:198.51.100.60 ~all',
+  );
+  const d = r.details as { reports: { included: { ip: string }[]; excluded: { ip: string; why: string }[] } };
+  assert.deepEqual(
+    d.reports.excluded.map((x) => x.ip),
+    ['198.51.100.30', '198.51.100.40', '198.51.100.50'],
+  );
+  assert.ok(r.warnings.some((w) => /Left out of SPF: 198\.51\.100\.30 \(Lists Inc\).*forwarder/.test(w)));
+  assert.ok(r.notes.some((n) => /DNS lookups: 2 of 10/.test(n)));
 });

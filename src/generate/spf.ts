@@ -185,10 +185,14 @@ function why(t: SpfTermSpec): string {
   }
 }
 
+/** A source passes DKIM aligned when at least this share of its messages does. */
+export const DKIM_ALIGNED_SHARE = 0.9;
+
 /**
- * The terms for sending sources from the reports (`--reports`): a source that is authorised
- * (passes DKIM aligned) or listed is included, the rest is left out and named. The store's
- * classification (`mailsec reports sources`) decides; addresses become ip4/ip6 terms.
+ * The terms for the sending services the reports show (`--reports`): a source that passes DKIM
+ * aligned (≥ 90 % of its messages) or is listed (`--listed` IP or organisation) is a sender of the
+ * domain: its service's SPF include when the catalogue knows one, else its address. Forwarders
+ * (their mail is someone else's, relayed) and sources that fail are left out and named.
  */
 function reportTerms(
   sources: readonly ReportSource[] | undefined,
@@ -197,37 +201,54 @@ function reportTerms(
   warnings: string[],
 ): { terms: SpfMechanismSpec[]; details?: Record<string, unknown> } {
   if (!sources) return { terms: [] };
+  const isListed = (s: ReportSource) =>
+    listed.some(
+      (l) => l === s.ip || (s.organisation !== null && l.toLowerCase() === s.organisation.toLowerCase()),
+    );
   const included: ReportSource[] = [];
-  const excluded: ReportSource[] = [];
+  const excluded: (ReportSource & { why: string })[] = [];
   for (const s of sources) {
-    if (listed.includes(s.ip) || s.class === 'authorised') included.push(s);
-    else excluded.push(s);
+    const dkim = s.messages > 0 && s.dkimAligned / s.messages >= DKIM_ALIGNED_SHARE;
+    if (isListed(s)) included.push(s);
+    else if (s.class === 'forwarder')
+      excluded.push({
+        ...s,
+        why: 'a forwarder: it relays mail others sent; DKIM carries that mail, SPF cannot',
+      });
+    else if (dkim) included.push(s);
+    else
+      excluded.push({
+        ...s,
+        why:
+          s.class === 'unauthorised' ? 'unauthorised: DMARC fails' : `${s.class}: does not pass DKIM aligned`,
+      });
   }
-  const terms = included.map((s) => spfTerm.ip(s.ip));
+  const terms: SpfMechanismSpec[] = [];
+  const text = new Set<string>();
+  const add = (t: SpfMechanismSpec) => {
+    if (text.has(textOf(t))) return;
+    text.add(textOf(t));
+    terms.push(t);
+  };
+  for (const s of included) add(s.spfInclude ? spfTerm.include(s.spfInclude) : spfTerm.ip(s.ip));
+  const services = [...new Set(included.map((s) => s.organisation ?? s.ip))];
   if (included.length)
     notes.push(
-      `From the reports: ${included.map((s) => `${s.ip}${s.organisation ? ` (${s.organisation})` : ''}`).join(', ')} ${included.length === 1 ? 'sends' : 'send'} for the domain and pass${included.length === 1 ? 'es' : ''} DKIM aligned or ${included.length === 1 ? 'is' : 'are'} listed.`,
+      `From the reports, the services that send for the domain (they pass DKIM aligned, or are listed): ${services.join(', ')}.`,
     );
   if (excluded.length)
     warnings.push(
-      `Left out of SPF (not authorised by the reports): ${excluded.map((s) => `${s.ip} (${s.class}, ${s.messages} messages${s.organisation ? `, ${s.organisation}` : ''})`).join('; ')}. List one with --listed IP if it is yours.`,
+      `Left out of SPF: ${excluded.map((s) => `${s.ip}${s.organisation ? ` (${s.organisation})` : ''}, ${s.messages} messages: ${s.why}`).join('; ')}. List a source that is yours with --listed.`,
     );
+  const row = (s: ReportSource) => ({
+    ip: s.ip,
+    organisation: s.organisation,
+    class: s.class,
+    messages: s.messages,
+  });
   return {
     terms,
-    details: {
-      included: included.map((s) => ({
-        ip: s.ip,
-        organisation: s.organisation,
-        class: s.class,
-        messages: s.messages,
-      })),
-      excluded: excluded.map((s) => ({
-        ip: s.ip,
-        organisation: s.organisation,
-        class: s.class,
-        messages: s.messages,
-      })),
-    },
+    details: { included: included.map(row), excluded: excluded.map((s) => ({ ...row(s), why: s.why })) },
   };
 }
 

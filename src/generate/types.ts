@@ -125,6 +125,8 @@ export interface ReportSource {
   readonly dkimAligned: number;
   readonly spfAligned: number;
   readonly class: 'authorised' | 'forwarder' | 'unauthorised' | 'unknown';
+  /** the SPF include the service asks its customers to publish (from the catalogue), if known */
+  readonly spfInclude: string | null;
 }
 
 /** The live state of a domain as mailsec's checks saw it (each section only when gathered). */
