@@ -63,10 +63,11 @@ const net = (w: World) => [
   LOOPBACK_V4,
   '--ca-file',
   w.caFile,
+  // generous: sixteen generators run at once here, on machines that may be busy
   '--smtp-timeout',
-  '5000',
+  '20000',
   '--http-timeout',
-  '5000',
+  '20000',
 ];
 
 let before1: World | undefined;

@@ -28,6 +28,8 @@ export function ownCertificates(input: GenerateInput<CaaOptions>): PresentedCert
   const out: PresentedCertificate[] = (live.web ?? []).map(({ response: _r, ...c }) => c);
   for (const h of live.results.smtp?.evidence.hosts ?? []) {
     if (!inside(h.exchange, domain)) continue;
+    // a host that offers no TLS presents no certificate: no CA to allow for it
+    if (h.outcome === 'no-starttls' || h.outcome === 'starttls-refused') continue;
     if (
       out.some(
         (c) => c.host === h.exchange && c.via === 'smtp' && c.issuer === (h.certificate?.issuer ?? null),
@@ -53,11 +55,16 @@ function propose(input: GenerateInput<CaaOptions>): Proposal {
   const certs = ownCertificates(input);
   const byCaa = new Map<string, Set<string>>();
   const unknown = new Map<string, Set<string>>();
+  // a host without an address needs no certificate; an invalid one names no CA worth keeping; any
+  // other failure (timeout, refused, not fetched) leaves the host's CA unknown
+  const invalid: string[] = [];
   const unread: string[] = [];
   for (const c of certs) {
     if (!c.issuer) {
-      if (c.problem && !/no address|has no A or AAAA/.test(c.problem))
-        unread.push(`${c.host} (${c.via}): ${c.problem}`);
+      if (!c.problem || /^no address/.test(c.problem)) continue;
+      if (/^invalid certificate|^no TLS session \(handshake-failed\)/.test(c.problem))
+        invalid.push(`${c.host} (${c.via}): ${c.problem}`);
+      else unread.push(`${c.host} (${c.via}): ${c.problem}`);
       continue;
     }
     const id = caaIdentifierOf(c.issuer, o.issuerMap);
@@ -94,9 +101,19 @@ function propose(input: GenerateInput<CaaOptions>): Proposal {
       `--force: no issue record for ${list}; that CA can no longer issue for ${domain} if it checks CAA.`,
     );
   }
-  if (unread.length)
+  if (unread.length && !o.force)
+    return {
+      ...refusal(
+        `Could not read the certificate of ${unread.join('; ')}: the CA it uses is unknown, and a CAA set without it would stop that CA from renewing.`,
+        'Run again (a timeout passes), or name the CA with --issuer; --force publishes without it.',
+        notes,
+      ),
+      details,
+    };
+  if (unread.length) warnings.push(`--force: the CA of ${unread.join('; ')} is unknown and not in the set.`);
+  if (invalid.length)
     warnings.push(
-      `Could not read the certificate of ${unread.join('; ')}: a CA used there is not in the set. Check it before publishing.`,
+      `${invalid.join('; ')}: no valid certificate, so no CA to keep; the CA that will issue one must be in the set (--issuer).`,
     );
   if (!byCaa.size && !keep.length)
     return {

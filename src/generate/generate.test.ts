@@ -652,3 +652,33 @@ test('spf --reports: the services that pass DKIM aligned or are listed are inclu
   assert.ok(r.warnings.some((w) => /Left out of SPF: 198\.51\.100\.30 \(Lists Inc\).*forwarder/.test(w)));
   assert.ok(r.notes.some((n) => /DNS lookups: 2 of 10/.test(n)));
 });
+
+test('caa: a certificate that could not be read (timeout) refuses the set; no address or no TLS does not', async () => {
+  const e = env(base());
+  const l = await live(e, 'example.test', ['caa', 'mx'], {
+    web: [
+      cert('example.test', "O=Let's Encrypt, CN=R11"),
+      cert('mta-sts.example.test', null),
+      {
+        host: 'www.example.test',
+        via: 'https',
+        issuer: null,
+        problem: 'timeout (headers timeout)',
+        response: null,
+      },
+    ],
+  });
+  const o = { issuers: [], issuerMap: {}, ttl: 3600, force: false };
+  const p = GENERATORS.caa.propose({ domain: 'example.test', options: o, live: l, now: NOW });
+  assert.match(p.refused!.reason, /Could not read the certificate of www\.example\.test \(https\): timeout/);
+  const forced = GENERATORS.caa.propose({
+    domain: 'example.test',
+    options: { ...o, force: true },
+    live: l,
+    now: NOW,
+  });
+  assert.deepEqual(
+    forced.records.map((r) => r.value),
+    ['0 issue "letsencrypt.org"'],
+  );
+});
