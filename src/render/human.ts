@@ -68,6 +68,12 @@ export function renderHuman(report: DomainDocument, st: Style, opts: { verbose?:
     `${st.bold(report.domain)}  ${st.dim(`checked ${report.checkedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} via ${report.resolver.address}${report.resolver.validates ? ' (validating)' : ' (not validating)'}`)}`,
     '',
   );
+  // findings about the name itself (domain.not-found) come first: they are the verdict
+  for (const f of report.findings.filter((x) => x.check === 'domain')) {
+    out.push(`  ${f.severity === 'error' ? st.red('✘') : '!'} ${st.bold(f.message)}`);
+    if (f.fix) out.push(`    ${st.cyan('fix:')} ${indent(f.fix, '         ')}`);
+    out.push('');
+  }
   const sections = sectionsOf(report);
   const width = Math.max(6, ...sections.map(([id]) => (TITLES[id] ?? id).length)) + 2;
   const shownFixes = new Set<string>();

@@ -77,6 +77,10 @@ const VERDICTS: Record<string, Verdict> = {
   dnssec: (s) => {
     if (s.status === 'skipped') return 'not tested: the resolver does not validate';
     const v = s.validation as string | null;
+    if (s.exists === false && (v === 'secure' || v === 'insecure'))
+      return v === 'secure'
+        ? 'the non-existence is proven by a validated denial (secure)'
+        : 'the non-existence is not signed (insecure)';
     return {
       secure: 'signed and validated (secure)',
       insecure: 'not signed (insecure)',
@@ -107,6 +111,7 @@ const VERDICTS: Record<string, Verdict> = {
 };
 
 export function verdictLine(check: string, s: Section, fallback: string | undefined): string {
+  if (s.skippedBecause === 'domain-not-found') return 'not tested: the domain does not exist';
   const v = VERDICTS[check]?.(s);
   if (v) return v;
   const record = s.record;
