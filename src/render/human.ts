@@ -3,7 +3,7 @@ import { sectionsOf } from '../audit/document.ts';
 import type { Finding } from '../core/finding.ts';
 import type { Status } from '../core/status.ts';
 import type { Style } from './style.ts';
-import { verdictLine } from './verdicts.ts';
+import { detailLines, verdictLine } from './verdicts.ts';
 
 const TITLES: Record<string, string> = {
   dnssec: 'DNSSEC',
@@ -94,8 +94,10 @@ export function renderHuman(report: DomainDocument, st: Style, opts: { verbose?:
     const verdict = verdictLine(id, s as Section, lead?.message);
     out.push(`  ${MARK[s.status]} ${st.bold(title)}${statusLabel(s.status, st)}  ${verdict}`);
     const pad = ' '.repeat(width + 4);
+    for (const l of detailLines(id, s as Section)) out.push(`${pad}${st.dim(l)}`);
     for (const f of findings) {
-      if (f.severity === 'info' && !opts.verbose && s.status !== 'absent') continue;
+      // notes (info findings) and their fixes only with --verbose, as the summary line says
+      if (f.severity === 'info' && !opts.verbose) continue;
       // the verdict line already says it: only the fix remains to be shown
       if (f === lead && verdict === f.message) {
         fixLine(f.fix, pad, st.cyan('fix:'));

@@ -40,14 +40,19 @@ const VERDICTS: Record<string, Verdict> = {
   lyncdiscover: (s) => (host(s.target) ? `→ ${s.target}` : undefined),
   sipFederation: (s) => (host(s.target) ? `→ ${s.target}` : undefined),
   smtp: (s) => {
-    const hosts = (s.hosts as { starttls: string; dane?: { status: string } }[] | undefined) ?? [];
+    const hosts = smtpHosts(s);
     if (!hosts.length) return undefined;
     const yes = hosts.filter((h) => h.starttls === 'yes').length;
     const known = hosts.filter((h) => h.starttls === 'yes' || h.starttls === 'no').length;
     const dane = hosts.filter((h) => h.dane?.status === 'valid').length;
     const daneBad = hosts.filter((h) => h.dane?.status === 'invalid' || h.dane?.status === 'error').length;
+    const refused = hosts.filter((h) => h.connectionRefused === true).length;
+    const timedOut = hosts.filter((h) => h.outcome === 'timeout').length;
     const parts = [`STARTTLS on ${yes} of ${hosts.length} MX address${hosts.length > 1 ? 'es' : ''}`];
-    if (known < hosts.length) parts.push(`${hosts.length - known} not determined`);
+    if (refused) parts.push(`${refused} refused the connection`);
+    if (timedOut) parts.push(`${timedOut} did not answer in time`);
+    if (known + refused + timedOut < hosts.length)
+      parts.push(`${hosts.length - known - refused - timedOut} not determined`);
     if (dane) parts.push(`DANE valid on ${dane}`);
     if (daneBad) parts.push(`DANE failing on ${daneBad}`);
     return parts.join(', ');
@@ -90,6 +95,10 @@ const VERDICTS: Record<string, Verdict> = {
   },
   ns: (s) => {
     const hosts = (s.hosts as { name: string }[] | undefined) ?? [];
+    if (s.apex === false)
+      return typeof s.zone === 'string'
+        ? `not a zone apex: part of the zone ${s.zone}${hosts.length ? ` (${list(hosts.map((h) => h.name))})` : ''}`
+        : 'not a zone apex (its zone could not be found)';
     return hosts.length
       ? `${hosts.length} name server${hosts.length > 1 ? 's' : ''}: ${list(hosts.map((h) => h.name))}`
       : undefined;
@@ -109,6 +118,61 @@ const VERDICTS: Record<string, Verdict> = {
     return list(recs.map((r) => `${r.preference} ${r.exchange}${r.kind !== 'host' ? ` [${r.kind}]` : ''}`));
   },
 };
+
+type SmtpOutcome =
+  | 'ok'
+  | 'no-starttls'
+  | 'starttls-refused'
+  | 'handshake-failed'
+  | 'refused'
+  | 'timeout'
+  | 'refused-address'
+  | 'skipped';
+type SmtpHostView = {
+  exchange: string;
+  address: string;
+  outcome: SmtpOutcome;
+  connectionRefused?: boolean;
+  starttls: string;
+  error: string | null;
+  tls?: { version: string | null; cipher: string | null } | null;
+  certificate?: { issuer: string; notAfter: string; trusted: boolean; nameMatch: boolean } | null;
+  dane?: { status: string };
+};
+const smtpHosts = (s: Section) => (s.hosts as SmtpHostView[] | undefined) ?? [];
+
+/** hosts listed under the SMTP line at most (a domain may have many MX addresses) */
+const MAX_HOST_LINES = 8;
+const OUTCOME_WORDS: Partial<Record<SmtpOutcome, string>> = {
+  'no-starttls': 'no STARTTLS offered',
+  'starttls-refused': 'STARTTLS refused',
+  'handshake-failed': 'TLS handshake failed',
+  refused: 'refused',
+  timeout: 'did not answer in time',
+  'refused-address': 'not probed (special-purpose address)',
+  skipped: 'not probed',
+};
+
+/** Lines under a section's verdict: for SMTP, each MX address with its TLS version, cipher, issuer and expiry. */
+export function detailLines(check: string, s: Section): string[] {
+  if (check !== 'smtp') return [];
+  const hosts = smtpHosts(s);
+  const lines = hosts.slice(0, MAX_HOST_LINES).map((h) => {
+    const where = `${h.exchange} (${h.address})`;
+    if (h.outcome === 'ok' && h.tls) {
+      const tls = [h.tls.version, h.tls.cipher].filter(Boolean).join(' ');
+      const c = h.certificate;
+      const cert = c
+        ? `, issuer ${c.issuer || '(none)'}, expires ${c.notAfter.slice(0, 10)}${c.trusted ? '' : ', untrusted'}${c.nameMatch ? '' : ', name mismatch'}`
+        : '';
+      return `${where}: ${tls || 'TLS'}${cert}`;
+    }
+    if (h.connectionRefused) return `${where}: refused the connection on port 25`;
+    return `${where}: ${OUTCOME_WORDS[h.outcome] ?? h.outcome}`;
+  });
+  if (hosts.length > MAX_HOST_LINES) lines.push(`… and ${hosts.length - MAX_HOST_LINES} more (see --json)`);
+  return lines;
+}
 
 export function verdictLine(check: string, s: Section, fallback: string | undefined): string {
   if (s.skippedBecause === 'domain-not-found') return 'not tested: the domain does not exist';

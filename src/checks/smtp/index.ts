@@ -33,6 +33,11 @@ export const smtpCheck: CheckDefinition<SmtpEvidence> = {
               ],
             },
             starttls: { enum: ['yes', 'no', 'error', 'skipped'] },
+            connectionRefused: {
+              type: 'boolean',
+              description:
+                'outcome refused because the TCP connection to port 25 was refused (nothing listens)',
+            },
             banner: strOrNull,
             ehlo: { type: 'array', items: str },
             starttlsReply: strOrNull,
