@@ -33,6 +33,10 @@ const ONLY_KEYS = new Map<string, CheckId>(
   ]),
 );
 
+/** `mtaSts` → `mta-sts`: how --only lists the checks */
+const kebab = (id: string) => id.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const ONLY_LIST = CHECKS.map((c) => kebab(c.id));
+
 /** --only: section ids or the labels users see (`mta-sts`, `MX`, `security.txt`), any case. */
 export function parseOnly(args: ParsedArgs): CheckId[] | undefined {
   const only = list(args, 'only');
@@ -48,7 +52,7 @@ export function parseOnly(args: ParsedArgs): CheckId[] | undefined {
     throw new MailsecError(
       ErrorCode.Usage,
       `--only: unknown check ${bad.map((b) => `"${b}"`).join(', ')}`,
-      `checks: ${CHECKS.map((c) => c.title.toLowerCase().replace(/ /g, '-')).join(', ')}`,
+      `checks: ${ONLY_LIST.join(', ')}`,
     );
   }
   return ids;
@@ -60,7 +64,7 @@ export const CHECK_OPTIONS: CommandDef['options'] = {
     type: 'string',
     multiple: true,
     value: 'checks',
-    description: `run a subset (any case): ${CHECKS.map((c) => c.title.toLowerCase().replace(/ /g, '-')).join(',')}`,
+    description: `run a subset (any case, as shown or as in --json): ${ONLY_LIST.join(',')}`,
     example: 'spf,dmarc',
   },
   selectors: {
