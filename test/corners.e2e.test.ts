@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { DomainDocument, Section } from '../src/audit/document.ts';
+import { checkDomain } from '../src/index.ts';
 import { type HttpsHosts, startHttpsHosts } from '../testworld/https/index.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
@@ -95,7 +96,7 @@ describe('a name that does not exist (NXDOMAIN)', { concurrency: true }, () => {
   });
 });
 
-describe('a resolver that does not answer', { concurrency: true }, () => {
+describe('a resolver that does not answer', () => {
   let silent: Socket;
   let datagrams = 0;
   before(async () => {
@@ -124,6 +125,12 @@ describe('a resolver that does not answer', { concurrency: true }, () => {
     assert.match(run.stderr, /try: --resolver/);
     // one query, three attempts: no check ran (each would have asked many more)
     assert.ok(datagrams <= 3, `${datagrams} queries reached the silent resolver`);
+  });
+  test('the library says so too: checkDomain rejects (resolver unreachable) after the probe', async () => {
+    const { port } = silent.address();
+    await assert.rejects(checkDomain('secure.test', { resolver: `127.0.0.1:${port}`, timeoutMs: 200 }), {
+      code: 'MAILSEC_ERR_RESOLVER_UNREACHABLE',
+    });
   });
 });
 

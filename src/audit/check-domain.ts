@@ -1,4 +1,5 @@
 import type { CheckId, CheckOptions } from '../checks/types.ts';
+import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { domainOrThrow } from '../core/names.ts';
 import { createResolver } from '../dns/index.ts';
 import type { Resolver } from '../dns/types.ts';
@@ -80,6 +81,15 @@ export async function checkDomain(domain: string, options: CheckDomainOptions = 
   try {
     const signal = options.signal ?? new AbortController().signal;
     const probe = await probeResolver(resolver, signal);
+    // nothing can be checked through a resolver that does not answer: say so after one timeout
+    // budget instead of reporting every section as error after many
+    if (!probe.reachable) {
+      throw new MailsecError(
+        ErrorCode.ResolverUnreachable,
+        `the resolver ${typeof spec === 'string' ? spec : 'given'} does not answer${probe.detail ? ` (${probe.detail})` : ''}`,
+        'use a resolver that answers',
+      );
+    }
     const addressPolicy = createAddressPolicy(options.allowPrivate ?? []);
     const checkOptions = checkOptionsFrom(options);
     const prober =
