@@ -143,8 +143,11 @@ async function up(json: boolean, io: Parameters<CommandDef['run']>[1]): Promise<
   } else {
     // another `up` is starting it: wait for its state instead of starting a second world
     const deadline = Date.now() + 90_000;
-    while (!(running = readUpState(io.env)) && existsSync(lockFile(io.env)) && Date.now() < deadline)
+    for (;;) {
+      running = readUpState(io.env);
+      if (running || !existsSync(lockFile(io.env)) || Date.now() > deadline) break;
       await sleep(100);
+    }
     if (running) io.stderr.write('mailsec: the testworld is already up (started alongside).\n');
   }
   const s = running ?? readUpState(io.env);
