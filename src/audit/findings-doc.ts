@@ -37,7 +37,7 @@ export function findingsMarkdown(): string {
     'reused, only retired. Each check also reports `<check>.undetermined` (warning) when it could',
     'not find out (timeout, SERVFAIL, refused): that is never "absent".',
     '',
-    'Generated from the catalogues in `src/checks/*/findings.ts` by `node scripts/gen-docs.ts`; do not edit.',
+    'Generated from the catalogues in `src/checks/*/findings.ts` and `src/audit/findings.ts` by `node scripts/gen-docs.ts`; do not edit.',
     '',
   ];
   for (const check of [...NON_CHECK_SECTIONS, ...CHECKS]) {
