@@ -62,7 +62,10 @@ test('NXDOMAIN: domain.not-found, exists false, every section but DNSSEC skipped
   for (const [id, s] of Object.entries(doc)) {
     if (typeof s !== 'object' || s === null || !('status' in s)) continue;
     if (id === 'dnssec') assert.equal((s as { status: string }).status, 'pass');
-    else assert.deepEqual(s, { status: 'skipped', skippedBecause: 'domain-not-found', queryCount: 0 }, id);
+    else {
+      const { queryCount: _, ...rest } = s as unknown as { queryCount: number };
+      assert.deepEqual(rest, { status: 'skipped', skippedBecause: 'domain-not-found' }, id);
+    }
   }
 });
 
@@ -83,7 +86,7 @@ test('--only spf on a name that does not exist: spf skipped, the verdict still g
 });
 
 test('an NXDOMAIN that comes after the checks started still makes them skipped', async () => {
-  // the existence answer (SOA) arrives late: the checks start after the grace and are discarded
+  // the existence answer (SOA) arrives after the checks: they are stopped and reported as skipped
   const late: Resolver = {
     async query(name, type, options) {
       if (type === 'SOA') await new Promise((r) => setTimeout(r, 1200));

@@ -39,29 +39,8 @@ export interface DomainAudit {
   readonly results: readonly CheckResult<object>[];
 }
 
-/** The checks that still run for a name that does not exist (DNSSEC tells whether the denial is signed). */
+/** The checks that still count for a name that does not exist (DNSSEC tells whether the denial is signed). */
 const RUN_WHEN_NOT_FOUND: ReadonlySet<CheckId> = new Set<CheckId>(['dnssec']);
-/**
- * How long the checks wait for the existence answer before starting anyway: an answer normally
- * comes in milliseconds; a name whose servers time out must not pay a whole timeout budget twice.
- * Checks started before a late NXDOMAIN are run but reported as skipped.
- */
-const EXISTENCE_GRACE_MS = 1000;
-
-/** `p`'s value when it settles within `ms`, else undefined (the timer is cleared either way). */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Whether the name exists: its SOA query (the one the DNSSEC check asks too, so a caching
@@ -104,16 +83,19 @@ export function plan(only?: readonly CheckId[]): { run: CheckDefinition[]; repor
   return { run: CHECKS.filter((c) => need.has(c.id)), report };
 }
 
-/** One domain: every check gathers (shared resolver and cache), then judges. Checks run concurrently. */
+/**
+ * One domain: every check gathers (shared resolver and cache), then judges. Checks run
+ * concurrently, and beside them the existence query (the name's SOA, which the DNSSEC check asks
+ * too: one packet). A name that does not exist gets one verdict (domain.not-found); the other
+ * checks, which would only say "absent, publish this" for every record, are reported as skipped
+ * (interface.md, `exists`) and their results dropped. Nothing waits for the existence answer
+ * first, so a name that exists pays nothing for it. (A per-domain abort signal to stop them early
+ * cost about a third of a warm audit's time, for names that are rare in practice: not done.)
+ */
 export async function auditDomain(domain: string, env: AuditEnvironment): Promise<DomainAudit> {
   const checkedAt = env.now();
-  const planned = plan(env.only);
+  const { run, report } = plan(env.only);
   const existenceP = existenceOf(env.resolver, domain, env.signal);
-  const early = await within(existenceP, EXISTENCE_GRACE_MS);
-  // a name that does not exist: one verdict (domain.not-found); the checks that would only say
-  // "absent, publish this" for every record are skipped (interface.md, `exists`)
-  const run = early?.exists === false ? planned.run.filter((c) => RUN_WHEN_NOT_FOUND.has(c.id)) : planned.run;
-  const report = planned.report;
   const started = new Map<CheckId, Promise<CheckResult<object>>>();
   const start = (def: CheckDefinition): Promise<CheckResult<object>> => {
     const existing = started.get(def.id);
@@ -154,24 +136,35 @@ export async function auditDomain(domain: string, env: AuditEnvironment): Promis
     started.set(def.id, p);
     return p;
   };
-  const all = await Promise.all(run.map(start));
-  const existence = await existenceP;
-  const missing = existence.exists === false;
-  const findings: Finding[] = missing
-    ? [domainFindings.make('not-found', { domain, proven: existence.authenticated })]
-    : [];
-  const results = planned.run
-    .filter((c) => report.has(c.id))
-    .map((c): CheckResult<object> => {
-      const r = all.find((x) => x.check === c.id);
-      if (r && (!missing || RUN_WHEN_NOT_FOUND.has(c.id))) return r;
-      return {
-        check: c.id,
+  const pending = run.map((def) => ({ def, p: start(def) }));
+  try {
+    const existence = await existenceP;
+    const missing = existence.exists === false;
+    const results: CheckResult<object>[] = [];
+    for (const { def, p } of pending) {
+      if (!report.has(def.id)) {
+        await p.catch(() => undefined);
+        continue;
+      }
+      if (!missing || RUN_WHEN_NOT_FOUND.has(def.id)) {
+        results.push(await p);
+        continue;
+      }
+      const r = await p.catch(() => undefined);
+      results.push({
+        check: def.id,
         status: 'skipped',
         evidence: { skippedBecause: 'domain-not-found' },
         findings: [],
         queries: r?.queries ?? [],
-      };
-    });
-  return { domain, checkedAt, exists: existence.exists, findings, results };
+      });
+    }
+    const findings: Finding[] = missing
+      ? [domainFindings.make('not-found', { domain, proven: existence.authenticated })]
+      : [];
+    return { domain, checkedAt, exists: existence.exists, findings, results };
+  } finally {
+    // nothing left running behind the result (a failure above must not leave checks unobserved)
+    await Promise.allSettled(pending.map((x) => x.p));
+  }
 }
