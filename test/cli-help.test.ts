@@ -1,9 +1,12 @@
 // Issue 9 item 7, "help" and usage corners: `mailsec help <command>`, each command lists only the
 // options it uses, exit statuses and defaults in --help, and mailsec's own words for a missing
-// option value (never parseArgs' raw text). No network: nothing here gets past argument parsing.
+// option value (never parseArgs' raw text). No network: nothing here gets past argument parsing,
+// so the CLI's entry function runs in this process (as bin/mailsec calls it), with its own streams.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { runCli } from './helpers.ts';
+import { runMain } from './helpers.ts';
+
+const runCli = runMain;
 
 const optionsOf = (help: string) => {
   const block = help.slice(help.indexOf('OPTIONS'), help.indexOf('EXAMPLES'));

@@ -4,7 +4,8 @@
  * that does not answer, --fail-on with undetermined sections and for `spf --ip`, a name below a
  * zone apex, a web host that refuses port 443 or fails with 503, a closed port 25, TLS details
  * and notes in the human output, names typed as addresses or URLs, --only labels and
- * MAILSEC_ALLOW_PRIVATE.
+ * MAILSEC_ALLOW_PRIVATE. The CLI's entry function runs in this process (test/helpers.ts runMain):
+ * the same code path as the binary, without a process start per run.
  */
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
@@ -17,7 +18,7 @@ import { checkDomain } from '../src/index.ts';
 import { type HttpsHosts, startHttpsHosts } from '../testworld/https/index.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
-import { LOOPBACK_V4, ROOT, runCli } from './helpers.ts';
+import { LOOPBACK_V4, ROOT, runMain as runCli } from './helpers.ts';
 
 let tw: Testworld;
 let smtp: SmtpHosts;
