@@ -6,8 +6,8 @@ import { staticResolver } from '../dns/static.ts';
 import type { Resolver } from '../dns/types.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
 import { type AuditEnvironment, auditDomain, existenceOf } from './audit.ts';
-import { checkOptionsFrom } from './check-domain.ts';
 import { toDocument } from './document.ts';
+import { checkOptionsFrom } from './environment.ts';
 
 const world = staticResolver(
   {

@@ -1,25 +1,19 @@
 import { auditDomain } from '../audit/audit.ts';
-import { probeResolver } from '../audit/check-domain.ts';
 import type { DomainDocument } from '../audit/document.ts';
 import { toDocument } from '../audit/document.ts';
+import { createAuditEnvironment, type OpenAuditEnvironment } from '../audit/environment.ts';
 import { CHECKS } from '../checks/index.ts';
 import type { CheckId } from '../checks/types.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { domainFromInput, nameProblemText } from '../core/names.ts';
 import { renderHuman } from '../render/human.ts';
+import { renderJsonDocument } from '../render/json.ts';
 import { createStyle, wantsColor } from '../render/style.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list } from './command.ts';
-import { auditEnvironment } from './environment.ts';
+import { auditConfig } from './environment.ts';
 import { EXIT, EXIT_STATUS_HELP, findingsExit } from './exit.ts';
-import {
-  CONNECT_OPTIONS,
-  FAIL_ON_OPTION,
-  JSON_OPTION,
-  networkConfig,
-  openResolver,
-  RESOLVER_OPTIONS,
-} from './options.ts';
+import { CONNECT_OPTIONS, FAIL_ON_OPTION, JSON_OPTION, networkConfig, RESOLVER_OPTIONS } from './options.ts';
 
 /** domains audited at once by `check` with several domains (bulk work belongs to `scan`) */
 const DOMAIN_CONCURRENCY = 8;
@@ -160,25 +154,21 @@ export const checkCommand: CommandDef = {
     const { domains } = names;
     const only = parseOnly(args);
     const cfg = await networkConfig(args, io.env);
-    const resolver = openResolver(cfg);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
+    let env: OpenAuditEnvironment | undefined;
     try {
-      // the first query tells whether the resolver answers at all: if not, nothing can be checked
-      // and the run stops here, after one timeout budget (interface.md, exit 3)
-      const probe = await probeResolver(resolver, controller.signal);
+      // the environment's first query tells whether the resolver answers at all: if not, nothing
+      // can be checked and the run stops here, after one timeout budget (interface.md, exit 3)
+      env = await createAuditEnvironment(auditConfig(args, cfg, only), { signal: controller.signal });
+      const probe = env.probe;
       if (!probe.reachable) {
         io.stderr.write(
           `mailsec: the resolver ${cfg.resolver} does not answer${probe.detail ? ` (${probe.detail})` : ''}; nothing was checked.\n  try: --resolver <address of a working resolver>, or set MAILSEC_RESOLVER\n`,
         );
         return EXIT.cannotRun;
       }
-      const env = auditEnvironment(args, cfg, resolver, {
-        validates: probe.validates,
-        signal: controller.signal,
-        ...(only ? { only } : {}),
-      });
       const style = createStyle(wantsColor(io.stdout, io.env));
       const reports: DomainDocument[] = [];
       // several domains are audited concurrently (sharing resolver cache and prober), printed in order
@@ -196,10 +186,11 @@ export const checkCommand: CommandDef = {
         if (next) next();
         else active--;
       };
+      const shared = env;
       const jobs = domains.map(async (domain) => {
         await acquire();
         try {
-          return toDocument(await auditDomain(domain, env), {
+          return toDocument(await auditDomain(domain, shared), {
             address: cfg.resolver,
             validates: probe.validates,
           });
@@ -210,17 +201,17 @@ export const checkCommand: CommandDef = {
       for (const job of jobs) {
         const report = await job;
         reports.push(report);
-        if (cfg.json)
-          io.stdout.write(
-            domains.length === 1 ? `${JSON.stringify(report, null, 2)}\n` : `${JSON.stringify(report)}\n`,
-          );
-        else io.stdout.write(`${renderHuman(report, style, { verbose: bool(args, 'verbose') })}\n`);
+        io.stdout.write(
+          cfg.json
+            ? renderJsonDocument(report, domains.length === 1)
+            : `${renderHuman(report, style, { verbose: bool(args, 'verbose') })}\n`,
+        );
       }
       // interface.md: the highest applicable status wins (3 > 2 > 1 > 0)
       return Math.max(findingsExit(reports, cfg.failOn), names.bad.length ? EXIT.usage : EXIT.ok);
     } finally {
       process.off('SIGINT', onSigint);
-      await resolver.close();
+      await env?.close();
     }
   },
 };

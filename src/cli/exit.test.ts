@@ -1,11 +1,16 @@
-// interface.md's exit statuses as tables: --fail-on over findings and undetermined sections, and
-// the spf --ip result mapping.
+// interface.md's exit statuses as tables (--fail-on over findings and undetermined sections, the
+// spf --ip result mapping) and structured errors phrased with the flag the user typed.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DomainDocument } from '../audit/document.ts';
 import type { Severity } from '../core/finding.ts';
 import type { Status } from '../core/status.ts';
-import { EXIT, findingsExit } from './exit.ts';
+import { createAddressPolicy } from '../net/address-policy.ts';
+import { readCaFile } from '../net/ca.ts';
+import { describeError, EXIT, findingsExit } from './exit.ts';
 import { resultRank } from './spf.ts';
 
 const doc = (statuses: Status[], severities: Severity[] = []): DomainDocument => {
@@ -69,4 +74,27 @@ test('interface.md: spf --ip counts fail, permerror, temperror as error; softfai
     const got = (['error', 'warning', 'info'] as const).map((f) => resultRank(result) >= rank[f]);
     assert.deepEqual(got, expect, result);
   }
+});
+
+const caught = (f: () => unknown): unknown => {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  assert.fail('no error');
+};
+
+test('the CLI phrases a structured error with the flag the user typed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mailsec-exit-'));
+  const file = join(dir, 'ca.pem');
+  writeFileSync(file, 'not a certificate\n');
+  assert.equal(
+    describeError(caught(() => readCaFile(file))),
+    `mailsec: --ca-file ${file}: holds no PEM certificate\n  give a PEM file of CA certificates\n`,
+  );
+  assert.equal(
+    describeError(caught(() => createAddressPolicy(['10.0.0.0/33']))),
+    'mailsec: --allow-private "10.0.0.0/33": prefix /33 is longer than 32\n  try --allow-private 127.0.0.0/8\n',
+  );
 });

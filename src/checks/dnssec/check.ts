@@ -77,7 +77,7 @@ export function checkDnssec(g: DnssecGathered): CheckResult<DnssecEvidence> {
   const findings: Finding[] = [];
   if (validation === null) {
     findings.push(dnssecFindings.make('resolver-not-validating', { resolver: g.resolver }));
-    return { check: 'dnssec', status: 'skipped', evidence, findings };
+    return { check: 'dnssec', status: statusFrom('skipped', findings), evidence, findings };
   }
   // a name that does not exist is reported once, by the audit (domain.not-found); here only
   // whether its denial validates (a bogus answer proves nothing: its NXDOMAIN, seen with CD=1, is
@@ -103,6 +103,5 @@ export function checkDnssec(g: DnssecGathered): CheckResult<DnssecEvidence> {
   }
   // interface.md: secure → pass (for a name that does not exist: its denial is validated),
   // insecure → absent, bogus → fail (also when the unvalidated answer is NXDOMAIN)
-  const status = validation === 'secure' ? statusFrom(true, findings) : STATUS[validation];
-  return { check: 'dnssec', status, evidence, findings };
+  return { check: 'dnssec', status: statusFrom(STATUS[validation], findings), evidence, findings };
 }

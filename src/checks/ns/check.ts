@@ -32,11 +32,21 @@ export function checkNs(g: NsGathered): CheckResult<NsEvidence> {
   const findings: Finding[] = [];
   if (isFailure(g.ns)) {
     findings.push(undetermined('ns', failureReason(g.ns)));
-    return { check: 'ns', status: 'error', evidence: { hosts, zone: null, apex: null }, findings };
+    return {
+      check: 'ns',
+      status: statusFrom('unknown', findings),
+      evidence: { hosts, zone: null, apex: null },
+      findings,
+    };
   }
   if (g.notApex?.failure) {
     findings.push(undetermined('ns', failureReason(g.notApex.failure)));
-    return { check: 'ns', status: 'error', evidence: { hosts, zone: null, apex: null }, findings };
+    return {
+      check: 'ns',
+      status: statusFrom('unknown', findings),
+      evidence: { hosts, zone: null, apex: null },
+      findings,
+    };
   }
   if (g.notApex) {
     // interface.md: a name that is not a zone apex → skipped (not applicable), with its zone
@@ -48,13 +58,18 @@ export function checkNs(g: NsGathered): CheckResult<NsEvidence> {
         hosts: hosts.map((h) => h.name).join(', '),
       }),
     );
-    return { check: 'ns', status: 'skipped', evidence: { hosts, zone, apex: false }, findings };
+    return {
+      check: 'ns',
+      status: statusFrom('skipped', findings),
+      evidence: { hosts, zone, apex: false },
+      findings,
+    };
   }
   const evidence: NsEvidence = { hosts, zone: g.domain, apex: true };
   if (g.ns.records.length === 0) {
     // interface.md: none → error (a delegated domain always has NS)
     findings.push(nsFindings.make('not-delegated', { domain: g.domain, rcode: g.ns.rcode }));
-    return { check: 'ns', status: 'error', evidence, findings };
+    return { check: 'ns', status: statusFrom('unknown', findings), evidence, findings };
   }
   if (g.ns.records.length === 1) findings.push(nsFindings.make('single-ns', { host: g.ns.records[0]! }));
   for (const h of g.hosts) {

@@ -5,6 +5,7 @@ import { lookupAddresses } from '../shared/addresses.ts';
 import type { CheckDefinition } from '../types.ts';
 import type { NsEvidence } from './check.ts';
 import { checkNs } from './check.ts';
+import { nsSummary } from './summary.ts';
 
 /** parents asked at most while looking for the zone a name belongs to */
 const MAX_PARENTS = 16;
@@ -27,6 +28,7 @@ async function enclosingZone(
 export const nsCheck: CheckDefinition<NsEvidence> = {
   id: 'ns',
   title: 'NS',
+  summary: nsSummary,
   schema: {
     properties: {
       hosts: {
