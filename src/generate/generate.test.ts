@@ -205,6 +205,7 @@ function smtpHost(exchange: string, trusted: boolean, nameMatch = true): SmtpHos
     dane: { status: 'none', base: exchange, dnssec: 'secure', records: [], usable: 0 },
     error: null,
     elapsedMs: 1,
+    connectionRefused: false,
   };
 }
 const withSmtp = async (e: AuditEnvironment, hosts: SmtpHost[]) => {
