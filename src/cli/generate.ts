@@ -29,11 +29,9 @@ import type { CommandDef, CommandIo, OptionDef, ParsedArgs } from './command.ts'
 import { bool, list, str } from './command.ts';
 import { auditConfig } from './environment.ts';
 import { EXIT } from './exit.ts';
-import { NETWORK_OPTIONS, networkConfig } from './options.ts';
+import { CONNECT_OPTIONS, networkConfig, RESOLVER_OPTIONS } from './options.ts';
 
 const usage = (message: string, hint: string) => new MailsecError(ErrorCode.Usage, message, hint);
-
-const { 'fail-on': _failOn, ...NETWORK } = NETWORK_OPTIONS;
 
 const COMMON: Record<string, OptionDef> = {
   for: {
@@ -48,7 +46,12 @@ const COMMON: Record<string, OptionDef> = {
     description: 'publish what mailsec refuses as risky (say why in your change log)',
   },
   ehlo: { type: 'string', value: 'name', description: 'EHLO name for the SMTP probes of --for' },
-  ...NETWORK,
+  json: {
+    type: 'boolean',
+    description: 'the result as one JSON object: { kind, domain, records, files, notes, … }',
+  },
+  ...RESOLVER_OPTIONS,
+  ...CONNECT_OPTIONS,
 };
 
 const REPORTS: Record<string, OptionDef> = {
@@ -645,7 +648,13 @@ function kindCommand(kind: GenerateKind): CommandDef {
     name: `generate ${kind}`,
     summary: def.summary,
     usage: `mailsec generate ${kind} [--for DOMAIN | DOMAIN] [OPTIONS] [--json | --zone]`,
-    description: `${def.description}\nExit status: 0 records generated, 1 refused as risky (see --force), 2 usage error, 3 the live state could not be read.`,
+    description: def.description,
+    exitStatus: {
+      0: 'records generated',
+      1: 'refused as risky (the reason is printed; --force publishes anyway)',
+      2: 'usage or input error (the option is named), or a name that does not exist',
+      3: 'the live state could not be read (resolver down, SERVFAIL on a section the kind needs)',
+    },
     options: { ...def.options, ...COMMON },
     examples: def.examples,
     run: (args, io) => runKind(kind, args, io),
