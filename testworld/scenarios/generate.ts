@@ -92,6 +92,22 @@ export const generate: Scenario = {
         ['mx', 'A', GEN_MX],
       ],
     },
+    {
+      name: 'gen-reports.test',
+      description:
+        'SPF mx only; its DMARC aggregate reports (built by test/generate.e2e.test.ts) show an ESP, an own server, a forwarder and spoofers: generate spf --reports',
+      records: [
+        MX_GEN,
+        ['@', 'TXT', txt('v=spf1 mx ~all')],
+        ['_dmarc', 'TXT', txt('v=DMARC1; p=none; rua=mailto:dmarc@gen-reports.test')],
+      ],
+    },
+    {
+      name: 'gen-esp.test',
+      description:
+        'a sending service: _spf.gen-esp.test authorises 192.0.2.64/27 (documentation addresses; a test catalogue names it)',
+      records: [['_spf', 'TXT', txt('v=spf1 ip4:192.0.2.64/27 -all')]],
+    },
   ] satisfies DomainSpec[],
   ptr: { [GEN_MX]: 'mx.gen-mail.test' },
 };
