@@ -93,7 +93,7 @@ test('an unreadable file is named on stderr and counted; the import goes on; exi
   const r = await runCli(['reports', 'import', bad, join(dir, 'missing.xml'), GOOGLE, '--db', db, '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(summary(r.stdout), { db, files: 2, reports: 1, new: 1, duplicates: 0, unreadable: 1 });
-  const err = r.stderr.trim().split('\n');
+  const err = r.stderr.trim().split('\n').sort();
   assert.equal(err.length, 2, r.stderr);
   assert.match(err[0] ?? '', /corrupt\.xml: .*DOCTYPE/);
   assert.match(err[1] ?? '', /missing\.xml: no such file or directory/);
@@ -118,20 +118,25 @@ test('IMAP and usage errors: exit 2 with a clear message', async () => {
   const imap = await runCli([
     'reports',
     'import',
-    'imaps://user@mail.example/INBOX',
+    'imaps://user:secret@mail.example/INBOX',
     '--db',
     join(dir, 'i.duckdb'),
   ]);
   assert.equal(imap.code, 2);
-  assert.match(
-    imap.stderr,
-    /^mailsec: imaps:\/\/user@mail\.example\/INBOX: IMAP import is not implemented yet; save the mails to a Maildir or mbox and import that/,
-  );
+  assert.match(imap.stderr, /^mailsec: the IMAP URL carries a password/);
+  assert.doesNotMatch(imap.stderr, /secret/);
   assert.equal(existsSync(join(dir, 'i.duckdb')), false);
   const noFile = await runCli(['reports', 'import', '--db', join(dir, 'n.duckdb')]);
   assert.equal(noFile.code, 2);
   assert.match(noFile.stderr, /^mailsec: no file given/);
   const help = await runCli(['reports', '--help']);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /import <file\|dir…> \[--db FILE\]/);
+  assert.match(help.stdout, /import <file\|dir\|-\|imaps:/);
+  const sub = await runCli(['reports', 'import', '--help']);
+  assert.equal(sub.code, 0);
+  assert.match(sub.stdout, /--move-to <FOLDER>/);
+  assert.doesNotMatch(sub.stdout, /--trend/);
+  const wrong = await runCli(['reports', 'parse', 'x.xml', '--db', 'x.duckdb']);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /reports parse does not take --db/);
 });

@@ -16,6 +16,8 @@ export interface OptionDef {
 }
 
 export interface CommandIo {
+  /** standard input, for commands that read `-` */
+  readonly stdin?: NodeJS.ReadableStream;
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: NodeJS.ProcessEnv;
@@ -35,6 +37,8 @@ export interface CommandDef {
   readonly description?: string;
   readonly options: Record<string, OptionDef>;
   readonly examples: readonly string[];
+  /** help for these arguments (a subcommand's own), instead of the generated one */
+  help?(args: ParsedArgs): string;
   /** returns the exit status */
   run(args: ParsedArgs, io: CommandIo): Promise<number>;
 }

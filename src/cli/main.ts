@@ -98,7 +98,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     const def = await entry.load();
     const args = parseCommandArgs(def, rest);
     if (args.values.help === true) {
-      io.stdout.write(formatHelp(def));
+      io.stdout.write(def.help ? def.help(args) : formatHelp(def));
       return EXIT.ok;
     }
     return await def.run(args, io);
@@ -121,6 +121,7 @@ function isEntryPoint(): boolean {
 const isEntry = isEntryPoint();
 if (isEntry) {
   const io: CommandIo = {
+    stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -183,3 +183,6 @@ export async function readReports(
   }
   return { reports, unreadable };
 }
+
+export type { Catalogue, Sender, SenderKind, SourceClass, SourceRow, SourcesOptions } from './sources.ts';
+export { BUILTIN_CATALOGUE, classifySource, parseCatalogue, reportSources } from './sources.ts';
