@@ -64,7 +64,7 @@ export function renderSummary(list: readonly DomainSummary[], format: ViewFormat
   if (!list.length) return 'no reports match (import some with: mailsec reports import <file|dir|imaps://…>)\n';
   const out: string[] = [];
   for (const s of list) {
-    out.push(`${clean(s.domain)}  ${day(s.period.begin)} – ${day(s.period.end)}  ${int(s.reports)} aggregate reports, ${int(s.messages)} messages`);
+    out.push(`${clean(s.domain)}  ${day(s.period.begin)} – ${day(s.period.end)}  ${int(s.reports)} aggregate ${s.reports === 1 ? 'report' : 'reports'}, ${int(s.messages)} messages`);
     if (s.messages) {
       out.push(
         `  DMARC pass ${pct(s.dmarcPass)} (${int(s.dmarcPass.count)})  SPF aligned ${pct(s.spfAligned)}  DKIM aligned ${pct(s.dkimAligned)}`,
