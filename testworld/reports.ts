@@ -54,11 +54,19 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 function recordXml(r: GenRecord): string {
   const dkimAuth = (r.dkimAuth ?? [])
-    .map((d) => `<dkim><domain>${d.domain}</domain>${d.selector ? `<selector>${d.selector}</selector>` : ''}<result>${d.result}</result></dkim>`)
+    .map(
+      (d) =>
+        `<dkim><domain>${d.domain}</domain>${d.selector ? `<selector>${d.selector}</selector>` : ''}<result>${d.result}</result></dkim>`,
+    )
     .join('');
-  const spfAuth = (r.spfAuth ?? []).map((s) => `<spf><domain>${s.domain}</domain><result>${s.result}</result></spf>`).join('');
+  const spfAuth = (r.spfAuth ?? [])
+    .map((s) => `<spf><domain>${s.domain}</domain><result>${s.result}</result></spf>`)
+    .join('');
   const reasons = (r.reasons ?? [])
-    .map((x) => `<reason><type>${x.type}</type>${x.comment ? `<comment>${esc(x.comment)}</comment>` : ''}</reason>`)
+    .map(
+      (x) =>
+        `<reason><type>${x.type}</type>${x.comment ? `<comment>${esc(x.comment)}</comment>` : ''}</reason>`,
+    )
     .join('');
   return `  <record>
     <row><source_ip>${r.ip}</source_ip><count>${r.count}</count><policy_evaluated><disposition>${r.disposition ?? 'none'}</disposition><dkim>${r.dkim ?? 'pass'}</dkim><spf>${r.spf ?? 'pass'}</spf>${reasons}</policy_evaluated></row>
@@ -89,7 +97,10 @@ ${records}</feedback>
 }
 
 /** Streams the XML of a huge report in pieces (a million records never becomes one string). */
-export function* aggregateXmlChunks(g: GenAggregate & { records: number }, perChunk = 10_000): Generator<string> {
+export function* aggregateXmlChunks(
+  g: GenAggregate & { records: number },
+  perChunk = 10_000,
+): Generator<string> {
   const whole = aggregateXml({ ...g, records: [] });
   const cut = whole.lastIndexOf('</feedback>');
   yield whole.slice(0, cut);
@@ -119,7 +130,12 @@ export function tlsJson(g: GenTls): string {
     'report-id': g.reportId,
     policies: [
       {
-        policy: { 'policy-type': 'sts', 'policy-string': ['version: STSv1', 'mode: enforce', `mx: mx.${g.domain}`], 'policy-domain': g.domain, 'mx-host': [`mx.${g.domain}`] },
+        policy: {
+          'policy-type': 'sts',
+          'policy-string': ['version: STSv1', 'mode: enforce', `mx: mx.${g.domain}`],
+          'policy-domain': g.domain,
+          'mx-host': [`mx.${g.domain}`],
+        },
         summary: {
           'total-successful-session-count': g.successful,
           'total-failure-session-count': g.failures.reduce((n, f) => n + f.count, 0),
@@ -224,26 +240,69 @@ export function reportMail(g: GenMail): string {
 /** The n-th of a varied set of report mails: aggregate as .xml.gz, .zip or .xml, TLS-RPT .json.gz, ARF failure. */
 export function variedReportMail(n: number, domain = 'example.com', begin = 1_764_547_200): string {
   const id = `gen-${n}@receiver.example`;
-  const agg = () => aggregateXml({ org: `receiver${n % 5}.example`, reportId: `r${n}`, domain, begin: begin + (n % 30) * 86_400, records: 3 + (n % 5) });
+  const agg = () =>
+    aggregateXml({
+      org: `receiver${n % 5}.example`,
+      reportId: `r${n}`,
+      domain,
+      begin: begin + (n % 30) * 86_400,
+      records: 3 + (n % 5),
+    });
   switch (n % 6) {
     case 0:
-      return reportMail({ messageId: id, attachment: gzipSync(agg()), name: `r${n}.xml.gz`, type: 'application/gzip' });
+      return reportMail({
+        messageId: id,
+        attachment: gzipSync(agg()),
+        name: `r${n}.xml.gz`,
+        type: 'application/gzip',
+      });
     case 1:
-      return reportMail({ messageId: id, attachment: zipSync({ [`r${n}.xml`]: Buffer.from(agg()) }), name: `r${n}.zip`, type: 'application/zip' });
+      return reportMail({
+        messageId: id,
+        attachment: zipSync({ [`r${n}.xml`]: Buffer.from(agg()) }),
+        name: `r${n}.zip`,
+        type: 'application/zip',
+      });
     case 2:
       // Microsoft: the whole base64 on one line
-      return reportMail({ messageId: id, attachment: gzipSync(agg()), name: `r${n}.xml.gz`, type: 'application/gzip', lineLength: 0 });
+      return reportMail({
+        messageId: id,
+        attachment: gzipSync(agg()),
+        name: `r${n}.xml.gz`,
+        type: 'application/gzip',
+        lineLength: 0,
+      });
     case 3:
       return reportMail({
         messageId: id,
-        attachment: gzipSync(tlsJson({ org: `tls${n % 3}.example`, reportId: `t${n}`, domain, begin: begin + (n % 30) * 86_400, successful: 100 + n, failures: n % 2 ? [{ type: 'certificate-expired', mx: `mx.${domain}`, count: 2 }] : [] })),
+        attachment: gzipSync(
+          tlsJson({
+            org: `tls${n % 3}.example`,
+            reportId: `t${n}`,
+            domain,
+            begin: begin + (n % 30) * 86_400,
+            successful: 100 + n,
+            failures: n % 2 ? [{ type: 'certificate-expired', mx: `mx.${domain}`, count: 2 }] : [],
+          }),
+        ),
         name: `t${n}.json.gz`,
         type: 'application/tlsrpt+gzip',
       });
     case 4:
-      return failureMail({ domain, ip: `203.0.113.${n % 250}`, messageId: id, arrival: 'Tue, 01 Dec 2026 10:00:00 +0000', inline: n % 12 === 4 });
+      return failureMail({
+        domain,
+        ip: `203.0.113.${n % 250}`,
+        messageId: id,
+        arrival: 'Tue, 01 Dec 2026 10:00:00 +0000',
+        inline: n % 12 === 4,
+      });
     default:
-      return reportMail({ messageId: id, attachment: Buffer.from(agg()), name: `r${n}.xml`, type: 'text/xml' });
+      return reportMail({
+        messageId: id,
+        attachment: Buffer.from(agg()),
+        name: `r${n}.xml`,
+        type: 'text/xml',
+      });
   }
 }
 
@@ -256,7 +315,9 @@ export function plainMail(messageId: string): string {
 export function mbox(mails: Iterable<string>): string {
   const out: string[] = [];
   for (const m of mails) {
-    out.push(`From mailsec@testworld Tue Dec  1 10:00:00 2026\n${m.replace(/\r\n/g, '\n').replace(/^From /gm, '>From ')}\n`);
+    out.push(
+      `From mailsec@testworld Tue Dec  1 10:00:00 2026\n${m.replace(/\r\n/g, '\n').replace(/^From /gm, '>From ')}\n`,
+    );
   }
   return out.join('');
 }

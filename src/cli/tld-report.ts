@@ -8,6 +8,21 @@ import type { CommandDef } from './command.ts';
 import { bool, str } from './command.ts';
 import { EXIT } from './exit.ts';
 
+/** Reports that `reports import` stored in the file (0 when it has none or cannot tell). */
+async function importedReports(dbPath: string): Promise<number> {
+  const { openReportStore } = await import('../store/report-store.ts');
+  try {
+    const r = await openReportStore(dbPath, { readOnly: true });
+    try {
+      return await r.reportCount();
+    } finally {
+      r.close();
+    }
+  } catch {
+    return 0;
+  }
+}
+
 export const reportCommand: CommandDef = {
   name: 'report',
   summary: 'TLD statistics of a stored scan: every figure with count, denominator and percent.',
@@ -50,8 +65,19 @@ export const reportCommand: CommandDef = {
       );
     }
     const store = await ScanStore.open(dbPath, { readOnly: true });
+    let closed = false;
     try {
-      const scans = await store.scans();
+      // a file without the scan tables (only `reports import` wrote it) holds no scan
+      const scans = await store.scans().catch(() => []);
+      if (!scans.length && !bool(args, 'list')) {
+        store.close();
+        closed = true;
+        throw new MailsecError(
+          ErrorCode.Usage,
+          `${dbPath} holds no scan (${await importedReports(dbPath)} imported reports)`,
+          'run mailsec scan first, or look at the reports: mailsec reports summary',
+        );
+      }
       if (bool(args, 'list')) {
         const rows = await Promise.all(scans.map(async (s) => ({ ...s, stored: await store.count(s.name) })));
         if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -78,7 +104,7 @@ export const reportCommand: CommandDef = {
       else io.stdout.write(renderTable(doc));
       return EXIT.ok;
     } finally {
-      store.close();
+      if (!closed) store.close();
     }
   },
 };

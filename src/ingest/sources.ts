@@ -115,9 +115,14 @@ const p = (n: number, of: number) => `${of > 0 ? Math.round((n / of) * 1000) / 1
 export function classifySource(s: SourceStats, id: SourceIdentity): { class: SourceClass; reason: string } {
   const m = s.messages;
   if (m <= 0) return { class: 'unknown', reason: 'no messages counted' };
-  const org = id.sender ? `${id.sender.organisation}${id.via === 'ptr' && id.ptr ? `, PTR ${id.ptr}` : id.via === 'spf' ? ', by its SPF include' : ''}` : undefined;
+  const org = id.sender
+    ? `${id.sender.organisation}${id.via === 'ptr' && id.ptr ? `, PTR ${id.ptr}` : id.via === 'spf' ? ', by its SPF include' : ''}`
+    : undefined;
   if (id.sender?.kind === 'forwarder') {
-    return { class: 'forwarder', reason: `a known forwarder (${org}); DMARC pass ${p(s.dmarcPass, m)} of ${m} messages` };
+    return {
+      class: 'forwarder',
+      reason: `a known forwarder (${org}); DMARC pass ${p(s.dmarcPass, m)} of ${m} messages`,
+    };
   }
   if (s.forwardedReason * 2 >= m) {
     return {
@@ -127,13 +132,21 @@ export function classifySource(s: SourceStats, id: SourceIdentity): { class: Sou
   }
   const pass = s.dmarcPass / m;
   if (pass >= 0.9) {
-    if (s.spfAuthPass * 2 < m && s.dkimAligned / m >= 0.9 && id.sender?.kind !== 'esp' && id.sender?.kind !== 'provider') {
+    if (
+      s.spfAuthPass * 2 < m &&
+      s.dkimAligned / m >= 0.9 &&
+      id.sender?.kind !== 'esp' &&
+      id.sender?.kind !== 'provider'
+    ) {
       return {
         class: 'forwarder',
         reason: `SPF fails (${p(m - s.spfAuthPass, m)}) while aligned DKIM passes (${p(s.dkimAligned, m)}): mail relayed with its signature intact`,
       };
     }
-    const missingSpf = s.spfAligned * 2 < m && id.sender ? `; SPF not aligned for ${p(m - s.spfAligned, m)} — is ${id.sender.organisation} in your SPF record?` : '';
+    const missingSpf =
+      s.spfAligned * 2 < m && id.sender
+        ? `; SPF not aligned for ${p(m - s.spfAligned, m)} — is ${id.sender.organisation} in your SPF record?`
+        : '';
     return {
       class: 'authorised',
       reason: `DMARC pass for ${p(s.dmarcPass, m)} of ${m} messages (SPF aligned ${p(s.spfAligned, m)}, DKIM aligned ${p(s.dkimAligned, m)})${org ? `; ${org}` : ''}${missingSpf}`,
@@ -142,7 +155,9 @@ export function classifySource(s: SourceStats, id: SourceIdentity): { class: Sou
   if (pass <= 0.1) {
     const via = org ? ` through ${org}` : '';
     const dkimOther =
-      s.dkimAuthPass * 2 >= m && s.dkimDomains.length ? `; DKIM passes for ${s.dkimDomains.join(', ')}, not for your domain` : '';
+      s.dkimAuthPass * 2 >= m && s.dkimDomains.length
+        ? `; DKIM passes for ${s.dkimDomains.join(', ')}, not for your domain`
+        : '';
     return {
       class: 'unauthorised',
       reason: `DMARC fails for ${p(m - s.dmarcPass, m)} of ${m} messages${via}: neither SPF nor DKIM aligned${dkimOther}${id.sender && id.sender.kind !== 'gateway' ? ' — if this is your service, align SPF or sign with your DKIM key' : ''}`,
@@ -179,7 +194,8 @@ async function identify(
   signal: AbortSignal | undefined,
 ): Promise<SourceIdentity> {
   const addr = parseIp(ip);
-  if (!addr) return { ptr: null, ptrConfirmed: null, sender: undefined, via: null, note: 'not an IP address' };
+  if (!addr)
+    return { ptr: null, ptrConfirmed: null, sender: undefined, via: null, note: 'not an IP address' };
   const opts = signal ? { signal } : {};
   const answer = await resolver.query(reverseName(addr), 'PTR', opts);
   let ptr: string | null = null;
@@ -217,7 +233,10 @@ async function identify(
       const key = `${include}\u0000${addr.text}`;
       let r = spfCache.get(key);
       if (!r) {
-        r = checkHost({ ip: addr.text, domain: include, sender: `postmaster@${include}` }, { resolver, ...opts }).then(
+        r = checkHost(
+          { ip: addr.text, domain: include, sender: `postmaster@${include}` },
+          { resolver, ...opts },
+        ).then(
           (o) => o.result,
           () => 'temperror',
         );
@@ -253,17 +272,35 @@ export async function reportSources(store: ReportReader, options: SourcesOptions
         try {
           identities.set(ip, await identify(ip, resolver, catalogue, spfCache, options.signal));
         } catch (e) {
-          identities.set(ip, { ptr: null, ptrConfirmed: null, sender: undefined, via: null, note: `lookup failed (${(e as Error).message})` });
+          identities.set(ip, {
+            ptr: null,
+            ptrConfirmed: null,
+            sender: undefined,
+            via: null,
+            note: `lookup failed (${(e as Error).message})`,
+          });
         }
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
   }
-  const none = (note: string | null): SourceIdentity => ({ ptr: null, ptrConfirmed: null, sender: undefined, via: null, note });
+  const none = (note: string | null): SourceIdentity => ({
+    ptr: null,
+    ptrConfirmed: null,
+    sender: undefined,
+    via: null,
+    note,
+  });
   const rows = stats.map((s, i): SourceRow => {
     const id =
       identities.get(s.ip) ??
-      none(options.resolver ? (i >= maxLookups ? `not looked up (beyond the first ${maxLookups} sources)` : null) : 'not looked up (no resolver)');
+      none(
+        options.resolver
+          ? i >= maxLookups
+            ? `not looked up (beyond the first ${maxLookups} sources)`
+            : null
+          : 'not looked up (no resolver)',
+      );
     const c = classifySource(s, id);
     return {
       ip: s.ip,

@@ -26,7 +26,11 @@ export function csv(header: readonly string[], rows: readonly (readonly unknown[
 }
 
 /** Columns padded to their widest cell; numbers right-aligned. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[], right: ReadonlySet<number> = new Set()): string {
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: ReadonlySet<number> = new Set(),
+): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   return `${all
@@ -46,30 +50,74 @@ export function renderSummary(list: readonly DomainSummary[], format: ViewFormat
   if (format === 'csv') {
     return csv(
       [
-        'domain', 'begin', 'end', 'reports', 'messages', 'dmarc_pass', 'dmarc_pass_percent', 'spf_aligned',
-        'spf_aligned_percent', 'dkim_aligned', 'dkim_aligned_percent', 'disposition_none',
-        'disposition_quarantine', 'disposition_reject', 'sources', 'top_failing_sources', 'failure_reports',
-        'tls_reports', 'tls_successful_sessions', 'tls_failed_sessions', 'tls_failure_types',
+        'domain',
+        'begin',
+        'end',
+        'reports',
+        'messages',
+        'dmarc_pass',
+        'dmarc_pass_percent',
+        'spf_aligned',
+        'spf_aligned_percent',
+        'dkim_aligned',
+        'dkim_aligned_percent',
+        'disposition_none',
+        'disposition_quarantine',
+        'disposition_reject',
+        'sources',
+        'top_failing_sources',
+        'failure_reports',
+        'tls_reports',
+        'tls_successful_sessions',
+        'tls_failed_sessions',
+        'tls_failure_types',
       ],
       list.map((s) => [
-        s.domain, s.period.begin, s.period.end, s.reports, s.messages, s.dmarcPass.count, s.dmarcPass.percent,
-        s.spfAligned.count, s.spfAligned.percent, s.dkimAligned.count, s.dkimAligned.percent,
-        s.dispositions.none, s.dispositions.quarantine, s.dispositions.reject, s.sources,
-        s.topFailingSources.map((x) => `${x.ip} (${x.messages})`).join('; '), s.failureReports, s.tls.reports,
-        s.tls.successfulSessions, s.tls.failedSessions,
-        Object.entries(s.tls.failureTypes).map(([k, v]) => `${k} ${v}`).join('; '),
+        s.domain,
+        s.period.begin,
+        s.period.end,
+        s.reports,
+        s.messages,
+        s.dmarcPass.count,
+        s.dmarcPass.percent,
+        s.spfAligned.count,
+        s.spfAligned.percent,
+        s.dkimAligned.count,
+        s.dkimAligned.percent,
+        s.dispositions.none,
+        s.dispositions.quarantine,
+        s.dispositions.reject,
+        s.sources,
+        s.topFailingSources.map((x) => `${x.ip} (${x.messages})`).join('; '),
+        s.failureReports,
+        s.tls.reports,
+        s.tls.successfulSessions,
+        s.tls.failedSessions,
+        Object.entries(s.tls.failureTypes)
+          .map(([k, v]) => `${k} ${v}`)
+          .join('; '),
       ]),
     );
   }
-  if (!list.length) return 'no reports match (import some with: mailsec reports import <file|dir|imaps://…>)\n';
+  if (!list.length)
+    return 'no reports match (import some with: mailsec reports import <file|dir|imaps://…>)\n';
   const out: string[] = [];
   for (const s of list) {
-    out.push(`${clean(s.domain)}  ${day(s.period.begin)} – ${day(s.period.end)}  ${int(s.reports)} aggregate ${s.reports === 1 ? 'report' : 'reports'}, ${int(s.messages)} messages`);
+    out.push(
+      `${clean(s.domain)}  ${day(s.period.begin)} – ${day(s.period.end)}  ${int(s.reports)} aggregate ${s.reports === 1 ? 'report' : 'reports'}, ${int(s.messages)} messages`,
+    );
     if (s.messages) {
       out.push(
         `  DMARC pass ${pct(s.dmarcPass)} (${int(s.dmarcPass.count)})  SPF aligned ${pct(s.spfAligned)}  DKIM aligned ${pct(s.dkimAligned)}`,
         `  dispositions: none ${int(s.dispositions.none)}, quarantine ${int(s.dispositions.quarantine)}, reject ${int(s.dispositions.reject)}`,
-        `  ${int(s.sources)} sources${s.topFailingSources.length ? `; top failing: ${s.topFailingSources.slice(0, 5).map((x) => `${x.ip} (${int(x.messages)})`).join(', ')}` : ''}`,
+        `  ${int(s.sources)} sources${
+          s.topFailingSources.length
+            ? `; top failing: ${s.topFailingSources
+                .slice(0, 5)
+                .map((x) => `${x.ip} (${int(x.messages)})`)
+                .join(', ')}`
+            : ''
+        }`,
       );
       if (s.organisations.length) {
         out.push(
@@ -80,7 +128,12 @@ export function renderSummary(list: readonly DomainSummary[], format: ViewFormat
         );
       }
       if (s.trend.length > 1) {
-        out.push(`  trend: ${s.trend.slice(-8).map((t) => `${t.period.slice(5)} ${pct(t.dmarcPass)}`).join('  ')}`);
+        out.push(
+          `  trend: ${s.trend
+            .slice(-8)
+            .map((t) => `${t.period.slice(5)} ${pct(t.dmarcPass)}`)
+            .join('  ')}`,
+        );
       }
     }
     if (s.failureReports) out.push(`  failure reports: ${int(s.failureReports)}`);
@@ -103,12 +156,34 @@ export function renderSummary(list: readonly DomainSummary[], format: ViewFormat
 export function renderSources(rows: readonly SourceRow[], format: ViewFormat): string {
   if (format === 'json') return jsonLines(rows);
   const cells = (r: SourceRow) => [
-    r.ip, r.ptr, r.ptrConfirmed, r.organisation, r.messages, r.dmarcPass.percent, r.spfAligned.percent,
-    r.dkimAligned.percent, r.class, r.reason, r.firstSeen, r.lastSeen, r.new,
+    r.ip,
+    r.ptr,
+    r.ptrConfirmed,
+    r.organisation,
+    r.messages,
+    r.dmarcPass.percent,
+    r.spfAligned.percent,
+    r.dkimAligned.percent,
+    r.class,
+    r.reason,
+    r.firstSeen,
+    r.lastSeen,
+    r.new,
   ];
   const header = [
-    'ip', 'ptr', 'ptr_confirmed', 'organisation', 'messages', 'dmarc_pass_percent', 'spf_aligned_percent',
-    'dkim_aligned_percent', 'class', 'reason', 'first_seen', 'last_seen', 'new',
+    'ip',
+    'ptr',
+    'ptr_confirmed',
+    'organisation',
+    'messages',
+    'dmarc_pass_percent',
+    'spf_aligned_percent',
+    'dkim_aligned_percent',
+    'class',
+    'reason',
+    'first_seen',
+    'last_seen',
+    'new',
   ];
   if (format === 'csv') return csv(header, rows.map(cells));
   if (!rows.length) return 'no sources for this domain in the stored reports\n';
@@ -131,8 +206,34 @@ export function renderSources(rows: readonly SourceRow[], format: ViewFormat): s
 
 export function renderList(rows: readonly ListedReport[], format: ViewFormat): string {
   if (format === 'json') return jsonLines(rows);
-  const header = ['id', 'kind', 'organisation', 'report_id', 'domain', 'begin', 'end', 'messages', 'records', 'problems', 'source', 'imported_at'];
-  const cells = (r: ListedReport) => [r.id, r.kind, r.organisation, r.reportId, r.domain, r.begin, r.end, r.messages, r.records, r.problems, r.source, r.importedAt];
+  const header = [
+    'id',
+    'kind',
+    'organisation',
+    'report_id',
+    'domain',
+    'begin',
+    'end',
+    'messages',
+    'records',
+    'problems',
+    'source',
+    'imported_at',
+  ];
+  const cells = (r: ListedReport) => [
+    r.id,
+    r.kind,
+    r.organisation,
+    r.reportId,
+    r.domain,
+    r.begin,
+    r.end,
+    r.messages,
+    r.records,
+    r.problems,
+    r.source,
+    r.importedAt,
+  ];
   if (format === 'csv') return csv(header, rows.map(cells));
   if (!rows.length) return 'no reports match\n';
   return table(
@@ -151,15 +252,37 @@ export function renderList(rows: readonly ListedReport[], format: ViewFormat): s
   );
 }
 
-export function renderShow(s: ShownReport, format: ViewFormat, summarise: (r: ShownReport['report']) => string): string {
-  if (format === 'json') return `${JSON.stringify({ id: s.id, importedAt: s.importedAt, moreRecords: s.moreRecords, ...s.report })}\n`;
+export function renderShow(
+  s: ShownReport,
+  format: ViewFormat,
+  summarise: (r: ShownReport['report']) => string,
+): string {
+  if (format === 'json')
+    return `${JSON.stringify({ id: s.id, importedAt: s.importedAt, moreRecords: s.moreRecords, ...s.report })}\n`;
   const r = s.report;
   if (format === 'csv') {
     if (r.kind === 'dmarc-aggregate') {
       return csv(
-        ['source_ip', 'count', 'disposition', 'dkim', 'spf', 'header_from', 'envelope_from', 'dkim_auth', 'spf_auth', 'reasons'],
+        [
+          'source_ip',
+          'count',
+          'disposition',
+          'dkim',
+          'spf',
+          'header_from',
+          'envelope_from',
+          'dkim_auth',
+          'spf_auth',
+          'reasons',
+        ],
         r.records.map((x) => [
-          x.sourceIp, x.count, x.disposition, x.dkim, x.spf, x.headerFrom, x.envelopeFrom,
+          x.sourceIp,
+          x.count,
+          x.disposition,
+          x.dkim,
+          x.spf,
+          x.headerFrom,
+          x.envelopeFrom,
           x.authResults.dkim.map((d) => `${d.domain ?? '?'}:${d.result ?? '?'}`).join('; '),
           x.authResults.spf.map((d) => `${d.domain ?? '?'}:${d.result ?? '?'}`).join('; '),
           x.reasons.map((y) => y.type).join('; '),
@@ -168,11 +291,26 @@ export function renderShow(s: ShownReport, format: ViewFormat, summarise: (r: Sh
     }
     if (r.kind === 'tls-rpt') {
       return csv(
-        ['policy_type', 'policy_domain', 'successful_sessions', 'failed_sessions', 'result_type', 'receiving_mx', 'sending_mta_ip', 'failure_sessions'],
+        [
+          'policy_type',
+          'policy_domain',
+          'successful_sessions',
+          'failed_sessions',
+          'result_type',
+          'receiving_mx',
+          'sending_mta_ip',
+          'failure_sessions',
+        ],
         r.policies.flatMap((p) =>
           (p.failures.length ? p.failures : [null]).map((f) => [
-            p.policyType, p.policyDomain, p.successfulSessions, p.failedSessions, f?.resultType, f?.receivingMxHostname,
-            f?.sendingMtaIp, f?.failedSessions,
+            p.policyType,
+            p.policyDomain,
+            p.successfulSessions,
+            p.failedSessions,
+            f?.resultType,
+            f?.receivingMxHostname,
+            f?.sendingMtaIp,
+            f?.failedSessions,
           ]),
         ),
       );
@@ -185,15 +323,17 @@ export function renderShow(s: ShownReport, format: ViewFormat, summarise: (r: Sh
       '',
       table(
         ['SOURCE IP', 'COUNT', 'DISPOSITION', 'DKIM', 'SPF', 'HEADER FROM', 'AUTH (DKIM / SPF)'],
-        r.records.slice(0, 200).map((x) => [
-          clean(x.sourceIp) || '?',
-          x.count === null ? '?' : int(x.count),
-          x.disposition ?? '?',
-          x.dkim ?? '?',
-          x.spf ?? '?',
-          clean(x.headerFrom) || '?',
-          `${x.authResults.dkim.map((d) => `${clean(d.domain)}=${d.result ?? '?'}`).join(',') || '–'} / ${x.authResults.spf.map((d) => `${clean(d.domain)}=${d.result ?? '?'}`).join(',') || '–'}`,
-        ]),
+        r.records
+          .slice(0, 200)
+          .map((x) => [
+            clean(x.sourceIp) || '?',
+            x.count === null ? '?' : int(x.count),
+            x.disposition ?? '?',
+            x.dkim ?? '?',
+            x.spf ?? '?',
+            clean(x.headerFrom) || '?',
+            `${x.authResults.dkim.map((d) => `${clean(d.domain)}=${d.result ?? '?'}`).join(',') || '–'} / ${x.authResults.spf.map((d) => `${clean(d.domain)}=${d.result ?? '?'}`).join(',') || '–'}`,
+          ]),
         new Set([1]),
       ).trimEnd(),
     );

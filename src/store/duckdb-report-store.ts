@@ -15,8 +15,8 @@
  * (`spf_auth`, `dkim_auth`, `reasons`), filled from `doc` for reports imported before.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { AggregateRecord, AggregateReport, FeedbackReport } from '../ingest/normalise.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
+import type { AggregateRecord, AggregateReport, FeedbackReport } from '../ingest/normalise.ts';
 import { Database, type OpenOptions } from './duckdb.ts';
 import { aggregateKey, reportKey } from './report-key.ts';
 import type {
@@ -179,12 +179,18 @@ const share = (count: number, of: number): Share => ({
 const FORWARD_REASON = '(forwarded|mailing_list|trusted_forwarder|arc=pass)';
 
 /** The auth columns of a record (version 2). */
-function authColumns(r: AggregateRecord): { spfAuth: string | null; dkimAuth: string | null; reasons: string | null } {
+function authColumns(r: AggregateRecord): {
+  spfAuth: string | null;
+  dkimAuth: string | null;
+  reasons: string | null;
+} {
   const dkim = r.authResults.dkim;
   return {
     spfAuth: r.authResults.spf[0]?.result ?? null,
     dkimAuth: dkim.some((d) => d.result === 'pass') ? 'pass' : (dkim[0]?.result ?? null),
-    reasons: r.reasons.length ? r.reasons.map((x) => [x.type, x.comment].filter(Boolean).join(' ')).join('; ') : null,
+    reasons: r.reasons.length
+      ? r.reasons.map((x) => [x.type, x.comment].filter(Boolean).join(' ')).join('; ')
+      : null,
   };
 }
 
@@ -243,7 +249,10 @@ export class DuckDbReportStore implements ReportStore {
 
   // ---------------------------------------------------------------- writing
 
-  async importBatch(reports: readonly FeedbackReport[], inputs: readonly InputMark[] = []): Promise<ImportCounts> {
+  async importBatch(
+    reports: readonly FeedbackReport[],
+    inputs: readonly InputMark[] = [],
+  ): Promise<ImportCounts> {
     if (!reports.length) {
       if (inputs.length) await this.markInputs(inputs);
       return { added: 0, duplicates: 0, failed: [] };
@@ -290,7 +299,10 @@ export class DuckDbReportStore implements ReportStore {
     }
   }
 
-  async beginAggregate(head: AggregateReport, firstRecords: readonly AggregateRecord[]): Promise<AggregateWriter | null> {
+  async beginAggregate(
+    head: AggregateReport,
+    firstRecords: readonly AggregateRecord[],
+  ): Promise<AggregateWriter | null> {
     const key = aggregateKey(head, firstRecords);
     if ((await this.storedKeys([key])).size) return null;
     await this.db.run('BEGIN TRANSACTION');
@@ -371,11 +383,17 @@ export class DuckDbReportStore implements ReportStore {
   }
 
   async imapFolder(mailbox: string): Promise<ImapFolderState | undefined> {
-    const r = (await this.db.all('SELECT uid_validity, last_uid FROM imap_folders WHERE mailbox = $1', [mailbox]))[0];
+    const r = (
+      await this.db.all('SELECT uid_validity, last_uid FROM imap_folders WHERE mailbox = $1', [mailbox])
+    )[0];
     return r ? { uidValidity: num(r.uid_validity), lastUid: num(r.last_uid) } : undefined;
   }
 
-  async markImap(mailbox: string, state: ImapFolderState, messages: readonly ImapMessageMark[]): Promise<void> {
+  async markImap(
+    mailbox: string,
+    state: ImapFolderState,
+    messages: readonly ImapMessageMark[],
+  ): Promise<void> {
     await this.db.transaction(async () => {
       await this.db.run(
         `INSERT INTO imap_folders VALUES ($1, $2, $3, now())
@@ -395,7 +413,10 @@ export class DuckDbReportStore implements ReportStore {
     });
   }
 
-  async knownImapMessages(mailbox: string, ids: readonly { messageId: string; size: number }[]): Promise<Set<string>> {
+  async knownImapMessages(
+    mailbox: string,
+    ids: readonly { messageId: string; size: number }[],
+  ): Promise<Set<string>> {
     const out = new Set<string>();
     for (let at = 0; at < ids.length; at += LOOKUP) {
       const rows = await this.db.all(
@@ -438,7 +459,9 @@ export class DuckDbReportStore implements ReportStore {
     }
     const each = async (rows: unknown[], sql: string) => {
       for (let at = 0; at < rows.length; at += CHUNK) {
-        await this.db.run(`${sql} FROM (SELECT unnest(CAST($1 AS JSON[])) AS j)`, [JSON.stringify(rows.slice(at, at + CHUNK))]);
+        await this.db.run(`${sql} FROM (SELECT unnest(CAST($1 AS JSON[])) AS j)`, [
+          JSON.stringify(rows.slice(at, at + CHUNK)),
+        ]);
       }
     };
     const T = (path: string) => `TRY_CAST(j->'doc'->>'${path}' AS TIMESTAMPTZ)`;
@@ -495,7 +518,12 @@ export class DuckDbReportStore implements ReportStore {
    * its index): a row at a time costs milliseconds, and a report may hold a million records.
    * `sql` takes the fixed parameters first; the chunk and its offset are appended.
    */
-  private async insertRows(sql: string, fixed: DuckDBValue[], rows: readonly unknown[], offset = 0): Promise<void> {
+  private async insertRows(
+    sql: string,
+    fixed: DuckDBValue[],
+    rows: readonly unknown[],
+    offset = 0,
+  ): Promise<void> {
     const a = fixed.length + 1;
     const text = sql.replace(
       ROWS,
@@ -507,7 +535,11 @@ export class DuckDbReportStore implements ReportStore {
     }
   }
 
-  private async insertRecords(key: string, records: readonly AggregateRecord[], offset: number): Promise<void> {
+  private async insertRecords(
+    key: string,
+    records: readonly AggregateRecord[],
+    offset: number,
+  ): Promise<void> {
     const rows = records.map((r) => ({ d: r, ...authColumns(r) }));
     await this.insertRows(
       `INSERT INTO dmarc_aggregate_records
@@ -587,7 +619,10 @@ export class DuckDbReportStore implements ReportStore {
     return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
   }
 
-  async summary(filter: ReportFilter = {}, options: { trend?: 'day' | 'week' } = {}): Promise<DomainSummary[]> {
+  async summary(
+    filter: ReportFilter = {},
+    options: { trend?: 'day' | 'week' } = {},
+  ): Promise<DomainSummary[]> {
     if (!this.present) return [];
     const agg = this.where(filter, { time: 'begin_at', domain: 'policy_domain', org: 'org_name' });
     const reports = `(SELECT key, policy_domain AS domain, org_name, begin_at, end_at FROM dmarc_aggregate_reports ${agg.sql})`;
@@ -670,7 +705,10 @@ export class DuckDbReportStore implements ReportStore {
         dkimAligned: share(num(m?.dkim), messages),
         dispositions: { none: num(m?.d_none), quarantine: num(m?.d_quarantine), reject: num(m?.d_reject) },
         sources: num(m?.sources),
-        topFailingSources: (failingBy.get(domain) ?? []).map((r) => ({ ip: String(r.ip), messages: num(r.n) })),
+        topFailingSources: (failingBy.get(domain) ?? []).map((r) => ({
+          ip: String(r.ip),
+          messages: num(r.n),
+        })),
         organisations: (orgsBy.get(domain) ?? []).map((r) => ({
           organisation: strOrNull(r.org),
           reports: num(r.reports),
@@ -698,14 +736,19 @@ export class DuckDbReportStore implements ReportStore {
   }
 
   private async tlsSummaries(filter: ReportFilter): Promise<Map<string, TlsSummary>> {
-    const w = this.where({ ...filter, domain: undefined }, { time: 't.begin_at', org: 't.organization_name' });
+    const w = this.where(
+      { ...filter, domain: undefined },
+      { time: 't.begin_at', org: 't.organization_name' },
+    );
     const params = [...w.params];
     let dom = '';
     if (filter.domain !== undefined) {
       params.push(filter.domain.toLowerCase());
       dom = `${w.sql ? ' AND' : 'WHERE'} p.policy_domain = $${params.length}`;
     }
-    const from = `tls_reports t JOIN tls_policies p ON p.report = t.key ${w.sql}${dom}`;
+    const join = 'tls_reports t JOIN tls_policies p ON p.report = t.key';
+    const cond = `${w.sql}${dom}`;
+    const from = `${join} ${cond}`;
     const policies = await this.db.all(
       `SELECT p.policy_domain AS domain, p.policy_type AS type, count(DISTINCT t.key) AS reports,
               coalesce(sum(p.successful_sessions), 0) AS ok, coalesce(sum(p.failed_sessions), 0) AS failed
@@ -715,7 +758,7 @@ export class DuckDbReportStore implements ReportStore {
     const failures = await this.db.all(
       `SELECT p.policy_domain AS domain, f.receiving_mx_hostname AS mx, coalesce(f.result_type, '(none)') AS type,
               coalesce(sum(f.failed_sessions), 0) AS n
-       FROM ${from} JOIN tls_failures f ON f.report = p.report AND f.policy = p.n
+       FROM ${join} JOIN tls_failures f ON f.report = p.report AND f.policy = p.n ${cond}
        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
       params,
     );
@@ -793,7 +836,9 @@ export class DuckDbReportStore implements ReportStore {
       for (const r of d) m.set(String(r.ip), [...(m.get(String(r.ip)) ?? []), String(r.d)]);
       return m;
     };
-    const env = await domains("coalesce(c.envelope_from, json_extract_string(c.doc, '$.authResults.spf[0].domain'))");
+    const env = await domains(
+      "coalesce(c.envelope_from, json_extract_string(c.doc, '$.authResults.spf[0].domain'))",
+    );
     const dk = await domains("json_extract_string(c.doc, '$.authResults.dkim[0].domain')");
     return rows.map((r) => ({
       ip: String(r.ip),
@@ -825,7 +870,11 @@ export class DuckDbReportStore implements ReportStore {
                   FROM dmarc_aggregate_reports ${w.sql}`);
     }
     if (want('tls-rpt')) {
-      const base = this.where({ ...filter, domain: undefined }, { time: 'begin_at', org: 'organization_name' }, params);
+      const base = this.where(
+        { ...filter, domain: undefined },
+        { time: 'begin_at', org: 'organization_name' },
+        params,
+      );
       let dom = '';
       if (filter.domain !== undefined) {
         params.push(filter.domain.toLowerCase());
@@ -840,7 +889,11 @@ export class DuckDbReportStore implements ReportStore {
                   FROM tls_reports t ${base.sql}${dom}`);
     }
     if (want('dmarc-failure')) {
-      const w = this.where({ ...filter, org: undefined }, { time: 'arrival_date', domain: 'reported_domain' }, params);
+      const w = this.where(
+        { ...filter, org: undefined },
+        { time: 'arrival_date', domain: 'reported_domain' },
+        params,
+      );
       const org = filter.org !== undefined ? `${w.sql ? ' AND' : 'WHERE'} false` : '';
       parts.push(`SELECT key, 'dmarc-failure' AS kind, doc->>'userAgent' AS org, NULL AS report_id,
                          reported_domain AS domain, arrival_date AS begin_at, arrival_date AS end_at, 1 AS messages,
@@ -870,7 +923,10 @@ export class DuckDbReportStore implements ReportStore {
     }));
   }
 
-  async show(id: string, options: { recordLimit?: number } = {}): Promise<ShownReport | 'ambiguous' | undefined> {
+  async show(
+    id: string,
+    options: { recordLimit?: number } = {},
+  ): Promise<ShownReport | 'ambiguous' | undefined> {
     if (!this.present || !/^[0-9a-f]{6,64}$/i.test(id)) return undefined;
     const prefix = `${id.toLowerCase()}%`;
     const rows = await this.db.all(
@@ -902,7 +958,9 @@ export class DuckDbReportStore implements ReportStore {
                 successful_sessions, failed_sessions FROM tls_policies WHERE report = $1 ORDER BY n`,
         [key],
       );
-      const fails = await this.db.all('SELECT * FROM tls_failures WHERE report = $1 ORDER BY policy, n', [key]);
+      const fails = await this.db.all('SELECT * FROM tls_failures WHERE report = $1 ORDER BY policy, n', [
+        key,
+      ]);
       doc.policies = pols.map((p) => ({
         policyType: strOrNull(p.policy_type),
         policyDomain: strOrNull(p.policy_domain),

@@ -29,7 +29,11 @@ export const KEY_RECORDS = 1000;
 /** Whether the identity fields of an aggregate report are all there. */
 export function hasIdentity(r: AggregateReport): boolean {
   return (
-    r.orgName !== null && r.reportId !== null && r.policy.domain !== null && r.begin !== null && r.end !== null
+    r.orgName !== null &&
+    r.reportId !== null &&
+    r.policy.domain !== null &&
+    r.begin !== null &&
+    r.end !== null
   );
 }
 

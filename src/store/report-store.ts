@@ -217,7 +217,10 @@ export interface ReportWriter {
   /** writes a batch of reports in one transaction (see the module comment); `inputs` with it */
   importBatch(reports: readonly FeedbackReport[], inputs?: readonly InputMark[]): Promise<ImportCounts>;
   /** null when the report is stored already (a duplicate) */
-  beginAggregate(head: AggregateReport, firstRecords: readonly AggregateRecord[]): Promise<AggregateWriter | null>;
+  beginAggregate(
+    head: AggregateReport,
+    firstRecords: readonly AggregateRecord[],
+  ): Promise<AggregateWriter | null>;
   /** the digests among `digests` that were read whole before, with their report counts */
   knownInputs(digests: readonly string[]): Promise<Map<string, number>>;
   markInputs(inputs: readonly InputMark[]): Promise<void>;
@@ -225,7 +228,10 @@ export interface ReportWriter {
   /** records messages read from a folder (and its state) in one transaction */
   markImap(mailbox: string, state: ImapFolderState, messages: readonly ImapMessageMark[]): Promise<void>;
   /** of the given Message-IDs (with sizes), those already read from this mailbox under any UIDVALIDITY */
-  knownImapMessages(mailbox: string, ids: readonly { messageId: string; size: number }[]): Promise<Set<string>>;
+  knownImapMessages(
+    mailbox: string,
+    ids: readonly { messageId: string; size: number }[],
+  ): Promise<Set<string>>;
 }
 
 export interface ReportStore extends ReportReader, ReportWriter {

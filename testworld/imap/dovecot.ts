@@ -11,7 +11,16 @@
  *   await d.stop();
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { chown, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -111,6 +120,8 @@ export async function startDovecot(o: DovecotOptions): Promise<Dovecot> {
     'imap_logout_format = in=%i out=%o body_count=%{fetch_body_count} body_bytes=%{fetch_body_bytes}',
     'protocol imap {\n  mail_max_userip_connections = 100\n  imap_idle_notify_interval = 1 secs\n}',
     'mailbox_list_index = no',
+    // a test waits seconds, not half a minute, for IDLE to see mail written into the Maildir
+    'mailbox_idle_check_interval = 1 secs',
     'log_timestamp = "%Y-%m-%d %H:%M:%S "',
     '',
   ].join('\n');
@@ -123,14 +134,21 @@ export async function startDovecot(o: DovecotOptions): Promise<Dovecot> {
       () => false,
     );
     if (busy) throw new Error(`${o.address}:${imapPort} is in use already (a Dovecot left running?)`);
-    const p = spawn(DOVECOT, ['-F', '-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // its own process group: stopping it ends every Dovecot process (imap sessions too), as a server restart does
+    const p = spawn(DOVECOT, ['-F', '-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let stderr = '';
     p.stderr?.on('data', (d) => {
       stderr += d;
     });
     child = p;
     const exited = new Promise<never>((_, reject) =>
-      p.once('exit', (code) => reject(new Error(`dovecot exited (${code}): ${stderr}${existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : ''}`))),
+      p.once('exit', (code) =>
+        reject(
+          new Error(
+            `dovecot exited (${code}): ${stderr}${existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : ''}`,
+          ),
+        ),
+      ),
     );
     await Promise.race([waitPort(o.address, imapPort, 10_000), exited]);
     exited.catch(() => undefined);
@@ -139,14 +157,23 @@ export async function startDovecot(o: DovecotOptions): Promise<Dovecot> {
     const p = child;
     child = undefined;
     if (!p || p.exitCode !== null) return;
+    const group = (sig: NodeJS.Signals) => {
+      try {
+        if (p.pid) process.kill(-p.pid, sig);
+      } catch {
+        p.kill(sig);
+      }
+    };
     await new Promise<void>((resolve) => {
-      const t = setTimeout(() => p.kill('SIGKILL'), 5000);
+      const t = setTimeout(() => group('SIGKILL'), 5000);
       p.once('exit', () => {
         clearTimeout(t);
         resolve();
       });
-      p.kill('SIGTERM');
+      group('SIGTERM');
     });
+    // sessions that outlive the master are ended too
+    group('SIGKILL');
   };
   await start();
   const folderDir = (user: string, folder: string) =>
@@ -169,7 +196,14 @@ export async function startDovecot(o: DovecotOptions): Promise<Dovecot> {
       writeFileSync(join(base, 'tmp', name), message);
       // rename into new/ like a delivery agent (atomically)
       renameSync(join(base, 'tmp', name), join(base, 'new', name));
-      for (const p of [join(dir, 'mail', user), base, join(base, 'cur'), join(base, 'new'), join(base, 'tmp'), join(base, 'new', name)]) {
+      for (const p of [
+        join(dir, 'mail', user),
+        base,
+        join(base, 'cur'),
+        join(base, 'new'),
+        join(base, 'tmp'),
+        join(base, 'new', name),
+      ]) {
         try {
           chownSync(p, MAIL_UID, MAIL_GID);
         } catch {

@@ -31,7 +31,7 @@ import type { ImapMessageMark, ReportStore } from '../../store/report-store.ts';
 import type { CommandIo, ParsedArgs } from '../command.ts';
 import { bool, list, str } from '../command.ts';
 import { EXIT } from '../exit.ts';
-import { type ImportSummary, Importer } from './importer.ts';
+import { Importer, type ImportSummary } from './importer.ts';
 
 export interface ImapTarget {
   readonly secure: boolean;
@@ -69,7 +69,8 @@ export function parseImapUrl(raw: string): ImapTarget {
   };
   // ";AUTH=…" (RFC 5092 §3.2) picks a SASL mechanism; imapflow chooses itself
   const user = decode(userinfo.replace(/;auth=[^;]*$/i, ''), 'user name');
-  if (!user) throw usage('the IMAP URL names no user', 'try: imaps://dmarc%40example.ch@imap.example.ch/INBOX');
+  if (!user)
+    throw usage('the IMAP URL names no user', 'try: imaps://dmarc%40example.ch@imap.example.ch/INBOX');
   const hp = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(hostport);
   if (!hp) throw usage('the IMAP URL names no host', 'try: imaps://user@imap.example.ch/INBOX');
   const host = (hp[1] as string).replace(/^\[(.*)\]$/, '$1').toLowerCase();
@@ -105,7 +106,11 @@ function password(args: ParsedArgs, io: CommandIo): string {
       if (!line) throw new Error('the file is empty');
       return line;
     } catch (e) {
-      throw new MailsecError(ErrorCode.InputUnreadable, `--password-file ${file}: ${(e as Error).message}`, 'give a file whose first line is the password');
+      throw new MailsecError(
+        ErrorCode.InputUnreadable,
+        `--password-file ${file}: ${(e as Error).message}`,
+        'give a file whose first line is the password',
+      );
     }
   }
   const env = io.env.MAILSEC_IMAP_PASSWORD;
@@ -152,7 +157,13 @@ interface Session {
   readonly target: ImapTarget;
 }
 
-async function connect(t: ImapTarget, ip: string, pass: string, args: ParsedArgs, timeoutMs: number): Promise<Session> {
+async function connect(
+  t: ImapTarget,
+  ip: string,
+  pass: string,
+  args: ParsedArgs,
+  timeoutMs: number,
+): Promise<Session> {
   const caFile = str(args, 'ca-file');
   const ca = trustStore(caFile);
   const client = new ImapFlow({
@@ -168,6 +179,8 @@ async function connect(t: ImapTarget, ip: string, pass: string, args: ParsedArgs
     greetingTimeout: timeoutMs,
     socketTimeout: 5 * 60_000,
     maxIdleTime: 60_000,
+    // --watch: IDLE a second after a pass (imapflow's default waits 15 s)
+    autoIdleDelay: 1000,
   });
   client.on('error', () => {
     // reported through the pending command or the close event
@@ -175,7 +188,12 @@ async function connect(t: ImapTarget, ip: string, pass: string, args: ParsedArgs
   try {
     await client.connect();
   } catch (e) {
-    const err = e as { code?: string; authenticationFailed?: boolean; message?: string; responseText?: string };
+    const err = e as {
+      code?: string;
+      authenticationFailed?: boolean;
+      message?: string;
+      responseText?: string;
+    };
     const msg = String(err.message ?? e);
     if (/STARTTLS/i.test(msg) && !t.secure) {
       throw imapError(
@@ -185,12 +203,24 @@ async function connect(t: ImapTarget, ip: string, pass: string, args: ParsedArgs
       );
     }
     if (err.authenticationFailed) {
-      throw imapError(`${t.host}: authentication failed for ${t.user}${err.responseText ? ` (${err.responseText})` : ''}`, 'check the user and MAILSEC_IMAP_PASSWORD / --password-file', e);
+      throw imapError(
+        `${t.host}: authentication failed for ${t.user}${err.responseText ? ` (${err.responseText})` : ''}`,
+        'check the user and MAILSEC_IMAP_PASSWORD / --password-file',
+        e,
+      );
     }
     if (/certificate|self[- ]signed|unable to verify|altname|CERT_/i.test(`${msg} ${err.code ?? ''}`)) {
-      throw imapError(`${t.host}: the server's certificate is not trusted (${msg})`, 'certificates are always verified; --ca-file adds a CA to trust', e);
+      throw imapError(
+        `${t.host}: the server's certificate is not trusted (${msg})`,
+        'certificates are always verified; --ca-file adds a CA to trust',
+        e,
+      );
     }
-    throw imapError(`${t.host}:${t.port}: cannot connect to the IMAP server (${msg})`, 'check host, port and the network', e);
+    throw imapError(
+      `${t.host}:${t.port}: cannot connect to the IMAP server (${msg})`,
+      'check host, port and the network',
+      e,
+    );
   }
   return { client, target: t };
 }
@@ -208,7 +238,13 @@ const IMAP_BATCH = 50;
  * One pass over the folder: the envelopes of new UIDs, then each body, stored in batches; the
  * folder state is committed with the reports, before messages are moved.
  */
-async function pass(s: Session, store: ReportStore, io: CommandIo, summary: ImportSummary, o: PassOptions): Promise<number> {
+async function pass(
+  s: Session,
+  store: ReportStore,
+  io: CommandIo,
+  summary: ImportSummary,
+  o: PassOptions,
+): Promise<number> {
   const { client, target } = s;
   const lock = await client.getMailboxLock(target.folder);
   let read = 0;
@@ -219,18 +255,32 @@ async function pass(s: Session, store: ReportStore, io: CommandIo, summary: Impo
     const state = await store.imapFolder(target.mailbox);
     const resumed = state !== undefined && state.uidValidity === uidValidity;
     const from = resumed ? state.lastUid + 1 : 1;
-    if (!box.exists || (resumed && box.uidNext !== undefined && box.uidNext <= from)) return 0;
+    // (the cached UIDNEXT of a mailbox kept selected is stale: ask the server)
+    if (!box.exists) return 0;
     const meta: { uid: number; size: number; messageId: string | null }[] = [];
-    for await (const m of client.fetch(`${from}:*`, { uid: true, size: true, envelope: true }, { uid: true })) {
-      if (m.uid >= from) meta.push({ uid: m.uid, size: m.size ?? 0, messageId: m.envelope?.messageId ?? null });
+    for await (const m of client.fetch(
+      `${from}:*`,
+      { uid: true, size: true, envelope: true },
+      { uid: true },
+    )) {
+      if (m.uid >= from)
+        meta.push({ uid: m.uid, size: m.size ?? 0, messageId: m.envelope?.messageId ?? null });
     }
     meta.sort((a, b) => a.uid - b.uid);
     let skip = new Set<string>();
     if (!resumed && state !== undefined) {
       // UIDVALIDITY changed: the UIDs mean nothing now; what was read before is known by Message-ID and size
-      const ids = meta.filter((m) => m.messageId).map((m) => ({ messageId: m.messageId as string, size: m.size }));
+      const ids = meta
+        .filter((m) => m.messageId)
+        .map((m) => ({ messageId: m.messageId as string, size: m.size }));
       skip = await store.knownImapMessages(target.mailbox, ids);
-      io.stderr.write(`mailsec: ${target.mailbox}: UIDVALIDITY changed (${state.uidValidity} → ${uidValidity}); messages read before are skipped by Message-ID\n`);
+      io.stderr.write(
+        `mailsec: ${target.mailbox}: UIDVALIDITY changed (${state.uidValidity} → ${uidValidity}); messages read before are skipped by Message-ID\n`,
+      );
+    }
+    if (o.moveTo && meta.length) {
+      // MOVE to a folder that does not exist fails (TRYCREATE): create it first
+      await client.mailboxCreate(o.moveTo).catch(() => undefined);
     }
     const importer = new Importer(store, io, summary);
     let lastUid = state && resumed ? state.lastUid : 0;
@@ -246,19 +296,25 @@ async function pass(s: Session, store: ReportStore, io: CommandIo, summary: Impo
         }
         if (m.size > o.maxSize) {
           summary.unreadable++;
-          io.stderr.write(`mailsec: ${shown}: the message is larger than --max-message-size (${m.size} bytes); not fetched, left alone\n`);
+          io.stderr.write(
+            `mailsec: ${shown}: the message is larger than --max-message-size (${m.size} bytes); not fetched, left alone\n`,
+          );
           marks.push({ uid: m.uid, messageId: m.messageId, size: m.size, reports: 0 });
           continue;
         }
         const msg = await client.fetchOne(String(m.uid), { uid: true, source: true }, { uid: true });
         read++;
         summary.messages = (summary.messages ?? 0) + 1;
-        if (!msg || !msg.source) {
+        const source = msg ? msg.source : undefined;
+        if (!source?.length) {
           summary.unreadable++;
           io.stderr.write(`mailsec: ${shown}: the server sent no message body\n`);
           continue;
         }
-        const r = await importer.input(streamReports([msg.source], shown, { limits: { maxMessageBytes: o.maxSize } }), shown);
+        const r = await importer.input(
+          streamReports([source], shown, { limits: { maxMessageBytes: o.maxSize } }),
+          shown,
+        );
         marks.push({ uid: m.uid, messageId: m.messageId, size: m.size, reports: r.reports });
         if (r.reports > 0 && r.failed === 0 && r.unreadable === 0) done.push(m.uid);
       }
@@ -269,7 +325,10 @@ async function pass(s: Session, store: ReportStore, io: CommandIo, summary: Impo
       if (done.length && o.markSeen) await client.messageFlagsAdd(done.join(','), ['\\Seen'], { uid: true });
       if (done.length && o.moveTo) {
         const moved = await client.messageMove(done.join(','), o.moveTo, { uid: true });
-        if (!moved) io.stderr.write(`mailsec: ${target.mailbox}: could not move ${done.length} messages to ${o.moveTo}\n`);
+        if (!moved)
+          io.stderr.write(
+            `mailsec: ${target.mailbox}: could not move ${done.length} messages to ${o.moveTo}\n`,
+          );
       }
     }
   } finally {
@@ -287,20 +346,35 @@ const sleep = (ms: number, signal: AbortSignal) =>
     });
   });
 
-export async function importImap(url: string, args: ParsedArgs, dbPath: string, dbName: string, io: CommandIo): Promise<number> {
+export async function importImap(
+  url: string,
+  args: ParsedArgs,
+  dbPath: string,
+  dbName: string,
+  io: CommandIo,
+): Promise<number> {
   const target = parseImapUrl(url);
-  if (bool(args, 'force')) throw usage('--force is for files; an IMAP import resumes by UID', 'leave --force out');
+  if (bool(args, 'force'))
+    throw usage('--force is for files; an IMAP import resumes by UID', 'leave --force out');
   const pass_ = password(args, io);
   const maxSize = sizeOf(str(args, 'max-message-size') ?? '50M');
   const timeout = Number(str(args, 'timeout') ?? 30_000);
-  if (!(Number.isInteger(timeout) && timeout > 0)) throw usage('--timeout is not a duration in milliseconds', 'try --timeout 30000');
+  if (!(Number.isInteger(timeout) && timeout > 0))
+    throw usage('--timeout is not a duration in milliseconds', 'try --timeout 30000');
   const moveTo = str(args, 'move-to');
   const o: PassOptions = { maxSize, markSeen: bool(args, 'mark-seen'), ...(moveTo ? { moveTo } : {}) };
   const json = bool(args, 'json');
   const watch = bool(args, 'watch');
   const ip = await address(target, args, io);
   const { openReportStore } = await import('../../store/report-store.ts');
-  const summary: ImportSummary = { db: dbPath, messages: 0, reports: 0, new: 0, duplicates: 0, unreadable: 0 };
+  const summary: ImportSummary = {
+    db: dbPath,
+    messages: 0,
+    reports: 0,
+    new: 0,
+    duplicates: 0,
+    unreadable: 0,
+  };
   const printSummary = (s: ImportSummary) =>
     io.stdout.write(
       json
@@ -364,12 +438,19 @@ export async function importImap(url: string, args: ParsedArgs, dbPath: string, 
         while (!stop.signal.aborted && !closed) {
           if (grown) {
             grown = false;
-            const before: ImportSummary = { db: dbPath, messages: 0, reports: 0, new: 0, duplicates: 0, unreadable: 0 };
+            const before: ImportSummary = {
+              db: dbPath,
+              messages: 0,
+              reports: 0,
+              new: 0,
+              duplicates: 0,
+              unreadable: 0,
+            };
             const n = await run(s, before);
-            for (const k of ['messages', 'reports', 'new', 'duplicates', 'unreadable'] as const) summary[k] = (summary[k] ?? 0) + (before[k] ?? 0);
+            for (const k of ['messages', 'reports', 'new', 'duplicates', 'unreadable'] as const)
+              summary[k] = (summary[k] ?? 0) + (before[k] ?? 0);
             if (n) printSummary(before);
             // the folder stays selected, so imapflow IDLEs and reports new mail as `exists`
-            await s.client.mailboxOpen(target.folder).catch(() => undefined);
           }
           await new Promise<void>((r) => {
             wake = r;
@@ -388,7 +469,9 @@ export async function importImap(url: string, args: ParsedArgs, dbPath: string, 
         if (!closed) await s.client.logout().catch(() => undefined);
       }
       if (!stop.signal.aborted) {
-        io.stderr.write(`mailsec: ${target.mailbox}: connection closed; reconnecting in ${backoff / 1000} s\n`);
+        io.stderr.write(
+          `mailsec: ${target.mailbox}: connection closed; reconnecting in ${backoff / 1000} s\n`,
+        );
         await sleep(backoff, stop.signal);
         backoff = Math.min(backoff * 2, 30_000);
       }

@@ -5,7 +5,13 @@
  * stays flat whatever the number of reports in an input (an mbox of 20,000) or the records in a
  * report (a million).
  */
-import type { AggregateRecord, AggregateReport, FeedbackReport, ReadEvent, Unreadable } from '../../ingest/index.ts';
+import type {
+  AggregateRecord,
+  AggregateReport,
+  FeedbackReport,
+  ReadEvent,
+  Unreadable,
+} from '../../ingest/index.ts';
 import type { AggregateWriter, InputMark, ReportStore } from '../../store/report-store.ts';
 import type { CommandIo } from '../command.ts';
 
@@ -129,7 +135,12 @@ export class Importer {
         case 'message':
           if (e.known !== undefined) this.known(e.known);
           else if (!messageUnreadable || messageReports) {
-            this.pendingInputs.push({ digest: e.digest, kind: 'message', name: `${shown} (${e.source.entry})`, reports: messageReports });
+            this.pendingInputs.push({
+              digest: e.digest,
+              kind: 'message',
+              name: `${shown} (${e.source.entry})`,
+              reports: messageReports,
+            });
           }
           messageReports = 0;
           messageUnreadable = 0;

@@ -13,25 +13,43 @@ import type { CommandDef, CommandIo, OptionDef, ParsedArgs } from '../command.ts
 import { bool, formatHelp, str } from '../command.ts';
 import { EXIT } from '../exit.ts';
 import { NETWORK_OPTIONS } from '../options.ts';
-import { type ImportSummary, Importer, warnUnreadable } from './importer.ts';
+import { Importer, type ImportSummary, warnUnreadable } from './importer.ts';
 import { digestOf, inputFiles } from './inputs.ts';
 
 const DEFAULT_DB = 'mailsec.duckdb';
 
 const OPTIONS: Record<string, OptionDef> = {
-  json: { type: 'boolean', description: 'machine output: JSON Lines (one object per report, domain, source) or one object' },
+  json: {
+    type: 'boolean',
+    description: 'machine output: JSON Lines (one object per report, domain, source) or one object',
+  },
   db: { type: 'string', value: 'FILE', description: 'the DuckDB file', default: DEFAULT_DB },
   format: { type: 'string', value: 'table|csv|json', description: 'output format', default: 'table' },
   domain: { type: 'string', value: 'D', description: 'only this policy domain' },
-  since: { type: 'string', value: 'DATE', description: 'reports that begin at or after DATE (YYYY-MM-DD or ISO 8601, UTC)' },
-  until: { type: 'string', value: 'DATE', description: 'reports that begin before DATE (a day: before its end)' },
+  since: {
+    type: 'string',
+    value: 'DATE',
+    description: 'reports that begin at or after DATE (YYYY-MM-DD or ISO 8601, UTC)',
+  },
+  until: {
+    type: 'string',
+    value: 'DATE',
+    description: 'reports that begin before DATE (a day: before its end)',
+  },
   org: { type: 'string', value: 'NAME', description: 'only reports from this reporting organisation' },
   trend: { type: 'string', value: 'day|week', description: 'trend per day or per ISO week', default: 'day' },
   kind: { type: 'string', value: 'K', description: 'dmarc-aggregate, tls-rpt or dmarc-failure' },
   limit: { type: 'string', value: 'N', description: 'at most N reports, newest first', default: '100' },
   records: { type: 'string', value: 'N', description: 'aggregate records shown at most', default: '1000000' },
-  force: { type: 'boolean', description: 'read files and mbox messages again even when an earlier import read them whole' },
-  catalogue: { type: 'string', value: 'FILE', description: 'your own sending services (JSON, as docs/reports.md shows), tried before the built-in ones' },
+  force: {
+    type: 'boolean',
+    description: 'read files and mbox messages again even when an earlier import read them whole',
+  },
+  catalogue: {
+    type: 'string',
+    value: 'FILE',
+    description: 'your own sending services (JSON, as docs/reports.md shows), tried before the built-in ones',
+  },
   'no-dns': { type: 'boolean', description: 'look nothing up (no PTR, no SPF includes)' },
   resolver: NETWORK_OPTIONS.resolver as OptionDef,
   timeout: NETWORK_OPTIONS.timeout as OptionDef,
@@ -41,11 +59,24 @@ const OPTIONS: Record<string, OptionDef> = {
     description: 'IMAP: extra trusted CA certificates (certificates are always verified)',
   },
   'allow-private': NETWORK_OPTIONS['allow-private'] as OptionDef,
-  'password-file': { type: 'string', value: 'FILE', description: 'IMAP: the password (first line); else MAILSEC_IMAP_PASSWORD' },
+  'password-file': {
+    type: 'string',
+    value: 'FILE',
+    description: 'IMAP: the password (first line); else MAILSEC_IMAP_PASSWORD',
+  },
   watch: { type: 'boolean', description: 'IMAP: stay connected (IDLE) and import new mail as it arrives' },
-  'move-to': { type: 'string', value: 'FOLDER', description: 'IMAP: move each imported report mail to FOLDER' },
+  'move-to': {
+    type: 'string',
+    value: 'FOLDER',
+    description: 'IMAP: move each imported report mail to FOLDER',
+  },
   'mark-seen': { type: 'boolean', description: 'IMAP: flag each imported report mail \\Seen' },
-  'max-message-size': { type: 'string', value: 'BYTES', description: 'IMAP: larger messages are not fetched (k/M suffix)', default: '50M' },
+  'max-message-size': {
+    type: 'string',
+    value: 'BYTES',
+    description: 'IMAP: larger messages are not fetched (k/M suffix)',
+    default: '50M',
+  },
 };
 
 interface Subcommand {
@@ -76,7 +107,8 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     run: (args, rest, io) => parse(rest, bool(args, 'json'), io),
   },
   import: {
-    usage: 'mailsec reports import <file|dir|-|imaps://user@host[:port]/FOLDER|imap://…> [--db FILE] [--json]',
+    usage:
+      'mailsec reports import <file|dir|-|imaps://user@host[:port]/FOLDER|imap://…> [--db FILE] [--json]',
     summary: 'Store the reports in the database; importing a report again changes nothing.',
     description:
       'Files, archives, mail, mbox and Maildir as for parse; a file or mbox message read whole before is skipped\n' +
@@ -84,7 +116,20 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       'password from MAILSEC_IMAP_PASSWORD or --password-file (never in the URL); UIDs remembered, so a\n' +
       're-run fetches only new mail. Prints one summary line (--json: an object). Exit status: 0 when at\n' +
       'least one input was read, 2 when none (or on a usage error), 3 when the IMAP server cannot be used.',
-    options: ['db', 'json', 'force', 'password-file', 'watch', 'move-to', 'mark-seen', 'max-message-size', 'ca-file', 'resolver', 'timeout', 'allow-private'],
+    options: [
+      'db',
+      'json',
+      'force',
+      'password-file',
+      'watch',
+      'move-to',
+      'mark-seen',
+      'max-message-size',
+      'ca-file',
+      'resolver',
+      'timeout',
+      'allow-private',
+    ],
     examples: [
       'mailsec reports import ~/Maildir/.DMARC reports.mbox --db reports.duckdb',
       'MAILSEC_IMAP_PASSWORD=… mailsec reports import imaps://dmarc%40example.ch@imap.example.ch/INBOX --db reports.duckdb',
@@ -93,9 +138,12 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     run: (args, rest, io) => importCommand(args, rest, io),
   },
   summary: {
-    usage: 'mailsec reports summary [--db FILE] [--domain D] [--since DATE] [--until DATE] [--format table|csv|json]',
-    summary: 'Per policy domain: messages, DMARC pass, SPF/DKIM alignment, dispositions, reporters, trend, TLS-RPT.',
-    description: 'Counts are messages (the sum of the records\' counts), each with its percentage of the messages.',
+    usage:
+      'mailsec reports summary [--db FILE] [--domain D] [--since DATE] [--until DATE] [--format table|csv|json]',
+    summary:
+      'Per policy domain: messages, DMARC pass, SPF/DKIM alignment, dispositions, reporters, trend, TLS-RPT.',
+    description:
+      "Counts are messages (the sum of the records' counts), each with its percentage of the messages.",
     options: [...VIEW, ...FILTER, 'trend'],
     examples: [
       'mailsec reports summary --db reports.duckdb',
@@ -105,7 +153,8 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     run: (args, _rest, io) => summaryCommand(args, io),
   },
   sources: {
-    usage: 'mailsec reports sources --domain D [--db FILE] [--since DATE] [--resolver ADDR] [--format table|csv|json]',
+    usage:
+      'mailsec reports sources --domain D [--db FILE] [--since DATE] [--resolver ADDR] [--format table|csv|json]',
     summary: 'Who sends as a domain: per source IP the PTR (forward-confirmed), organisation and class.',
     description:
       'class: authorised (DMARC passes), forwarder (known forwarder, forwarding reason, or SPF fails while\n' +
@@ -121,7 +170,8 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     run: (args, _rest, io) => sourcesCommand(args, io),
   },
   list: {
-    usage: 'mailsec reports list [--db FILE] [--domain D] [--since DATE] [--until DATE] [--kind K] [--limit N]',
+    usage:
+      'mailsec reports list [--db FILE] [--domain D] [--since DATE] [--until DATE] [--kind K] [--limit N]',
     summary: 'The stored reports, newest first: id, kind, reporter, domain, period, messages, source.',
     description: 'The id (or any unique prefix of it) is what `mailsec reports show` takes.',
     options: [...VIEW, ...FILTER, 'kind', 'limit'],
@@ -136,7 +186,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'One stored report with its records (aggregate), policies (TLS-RPT) or fields (failure).',
     description: 'ID: as `mailsec reports list` prints it, or any unique prefix of at least 6 hex digits.',
     options: [...VIEW, 'records'],
-    examples: ['mailsec reports show 3f2a9c01 --db reports.duckdb', 'mailsec reports show 3f2a9c01 --format csv > records.csv'],
+    examples: [
+      'mailsec reports show 3f2a9c01 --db reports.duckdb',
+      'mailsec reports show 3f2a9c01 --format csv > records.csv',
+    ],
     run: (args, rest, io) => showCommand(args, rest, io),
   },
 };
@@ -183,15 +236,22 @@ function usage(message: string, hint: string): MailsecError {
 /** `--format`, with `--json` as `--format json` */
 function viewFormat(args: ParsedArgs): ViewFormat {
   const f = bool(args, 'json') ? 'json' : (str(args, 'format') ?? 'table');
-  if (f !== 'table' && f !== 'csv' && f !== 'json') throw usage(`--format "${f}" is not table, csv or json`, 'try --format csv');
+  if (f !== 'table' && f !== 'csv' && f !== 'json')
+    throw usage(`--format "${f}" is not table, csv or json`, 'try --format csv');
   return f;
 }
 
 /** YYYY-MM-DD (a day, UTC) or an ISO 8601 time; `end`: a day means its end */
 export function parseDate(raw: string, flag: string, end = false): string {
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
-  const ms = day ? Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])) + (end ? 86_400_000 : 0) : Date.parse(raw);
-  if (!Number.isFinite(ms) || (day && new Date(Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]))).getUTCDate() !== Number(day[3]))) {
+  const ms = day
+    ? Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])) + (end ? 86_400_000 : 0)
+    : Date.parse(raw);
+  if (
+    !Number.isFinite(ms) ||
+    (day &&
+      new Date(Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]))).getUTCDate() !== Number(day[3]))
+  ) {
     throw usage(`--${flag} "${raw}" is not a date`, `try --${flag} 2026-11-01`);
   }
   return new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -214,12 +274,14 @@ function positiveInt(args: ParsedArgs, name: string, fallback: number): number {
   const raw = str(args, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) throw usage(`--${name} "${raw}" is not a count`, `try --${name} ${fallback}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw usage(`--${name} "${raw}" is not a count`, `try --${name} ${fallback}`);
   return n;
 }
 
 async function parse(paths: string[], json: boolean, io: CommandIo): Promise<number> {
-  if (!paths.length) throw usage('no file given', 'try: mailsec reports parse report.xml.gz (or - for standard input)');
+  if (!paths.length)
+    throw usage('no file given', 'try: mailsec reports parse report.xml.gz (or - for standard input)');
   let found = 0;
   for await (const { shown, chunks } of inputFiles(paths, io)) {
     let totals: AggregateTotals | undefined;
@@ -244,12 +306,18 @@ async function parse(paths: string[], json: boolean, io: CommandIo): Promise<num
         }
       } else if (e.type === 'aggregate-end') {
         found++;
-        if (json) io.stdout.write(`],"recordCount":${e.report.recordCount},"problems":${JSON.stringify(e.report.problems)}}\n`);
+        if (json)
+          io.stdout.write(
+            `],"recordCount":${e.report.recordCount},"problems":${JSON.stringify(e.report.problems)}}\n`,
+          );
         else io.stdout.write(`${summarise(e.report, totals)}\n`);
         totals = undefined;
       } else if (e.type === 'aggregate-abort') {
         // the cap's line follows; a JSON object begun on stdout is closed as incomplete
-        if (json) io.stdout.write(`],"recordCount":null,"problems":[{"code":"incomplete","text":${JSON.stringify(e.reason)}}]}\n`);
+        if (json)
+          io.stdout.write(
+            `],"recordCount":null,"problems":[{"code":"incomplete","text":${JSON.stringify(e.reason)}}]}\n`,
+          );
         totals = undefined;
       }
     }
@@ -262,7 +330,10 @@ async function parse(paths: string[], json: boolean, io: CommandIo): Promise<num
 }
 
 function summaryLine(s: ImportSummary, dbName: string): string {
-  const what = s.messages !== undefined ? `${s.messages} ${s.messages === 1 ? 'message' : 'messages'}` : `${s.files} ${s.files === 1 ? 'file' : 'files'}`;
+  const what =
+    s.messages !== undefined
+      ? `${s.messages} ${s.messages === 1 ? 'message' : 'messages'}`
+      : `${s.files} ${s.files === 1 ? 'file' : 'files'}`;
   return `${what} read, ${s.reports} ${s.reports === 1 ? 'report' : 'reports'} found: ${s.new} new, ${s.duplicates} ${s.duplicates === 1 ? 'duplicate' : 'duplicates'}, ${s.unreadable} unreadable (${dbName})\n`;
 }
 
@@ -270,7 +341,8 @@ function summaryLine(s: ImportSummary, dbName: string): string {
 const KNOWN_BATCH = 256;
 
 async function importCommand(args: ParsedArgs, paths: string[], io: CommandIo): Promise<number> {
-  if (!paths.length) throw usage('no file given', 'try: mailsec reports import ~/Maildir/.DMARC --db reports.duckdb');
+  if (!paths.length)
+    throw usage('no file given', 'try: mailsec reports import ~/Maildir/.DMARC --db reports.duckdb');
   const dbName = str(args, 'db') ?? DEFAULT_DB;
   const dbPath = resolve(io.cwd, dbName);
   const json = bool(args, 'json');
@@ -281,8 +353,19 @@ async function importCommand(args: ParsedArgs, paths: string[], io: CommandIo): 
     const { importImap } = await import('./imap.ts');
     return importImap(urls[0] as string, args, dbPath, dbName, io);
   }
-  for (const o of ['watch', 'move-to', 'mark-seen', 'password-file', 'max-message-size', 'ca-file', 'resolver', 'timeout', 'allow-private']) {
-    if (args.values[o] !== undefined) throw usage(`--${o} is for IMAP imports only`, 'give an imaps:// URL, or leave it out');
+  for (const o of [
+    'watch',
+    'move-to',
+    'mark-seen',
+    'password-file',
+    'max-message-size',
+    'ca-file',
+    'resolver',
+    'timeout',
+    'allow-private',
+  ]) {
+    if (args.values[o] !== undefined)
+      throw usage(`--${o} is for IMAP imports only`, 'give an imaps:// URL, or leave it out');
   }
   const force = bool(args, 'force');
   const { openReportStore } = await import('../../store/report-store.ts');
@@ -310,7 +393,9 @@ async function importCommand(args: ParsedArgs, paths: string[], io: CommandIo): 
       }
       if (!batch.length) break;
       const imp = await open();
-      const known = force ? new Map<string, number>() : await imp.store.knownInputs(batch.map((b) => b.digest));
+      const known = force
+        ? new Map<string, number>()
+        : await imp.store.knownInputs(batch.map((b) => b.digest));
       for (const f of batch) {
         summary.files = (summary.files ?? 0) + 1;
         const k = known.get(f.digest);
@@ -341,7 +426,11 @@ async function importCommand(args: ParsedArgs, paths: string[], io: CommandIo): 
 async function openReader(args: ParsedArgs, io: CommandIo): Promise<ReportStore> {
   const dbPath = resolve(io.cwd, str(args, 'db') ?? DEFAULT_DB);
   if (!existsSync(dbPath)) {
-    throw new MailsecError(ErrorCode.InputUnreadable, `--db ${dbPath}: no such file`, 'import reports first: mailsec reports import <file|dir|imaps://…> --db FILE');
+    throw new MailsecError(
+      ErrorCode.InputUnreadable,
+      `--db ${dbPath}: no such file`,
+      'import reports first: mailsec reports import <file|dir|imaps://…> --db FILE',
+    );
   }
   const { openReportStore } = await import('../../store/report-store.ts');
   return openReportStore(dbPath, { readOnly: true, lockWaitMs: 60_000 });
@@ -350,7 +439,8 @@ async function openReader(args: ParsedArgs, io: CommandIo): Promise<ReportStore>
 async function summaryCommand(args: ParsedArgs, io: CommandIo): Promise<number> {
   const format = viewFormat(args);
   const trend = str(args, 'trend') ?? 'day';
-  if (trend !== 'day' && trend !== 'week') throw usage(`--trend "${trend}" is not day or week`, 'try --trend week');
+  if (trend !== 'day' && trend !== 'week')
+    throw usage(`--trend "${trend}" is not day or week`, 'try --trend week');
   const filter = filterFrom(args);
   const store = await openReader(args, io);
   try {
@@ -365,7 +455,8 @@ async function summaryCommand(args: ParsedArgs, io: CommandIo): Promise<number> 
 async function sourcesCommand(args: ParsedArgs, io: CommandIo): Promise<number> {
   const format = viewFormat(args);
   const domain = str(args, 'domain');
-  if (!domain) throw usage('reports sources needs --domain', 'try: mailsec reports sources --domain example.ch');
+  if (!domain)
+    throw usage('reports sources needs --domain', 'try: mailsec reports sources --domain example.ch');
   const filter = filterFrom(args);
   const { parseCatalogue, reportSources } = await import('../../ingest/index.ts');
   const catFile = str(args, 'catalogue');
@@ -374,7 +465,11 @@ async function sourcesCommand(args: ParsedArgs, io: CommandIo): Promise<number> 
     try {
       catalogue = parseCatalogue(JSON.parse(readFileSync(resolve(io.cwd, catFile), 'utf8')), catFile);
     } catch (e) {
-      throw new MailsecError(ErrorCode.InputUnreadable, `--catalogue ${catFile}: ${(e as Error).message}`, 'see docs/reports.md for the format');
+      throw new MailsecError(
+        ErrorCode.InputUnreadable,
+        `--catalogue ${catFile}: ${(e as Error).message}`,
+        'see docs/reports.md for the format',
+      );
     }
   }
   let resolver: Awaited<ReturnType<typeof import('../options.ts')['openResolver']>> | undefined;
@@ -406,7 +501,10 @@ async function listCommand(args: ParsedArgs, io: CommandIo): Promise<number> {
   const kind = str(args, 'kind');
   if (kind !== undefined && !['dmarc-aggregate', 'tls-rpt', 'dmarc-failure'].includes(kind))
     throw usage(`--kind "${kind}" is not dmarc-aggregate, tls-rpt or dmarc-failure`, 'try --kind tls-rpt');
-  const filter: ReportFilter = { ...filterFrom(args), ...(kind ? { kind: kind as FeedbackReport['kind'] } : {}) };
+  const filter: ReportFilter = {
+    ...filterFrom(args),
+    ...(kind ? { kind: kind as FeedbackReport['kind'] } : {}),
+  };
   const limit = positiveInt(args, 'limit', 100);
   const store = await openReader(args, io);
   try {
@@ -422,7 +520,8 @@ async function showCommand(args: ParsedArgs, rest: string[], io: CommandIo): Pro
   const format = viewFormat(args);
   const [id, ...more] = rest;
   if (!id || more.length) throw usage('reports show takes one report id', 'list them: mailsec reports list');
-  if (!/^[0-9a-f]{6,64}$/i.test(id)) throw usage(`"${id}" is not a report id (6 to 64 hex digits)`, 'list them: mailsec reports list');
+  if (!/^[0-9a-f]{6,64}$/i.test(id))
+    throw usage(`"${id}" is not a report id (6 to 64 hex digits)`, 'list them: mailsec reports list');
   const store = await openReader(args, io);
   try {
     const r = await store.show(id, { recordLimit: positiveInt(args, 'records', 1_000_000) });

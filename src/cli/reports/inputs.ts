@@ -103,7 +103,8 @@ async function readStdin(io: CommandIo): Promise<Buffer | string> {
   for await (const c of stdin) {
     const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
     size += b.length;
-    if (size > MAX_STDIN_BYTES) return `more than ${MAX_STDIN_BYTES / 1048576} MiB on standard input; save it to a file`;
+    if (size > MAX_STDIN_BYTES)
+      return `more than ${MAX_STDIN_BYTES / 1048576} MiB on standard input; save it to a file`;
     parts.push(b);
   }
   return Buffer.concat(parts);
@@ -132,7 +133,9 @@ export async function* inputFiles(paths: readonly string[], io: CommandIo): Asyn
       try {
         closeSync(openSync(abs, 'r'));
       } catch (e) {
-        io.stderr.write(`mailsec: ${shown}: cannot read (${(e as { code?: string }).code ?? (e as Error).message})\n`);
+        io.stderr.write(
+          `mailsec: ${shown}: cannot read (${(e as { code?: string }).code ?? (e as Error).message})\n`,
+        );
         continue;
       }
       yield { shown, chunks: fileChunks(abs), inMemory: false };
