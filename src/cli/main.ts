@@ -15,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
     summary: 'analyse SPF, or evaluate check_host for an IP',
     load: async () => (await import('./spf.ts')).spfCommand,
   },
+  message: {
+    summary: 'verify SPF, DKIM, ARC and DMARC of a message and explain its Authentication-Results',
+    load: async () => (await import('./message.ts')).messageCommand,
+  },
   reports: {
     summary: 'read DMARC aggregate, DMARC failure and TLS reports (parse)',
     load: async () => (await import('./reports/index.ts')).reportsCommand,
