@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +42,7 @@ before(async () => {
     address: '127.42.0.53',
     zone: { 'imap.test': { A: ['127.42.0.1'] }, 'plain.test': { A: ['127.42.0.3'] } },
   });
-  const users = { dmarc: PASSWORD, mover: PASSWORD, watcher: PASSWORD };
+  const users = { dmarc: PASSWORD, mover: PASSWORD, watcher: PASSWORD, uidv: PASSWORD };
   dovecot = await startDovecot({
     dir: join(dir, 'dovecot'),
     address: '127.42.0.1',
@@ -295,4 +295,29 @@ test('--watch: new mail is imported within seconds, also after Dovecot restarts;
   assert.match(err, /connection closed; reconnecting/);
   assert.match(out, /reports? found/);
   assert.doesNotMatch(out + err, new RegExp(PASSWORD));
+});
+
+test('UIDVALIDITY changed (the folder was rebuilt): messages read before are skipped by Message-ID, new ones read', async () => {
+  const d = dovecot as Dovecot;
+  for (let n = 0; n < 3; n++) d.deliver('uidv', 'Reports', variedReportMail(3000 + n));
+  const db = join(dir, 'uidv.duckdb');
+  const url = 'imaps://uidv@imap.test/Reports';
+  const first = await runCli(['reports', 'import', url, '--db', db, '--json', ...net()], env(), 60_000);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(JSON.parse(first.stdout).new, 3);
+  // Dovecot gives the folder a new UIDVALIDITY when its uidlist and index are gone
+  const folder = join(dir, 'dovecot', 'mail', 'uidv', '.Reports');
+  for (const f of readdirSync(folder)) if (f.startsWith('dovecot')) rmSync(join(folder, f), { force: true });
+  d.deliver('uidv', 'Reports', variedReportMail(3003));
+  const second = await runCli(['reports', 'import', url, '--db', db, '--json', ...net()], env(), 60_000);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /UIDVALIDITY changed/);
+  assert.deepEqual(JSON.parse(second.stdout), {
+    db,
+    messages: 1,
+    reports: 1,
+    new: 1,
+    duplicates: 0,
+    unreadable: 0,
+  });
 });
