@@ -168,7 +168,9 @@ function parseHead(
   headText: string,
   source: ReportSource,
   problems: Problem[],
-): { ok: true; report: AggregateReport; complete: boolean } | { ok: false; problems: Problem[] } {
+):
+  | { ok: true; report: AggregateReport; complete: boolean; feedback: Node }
+  | { ok: false; problems: Problem[] } {
   const open = FEEDBACK_OPEN.exec(headText);
   let body = headText;
   if (open) {
@@ -287,7 +289,7 @@ function parseHead(
     records: [],
     problems,
   };
-  return { ok: true, report, complete: 'report_metadata' in fb && 'policy_published' in fb };
+  return { ok: true, report, complete: 'report_metadata' in fb && 'policy_published' in fb, feedback: fb };
 }
 
 /**
@@ -508,6 +510,51 @@ export class AggregateParser {
     });
     return out;
   }
+}
+
+/** a document up to this size is parsed in one call (`parseAggregateWhole`); larger ones stream */
+export const WHOLE_CHARS = 1024 * 1024;
+
+/**
+ * A small report parsed in one call, records included (one parser run instead of one per record).
+ * `undefined` when the text is not well-formed (a truncated file): the streaming parser, which
+ * reads as far as the text goes, takes it then.
+ */
+export function parseAggregateWhole(xml: string, source: ReportSource): Parsed<AggregateReport> | undefined {
+  const body = xml.replace(/^\uFEFF/, '');
+  if (/<!DOCTYPE|<!ENTITY/i.test(body)) {
+    return {
+      ok: false,
+      problems: [
+        { code: 'doctype', text: 'the XML has a DOCTYPE or entity declarations; refused, never expanded' },
+      ],
+    };
+  }
+  const problems: Problem[] = [];
+  const h = parseHead(body, source, problems);
+  if (!h.ok) return h.problems[0]?.code === 'xml-syntax' ? undefined : h;
+  const records: AggregateRecord[] = [];
+  for (const [i, r] of arr(h.feedback.record).entries()) records.push(parseRecord(obj(r), i, problems));
+  const report = h.report;
+  if (!records.length) problems.push({ code: 'no-records', text: 'the report has no <record>' });
+  if (
+    report.orgName === null &&
+    report.reportId === null &&
+    report.policy.domain === null &&
+    !records.some((x) => x.sourceIp !== null)
+  ) {
+    return {
+      ok: false,
+      problems: [
+        {
+          code: 'empty-feedback',
+          text: 'a <feedback> element without report_metadata, policy_published or any readable record',
+        },
+      ],
+    };
+  }
+  const value = { ...report, recordCount: records.length, records, problems };
+  return { ok: true, value, problems };
 }
 
 /** Parses a whole report held in memory (every record listed). */

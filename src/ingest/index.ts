@@ -9,7 +9,7 @@
  * inside it (a cap: nothing of it may be stored); `unreadable` parts; and `message` after each
  * message of an mbox (for re-import bookkeeping).
  */
-import { AggregateParser } from './dmarc-aggregate.ts';
+import { AggregateParser, parseAggregateWhole, WHOLE_CHARS } from './dmarc-aggregate.ts';
 import { parseEximFailure, parseFailureReport } from './dmarc-failure.ts';
 import type { AggregateRecord, AggregateReport, FeedbackReport, Parsed, ReportSource } from './normalise.ts';
 import { parseTlsRpt } from './tls-rpt.ts';
@@ -135,9 +135,31 @@ export async function* streamReports(
             }
           }
         };
-        for (const t of item.text) {
-          yield* handle(p.push(t));
-          if (done) break;
+        // a small document (nearly every report) is parsed in one call; a large one streams
+        const it = item.text[Symbol.iterator]();
+        let head = '';
+        let ended = false;
+        while (head.length <= WHOLE_CHARS) {
+          const r = it.next();
+          if (r.done) {
+            ended = true;
+            break;
+          }
+          head += r.value;
+        }
+        if (ended && !item.cut() && !item.notes.length) {
+          const whole = parseAggregateWhole(head, source);
+          if (whole) {
+            yield fromParsed(whole, source);
+            break;
+          }
+        }
+        yield* handle(p.push(head));
+        if (!done) {
+          for (let r = it.next(); !r.done; r = it.next()) {
+            yield* handle(p.push(r.value));
+            if (done) break;
+          }
         }
         if (done) break;
         if (item.cut()) {

@@ -16,7 +16,8 @@
  * item is asked for; the generator drains whatever was left.
  */
 import { createHash } from 'node:crypto';
-import { Gunzip, Unzip, UnzipInflate } from 'fflate';
+import { constants, gunzipSync, inflateRawSync } from 'node:zlib';
+import { Gunzip, Inflate, Unzip, type UnzipDecoder } from 'fflate';
 import { simpleParser } from 'mailparser';
 
 export interface UnpackLimits {
@@ -97,6 +98,8 @@ export interface UnpackOptions {
    * number of reports stored from each) are skipped without being parsed (a re-import).
    */
   readonly knownMessages?: (digests: readonly string[]) => Promise<ReadonlyMap<string, number>>;
+  /** compute each mbox message's digest (for re-import bookkeeping); implied by `knownMessages` */
+  readonly digests?: boolean;
 }
 
 const startsWith = (b: Uint8Array, ...sig: number[]) => sig.every((v, i) => b[i] === v);
@@ -239,6 +242,30 @@ function* slices(src: Chunks): Generator<Uint8Array> {
   for (const c of src) for (let i = 0; i < c.length; i += SLICE) yield c.subarray(i, i + SLICE);
 }
 
+/** compressed inputs up to this size are inflated in one native call (zlib); larger ones stream */
+const NATIVE_INPUT = 1024 * 1024;
+/** what one native call may produce; past it the input is streamed instead (memory stays bounded) */
+const NATIVE_OUTPUT = 64 * 1024 * 1024;
+
+const isTooLarge = (e: unknown) => (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+
+/**
+ * A small gzip in one native zlib call (fast: most report attachments are a few KB): the bytes,
+ * or undefined when it must stream (too large, or not a clean stream: trailing bytes, truncated).
+ */
+function gunzipNative(b: Uint8Array, budget: Budget, entry: string | undefined): Uint8Array | undefined {
+  const cap = Math.min(NATIVE_OUTPUT, budget.limits.maxTotal - budget.used);
+  if (cap <= 0) return undefined;
+  let out: Buffer;
+  try {
+    out = gunzipSync(b, { maxOutputLength: cap, finishFlush: constants.Z_FINISH });
+  } catch {
+    // too large for one call, trailing bytes, truncated or corrupt: the streaming reader says which
+    return undefined;
+  }
+  return budget.charge(out.length, entry) ? out : undefined;
+}
+
 /**
  * gzip (RFC 1952), streamed: members one after another; trailing bytes after a member are ignored
  * (Mimecast's CRLF, parsedmarc #429); a stream that ends early is read as far as it goes, with a note.
@@ -307,6 +334,52 @@ interface ZipEntry {
 const ZIP_SLICE = 16 * 1024;
 
 /**
+ * The deflate decoder of zip entries: an entry whose compressed data is small is inflated in one
+ * native zlib call when it is complete (fflate's pure-JS inflate costs more per small entry than
+ * the rest of the report's reading); a larger one streams through fflate's `Inflate`.
+ */
+class ZipDeflate implements UnzipDecoder {
+  static readonly compression = 8;
+  ondata: UnzipDecoder['ondata'] = () => undefined;
+  private parts: Uint8Array[] = [];
+  private size = 0;
+  private stream: Inflate | undefined;
+  private done = false;
+  push(chunk: Uint8Array, final: boolean): void {
+    if (this.done) return;
+    if (this.stream) {
+      this.stream.push(chunk, final);
+      return;
+    }
+    this.parts.push(chunk.slice());
+    this.size += chunk.length;
+    if (!final && this.size <= NATIVE_INPUT) return;
+    const buf = this.parts.length === 1 ? (this.parts[0] as Uint8Array) : Buffer.concat(this.parts);
+    this.parts = [];
+    if (final) {
+      try {
+        const out = inflateRawSync(buf, { maxOutputLength: NATIVE_OUTPUT });
+        this.done = true;
+        this.ondata(null, out, true);
+        return;
+      } catch (e) {
+        if (!isTooLarge(e)) {
+          this.done = true;
+          this.ondata(Object.assign(e as Error, { code: 0 }), new Uint8Array(0), true);
+          return;
+        }
+      }
+    }
+    this.stream = new Inflate((d, f) => this.ondata(null, d, f));
+    this.stream.push(buf, final);
+  }
+  terminate(): void {
+    this.done = true;
+    this.parts = [];
+  }
+}
+
+/**
  * The entries of a zip archive, streamed from the local headers (fflate's `Unzip`), each entry's
  * data lazily (an entry is inflated only when it is read); directories skipped. Problems go to
  * `problems`; a spent budget stops everything.
@@ -336,7 +409,7 @@ function* unzip(
     };
     files.push(f);
   });
-  uz.register(UnzipInflate);
+  uz.register(ZipDeflate);
   const input = (function* () {
     for (const c of src) for (let i = 0; i < c.length; i += ZIP_SLICE) yield c.subarray(i, i + ZIP_SLICE);
   })();
@@ -680,8 +753,17 @@ async function* unpackAt(
       return;
     }
     case 'gzip': {
+      const small = peek(all, NATIVE_INPUT + 1);
+      if (small.head.length <= NATIVE_INPUT) {
+        const out = gunzipNative(small.head, budget, entry);
+        if (out) {
+          yield* unpackAt([out], entry, depth + 1, budget, options, notes);
+          return;
+        }
+        if (budget.exhausted) return;
+      }
       const state: { notes: string[]; error?: string } = { notes: [...notes] };
-      const inner = gunzip(all, entry, budget, state);
+      const inner = gunzip(small.all, entry, budget, state);
       const { head: h, all: rest } = peek(inner, 1);
       if (!h.length) {
         if (state.error) yield { type: 'unreadable', entry, reason: state.error };
