@@ -2,10 +2,11 @@
 # Installs the Debian packages the testworld and the independent verifiers need, when missing:
 # nsd (authoritative server), unbound (validating resolver), ldnsutils (ldns-keygen, ldns-signzone,
 # ldns-key2ds, ldns-read-zone, drill, ldns-dane), postfix and openssl (SMTP testworld, test CA),
+# chromium and a font (the HTML report is checked in headless Chromium; `report --format pdf`),
 # dovecot-imapd (the IMAP server of the reports import tests).
 # Needs root (CI and developer machines run as root). Idempotent and quiet when all are present.
 set -euo pipefail
-want=(nsd unbound ldnsutils postfix openssl dovecot-imapd)
+want=(nsd unbound ldnsutils postfix openssl chromium fonts-dejavu-core dovecot-imapd)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

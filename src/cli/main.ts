@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CommandDef, CommandIo } from './command.ts';
 import { formatHelp, parseCommandArgs } from './command.ts';
-import { describeError, EXIT, exitStatusFor } from './exit.ts';
+import { describeError, EXIT, EXIT_STATUS_HELP, exitStatusFor } from './exit.ts';
+import { mailsecVersion } from './version.ts';
 
 /** Commands, loaded lazily: a command's module is imported only when it runs. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef> }> = {
@@ -41,25 +42,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
   },
 };
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(
-      readFileSync(
-        new URL(
-          import.meta.url.endsWith('.ts') ? '../../package.json' : '../../../package.json',
-          import.meta.url,
-        ),
-        'utf8',
-      ),
-    ) as {
-      version: string;
-    };
-    return pkg.version;
-  } catch {
-    return 'unknown';
-  }
-}
-
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
   return [
@@ -76,19 +58,26 @@ function mainHelp(): string {
     '  $ mailsec check example.ch',
     '  $ mailsec check example.ch --only spf,dmarc --json --resolver 127.0.0.1:5353',
     '',
-    'Run `mailsec <command> --help` for a command’s options.',
+    'EXIT STATUS',
+    ...Object.entries(EXIT_STATUS_HELP).map(([code, text]) => `  ${code}  ${text}`),
+    '',
+    'Run `mailsec help <command>` (or `mailsec <command> --help`) for a command’s options.',
     '',
   ].join('\n');
 }
 
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  // `mailsec help <command>` is `mailsec <command> --help`
+  const helpFor = first === 'help' && afterFirst[0] !== undefined ? afterFirst[0] : undefined;
+  const name = helpFor ?? first;
+  const rest = helpFor !== undefined ? ['--help'] : afterFirst;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(mainHelp());
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-V') {
-    io.stdout.write(`mailsec ${version()}\n`);
+    io.stdout.write(`mailsec ${mailsecVersion()}\n`);
     return EXIT.ok;
   }
   const entry = COMMANDS[name];

@@ -17,7 +17,15 @@ export interface Finding {
   readonly why?: string;
   /** The record to publish or the action to take. */
   readonly fix?: string;
+  /**
+   * The values the message and fix were made from (the catalogue entry's parameters), so that a
+   * consumer can show them its own way without parsing the text. Absent when there are none.
+   */
+  readonly params?: FindingParams;
 }
+
+/** A finding's parameters: names and JSON values (strings, numbers, booleans, null, lists). */
+export type FindingParams = Readonly<Record<string, unknown>>;
 
 // biome-ignore lint/suspicious/noExplicitAny: parameters differ per finding
 type AnyParams = any;
@@ -64,6 +72,7 @@ export function defineFindings<D extends Record<string, FindingDef>>(
       };
       if (def.why) f.why = def.why;
       if (def.fix) f.fix = def.fix(p);
+      if (Object.keys(p).length) f.params = { ...p };
       return f;
     },
   };
@@ -71,14 +80,23 @@ export function defineFindings<D extends Record<string, FindingDef>>(
   return catalogue;
 }
 
-/** The `<check>.undetermined` finding every check adds when it could not find out. */
-export function undetermined(check: string, reason: string): Finding {
+/** The fix of a `<check>.undetermined` finding whose cause was a DNS failure. */
+export const DNS_FAILURE_FIX =
+  'Run the check again later; if it persists, check that the domain’s name servers answer (SERVFAIL and timeouts point to a broken delegation or DNSSEC).';
+
+/**
+ * The `<check>.undetermined` finding every check adds when it could not find out. The fix
+ * defaults to the advice for a DNS failure; a check whose cause was something else (a web server
+ * that timed out, an HTTP 5xx) passes the advice that matches it.
+ */
+export function undetermined(check: string, reason: string, fix: string = DNS_FAILURE_FIX): Finding {
   return {
     id: `${check}.undetermined`,
     check,
     severity: 'warning',
     message: `Could not determine ${check}: ${reason.replace(/\.+$/, '')}.`,
     why: 'A lookup that failed says nothing about whether the record exists; the result is unknown, not absent.',
-    fix: 'Run the check again later; if it persists, check that the domain’s name servers answer (SERVFAIL and timeouts point to a broken delegation or DNSSEC).',
+    fix,
+    params: { reason },
   };
 }

@@ -1,28 +1,33 @@
 import type { DomainDocument, Section } from '../audit/document.ts';
 import { sectionsOf } from '../audit/document.ts';
+import { checkById } from '../checks/index.ts';
 import type { Finding } from '../core/finding.ts';
 import type { Status } from '../core/status.ts';
 import type { Style } from './style.ts';
-import { verdictLine } from './verdicts.ts';
 
-const TITLES: Record<string, string> = {
-  dnssec: 'DNSSEC',
-  ns: 'NS',
-  caa: 'CAA',
-  mx: 'MX',
-  smtp: 'SMTP',
-  spf: 'SPF',
-  dkim: 'DKIM',
-  dmarc: 'DMARC',
-  bimi: 'BIMI',
-  mtaSts: 'MTA-STS',
-  tlsRpt: 'TLS-RPT',
-  autodiscover: 'Autodiscover',
-  lyncdiscover: 'Lyncdiscover',
-  sipFederation: 'SIP federation',
-  microsoft365: 'Microsoft 365',
-  securityTxt: 'security.txt',
+/** The checks' own names and summaries (CheckDefinition.label/title, .summary): no list here to keep up. */
+const labelOf = (id: string) => {
+  const def = checkById(id);
+  return def?.label ?? def?.title ?? id;
 };
+
+const STATUS_WORDS: Record<Status, string> = {
+  pass: 'ok',
+  warn: 'deployed, with weaknesses',
+  fail: 'deployed, but invalid',
+  absent: 'not deployed',
+  error: 'could not be determined',
+  skipped: 'not tested',
+};
+
+/** The verdict line: the check's summary of its evidence, else the lead finding, else the status in words. */
+function verdictLine(id: string, s: Section, fallback: string | undefined): string {
+  if (s.skippedBecause === 'domain-not-found') return 'not tested: the domain does not exist';
+  return checkById(id)?.summary(s) || fallback || STATUS_WORDS[s.status];
+}
+
+/** The check's lines under its verdict (SMTP: each MX address's TLS and certificate). */
+const detailLines = (id: string, s: Section): string[] => checkById(id)?.details?.(s) ?? [];
 
 function statusLabel(status: Status, st: Style): string {
   const word = status.padEnd(7);
@@ -68,8 +73,14 @@ export function renderHuman(report: DomainDocument, st: Style, opts: { verbose?:
     `${st.bold(report.domain)}  ${st.dim(`checked ${report.checkedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} via ${report.resolver.address}${report.resolver.validates ? ' (validating)' : ' (not validating)'}`)}`,
     '',
   );
+  // findings about the name itself (domain.not-found) come first: they are the verdict
+  for (const f of report.findings.filter((x) => x.check === 'domain')) {
+    out.push(`  ${f.severity === 'error' ? st.red('✘') : '!'} ${st.bold(f.message)}`);
+    if (f.fix) out.push(`    ${st.cyan('fix:')} ${indent(f.fix, '         ')}`);
+    out.push('');
+  }
   const sections = sectionsOf(report);
-  const width = Math.max(6, ...sections.map(([id]) => (TITLES[id] ?? id).length)) + 2;
+  const width = Math.max(6, ...sections.map(([id]) => labelOf(id).length)) + 2;
   const shownFixes = new Set<string>();
   const fixLine = (fix: string | undefined, pad: string, label: string) => {
     if (!fix) return;
@@ -84,12 +95,14 @@ export function renderHuman(report: DomainDocument, st: Style, opts: { verbose?:
     const lead =
       findings.find((f) => f.severity !== 'info') ??
       (s.status === 'pass' || s.status === 'warn' ? undefined : findings[0]);
-    const title = (TITLES[id] ?? id).padEnd(width);
-    const verdict = verdictLine(id, s as Section, lead?.message);
+    const title = labelOf(id).padEnd(width);
+    const verdict = verdictLine(id, s, lead?.message);
     out.push(`  ${MARK[s.status]} ${st.bold(title)}${statusLabel(s.status, st)}  ${verdict}`);
     const pad = ' '.repeat(width + 4);
+    for (const l of detailLines(id, s as Section)) out.push(`${pad}${st.dim(l)}`);
     for (const f of findings) {
-      if (f.severity === 'info' && !opts.verbose && s.status !== 'absent') continue;
+      // notes (info findings) and their fixes only with --verbose, as the summary line says
+      if (f.severity === 'info' && !opts.verbose) continue;
       // the verdict line already says it: only the fix remains to be shown
       if (f === lead && verdict === f.message) {
         fixLine(f.fix, pad, st.cyan('fix:'));

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderCsv, renderMarkdown, renderTable, statisticsDocument } from './format.ts';
+import {
+  renderStatisticsCsv as renderCsv,
+  renderStatisticsMarkdown as renderMarkdown,
+  renderStatisticsTable as renderTable,
+} from '../render/statistics.ts';
+import { statisticsDocument } from './document.ts';
 import type { Doc } from './stats.ts';
 import { ALL_KEYS, bannerSoftware, computeStats, issuerName, MX_KEYS } from './stats.ts';
 
@@ -261,4 +266,16 @@ test('renderings: table, Markdown, CSV hold every key', () => {
     assert.match(out, /dnssec\.signed/);
   }
   assert.match(renderCsv(d), /^scan,group,key,count,denominator,percent\n/);
+});
+
+test('a name that does not exist is not counted as DNSSEC-signed (its denial validates, its zone is not signed)', () => {
+  const gone: Doc = {
+    domain: 'gone.ch',
+    exists: false,
+    findings: [{ id: 'domain.not-found', check: 'domain', severity: 'error', message: 'x' }],
+    dnssec: { status: 'pass', validation: 'secure', exists: false },
+    mx: { status: 'skipped', skippedBecause: 'domain-not-found' },
+  };
+  assert.equal(ALL_KEYS['dnssec.signed']!(gone), 'skipped');
+  assert.equal(ALL_KEYS['mx.present']!(gone), 'skipped');
 });

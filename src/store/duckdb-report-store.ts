@@ -226,7 +226,8 @@ export class DuckDbReportStore implements ReportStore {
         throw new MailsecError(
           ErrorCode.StoreVersion,
           `${path}: ${SCHEMA_TABLE} is at schema version ${v}; this mailsec knows up to ${MIGRATIONS.length}`,
-          'use the mailsec version that wrote it, or another --db',
+          'use the mailsec version that wrote it, or another database file',
+          { detail: { option: 'db', path } },
         );
       }
       if (v > 0 && v < MIGRATIONS.length) {
@@ -234,6 +235,7 @@ export class DuckDbReportStore implements ReportStore {
           ErrorCode.StoreVersion,
           `${path}: the report tables are at schema version ${v} (this mailsec uses ${MIGRATIONS.length})`,
           'run `mailsec reports import` on it once (it migrates the tables forward), then try again',
+          { detail: { option: 'db', path } },
         );
       }
       return new DuckDbReportStore(db, v > 0);

@@ -31,7 +31,7 @@ const web = (name: string, address: string, description: string, extra: RecordSp
 export const https: Scenario = {
   name: 'https',
   description:
-    'MTA-STS policy hosts, security.txt, Microsoft 365 login endpoints, BIMI logo and mark certificate',
+    'MTA-STS policy hosts, security.txt, Microsoft 365 login endpoints, BIMI logo and mark certificate, DID configuration, MCP description',
   domains: [
     sts(
       'sts-good.test',
@@ -75,6 +75,12 @@ export const https: Scenario = {
       'catch-all web server: every path 200 text/html (soft 404) → absent',
     ),
     web('sectxt-legacy.test', '{net}.8.23', 'security.txt only at the legacy /security.txt → fail'),
+    web(
+      'sectxt-refused.test',
+      '{net}.8.24',
+      'an address where nothing listens on port 443 (no web server) → security.txt absent, with that reason',
+    ),
+    web('sectxt-503.test', '{net}.8.25', 'every request answered 503 → security.txt error (never absent)'),
     {
       name: 'microsoftonline.com',
       description:
@@ -106,6 +112,16 @@ export const https: Scenario = {
       description: 'Microsoft 365 federated tenant (AD FS AuthURL), MX elsewhere → warn',
       records: [['@', 'MX', '10 mx.smtp-good.test.']],
     },
+    web(
+      'did-good.test',
+      '{net}.8.60',
+      'DID configuration whose JWT linkage verifies against did:web:did-good.test; a valid mcp.json → did pass, mcp pass',
+    ),
+    web(
+      'did-forged.test',
+      '{net}.8.61',
+      'DID configuration signed with a key the DID document does not publish; mcp.json not JSON → did fail, mcp fail',
+    ),
     web(
       'bimi-good.test',
       '{net}.8.40',

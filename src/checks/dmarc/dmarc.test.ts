@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { staticResolver, type ZoneLiteral } from '../../dns/static.ts';
-import { testContext } from '../shared/test-context.ts';
+import { assertStatusAllowed, testContext } from '../shared/test-context.ts';
 import { treeWalkNames } from './discovery.ts';
 import { dmarcCheck } from './index.ts';
 import { parseDmarc } from './parse.ts';
@@ -305,6 +305,17 @@ const runCases: [
     },
   ],
   [
+    'neither discovery finds a policy: no disagreement note (nothing applies either way)',
+    'deep.alice.github.io',
+    {
+      'deep.alice.github.io': { A: ['192.0.2.1'] },
+      'alice.github.io': { A: ['192.0.2.1'] },
+      'github.io': mail,
+    },
+    'absent',
+    ['dmarc.not-found'],
+  ],
+  [
     '9989 §4.10.2 psd=y: the org domain is one label below',
     'alice.github.io',
     {
@@ -349,6 +360,7 @@ const runCases: [
 for (const [title, domain, zone, status, ids, fields] of runCases) {
   test(`run: ${title}`, async () => {
     const r = await dmarcCheck.run(domain, ctx(zone), {});
+    assertStatusAllowed(r);
     assert.deepEqual(
       r.findings.map((f) => f.id),
       ids,

@@ -1,7 +1,8 @@
 import type { CheckDefinition } from '../types.ts';
 import type { SmtpEvidence } from './check.ts';
-import { checkSmtp } from './check.ts';
+import { checkSmtp, WEIGHED_BY_SUPPORT } from './check.ts';
 import { gatherSmtp } from './gather.ts';
+import { smtpDetails, smtpSummary } from './summary.ts';
 
 const str = { type: 'string' };
 const strOrNull = { type: ['string', 'null'] };
@@ -9,7 +10,11 @@ const strOrNull = { type: ['string', 'null'] };
 export const smtpCheck: CheckDefinition<SmtpEvidence> = {
   id: 'smtp',
   title: 'SMTP STARTTLS and DANE',
+  label: 'SMTP',
+  summary: smtpSummary,
+  details: smtpDetails,
   requires: ['mx', 'dnssec'],
+  weighedByBase: WEIGHED_BY_SUPPORT,
   schema: {
     properties: {
       hosts: {
@@ -33,6 +38,11 @@ export const smtpCheck: CheckDefinition<SmtpEvidence> = {
               ],
             },
             starttls: { enum: ['yes', 'no', 'error', 'skipped'] },
+            connectionRefused: {
+              type: 'boolean',
+              description:
+                'outcome refused because the TCP connection to port 25 was refused (nothing listens)',
+            },
             banner: strOrNull,
             ehlo: { type: 'array', items: str },
             starttlsReply: strOrNull,

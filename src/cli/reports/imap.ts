@@ -29,7 +29,7 @@ import { createAddressPolicy } from '../../net/address-policy.ts';
 import { trustStore } from '../../net/ca.ts';
 import type { ImapMessageMark, ReportStore } from '../../store/report-store.ts';
 import type { CommandIo, ParsedArgs } from '../command.ts';
-import { bool, list, str } from '../command.ts';
+import { bool, str } from '../command.ts';
 import { EXIT } from '../exit.ts';
 import { Importer, type ImportSummary } from './importer.ts';
 
@@ -123,12 +123,15 @@ const imapError = (m: string, hint: string, cause?: unknown) =>
 
 /** Resolves the host through mailsec's resolver (an IP literal as given) and applies the address policy. */
 async function address(t: ImapTarget, args: ParsedArgs, io: CommandIo): Promise<string> {
-  const policy = createAddressPolicy(list(args, 'allow-private'));
+  const { allowPrivate } = await import('../options.ts');
+  const policy = createAddressPolicy(allowPrivate(args, io.env));
   let candidates: string[];
   if (isIP(t.host)) candidates = [t.host];
   else {
-    const { networkConfig, openResolver } = await import('../options.ts');
-    const resolver = openResolver(await networkConfig(args, io.env));
+    const { networkConfig } = await import('../options.ts');
+    const { networkAuditConfig } = await import('../environment.ts');
+    const { openResolver } = await import('../../audit/environment.ts');
+    const resolver = openResolver(networkAuditConfig(await networkConfig(args, io.env)));
     try {
       const a = await resolver.query(t.host, 'A');
       const aaaa = await resolver.query(t.host, 'AAAA');

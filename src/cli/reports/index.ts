@@ -472,10 +472,12 @@ async function sourcesCommand(args: ParsedArgs, io: CommandIo): Promise<number> 
       );
     }
   }
-  let resolver: Awaited<ReturnType<typeof import('../options.ts')['openResolver']>> | undefined;
+  let resolver: ReturnType<typeof import('../../audit/environment.ts')['openResolver']> | undefined;
   if (!bool(args, 'no-dns')) {
-    const { networkConfig, openResolver } = await import('../options.ts');
-    resolver = openResolver(await networkConfig(args, io.env));
+    const { networkConfig } = await import('../options.ts');
+    const { networkAuditConfig } = await import('../environment.ts');
+    const { openResolver } = await import('../../audit/environment.ts');
+    resolver = openResolver(networkAuditConfig(await networkConfig(args, io.env)));
   }
   const store = await openReader(args, io);
   try {
