@@ -21,7 +21,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
     load: async () => (await import('./message.ts')).messageCommand,
   },
   reports: {
-    summary: 'read DMARC aggregate, DMARC failure and TLS reports (parse)',
+    summary: 'DMARC and TLS reports: parse, import (files, IMAP), summary, sources, list, show',
     load: async () => (await import('./reports/index.ts')).reportsCommand,
   },
   scan: {
