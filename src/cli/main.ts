@@ -71,7 +71,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   // `mailsec help <command>` is `mailsec <command> --help`
   const helpFor = first === 'help' && afterFirst[0] !== undefined ? afterFirst[0] : undefined;
   const name = helpFor ?? first;
-  const rest = helpFor !== undefined ? ['--help'] : afterFirst;
+  // (`mailsec help reports import` is `mailsec reports import --help`)
+  const rest = helpFor !== undefined ? [...afterFirst.slice(1), '--help'] : afterFirst;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(mainHelp());
     return name === undefined ? EXIT.usage : EXIT.ok;
