@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { GeneratedRecord, GenerateResult } from '../src/generate/types.ts';
@@ -78,6 +78,91 @@ const checked = new Map<string, Doc>();
 let fixDoc: Doc;
 let missing: { code: number | null; stdout: string; stderr: string };
 
+// ---- DMARC aggregate reports for gen-reports.test (RFC 7489 Appendix C / RFC 9990 format) ----
+interface Row {
+  ip: string;
+  count: number;
+  dkim: 'pass' | 'fail';
+  /** the envelope domain's SPF result, and whether it aligns */
+  spf: { domain: string; result: string; aligned: boolean };
+  reason?: string;
+}
+const ROWS: Row[] = [
+  // the sending service (its SPF include names 192.0.2.64/27): DKIM aligned, its own envelope
+  {
+    ip: '192.0.2.70',
+    count: 300,
+    dkim: 'pass',
+    spf: { domain: 'bounce.gen-esp.test', result: 'pass', aligned: false },
+  },
+  // an own mailer with another envelope domain: DKIM aligned
+  {
+    ip: '198.51.100.25',
+    count: 200,
+    dkim: 'pass',
+    spf: { domain: 'mailer.elsewhere.test', result: 'pass', aligned: false },
+  },
+  // a mailing list that forwards: the receiver says so
+  {
+    ip: '198.51.100.99',
+    count: 40,
+    dkim: 'pass',
+    spf: { domain: 'gen-reports.test', result: 'fail', aligned: false },
+    reason: 'forwarded',
+  },
+  // spoofers
+  {
+    ip: '203.0.113.66',
+    count: 50,
+    dkim: 'fail',
+    spf: { domain: 'gen-reports.test', result: 'fail', aligned: false },
+  },
+  {
+    ip: '203.0.113.77',
+    count: 10,
+    dkim: 'fail',
+    spf: { domain: 'gen-reports.test', result: 'softfail', aligned: false },
+  },
+];
+function aggregateXml(id: string, begin: number, rows: readonly Row[]): string {
+  const record = (r: Row) => `  <record>
+    <row>
+      <source_ip>${r.ip}</source_ip>
+      <count>${r.count}</count>
+      <policy_evaluated>
+        <disposition>none</disposition>
+        <dkim>${r.dkim}</dkim>
+        <spf>${r.spf.aligned && r.spf.result === 'pass' ? 'pass' : 'fail'}</spf>${r.reason ? `\n        <reason><type>${r.reason}</type></reason>` : ''}
+      </policy_evaluated>
+    </row>
+    <identifiers><header_from>gen-reports.test</header_from></identifiers>
+    <auth_results>
+      <dkim><domain>gen-reports.test</domain><result>${r.dkim}</result><selector>s1</selector></dkim>
+      <spf><domain>${r.spf.domain}</domain><result>${r.spf.result}</result></spf>
+    </auth_results>
+  </record>`;
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<feedback>
+  <report_metadata>
+    <org_name>receiver.test</org_name>
+    <email>dmarc@receiver.test</email>
+    <report_id>${id}</report_id>
+    <date_range><begin>${begin}</begin><end>${begin + 86_399}</end></date_range>
+  </report_metadata>
+  <policy_published><domain>gen-reports.test</domain><adkim>r</adkim><aspf>r</aspf><p>none</p></policy_published>
+${rows.map(record).join('\n')}
+</feedback>
+`;
+}
+/** two reports 20 days apart, each with half of every source's messages */
+function writeReports(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const half = ROWS.map((r) => ({ ...r, count: r.count / 2 }));
+  const t0 = Math.floor(Date.parse('2026-10-01T00:00:00Z') / 1000);
+  writeFileSync(join(dir, 'a.xml'), aggregateXml('gen-1', t0, half));
+  writeFileSync(join(dir, 'b.xml'), aggregateXml('gen-2', t0 + 19 * 86_400, half));
+}
+
 /** Generation runs (name → args); all with --for and --json. */
 const RUNS: Record<string, string[]> = {
   spf: ['spf', '--for', 'gen-mail.test', '--mx'],
@@ -103,6 +188,18 @@ const RUNS: Record<string, string[]> = {
   ],
   'caa-unknown': ['caa', '--for', 'gen-mail.test'],
   bimi: ['bimi', '--for', 'gen-bimi.test', '--logo', 'https://gen-bimi.test/logo.svg'],
+  'spf-reports': [
+    'spf',
+    '--for',
+    'gen-reports.test',
+    '--reports',
+    '{db}',
+    '--catalogue',
+    '{catalogue}',
+    '--listed',
+    '203.0.113.77',
+  ],
+  'dmarc-reports': ['dmarc', '--for', 'gen-reports.test', '--reports', '{db}', '--plan'],
   'bimi-no-dmarc': ['bimi', '--for', 'gen-mail.test', '--logo', 'https://gen-bimi.test/logo.svg'],
   parked: ['parked', '--for', 'gen-parked.test'],
   'parked-mail': ['parked', '--for', 'gen-mail.test'],
@@ -117,8 +214,20 @@ const result = (name: string) => {
 before(async () => {
   const w1 = await startWorld();
   before1 = w1;
+  // the reports: imported with mailsec reports import; a catalogue that knows the testworld's ESP
+  const reportsDir = join(w1.tw.dir, 'gen-reports');
+  writeReports(reportsDir);
+  const db = join(w1.tw.dir, 'gen-reports.duckdb');
+  const imported = await runMain(['reports', 'import', reportsDir, '--db', db]);
+  assert.equal(imported.code, 0, imported.stderr);
+  const catalogue = join(w1.tw.dir, 'gen-senders.json');
+  writeFileSync(
+    catalogue,
+    JSON.stringify({ senders: [{ organisation: 'Testworld ESP', kind: 'esp', spf: ['_spf.gen-esp.test'] }] }),
+  );
+  const fill = (a: string) => (a === '{db}' ? db : a === '{catalogue}' ? catalogue : a);
   const runs = Object.entries(RUNS).map(async ([name, args]) => {
-    const r = await runMain(['generate', ...args, '--json', ...net(w1)]);
+    const r = await runMain(['generate', ...args.map(fill), '--json', ...net(w1)]);
     assert.ok(r.stdout, `${name}: ${r.stderr}`);
     gen.set(name, { code: r.code, result: JSON.parse(r.stdout) as GenerateResult, stderr: r.stderr });
   });
@@ -151,6 +260,7 @@ before(async () => {
     ...result('dmarc-none').result.records,
     ...result('bimi').result.records,
     ...result('parked').result.records,
+    ...result('spf-reports').result.records,
   ];
   const next = scenarios.map((s) => (s.name === 'generate' ? publish(s, published) : s));
   before1 = undefined;
@@ -162,6 +272,7 @@ before(async () => {
     ['gen-dmarc-none.test', ['--only', 'dmarc']],
     ['gen-bimi.test', ['--only', 'bimi,dmarc']],
     ['gen-parked.test', ['--only', 'mx,spf,dmarc']],
+    ['gen-reports.test', ['--only', 'spf']],
   ];
   await Promise.all(
     checks.map(async ([domain, extra]) => {
@@ -474,4 +585,50 @@ test('a name that does not exist: no records, exit 2, said on stderr', () => {
   assert.equal(missing.code, 2);
   assert.equal(missing.stdout, '');
   assert.match(missing.stderr, /gen-does-not-exist\.test does not exist \(NXDOMAIN\)/);
+});
+
+// ---- SPF and DMARC from imported reports ----
+test('spf --reports: exactly the services that pass DKIM aligned or are listed; ≤ 10 lookups; the unauthorised named', () => {
+  const r = result('spf-reports');
+  assert.equal(r.code, 0, JSON.stringify(r.result.refused));
+  assert.deepEqual(
+    r.result.records.map((x) => x.value),
+    ['v=spf1 mx include:_spf.gen-esp.test ip4:198.51.100.25 ip4:203.0.113.77 ~all'],
+  );
+  const d = r.result.details as {
+    reports: {
+      included: { ip: string; organisation: string | null }[];
+      excluded: { ip: string; class: string }[];
+    };
+  };
+  assert.deepEqual(
+    d.reports.included.map((x) => [x.ip, x.organisation]),
+    [
+      ['192.0.2.70', 'Testworld ESP'],
+      ['198.51.100.25', null],
+      ['203.0.113.77', null],
+    ],
+  );
+  assert.deepEqual(d.reports.excluded.map((x) => [x.ip, x.class]).sort(), [
+    ['198.51.100.99', 'forwarder'],
+    ['203.0.113.66', 'unauthorised'],
+  ]);
+  const left = r.result.warnings.find((w) => /^Left out of SPF/.test(w)) ?? '';
+  assert.match(left, /203\.0\.113\.66, 50 messages: unauthorised/);
+  assert.ok(r.result.notes.some((n) => /DNS lookups: 2 of 10/.test(n)));
+  passes('gen-reports.test', 'spf');
+  assert.ok((checked.get('gen-reports.test')!.spf as { lookups: number }).lookups <= 10);
+});
+test('dmarc --reports: the compliance figure of the reports moves the policy one step', () => {
+  const r = result('dmarc-reports').result;
+  assert.equal(r.refused, null);
+  assert.equal(r.records[0]!.value, 'v=DMARC1; p=quarantine; t=y; rua=mailto:dmarc@gen-reports.test');
+  const plan = r.plan!;
+  assert.equal(plan[0]!.current, true);
+  // the spoofers (unauthorised) do not count: 540 of 540 messages pass
+  assert.deepEqual(plan[1]!.observed, { dmarcPass: 100, messages: 540 });
+  assert.deepEqual(
+    plan.map((p) => p.ready),
+    [true, true, true, true, true],
+  );
 });

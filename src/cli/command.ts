@@ -19,6 +19,8 @@ export interface OptionDef {
 }
 
 export interface CommandIo {
+  /** standard input, for commands that read `-` */
+  readonly stdin?: NodeJS.ReadableStream;
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: NodeJS.ProcessEnv;
@@ -40,6 +42,8 @@ export interface CommandDef {
   readonly examples: readonly string[];
   /** commands below this one (`generate spf`): the first argument picks one, with its own options and help */
   readonly subcommands?: Readonly<Record<string, CommandDef>>;
+  /** help for these arguments (a subcommand's own), instead of the generated one */
+  help?(args: ParsedArgs): string;
   /** the exit statuses this command returns, shown in --help (interface.md) */
   readonly exitStatus?: Readonly<Record<number, string>>;
   /** returns the exit status */

@@ -60,6 +60,16 @@ const REPORTS: Record<string, OptionDef> = {
     value: 'DB',
     description: 'imported DMARC reports (mailsec reports import … --db DB) as evidence',
   },
+  since: {
+    type: 'string',
+    value: 'date',
+    description: 'with --reports: only reports from this date (ISO 8601)',
+  },
+  catalogue: {
+    type: 'string',
+    value: 'FILE',
+    description: 'with --reports: sending services besides the built-in catalogue (as reports sources)',
+  },
 };
 
 function ttlOf(args: ParsedArgs): number {
@@ -560,12 +570,83 @@ const KINDS: Record<GenerateKind, KindDef<any>> = {
 };
 
 /** --reports DB: the figures of the imported reports for the domain. */
-async function readReports(db: string, _domain: string, _io: CommandIo): Promise<ReportEvidence> {
-  throw new MailsecError(
-    ErrorCode.Usage,
-    `--reports ${db}: reading report sources needs \`mailsec reports sources\`, which this build does not have yet`,
-    'run without --reports',
-  );
+/**
+ * --reports DB: the figures of the domain's imported aggregate reports (reports summary) and its
+ * sources, identified and classed as `mailsec reports sources` does (through the same resolver).
+ */
+async function readReports(
+  db: string,
+  domain: string,
+  args: ParsedArgs,
+  io: CommandIo,
+  env: OpenAuditEnvironment,
+): Promise<ReportEvidence> {
+  const { existsSync } = await import('node:fs');
+  const path = resolve(io.cwd, db);
+  if (!existsSync(path))
+    throw new MailsecError(
+      ErrorCode.InputUnreadable,
+      `--reports ${db}: no such file`,
+      'import the reports first: mailsec reports import <file|dir|imaps://…> --db DB',
+    );
+  const { BUILTIN_CATALOGUE, parseCatalogue, reportSources } = await import('../ingest/index.ts');
+  const catFile = str(args, 'catalogue');
+  let catalogue: ReturnType<typeof parseCatalogue> = [];
+  if (catFile) {
+    try {
+      catalogue = parseCatalogue(JSON.parse(readText(io, 'catalogue', catFile)), catFile);
+    } catch (e) {
+      if (e instanceof MailsecError) throw e;
+      throw new MailsecError(
+        ErrorCode.InputUnreadable,
+        `--catalogue ${catFile}: ${(e as Error).message}`,
+        'see docs/reports.md for the format',
+      );
+    }
+  }
+  const since = str(args, 'since');
+  if (since !== undefined && Number.isNaN(Date.parse(since)))
+    throw usage(`--since "${since}" is not a date`, 'try --since 2026-01-01');
+  const { openReportStore } = await import('../store/report-store.ts');
+  const store = await openReportStore(path, { readOnly: true, lockWaitMs: 60_000 });
+  try {
+    const filter = { domain, ...(since ? { since: new Date(since).toISOString() } : {}) };
+    const [summary] = await store.summary(filter);
+    if (!summary || summary.messages === 0)
+      throw new MailsecError(
+        ErrorCode.InputUnreadable,
+        `--reports ${db}: holds no aggregate reports for ${domain}`,
+        'import the reports that receivers sent for the domain: mailsec reports import … --db DB',
+      );
+    const rows = await reportSources(store, {
+      domain,
+      resolver: env.resolver,
+      signal: env.signal,
+      ...(catalogue.length ? { catalogue } : {}),
+    });
+    const services = [...catalogue, ...BUILTIN_CATALOGUE];
+    const begin = summary.period.begin ? Date.parse(summary.period.begin) : Number.NaN;
+    const end = summary.period.end ? Date.parse(summary.period.end) : Number.NaN;
+    return {
+      messages: summary.messages,
+      dmarcPass: summary.dmarcPass.percent,
+      days:
+        Number.isNaN(begin) || Number.isNaN(end) ? 0 : Math.max(0, Math.round((end - begin) / 86_400_000)),
+      sources: rows.map((r) => ({
+        ip: r.ip,
+        ptr: r.ptr,
+        organisation: r.organisation,
+        messages: r.messages,
+        dmarcPass: r.dmarcPass.count,
+        dkimAligned: r.dkimAligned.count,
+        spfAligned: r.spfAligned.count,
+        class: r.class,
+        spfInclude: services.find((x) => x.organisation === r.organisation)?.spf[0] ?? null,
+      })),
+    };
+  } finally {
+    store.close();
+  }
 }
 
 function exitFor(results: readonly GenerateResult[]): number {
@@ -597,6 +678,9 @@ async function runKind(kind: GenerateKind, args: ParsedArgs, io: CommandIo): Pro
     throw usage('--json and --zone exclude each other', 'pick one');
   const live = forDomain !== undefined;
   if (!live && str(args, 'reports')) throw usage('--reports needs --for DOMAIN', `try --for ${domain}`);
+  for (const name of ['since', 'catalogue', 'listed'])
+    if (args.values[name] !== undefined && !str(args, 'reports'))
+      throw usage(`--${name} needs --reports DB`, `try --reports reports.duckdb --${name} …`);
   const options: CommonOptions & Record<string, unknown> = {
     ...def.parse(args, io, live),
     ttl: ttlOf(args),
@@ -621,7 +705,7 @@ async function runKind(kind: GenerateKind, args: ParsedArgs, io: CommandIo): Pro
           'try: --resolver <address of a working resolver>',
         );
       const reportsDb = str(args, 'reports');
-      const reports = reportsDb ? await readReports(reportsDb, domain, io) : undefined;
+      const reports = reportsDb ? await readReports(reportsDb, domain, args, io, env) : undefined;
       result = await runGenerator(GENERATORS[kind], domain, options, {
         env,
         ...(reports ? { reports } : {}),

@@ -207,9 +207,13 @@ function reportTerms(
     );
   const included: ReportSource[] = [];
   const excluded: (ReportSource & { why: string })[] = [];
+  const covered: ReportSource[] = [];
   for (const s of sources) {
     const dkim = s.messages > 0 && s.dkimAligned / s.messages >= DKIM_ALIGNED_SHARE;
-    if (isListed(s)) included.push(s);
+    const spf = s.messages > 0 && s.spfAligned / s.messages >= DKIM_ALIGNED_SHARE;
+    // the published record authorises it already (SPF aligned): nothing to add
+    if ((dkim || isListed(s)) && spf) covered.push(s);
+    else if (isListed(s)) included.push(s);
     else if (s.class === 'forwarder')
       excluded.push({
         ...s,
@@ -232,6 +236,10 @@ function reportTerms(
   };
   for (const s of included) add(s.spfInclude ? spfTerm.include(s.spfInclude) : spfTerm.ip(s.ip));
   const services = [...new Set(included.map((s) => s.organisation ?? s.ip))];
+  if (covered.length)
+    notes.push(
+      `From the reports, already authorised by the published record: ${[...new Set(covered.map((s) => s.organisation ?? s.ip))].join(', ')}.`,
+    );
   if (included.length)
     notes.push(
       `From the reports, the services that send for the domain (they pass DKIM aligned, or are listed): ${services.join(', ')}.`,
@@ -248,7 +256,11 @@ function reportTerms(
   });
   return {
     terms,
-    details: { included: included.map(row), excluded: excluded.map((s) => ({ ...row(s), why: s.why })) },
+    details: {
+      included: included.map(row),
+      covered: covered.map(row),
+      excluded: excluded.map((s) => ({ ...row(s), why: s.why })),
+    },
   };
 }
 
