@@ -1,4 +1,5 @@
 import type { CheckResult } from '../core/result.ts';
+import type { StatisticsContribution } from '../core/statistics.ts';
 import type { Resolver } from '../dns/types.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import type { HttpFetcher } from '../net/https.ts';
@@ -70,6 +71,11 @@ export interface CheckDefinition<E extends object = object> {
    * required list); schema/check.schema.json is generated from these (scripts/gen-schema.ts).
    */
   readonly schema: { readonly properties: Record<string, object>; readonly required?: readonly string[] };
+  /**
+   * What this check adds to the TLD statistics (keys and shares, src/core/statistics.ts);
+   * `NO_STATISTICS` when no statistic reads its evidence.
+   */
+  readonly statistics: StatisticsContribution<E>;
   /** gather (I/O through ctx) then check (pure) */
   run(domain: string, ctx: GatherContext, prior: PriorResults): Promise<CheckResult<E>>;
 }

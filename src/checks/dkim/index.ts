@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { DkimEvidence } from './check.ts';
 import { checkDkim } from './check.ts';
 import { gatherDkim } from './gather.ts';
+import { dkimStatistics } from './statistics.ts';
 
 export const dkimCheck: CheckDefinition<DkimEvidence> = {
   id: 'dkim',
@@ -33,6 +34,7 @@ export const dkimCheck: CheckDefinition<DkimEvidence> = {
     },
     required: ['selectors', 'tried', 'domainkeyNode'],
   },
+  statistics: dkimStatistics,
   async run(domain, ctx) {
     return checkDkim(await gatherDkim(domain, ctx));
   },

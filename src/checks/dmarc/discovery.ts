@@ -1,5 +1,5 @@
-import { getDomain } from 'tldts';
 import { isSubdomainOf } from '../../core/names.ts';
+import { registrableDomain } from '../../protocol/psl.ts';
 import type { DmarcPolicy, DmarcRecord } from './parse.ts';
 import { isDmarcRecord, parseDmarc } from './parse.ts';
 
@@ -77,7 +77,7 @@ export function treeWalkOrgDomain(domain: string, walk: readonly DmarcLookup[]):
 
 /** RFC 7489 §3.2: the registrable domain from the public suffix list (private suffixes included). */
 export function pslOrgDomain(name: string): string {
-  return getDomain(name, { allowPrivateDomains: true }) ?? name;
+  return registrableDomain(name, true) ?? name;
 }
 
 /** Whether a report destination belongs to the policy domain's organisation (RFC 7489 §7.1). */

@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { DmarcEvidence } from './check.ts';
 import { checkDmarc } from './check.ts';
 import { gatherDmarc } from './gather.ts';
+import { dmarcStatistics } from './statistics.ts';
 
 const policy = { enum: ['none', 'quarantine', 'reject', null] };
 const destination = {
@@ -52,6 +53,7 @@ export const dmarcCheck: CheckDefinition<DmarcEvidence> = {
       'ruf',
     ],
   },
+  statistics: dmarcStatistics,
   async run(domain, ctx) {
     return checkDmarc(await gatherDmarc(domain, ctx));
   },

@@ -1,3 +1,4 @@
+import { NO_STATISTICS } from '../../core/statistics.ts';
 import type { CheckDefinition } from '../types.ts';
 import type { EndpointEvidence } from './check.ts';
 import { checkEndpoint } from './check.ts';
@@ -17,6 +18,7 @@ export const autodiscoverCheck: CheckDefinition<EndpointEvidence> = {
   id: 'autodiscover',
   title: 'Autodiscover',
   schema,
+  statistics: NO_STATISTICS,
   async run(domain, ctx) {
     return checkEndpoint('autodiscover', await gatherAutodiscover(domain, ctx));
   },
@@ -26,6 +28,7 @@ export const lyncdiscoverCheck: CheckDefinition<EndpointEvidence> = {
   id: 'lyncdiscover',
   title: 'Lyncdiscover',
   schema,
+  statistics: NO_STATISTICS,
   async run(domain, ctx) {
     return checkEndpoint('lyncdiscover', await gatherLyncdiscover(domain, ctx));
   },
@@ -35,6 +38,7 @@ export const sipFederationCheck: CheckDefinition<EndpointEvidence> = {
   id: 'sipFederation',
   title: 'SIP federation',
   schema,
+  statistics: NO_STATISTICS,
   async run(domain, ctx) {
     return checkEndpoint('sipFederation', await gatherSipFederation(domain, ctx));
   },

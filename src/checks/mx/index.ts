@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { MxEvidence } from './check.ts';
 import { checkMx } from './check.ts';
 import { gatherMx } from './gather.ts';
+import { mxStatistics } from './statistics.ts';
 
 export const mxCheck: CheckDefinition<MxEvidence> = {
   id: 'mx',
@@ -26,6 +27,7 @@ export const mxCheck: CheckDefinition<MxEvidence> = {
     },
     required: ['records', 'nullMx'],
   },
+  statistics: mxStatistics,
   async run(domain, ctx) {
     return checkMx(await gatherMx(domain, ctx));
   },

@@ -1,3 +1,4 @@
+import { NO_STATISTICS } from '../../core/statistics.ts';
 import { lookupAddresses } from '../shared/addresses.ts';
 import type { CheckDefinition } from '../types.ts';
 import type { NsEvidence } from './check.ts';
@@ -19,6 +20,7 @@ export const nsCheck: CheckDefinition<NsEvidence> = {
     },
     required: ['hosts'],
   },
+  statistics: NO_STATISTICS,
   async run(domain, ctx) {
     const ns = await ctx.resolver.query(domain, 'NS', { signal: ctx.signal });
     const names = [...new Set(ns.records)].sort();

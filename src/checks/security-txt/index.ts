@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { SecurityTxtEvidence } from './check.ts';
 import { checkSecurityTxt } from './check.ts';
 import { gatherSecurityTxt } from './gather.ts';
+import { securityTxtStatistics } from './statistics.ts';
 
 export const securityTxtCheck: CheckDefinition<SecurityTxtEvidence> = {
   id: 'securityTxt',
@@ -18,6 +19,7 @@ export const securityTxtCheck: CheckDefinition<SecurityTxtEvidence> = {
     },
     required: ['url', 'contact', 'expires', 'signed'],
   },
+  statistics: securityTxtStatistics,
   async run(domain, ctx) {
     return checkSecurityTxt(await gatherSecurityTxt(domain, ctx), ctx.now());
   },

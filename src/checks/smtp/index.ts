@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { SmtpEvidence } from './check.ts';
 import { checkSmtp } from './check.ts';
 import { gatherSmtp } from './gather.ts';
+import { smtpStatistics } from './statistics.ts';
 
 const str = { type: 'string' };
 const strOrNull = { type: ['string', 'null'] };
@@ -120,6 +121,7 @@ export const smtpCheck: CheckDefinition<SmtpEvidence> = {
     },
     required: ['hosts', 'starttlsSupport', 'undetermined'],
   },
+  statistics: smtpStatistics,
   async run(domain, ctx, prior) {
     return checkSmtp(await gatherSmtp(domain, ctx, prior));
   },

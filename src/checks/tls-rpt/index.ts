@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { TlsRptEvidence } from './check.ts';
 import { checkTlsRpt } from './check.ts';
 import { gatherTlsRpt } from './gather.ts';
+import { tlsRptStatistics } from './statistics.ts';
 
 export const tlsRptCheck: CheckDefinition<TlsRptEvidence> = {
   id: 'tlsRpt',
@@ -14,6 +15,7 @@ export const tlsRptCheck: CheckDefinition<TlsRptEvidence> = {
     },
     required: ['record', 'rua'],
   },
+  statistics: tlsRptStatistics,
   async run(domain, ctx) {
     return checkTlsRpt(await gatherTlsRpt(domain, ctx));
   },
