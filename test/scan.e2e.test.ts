@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ScanStore } from '../src/store/scan-store.ts';
+import { openScanSource } from '../src/scan/store.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
 import { LOOPBACK_V4, runCli } from './helpers.ts';
@@ -112,12 +112,12 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
   assert.equal(s4.stored, tw.domains.length);
 
   // every domain exactly once
-  const store = await ScanStore.open(db, { readOnly: true });
+  const store = await openScanSource(db);
   const docs: Record<string, unknown>[] = [];
   try {
     for await (const d of store.documents('tw')) docs.push(d);
   } finally {
-    store.close();
+    await store.close();
   }
   assert.deepEqual(docs.map((d) => d.domain).sort(), [...tw.domains].sort());
 

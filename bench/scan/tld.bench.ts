@@ -13,7 +13,7 @@ import { createResolver } from '../../src/dns/index.ts';
 import { createAddressPolicy } from '../../src/net/address-policy.ts';
 import { createProber } from '../../src/net/prober.ts';
 import { runScan } from '../../src/scan/run.ts';
-import { ScanStore } from '../../src/store/scan-store.ts';
+import { openScanSink } from '../../src/scan/store.ts';
 import { startTestworld } from '../../testworld/index.ts';
 import { startSmtpHosts } from '../../testworld/smtp/index.ts';
 
@@ -30,7 +30,7 @@ const addressPolicy = createAddressPolicy(['127.0.0.0/8', '::1/128']);
 const tw = await startTestworld();
 const smtp = values.smtp ? await startSmtpHosts(tw, { postfix: false, ipv6: false }) : undefined;
 const dir = mkdtempSync(join(tmpdir(), 'mailsec-bench-scan-'));
-const store = await ScanStore.open(join(dir, 'bench.duckdb'));
+const store = await openScanSink(join(dir, 'bench.duckdb'));
 let peakRss = process.memoryUsage().rss;
 let peakHeap = process.memoryUsage().heapUsed;
 const rssTimer = setInterval(() => {
@@ -43,7 +43,7 @@ try {
   const t0 = performance.now();
   // the rounds run side by side (a TLD has no barrier between domains), each with a share of the concurrency
   const perRound = Math.max(1, Math.floor(Number(values.concurrency) / repeat));
-  for (let k = 0; k < repeat; k++) await store.beginScan(`bench-${k}`, {}, 'testworld', tw.domains.length);
+  for (let k = 0; k < repeat; k++) await store.begin(`bench-${k}`, {}, 'testworld');
   const rounds = Array.from({ length: repeat }, async (_, k) => {
     const resolver = createResolver(tw.resolver, { timeoutMs: 2000, attempts: 3 });
     const probe = await probeResolver(resolver);
@@ -69,9 +69,10 @@ try {
     const name = `bench-${k}`;
     const r = await runScan({
       scan: name,
-      domains: tw.domains,
+      domains: [tw.domains],
+      total: tw.domains.length,
       env,
-      store,
+      sink: store,
       resolver: { address: tw.resolver, validates: probe.validates },
       concurrency: perRound,
       batchSize: Number(values.batch),
@@ -104,7 +105,7 @@ try {
   );
 } finally {
   clearInterval(rssTimer);
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
   await smtp?.stop();
   await tw.stop();

@@ -1,10 +1,12 @@
 import { basename, resolve } from 'node:path';
 import { probeResolver } from '../audit/check-domain.ts';
-import { ErrorCode, MailsecError } from '../core/errors.ts';
-import type { InputFormat, InputResult } from '../scan/input.ts';
-import { readInput } from '../scan/input.ts';
-import { formatProgress, runScan } from '../scan/run.ts';
-import { DEFAULT_DB, ScanStore } from '../store/scan-store.ts';
+import { ErrorCode, isMailsecError, MailsecError } from '../core/errors.ts';
+import type { ResolverStats } from '../dns/index.ts';
+import type { InputFormat, InputStream } from '../scan/input.ts';
+import { openInput } from '../scan/input.ts';
+import { formatProgress, type RunCounters, runScan } from '../scan/run.ts';
+import { openScanSink } from '../scan/store.ts';
+import { DEFAULT_DB, type Staged } from '../store/scan-store.ts';
 import { CHECK_OPTIONS, parseOnly } from './check.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
@@ -55,7 +57,12 @@ const SCAN_OPTIONS: CommandDef['options'] = {
   },
   origin: { type: 'string', value: 'NAME', description: 'zone file: the origin before any $ORIGIN' },
   concurrency: { type: 'string', value: 'N', description: 'domains in flight at once', default: '64' },
-  batch: { type: 'string', value: 'N', description: 'results written per transaction', default: '200' },
+  batch: {
+    type: 'string',
+    value: 'N',
+    description: 'results written per part file (at least every second)',
+    default: '1000',
+  },
   'retry-errors': {
     type: 'boolean',
     description:
@@ -97,11 +104,11 @@ export const scanCommand: CommandDef = {
     }
     const only = parseOnly(args);
     const concurrency = positiveInt(args, 'concurrency', 64, 10_000);
-    const batchSize = positiveInt(args, 'batch', 200, 100_000);
+    const batchSize = positiveInt(args, 'batch', 1000, 100_000);
     const cfg = await networkConfig(args, io.env);
-    let parsed: InputResult;
+    let source: InputStream;
     try {
-      parsed = await readInput(input === '-' ? '-' : resolve(io.cwd, input), {
+      source = await openInput(input === '-' ? '-' : resolve(io.cwd, input), {
         ...(format ? { format: format as InputFormat } : {}),
         ...(str(args, 'origin') ? { origin: str(args, 'origin') } : {}),
       });
@@ -115,11 +122,6 @@ export const scanCommand: CommandDef = {
         },
       );
     }
-    if (parsed.invalid) {
-      io.stderr.write(
-        `mailsec: ${parsed.invalid} invalid name(s) skipped (e.g. ${parsed.invalidSamples.join(', ')})\n`,
-      );
-    }
     const scanName = str(args, 'scan') ?? defaultScanName(input);
     const dbPath = resolve(io.cwd, str(args, 'db') ?? DEFAULT_DB);
     const options = {
@@ -131,74 +133,118 @@ export const scanCommand: CommandDef = {
       allowPrivate: list(args, 'allow-private'),
       resolver: cfg.resolver,
     };
-    const store = await ScanStore.open(dbPath);
+    const store = await openScanSink(dbPath);
     const resolver = openResolver(cfg);
-    const controller = new AbortController();
-    const onSigint = () => controller.abort();
-    process.once('SIGINT', onSigint);
-    process.once('SIGTERM', onSigint);
+    // the first ^C (or SIGTERM) finishes the domains in flight and stores them; a second one aborts them
+    const soft = new AbortController();
+    const hard = new AbortController();
+    const onSignal = () => {
+      if (soft.signal.aborted) hard.abort();
+      else {
+        soft.abort();
+        io.stderr.write('\nmailsec: stopping — finishing the domains in flight (^C again to abort them)\n');
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     try {
-      const scan = await store.beginScan(scanName, options, input, parsed.domains.length);
+      const scan = await store.begin(scanName, options, input);
       if (JSON.stringify(scan.options) !== JSON.stringify(options)) {
         io.stderr.write(
           `mailsec: scan "${scanName}" was started with other options (${JSON.stringify(scan.options)}); the remaining domains use these ones\n`,
         );
       }
-      const stored = await store.doneDomains(scanName);
-      const retry = bool(args, 'retry-errors') ? await store.errorDomains(scanName) : new Set<string>();
-      for (const d of retry) stored.delete(d);
-      const todo = parsed.domains.filter((d) => !stored.has(d));
-      const probe = await probeResolver(resolver, controller.signal);
+      let staged: Staged;
+      try {
+        staged = await store.stage(scanName, source.chunks, { retryErrors: bool(args, 'retry-errors') });
+      } catch (e) {
+        if (isMailsecError(e)) throw e;
+        throw new MailsecError(
+          ErrorCode.InputUnreadable,
+          `${input}: ${(e as Error).message}`,
+          'give a readable file or -',
+          {
+            cause: e,
+          },
+        );
+      }
+      const counters = source.counters;
+      if (counters.invalid) {
+        io.stderr.write(
+          `mailsec: ${counters.invalid} invalid name(s) skipped (e.g. ${counters.invalidSamples.join(', ')})\n`,
+        );
+      }
+      await store.setTotal(scanName, staged.unique);
+      const duplicates = staged.duplicates + counters.repeats;
+      const probe = await probeResolver(resolver, hard.signal);
       if (!probe.reachable) {
         io.stderr.write(`mailsec: the resolver ${cfg.resolver} does not answer; nothing scanned.\n`);
         return EXIT.cannotRun;
       }
       const env = auditEnvironment(args, cfg, resolver, {
         validates: probe.validates,
-        signal: controller.signal,
+        signal: hard.signal,
         ...(only ? { only } : {}),
       });
       const tty = io.stderr.isTTY === true;
-      let lastDraw = 0;
       const result = await runScan({
         scan: scanName,
-        domains: todo,
+        domains: store.pending(),
+        total: staged.todo,
         env,
-        store,
+        sink: store,
         resolver: { address: cfg.resolver, validates: probe.validates },
         concurrency,
         batchSize,
-        replace: retry.size > 0,
-        ...(tty
-          ? {
-              progress: (p) => {
-                const now = Date.now();
-                if (now - lastDraw < 250 && p.done < p.total) return;
-                lastDraw = now;
-                io.stderr.write(`\r\x1b[K${scanName}: ${formatProgress(p)}`);
-              },
-            }
-          : {}),
+        replace: bool(args, 'retry-errors'),
+        stop: soft.signal,
+        counters: () => resolverCounters(resolver.stats()),
+        // a live line on a terminal; otherwise one line every 30 s
+        progressMs: tty ? 250 : 30_000,
+        progress: tty
+          ? (p) => io.stderr.write(`\r\x1b[K${scanName}: ${formatProgress(p)}`)
+          : (() => {
+              let last = Date.now();
+              return (p) => {
+                if (Date.now() - last < 30_000) return;
+                last = Date.now();
+                io.stderr.write(`mailsec scan ${scanName}: ${formatProgress(p)}\n`);
+              };
+            })(),
       });
       if (tty) io.stderr.write('\n');
+      if (!result.aborted) await store.finish(scanName);
       const total = await store.count(scanName);
       const rate = result.elapsedMs > 0 ? ((result.done / result.elapsedMs) * 1000).toFixed(1) : '0';
       io.stderr.write(
-        `mailsec scan ${scanName}: ${result.done} domains scanned in ${(result.elapsedMs / 1000).toFixed(1)} s (${rate}/s), ${stored.size} already stored, ${total}/${parsed.domains.length} in ${dbPath}` +
-          `${parsed.invalid ? `, ${parsed.invalid} invalid names skipped` : ''}${parsed.duplicates ? `, ${parsed.duplicates} duplicates` : ''}` +
+        `mailsec scan ${scanName}: ${result.done} domains scanned in ${(result.elapsedMs / 1000).toFixed(1)} s (${rate}/s), ${staged.stored} already stored, ${total}/${staged.unique} in ${dbPath}` +
+          `${counters.invalid ? `, ${counters.invalid} invalid names skipped` : ''}${duplicates ? `, ${duplicates} duplicates` : ''}` +
           `${result.failed ? `, ${result.failed} failed (re-run to retry)` : ''}${result.aborted ? ', interrupted (re-run to resume)' : ''}\n`,
       );
       if (bool(args, 'json')) {
         io.stdout.write(
-          `${JSON.stringify({ scan: scanName, db: dbPath, domains: parsed.domains.length, stored: total, scanned: result.done, alreadyStored: stored.size, invalid: parsed.invalid, failed: result.failed, aborted: result.aborted })}\n`,
+          `${JSON.stringify({ scan: scanName, db: dbPath, domains: staged.unique, stored: total, scanned: result.done, alreadyStored: staged.stored, invalid: counters.invalid, failed: result.failed, aborted: result.aborted })}\n`,
         );
       }
       return result.aborted || result.failed ? EXIT.cannotRun : EXIT.ok;
     } finally {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       await resolver.close();
-      store.close();
+      await store.close();
     }
   },
 };
+
+/** The progress line's network counters from the resolver's. */
+function resolverCounters(s: ResolverStats): RunCounters {
+  return {
+    queries: s.sent,
+    errors: {
+      timeout: s.timeouts,
+      network: s.netErrors,
+      SERVFAIL: s.rcodes?.SERVFAIL ?? 0,
+      REFUSED: s.rcodes?.REFUSED ?? 0,
+    },
+  };
+}

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
+import { normaliseDomain } from '../core/names.ts';
+import { openScanSource } from '../scan/store.ts';
 import { renderCsv, renderMarkdown, renderTable, statisticsDocument } from '../statistics/format.ts';
-import { StatsAccumulator } from '../statistics/stats.ts';
-import { DEFAULT_DB, ScanStore } from '../store/scan-store.ts';
+import { statisticsFrom } from '../statistics/stats.ts';
+import { DEFAULT_DB } from '../store/scan-store.ts';
 import type { CommandDef } from './command.ts';
 import { bool, str } from './command.ts';
 import { EXIT } from './exit.ts';
@@ -22,6 +24,11 @@ export const reportCommand: CommandDef = {
       default: DEFAULT_DB,
     },
     scan: { type: 'string', value: 'NAME', description: 'which scan [default: the latest]' },
+    domain: {
+      type: 'string',
+      value: 'D',
+      description: 'print the stored `check --json` document of one domain',
+    },
     list: { type: 'boolean', description: 'list the scans in the database (name, started, stored/total)' },
     json: { type: 'boolean', description: 'the report as one JSON document on stdout' },
     format: { type: 'string', value: 'table|md|csv|json', description: 'output format', default: 'table' },
@@ -31,6 +38,7 @@ export const reportCommand: CommandDef = {
     'mailsec report --db ch.duckdb --scan ch-2026-11 --format md > report.md',
     'mailsec report --format csv > stats.csv',
     'mailsec report --db ch.duckdb --list',
+    'mailsec report --db ch.duckdb --scan ch-2026-11 --domain example.ch --json',
   ],
   async run(args, io) {
     const format = bool(args, 'json') ? 'json' : (str(args, 'format') ?? 'table');
@@ -49,7 +57,7 @@ export const reportCommand: CommandDef = {
         'run mailsec scan first, or give --db FILE',
       );
     }
-    const store = await ScanStore.open(dbPath, { readOnly: true });
+    const store = await openScanSource(dbPath);
     try {
       const scans = await store.scans();
       if (bool(args, 'list')) {
@@ -69,16 +77,29 @@ export const reportCommand: CommandDef = {
           scans.length ? `scans: ${scans.map((s) => s.name).join(', ')}` : 'run mailsec scan first',
         );
       }
-      const acc = new StatsAccumulator();
-      for await (const doc of store.documents(scan.name)) acc.add(doc);
-      const doc = statisticsDocument(scan.name, acc.result());
+      const domain = str(args, 'domain');
+      if (domain !== undefined) {
+        const name = normaliseDomain(domain);
+        const stored = name.ok ? await store.document(scan.name, name.name) : undefined;
+        if (!stored) {
+          throw new MailsecError(
+            ErrorCode.Usage,
+            `${domain} is not stored in scan "${scan.name}" of ${dbPath}`,
+            'give a domain the scan holds (mailsec report --list shows the scans)',
+          );
+        }
+        io.stdout.write(`${JSON.stringify(stored, null, 2)}\n`);
+        return EXIT.ok;
+      }
+      const stats = await statisticsFrom({ query: (sql) => store.query(scan.name, sql) });
+      const doc = statisticsDocument(scan.name, stats);
       if (format === 'json') io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       else if (format === 'md') io.stdout.write(renderMarkdown(doc));
       else if (format === 'csv') io.stdout.write(renderCsv(doc));
       else io.stdout.write(renderTable(doc));
       return EXIT.ok;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

@@ -20,6 +20,8 @@ export interface ClientOptions extends UdpTransportOptions, DohTransportOptions 
 export interface ClientStats extends TransportStats {
   /** queries asked of the client */
   queries: number;
+  /** answers by rcode (NOERROR, NXDOMAIN, SERVFAIL, REFUSED, …) */
+  rcodes: Record<string, number>;
 }
 
 export interface ResolverClient extends Resolver {
@@ -41,6 +43,7 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
   const timeoutMs = Math.max(1, options.timeoutMs ?? 2000);
   const attempts = Math.max(1, Math.floor(options.attempts ?? 3));
   let queries = 0;
+  const rcodes: Record<string, number> = {};
   return {
     label: transport.label,
     async query<T extends RRType>(name: string, type: T, opts?: QueryOptions): Promise<Answer<RecordOf<T>>> {
@@ -70,6 +73,7 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
             attempt--;
             continue;
           }
+          rcodes[o.response.rcode] = (rcodes[o.response.rcode] ?? 0) + 1;
           return toAnswer(q, o.response);
         }
         last = o;
@@ -79,7 +83,7 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
         ? failedAnswer(q, 'TIMEOUT', `${failure.detail} (${attempts} × ${timeoutMs} ms)`)
         : failedAnswer(q, 'NETERROR', failure.detail);
     },
-    stats: () => ({ ...transport.stats(), queries }),
+    stats: () => ({ ...transport.stats(), queries, rcodes: { ...rcodes } }),
     close: () => transport.close(),
   };
 }
