@@ -880,7 +880,7 @@ export class ScanReader implements ScanSource {
 
   async *documents(scan: string): AsyncGenerator<Record<string, unknown>> {
     const s = await this.scanRow(scan);
-    if (!s || !s.parts.length) return;
+    if (!s?.parts.length) return;
     const result = await this.work.conn.stream(
       `SELECT CAST(doc AS VARCHAR) AS doc FROM (${domainsView(this.files(s), s.replacements)})`,
     );
