@@ -51,8 +51,11 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (scan, domain)
    );`,
   // 2: the part store; version-1 results are converted into parts by ScanStore.open
-  `ALTER TABLE scans ADD COLUMN replacements BOOLEAN DEFAULT false;
-   ALTER TABLE scans ADD COLUMN finished TIMESTAMPTZ;
+  `CREATE TABLE scan_state (
+     scan VARCHAR PRIMARY KEY,
+     replacements BOOLEAN NOT NULL DEFAULT false,
+     finished TIMESTAMPTZ
+   );
    CREATE TABLE scan_parts (
      scan VARCHAR NOT NULL,
      part VARCHAR NOT NULL,
@@ -182,9 +185,11 @@ async function readCatalogue(db: Database): Promise<CatalogueScan[]> {
   if (!(await db.hasTable('scans'))) return [];
   const hasParts = await db.hasTable('scan_parts');
   const scans = await db.all(
-    `SELECT name, CAST(started AS VARCHAR) AS started, CAST(options AS VARCHAR) AS options, input, total${
-      hasParts ? ', replacements, CAST(finished AS VARCHAR) AS finished' : ''
-    } FROM scans ORDER BY started, name`,
+    hasParts
+      ? `SELECT name, CAST(started AS VARCHAR) AS started, CAST(options AS VARCHAR) AS options, input, total,
+           coalesce(st.replacements, false) AS replacements, CAST(st.finished AS VARCHAR) AS finished
+         FROM scans LEFT JOIN scan_state st ON st.scan = scans.name ORDER BY started, name`
+      : 'SELECT name, CAST(started AS VARCHAR) AS started, CAST(options AS VARCHAR) AS options, input, total FROM scans ORDER BY started, name',
   );
   const parts = hasParts
     ? await db.all('SELECT scan, part, file, certs, level, rows FROM scan_parts ORDER BY created, part')
@@ -236,9 +241,13 @@ async function workDatabase(
 }
 
 /** The view over a scan's parts: one row per domain (the newest when a domain was replaced). */
-function domainsView(files: readonly string[], replacements: boolean): string {
+function domainsView(
+  files: readonly string[],
+  replacements: boolean,
+  columns: readonly ColumnSpec[] = [],
+): string {
   if (!files.length) {
-    return `SELECT ${FIXED_COLUMNS.map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(', ')}, CAST(NULL AS VARCHAR) AS doc WHERE false`;
+    return `SELECT ${[...FIXED_COLUMNS, ...columns].map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(', ')}, CAST(NULL AS VARCHAR) AS doc WHERE false`;
   }
   const src = `read_parquet([${files.map(lit).join(', ')}], union_by_name = true)`;
   return replacements
@@ -307,6 +316,11 @@ async function prepareCatalogue(path: string, o: StoreOptions): Promise<void> {
 
 /** Version 1 kept documents in `results`: each scan's rows become parts, then the table goes. */
 async function convertVersion1(path: string, db: Database, o: StoreOptions): Promise<void> {
+  const [count] = await db.all('SELECT count(*) AS n FROM results');
+  if (Number(count?.n ?? 0) === 0) {
+    await db.run('DROP TABLE results');
+    return;
+  }
   if (!o.toRow) {
     throw new MailsecError(
       ErrorCode.StoreVersion,
@@ -656,7 +670,12 @@ export class ScanStore implements ScanSink {
       await this.catalogue((db) =>
         db.transaction(async () => {
           await registerPart(db, scan, p);
-          if (o.replace) await db.run('UPDATE scans SET replacements = true WHERE name = $1', [scan]);
+          if (o.replace) {
+            await db.run(
+              'INSERT INTO scan_state VALUES ($1, true, NULL) ON CONFLICT (scan) DO UPDATE SET replacements = true',
+              [scan],
+            );
+          }
         }),
       );
       await this.compact(scan, false);
@@ -689,8 +708,7 @@ export class ScanStore implements ScanSink {
           for (const p of group)
             await db.run('DELETE FROM scan_parts WHERE scan = $1 AND part = $2', [scan, p.part]);
           await registerPart(db, scan, merged);
-          if (final)
-            await db.run('UPDATE scans SET replacements = false, finished = now() WHERE name = $1', [scan]);
+          if (final) await db.run('UPDATE scan_state SET replacements = false WHERE scan = $1', [scan]);
         }),
       );
       const base = dirname(this.path);
@@ -704,7 +722,12 @@ export class ScanStore implements ScanSink {
   finish(scan: string): Promise<void> {
     return this.serial(async () => {
       await this.compact(scan, true);
-      await this.catalogue((db) => db.run('UPDATE scans SET finished = now() WHERE name = $1', [scan]));
+      await this.catalogue((db) =>
+        db.run(
+          'INSERT INTO scan_state VALUES ($1, false, now()) ON CONFLICT (scan) DO UPDATE SET finished = now()',
+          [scan],
+        ),
+      );
       removeOrphans(this.path, scan, (await this.scanRow(scan))?.parts ?? []);
     });
   }
@@ -831,7 +854,7 @@ export class ScanReader implements ScanSource {
   query(scan: string, sql: string, params?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
     return this.withParts(scan, async (s) => {
       await this.work.conn.run(
-        `CREATE OR REPLACE TEMP VIEW domains AS ${domainsView(this.files(s), s.replacements)}`,
+        `CREATE OR REPLACE TEMP VIEW domains AS ${domainsView(this.files(s), s.replacements, this.o.columns)}`,
       );
       await this.work.conn.run(
         'CREATE OR REPLACE TEMP VIEW findings AS SELECT domain, f.id AS id, f.severity AS severity FROM (SELECT domain, unnest(findings) AS f FROM domains)',
