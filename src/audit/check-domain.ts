@@ -1,4 +1,4 @@
-import type { CheckId, CheckOptions } from '../checks/types.ts';
+import type { CheckId, CheckOptions, SelectorList } from '../checks/types.ts';
 import { domainOrThrow } from '../core/names.ts';
 import { createResolver } from '../dns/index.ts';
 import type { Resolver } from '../dns/types.ts';
@@ -31,6 +31,10 @@ export interface CheckDomainOptions {
   readonly resolver?: string | Resolver;
   readonly only?: readonly CheckId[];
   readonly selectors?: readonly string[];
+  /** the built-in DKIM selector list (default full) */
+  readonly selectorList?: SelectorList;
+  /** ask the obsolete SPF RR type 99 too (default true; a scan does not) */
+  readonly obsoleteSpfType?: boolean;
   readonly bimiSelector?: string;
   readonly noSmtp?: boolean;
   readonly noHttp?: boolean;
@@ -52,6 +56,8 @@ export interface CheckDomainOptions {
 export function checkOptionsFrom(o: CheckDomainOptions): CheckOptions {
   return {
     selectors: [...(o.selectors ?? [])],
+    selectorList: o.selectorList ?? 'full',
+    obsoleteSpfType: o.obsoleteSpfType ?? true,
     ...(o.bimiSelector ? { bimiSelector: o.bimiSelector } : {}),
     noSmtp: o.noSmtp ?? false,
     noHttp: o.noHttp ?? false,

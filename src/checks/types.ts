@@ -5,6 +5,9 @@ import type { AddressPolicy } from '../net/address-policy.ts';
 import type { HttpFetcher } from '../net/https.ts';
 import type { Prober } from '../net/prober.ts';
 
+/** The built-in DKIM selector lists (`--selector-list`). */
+export type SelectorList = 'short' | 'full';
+
 /** The JSON section keys; also `--only` values and finding-id prefixes. */
 export type CheckId =
   | 'dnssec'
@@ -28,6 +31,10 @@ export type CheckId =
 export interface CheckOptions {
   /** DKIM selectors to try besides the built-in list */
   readonly selectors: readonly string[];
+  /** which built-in DKIM selector list: `full` (check) or `short` (scan; src/checks/dkim/selectors.ts) */
+  readonly selectorList: SelectorList;
+  /** also ask the obsolete SPF RR type 99 (RFC 7208 §3.1: a note when published); check yes, scan no */
+  readonly obsoleteSpfType: boolean;
   readonly bimiSelector?: string;
   /** --vmc-roots: PEM text of the trusted BIMI mark roots (absent: chains are not verified) */
   readonly vmcRoots?: string;

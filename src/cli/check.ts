@@ -41,6 +41,11 @@ export const CHECK_OPTIONS: CommandDef['options'] = {
     value: 's1,s2',
     description: 'DKIM selectors to try besides the built-in list',
   },
+  'selector-list': {
+    type: 'string',
+    value: 'short|full',
+    description: 'the built-in DKIM selector list: full (48 names; check’s default) or short (8; scan’s default)',
+  },
   'bimi-selector': { type: 'string', value: 'name', description: 'BIMI selector besides default' },
   'no-smtp': { type: 'boolean', description: 'no SMTP connections (smtp and DANE matching become skipped)' },
   'no-http': {

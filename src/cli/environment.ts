@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AuditEnvironment } from '../audit/audit.ts';
 import { checkOptionsFrom } from '../audit/check-domain.ts';
-import type { CheckId } from '../checks/types.ts';
+import type { CheckId, SelectorList } from '../checks/types.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import type { Resolver } from '../dns/types.ts';
 import { createHttpFetcher } from '../net/https.ts';
@@ -30,11 +30,28 @@ export function readVmcRoots(file: string | undefined): string | undefined {
  * one SMTP prober (each address and name probed once per run) and one HTTPS fetcher, built from
  * the check options (`CHECK_OPTIONS`) and the network config.
  */
+/** --selector-list short|full (the command's default when absent). */
+export function selectorListOf(args: ParsedArgs, fallback: SelectorList): SelectorList {
+  const v = str(args, 'selector-list');
+  if (v === undefined) return fallback;
+  if (v !== 'short' && v !== 'full') {
+    throw new MailsecError(ErrorCode.Usage, `--selector-list "${v}" is not short or full`, 'try --selector-list short');
+  }
+  return v;
+}
+
 export function auditEnvironment(
   args: ParsedArgs,
   cfg: NetworkConfig,
   resolver: Resolver,
-  run: { validates: boolean; signal: AbortSignal; only?: readonly CheckId[] },
+  run: {
+    validates: boolean;
+    signal: AbortSignal;
+    only?: readonly CheckId[];
+    selectorList?: SelectorList;
+    /** a TLD scan: only the queries a statistic or finding of the scan needs */
+    scan?: boolean;
+  },
 ): AuditEnvironment {
   const vmcRoots = readVmcRoots(str(args, 'vmc-roots'));
   const ehlo = str(args, 'ehlo');
@@ -45,6 +62,8 @@ export function auditEnvironment(
     addressPolicy: cfg.addressPolicy,
     options: checkOptionsFrom({
       selectors: list(args, 'selectors'),
+      selectorList: selectorListOf(args, run.selectorList ?? 'full'),
+      obsoleteSpfType: run.scan !== true,
       ...(str(args, 'bimi-selector') ? { bimiSelector: str(args, 'bimi-selector') } : {}),
       noSmtp: bool(args, 'no-smtp'),
       noHttp: bool(args, 'no-http'),

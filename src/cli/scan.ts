@@ -10,7 +10,7 @@ import { DEFAULT_DB, type Staged } from '../store/scan-store.ts';
 import { CHECK_OPTIONS, parseOnly } from './check.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
-import { auditEnvironment } from './environment.ts';
+import { auditEnvironment, selectorListOf } from './environment.ts';
 import { EXIT } from './exit.ts';
 import { networkConfig, openResolver } from './options.ts';
 
@@ -127,6 +127,7 @@ export const scanCommand: CommandDef = {
     const options = {
       only: only ?? null,
       selectors: list(args, 'selectors'),
+      selectorList: selectorListOf(args, 'short'),
       noSmtp: bool(args, 'no-smtp'),
       noHttp: bool(args, 'no-http'),
       ehlo: str(args, 'ehlo') ?? null,
@@ -184,6 +185,8 @@ export const scanCommand: CommandDef = {
       const env = auditEnvironment(args, cfg, resolver, {
         validates: probe.validates,
         signal: hard.signal,
+        selectorList: 'short',
+        scan: true,
         ...(only ? { only } : {}),
       });
       const tty = io.stderr.isTTY === true;
@@ -213,17 +216,19 @@ export const scanCommand: CommandDef = {
             })(),
       });
       if (tty) io.stderr.write('\n');
+      const queries = resolver.stats().sent;
       if (!result.aborted) await store.finish(scanName);
       const total = await store.count(scanName);
       const rate = result.elapsedMs > 0 ? ((result.done / result.elapsedMs) * 1000).toFixed(1) : '0';
       io.stderr.write(
         `mailsec scan ${scanName}: ${result.done} domains scanned in ${(result.elapsedMs / 1000).toFixed(1)} s (${rate}/s), ${staged.stored} already stored, ${total}/${staged.unique} in ${dbPath}` +
           `${counters.invalid ? `, ${counters.invalid} invalid names skipped` : ''}${duplicates ? `, ${duplicates} duplicates` : ''}` +
-          `${result.failed ? `, ${result.failed} failed (re-run to retry)` : ''}${result.aborted ? ', interrupted (re-run to resume)' : ''}\n`,
+          `${result.failed ? `, ${result.failed} failed (re-run to retry)` : ''}${result.aborted ? ', interrupted (re-run to resume)' : ''}` +
+          `; ${queries} DNS queries sent${result.done ? ` (${(queries / result.done).toFixed(1)}/domain)` : ''}\n`,
       );
       if (bool(args, 'json')) {
         io.stdout.write(
-          `${JSON.stringify({ scan: scanName, db: dbPath, domains: staged.unique, stored: total, scanned: result.done, alreadyStored: staged.stored, invalid: counters.invalid, failed: result.failed, aborted: result.aborted })}\n`,
+          `${JSON.stringify({ scan: scanName, db: dbPath, domains: staged.unique, stored: total, scanned: result.done, alreadyStored: staged.stored, invalid: counters.invalid, failed: result.failed, aborted: result.aborted, queries })}\n`,
         );
       }
       return result.aborted || result.failed ? EXIT.cannotRun : EXIT.ok;
