@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -67,9 +67,15 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
     exited = true;
   });
   const started = Date.now();
-  const wal = `${db}.wal`;
+  // parts are registered right after they appear beside the catalogue
+  const parts = `${db}.parts`;
+  const hasPart = () =>
+    existsSync(parts) && readdirSync(parts, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
   while (!exited && Date.now() - started < 30_000) {
-    if (Date.now() - started > 1500 && existsSync(wal) && statSync(wal).size > 0) break;
+    if (Date.now() - started > 1500 && hasPart()) {
+      await sleep(300);
+      break;
+    }
     await sleep(100);
   }
   assert.equal(exited, false, 'the first run finished before it could be killed');
@@ -171,6 +177,31 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
   assert.equal(stat('securityTxt.present').count, 0);
   assert.equal(stat('securityTxt.present.skipped').count, tw.domains.length);
   assert.ok(report.providers.length > 0);
+
+  // 5. the stored document of one domain, and `check --selector-list short` gives the scan's DKIM result
+  const one = await runCli(['report', '--db', db, '--scan', 'tw', '--domain', 'full.test', '--json']);
+  assert.equal(one.code, 0, one.stderr);
+  const stored = JSON.parse(one.stdout) as Record<string, Record<string, unknown>>;
+  assert.equal(stored.domain as unknown, 'full.test');
+  assert.equal(stored.dkim?.selectorList, 'short');
+  const check = await runCli([
+    'check',
+    'full.test',
+    '--json',
+    '--only',
+    'dkim',
+    '--selector-list',
+    'short',
+    '--resolver',
+    tw.resolver,
+  ]);
+  const live = JSON.parse(check.stdout) as Record<string, Record<string, unknown>>;
+  const strip = (s: Record<string, unknown> | undefined) => ({ ...s, queryCount: undefined });
+  assert.deepEqual(strip(live.dkim), strip(stored.dkim));
+  assert.ok((stored.dkim?.selectors as unknown[]).length > 0);
+  const missing = await runCli(['report', '--db', db, '--scan', 'tw', '--domain', 'nowhere.test']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nowhere\.test is not stored in scan "tw"/);
 });
 
 test('scan: a gzipped zone file on stdin (delegations only, gzip recognised by its magic), report as CSV and Markdown', async () => {
