@@ -198,7 +198,7 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
   const live = JSON.parse(check.stdout) as Record<string, Record<string, unknown>>;
   const strip = (s: Record<string, unknown> | undefined) => ({ ...s, queryCount: undefined });
   assert.deepEqual(strip(live.dkim), strip(stored.dkim));
-  assert.ok((stored.dkim?.selectors as unknown[]).length > 0);
+  assert.ok(((stored.dkim?.selectors ?? []) as unknown[]).length > 0);
   const missing = await runCli(['report', '--db', db, '--scan', 'tw', '--domain', 'nowhere.test']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /nowhere\.test is not stored in scan "tw"/);

@@ -44,7 +44,8 @@ export const CHECK_OPTIONS: CommandDef['options'] = {
   'selector-list': {
     type: 'string',
     value: 'short|full',
-    description: 'the built-in DKIM selector list: full (48 names; check’s default) or short (8; scan’s default)',
+    description:
+      'the built-in DKIM selector list: full (48 names; check’s default) or short (8; scan’s default)',
   },
   'bimi-selector': { type: 'string', value: 'name', description: 'BIMI selector besides default' },
   'no-smtp': { type: 'boolean', description: 'no SMTP connections (smtp and DANE matching become skipped)' },

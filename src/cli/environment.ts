@@ -35,7 +35,11 @@ export function selectorListOf(args: ParsedArgs, fallback: SelectorList): Select
   const v = str(args, 'selector-list');
   if (v === undefined) return fallback;
   if (v !== 'short' && v !== 'full') {
-    throw new MailsecError(ErrorCode.Usage, `--selector-list "${v}" is not short or full`, 'try --selector-list short');
+    throw new MailsecError(
+      ErrorCode.Usage,
+      `--selector-list "${v}" is not short or full`,
+      'try --selector-list short',
+    );
   }
   return v;
 }
@@ -51,10 +55,12 @@ export function auditEnvironment(
     selectorList?: SelectorList;
     /** a TLD scan: only the queries a statistic or finding of the scan needs */
     scan?: boolean;
+    /** the EHLO name when --ehlo is not given (default mailsec.invalid) */
+    ehlo?: string;
   },
 ): AuditEnvironment {
   const vmcRoots = readVmcRoots(str(args, 'vmc-roots'));
-  const ehlo = str(args, 'ehlo');
+  const ehlo = str(args, 'ehlo') ?? run.ehlo;
   return {
     resolver,
     resolverName: cfg.resolver,

@@ -1,6 +1,6 @@
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import type { Severity } from '../core/finding.ts';
-import { createResolver } from '../dns/index.ts';
+import { type CreateResolverOptions, createResolver } from '../dns/index.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
 import { readCaFile } from '../net/ca.ts';
@@ -109,11 +109,15 @@ export async function networkConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): P
 }
 
 /** The resolver every network command uses: the configured address, timeouts and --ca-file (for DoH). */
-export function openResolver(cfg: NetworkConfig): ReturnType<typeof createResolver> {
+export function openResolver(
+  cfg: NetworkConfig,
+  extra: Pick<CreateResolverOptions, 'rate' | 'cache'> = {},
+): ReturnType<typeof createResolver> {
   const ca = cfg.caFile ? readCaFile(cfg.caFile) : undefined;
   return createResolver(cfg.resolver, {
     timeoutMs: cfg.timeoutMs,
     attempts: cfg.attempts,
     ...(ca ? { ca } : {}),
+    ...extra,
   });
 }

@@ -1,9 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { probeResolver } from '../audit/check-domain.ts';
 import { ErrorCode, isMailsecError, MailsecError } from '../core/errors.ts';
+import { normaliseDomain } from '../core/names.ts';
+import { excludingNames } from '../dns/exclude.ts';
 import type { ResolverStats } from '../dns/index.ts';
+import { createRateGate } from '../dns/rate.ts';
+import { type Exclusions, excludingAddresses, NO_EXCLUSIONS, parseExclusions } from '../net/exclusions.ts';
 import type { InputFormat, InputStream } from '../scan/input.ts';
 import { openInput } from '../scan/input.ts';
+import { createOperatorGate } from '../scan/politeness.ts';
 import { formatProgress, type RunCounters, runScan } from '../scan/run.ts';
 import { openScanSink } from '../scan/store.ts';
 import { DEFAULT_DB, type Staged } from '../store/scan-store.ts';
@@ -13,6 +20,59 @@ import { bool, list, str } from './command.ts';
 import { auditEnvironment, selectorListOf } from './environment.ts';
 import { EXIT } from './exit.ts';
 import { networkConfig, openResolver } from './options.ts';
+
+/** Defaults of the pacing options (docs/scan.md says why). */
+export const DEFAULT_QPS = 10_000;
+export const DEFAULT_NS_QPS = 2_000;
+
+function nonNegativeInt(args: ParsedArgs, name: string, fallback: number): number {
+  const raw = str(args, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!(Number.isInteger(n) && n >= 0)) {
+    throw new MailsecError(
+      ErrorCode.Usage,
+      `--${name} "${raw}" is not a whole number ≥ 0`,
+      `try --${name} ${fallback}`,
+    );
+  }
+  return n;
+}
+
+/**
+ * The EHLO name of a scan's probes: --ehlo, else this machine's name when it is fully qualified
+ * (so a postmaster can see who knocks), else mailsec.invalid with a note to set one.
+ */
+function scanEhlo(given: string | undefined, stderr: NodeJS.WritableStream, noSmtp: boolean): string {
+  if (given) return given;
+  const host = hostname().toLowerCase();
+  if (host.includes('.') && normaliseDomain(host).ok) return host;
+  if (!noSmtp) {
+    stderr.write(
+      'mailsec: SMTP probes say EHLO mailsec.invalid; give --ehlo with a name of yours that explains the scan (a web page at it helps postmasters)\n',
+    );
+  }
+  return 'mailsec.invalid';
+}
+
+/** --exclude FILE, read once. */
+function readExclusions(file: string | undefined, cwd: string): Exclusions {
+  if (!file) return NO_EXCLUSIONS;
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), 'utf8');
+  } catch (e) {
+    throw new MailsecError(
+      ErrorCode.InputUnreadable,
+      `--exclude ${file}: ${(e as Error).message}`,
+      'give a readable file',
+      {
+        cause: e,
+      },
+    );
+  }
+  return parseExclusions(text, file);
+}
 
 function positiveInt(args: ParsedArgs, name: string, fallback: number, max: number): number {
   const raw = str(args, name);
@@ -62,6 +122,26 @@ const SCAN_OPTIONS: CommandDef['options'] = {
     value: 'N',
     description: 'results written per part file (at least every second)',
     default: '1000',
+  },
+  qps: {
+    type: 'string',
+    value: 'N',
+    description:
+      'DNS queries per second at most, retries included (0: no fixed ceiling; SERVFAIL/timeout storms still slow it)',
+    default: String(DEFAULT_QPS),
+  },
+  'ns-qps': {
+    type: 'string',
+    value: 'N',
+    description:
+      'queries per second per name-server operator (the registrable domains of a domain’s NS hosts; 0: no limit)',
+    default: String(DEFAULT_NS_QPS),
+  },
+  exclude: {
+    type: 'string',
+    value: 'FILE',
+    description:
+      'domains (with everything below them), addresses and CIDRs never scanned, asked or connected to',
   },
   'retry-errors': {
     type: 'boolean',
@@ -134,8 +214,22 @@ export const scanCommand: CommandDef = {
       allowPrivate: list(args, 'allow-private'),
       resolver: cfg.resolver,
     };
+    const qps = nonNegativeInt(args, 'qps', DEFAULT_QPS);
+    const nsQps = nonNegativeInt(args, 'ns-qps', DEFAULT_NS_QPS);
+    const exclusions = readExclusions(str(args, 'exclude'), io.cwd);
+    let excluded = 0;
+    const wanted = async function* (chunks: AsyncIterable<string[]>): AsyncGenerator<string[]> {
+      for await (const chunk of chunks) {
+        const keep = chunk.filter((d) => !exclusions.excludesName(d));
+        excluded += chunk.length - keep.length;
+        yield keep;
+      }
+    };
     const store = await openScanSink(dbPath);
-    const resolver = openResolver(cfg);
+    const rate = createRateGate({ qps });
+    const resolver = openResolver(cfg, { rate, cache: { maxEntries: 200_000, maxBytes: 64 * 2 ** 20 } });
+    const asked = exclusions.domains ? excludingNames(resolver, (n) => exclusions.excludesName(n)) : resolver;
+    const netCfg = { ...cfg, addressPolicy: excludingAddresses(cfg.addressPolicy, exclusions) };
     // the first ^C (or SIGTERM) finishes the domains in flight and stores them; a second one aborts them
     const soft = new AbortController();
     const hard = new AbortController();
@@ -157,7 +251,9 @@ export const scanCommand: CommandDef = {
       }
       let staged: Staged;
       try {
-        staged = await store.stage(scanName, source.chunks, { retryErrors: bool(args, 'retry-errors') });
+        staged = await store.stage(scanName, wanted(source.chunks), {
+          retryErrors: bool(args, 'retry-errors'),
+        });
       } catch (e) {
         if (isMailsecError(e)) throw e;
         throw new MailsecError(
@@ -182,14 +278,16 @@ export const scanCommand: CommandDef = {
         io.stderr.write(`mailsec: the resolver ${cfg.resolver} does not answer; nothing scanned.\n`);
         return EXIT.cannotRun;
       }
-      const env = auditEnvironment(args, cfg, resolver, {
+      const env = auditEnvironment(args, netCfg, asked, {
         validates: probe.validates,
         signal: hard.signal,
         selectorList: 'short',
         scan: true,
+        ehlo: scanEhlo(str(args, 'ehlo'), io.stderr, bool(args, 'no-smtp')),
         ...(only ? { only } : {}),
       });
       const tty = io.stderr.isTTY === true;
+      let doneSoFar = 0;
       const result = await runScan({
         scan: scanName,
         domains: store.pending(),
@@ -201,14 +299,27 @@ export const scanCommand: CommandDef = {
         batchSize,
         replace: bool(args, 'retry-errors'),
         stop: soft.signal,
+        gate: createOperatorGate({
+          resolver: asked,
+          qps: nsQps,
+          queriesPerDomain: () => {
+            const s = resolver.stats();
+            const done = Math.max(1, doneSoFar);
+            return doneSoFar < 50 ? 20 : s.sent / done;
+          },
+        }),
         counters: () => resolverCounters(resolver.stats()),
         // a live line on a terminal; otherwise one line every 30 s
         progressMs: tty ? 250 : 30_000,
         progress: tty
-          ? (p) => io.stderr.write(`\r\x1b[K${scanName}: ${formatProgress(p)}`)
+          ? (p) => {
+              doneSoFar = p.done;
+              io.stderr.write(`\r\x1b[K${scanName}: ${formatProgress(p)}`);
+            }
           : (() => {
               let last = Date.now();
               return (p) => {
+                doneSoFar = p.done;
                 if (Date.now() - last < 30_000) return;
                 last = Date.now();
                 io.stderr.write(`mailsec scan ${scanName}: ${formatProgress(p)}\n`);
@@ -222,13 +333,13 @@ export const scanCommand: CommandDef = {
       const rate = result.elapsedMs > 0 ? ((result.done / result.elapsedMs) * 1000).toFixed(1) : '0';
       io.stderr.write(
         `mailsec scan ${scanName}: ${result.done} domains scanned in ${(result.elapsedMs / 1000).toFixed(1)} s (${rate}/s), ${staged.stored} already stored, ${total}/${staged.unique} in ${dbPath}` +
-          `${counters.invalid ? `, ${counters.invalid} invalid names skipped` : ''}${duplicates ? `, ${duplicates} duplicates` : ''}` +
+          `${counters.invalid ? `, ${counters.invalid} invalid names skipped` : ''}${duplicates ? `, ${duplicates} duplicates` : ''}${excluded ? `, ${excluded} excluded` : ''}` +
           `${result.failed ? `, ${result.failed} failed (re-run to retry)` : ''}${result.aborted ? ', interrupted (re-run to resume)' : ''}` +
           `; ${queries} DNS queries sent${result.done ? ` (${(queries / result.done).toFixed(1)}/domain)` : ''}\n`,
       );
       if (bool(args, 'json')) {
         io.stdout.write(
-          `${JSON.stringify({ scan: scanName, db: dbPath, domains: staged.unique, stored: total, scanned: result.done, alreadyStored: staged.stored, invalid: counters.invalid, failed: result.failed, aborted: result.aborted, queries })}\n`,
+          `${JSON.stringify({ scan: scanName, db: dbPath, domains: staged.unique, stored: total, scanned: result.done, alreadyStored: staged.stored, invalid: counters.invalid, failed: result.failed, aborted: result.aborted, queries, excluded })}\n`,
         );
       }
       return result.aborted || result.failed ? EXIT.cannotRun : EXIT.ok;

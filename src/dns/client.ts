@@ -3,7 +3,9 @@
  * Every DNS failure becomes an Answer (TIMEOUT, NETERROR with detail); the only rejections are
  * MailsecError EgressDenied (a packet would leave the allowed ranges) and the caller's abort.
  */
+
 import { DohTransport, type DohTransportOptions } from './doh.ts';
+import type { RateGate } from './rate.ts';
 import type { ResolverSpec } from './spec.ts';
 import type { Outcome, Transport, TransportStats } from './transport.ts';
 import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
@@ -15,6 +17,8 @@ export interface ClientOptions extends UdpTransportOptions, DohTransportOptions 
   readonly timeoutMs?: number;
   /** attempts per query (default 3) */
   readonly attempts?: number;
+  /** a query-rate ceiling shared by the run (`--qps`, storm backoff); every packet sent takes a token */
+  readonly rate?: RateGate;
 }
 
 export interface ClientStats extends TransportStats {
@@ -44,6 +48,7 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
   const attempts = Math.max(1, Math.floor(options.attempts ?? 3));
   let queries = 0;
   const rcodes: Record<string, number> = {};
+  const rate = options.rate;
   return {
     label: transport.label,
     async query<T extends RRType>(name: string, type: T, opts?: QueryOptions): Promise<Answer<RecordOf<T>>> {
@@ -61,7 +66,11 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
       let edns = true;
       let last: Outcome | undefined;
       for (let attempt = 0; attempt < attempts; attempt++) {
+        if (rate) await rate.acquire(signal);
         const o = await transport.exchange(q, edns, timeoutMs, signal);
+        rate?.report(
+          o.kind === 'timeout' || (o.kind === 'response' && o.response.rcode === 'SERVFAIL') ? 'fail' : 'ok',
+        );
         if (o.kind === 'aborted') {
           signal?.throwIfAborted();
           throw new Error('aborted');

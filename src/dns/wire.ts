@@ -282,7 +282,7 @@ export function toAnswer<T extends RRType>(q: Question & { type: T }, r: WireRes
 /** An Answer that says the resolver could not be asked or did not answer. */
 export function failedAnswer<T extends RRType>(
   q: Question & { type: T },
-  rcode: 'TIMEOUT' | 'NETERROR' | 'FORMERR',
+  rcode: 'TIMEOUT' | 'NETERROR' | 'FORMERR' | 'REFUSED',
   detail: string,
 ): Answer<RecordOf<T>> {
   return { name: q.name, type: q.type, rcode, records: [], authenticated: false, cnames: [], detail };

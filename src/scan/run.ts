@@ -34,6 +34,8 @@ export interface ScanRunOptions {
    * so the scan resumes where it stopped. `env.signal` is the hard stop (audits abort, not stored).
    */
   readonly stop?: AbortSignal;
+  /** per name-server-operator pacing: a domain starts once its operator has budget */
+  readonly gate?: { admit(domain: string, signal?: AbortSignal): Promise<void> };
   /** counters of the run's network layer, shown with the progress */
   readonly counters?: () => RunCounters;
 }
@@ -147,6 +149,7 @@ export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
       const domain = await next();
       if (domain === undefined || stopped()) return;
       try {
+        if (o.gate) await o.gate.admit(domain, o.env.signal);
         const doc = toDocument(await auditDomain(domain, o.env), o.resolver);
         if (o.env.signal.aborted) return; // an aborted audit is incomplete: not stored, redone on resume
         batch.push(toStored(doc));

@@ -37,9 +37,13 @@ export async function gatherDkim(domain: string, ctx: GatherContext): Promise<Dk
   // RFC 8020 §2: nothing exists below an NXDOMAIN name, so the built-in list is not tried; the
   // selectors the user named still are, since some servers answer NXDOMAIN for an empty
   // non-terminal (RFC 8020 §4) and a key the user knows of must not be reported absent
-  const tried = selectorsToTry(ctx.options.selectors, nxdomain ? [] : builtInSelectors(ctx.options.selectorList));
+  const tried = selectorsToTry(
+    ctx.options.selectors,
+    nxdomain ? [] : builtInSelectors(ctx.options.selectorList),
+  );
   const selectorList = ctx.options.selectorList;
-  if (nxdomain && tried.length === 0) return { domain, selectorList, domainkeyNode: false, tried: [], answers: [] };
+  if (nxdomain && tried.length === 0)
+    return { domain, selectorList, domainkeyNode: false, tried: [], answers: [] };
   const domainkeyNode = isFailure(node) ? null : !nxdomain;
   const answers = await mapLimit(tried, DKIM_QUERY_CONCURRENCY, async (selector) =>
     toSelectorAnswer(selector, await ctx.resolver.query(`${selector}._domainkey.${domain}`, 'TXT', opts)),

@@ -67,7 +67,16 @@ export const KNOWN_SELECTORS: readonly KnownSelector[] = [
  * 8 queries wherever `_domainkey` exists instead of 48. `--selectors` extends it; `mailsec check
  * --selector-list short` asks exactly the same names, so it reproduces a scan's DKIM result.
  */
-export const SHORT_SELECTORS: readonly string[] = ['selector1', 'selector2', 'google', 'default', 'dkim', 'mail', 'k1', 's1'];
+export const SHORT_SELECTORS: readonly string[] = [
+  'selector1',
+  'selector2',
+  'google',
+  'default',
+  'dkim',
+  'mail',
+  'k1',
+  's1',
+];
 
 /** The built-in selectors of a list. */
 export function builtInSelectors(list: 'short' | 'full'): readonly string[] {

@@ -45,7 +45,8 @@ async function srv(ctx: GatherContext, name: string): Promise<EndpointLookup> {
 export async function gatherHostName(ctx: GatherContext, name: string): Promise<EndpointLookup[]> {
   const a = await ctx.resolver.query(name, 'A', { signal: ctx.signal });
   const target = a.cnames[0];
-  if (target !== undefined) return [{ name: a.name, type: 'CNAME', outcome: 'found', values: [norm(target)] }];
+  if (target !== undefined)
+    return [{ name: a.name, type: 'CNAME', outcome: 'found', values: [norm(target)] }];
   const v4 = toLookup(a, 'A', String);
   if (v4.outcome === 'found' || a.rcode === 'NXDOMAIN') return [v4];
   return [v4, await address(ctx, name, 'AAAA')];
