@@ -204,6 +204,60 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
   assert.match(missing.stderr, /nowhere\.test is not stored in scan "tw"/);
 });
 
+test('scan: the first SIGINT finishes the domains in flight, stores them and exits resumable', async () => {
+  const list = join(dir, 'sigint.txt');
+  writeFileSync(list, `${tw.domains.join('\n')}\n`);
+  const db = join(dir, 'sigint.duckdb');
+  const args = [
+    'scan',
+    list,
+    '--db',
+    db,
+    '--scan',
+    'int',
+    '--no-http',
+    '--no-smtp',
+    '--resolver',
+    tw.resolver,
+  ];
+  const child = spawn(process.execPath, [MAIN, ...args, '--concurrency', '2', '--batch', '1', '--json'], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const code = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  const parts = `${db}.parts`;
+  const t0 = Date.now();
+  while (Date.now() - t0 < 30_000) {
+    if (
+      existsSync(parts) &&
+      readdirSync(parts, { recursive: true }).some((f) => String(f).endsWith('.parquet'))
+    )
+      break;
+    await sleep(50);
+  }
+  child.kill('SIGINT');
+  assert.equal(await code, 3, stderr);
+  assert.match(stderr, /finishing the domains in flight/);
+  assert.match(stderr, /interrupted \(re-run to resume\)/);
+  const first = JSON.parse(stdout) as { stored: number; aborted: boolean; scanned: number };
+  assert.equal(first.aborted, true);
+  assert.ok(first.stored >= 1 && first.stored < tw.domains.length, stdout);
+  assert.equal(first.scanned, first.stored, 'every domain finished after the signal was stored');
+  const again = await runCli([...args, '--json'], {}, 120_000);
+  assert.equal(again.code, 0, again.stderr);
+  const second = JSON.parse(again.stdout) as { stored: number; alreadyStored: number };
+  assert.equal(second.alreadyStored, first.stored);
+  assert.equal(second.stored, tw.domains.length);
+});
+
 test('scan: a gzipped zone file on stdin (delegations only, gzip recognised by its magic), report as CSV and Markdown', async () => {
   const zone = [
     '$ORIGIN test.',
