@@ -51,11 +51,12 @@ function sizeOf(a: Answer<unknown>): number {
   return n;
 }
 
-const cachedAnswers = new WeakSet<object>();
+/** marks the copies a cache hands out (a property, not a WeakSet: one per hit would load the GC) */
+const CACHED = Symbol('mailsec.cached');
 
 /** Whether an Answer came from a cache (for query logs). */
 export function isCachedAnswer(a: Answer<unknown>): boolean {
-  return cachedAnswers.has(a);
+  return (a as { [CACHED]?: boolean })[CACHED] === true;
 }
 
 export function withCache(
@@ -105,7 +106,7 @@ export function withCache(
           if (copy.ttl !== undefined) {
             (copy as { ttl?: number }).ttl = Math.max(0, copy.ttl - Math.floor((t - hit.stored) / 1000));
           }
-          cachedAnswers.add(copy);
+          Object.defineProperty(copy, CACHED, { value: true });
           return copy;
         }
       }

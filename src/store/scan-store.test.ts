@@ -249,7 +249,8 @@ test('readers beside a writer: report-style reads succeed while another process 
           assert.ok(count >= last, `count went back from ${last} to ${count}`);
           last = count;
           const stats = await statisticsFrom({ query: (sql) => src.query('w', sql) });
-          assert.equal(stats.domains, count);
+          // a merge in between makes the reader list the parts again: never fewer
+          assert.ok(stats.domains >= count, `${stats.domains} < ${count}`);
           if (count) assert.ok(await src.document('w', 'd0.ch'));
           reads++;
         }

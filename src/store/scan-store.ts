@@ -25,6 +25,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
+import { CatalogueWorker } from './catalogue-worker.ts';
 import { type Database, type OpenOptions, withDatabase } from './duckdb.ts';
 
 export { DEFAULT_DB } from './duckdb.ts';
@@ -369,16 +370,16 @@ interface WrittenPart {
   readonly bytes: number;
 }
 
+function registration(scan: string, p: WrittenPart): [string, DuckDBValue[]] {
+  return [
+    'INSERT OR REPLACE INTO scan_parts VALUES ($1, $2, $3, $4, $5, $6, $7, now())',
+    [scan, p.part, p.file, p.certs, p.level, p.rows, p.bytes],
+  ];
+}
+
 async function registerPart(db: Database, scan: string, p: WrittenPart): Promise<void> {
-  await db.run('INSERT OR REPLACE INTO scan_parts VALUES ($1, $2, $3, $4, $5, $6, $7, now())', [
-    scan,
-    p.part,
-    p.file,
-    p.certs,
-    p.level,
-    p.rows,
-    p.bytes,
-  ]);
+  const [sql, params] = registration(scan, p);
+  await db.run(sql, params);
 }
 
 let seqBase = BigInt(Date.now()) * 1000n;
@@ -533,6 +534,8 @@ export class ScanStore implements ScanSink {
   private readonly o: StoreOptions;
   private readonly work: { instance: DuckDBInstance; conn: DuckDBConnection };
   private readonly writer: PartWriter;
+  /** the catalogue's write holds, on a worker thread */
+  private readonly holds = new CatalogueWorker();
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -550,6 +553,16 @@ export class ScanStore implements ScanSink {
     await prepareCatalogue(path, { ...o, readOnly: false });
     const work = await workDatabase(o.workMemoryLimit ?? '512MB', o.threads ?? 2);
     return new ScanStore(path, o, work);
+  }
+
+  /** the catalogue's open options (plain data, for the worker) */
+  private openOptions(): OpenOptions {
+    const { memoryLimit, threads, lockWaitMs } = this.o;
+    return {
+      ...(memoryLimit ? { memoryLimit } : {}),
+      ...(threads ? { threads } : {}),
+      ...(lockWaitMs ? { lockWaitMs } : {}),
+    };
   }
 
   /** one catalogue hold at a time, in order */
@@ -658,41 +671,90 @@ export class ScanStore implements ScanSink {
     }
   }
 
-  /** levels: parts of one level are merged when there are `mergeFanIn` of them */
-  write(
-    scan: string,
-    rows: readonly StoredDomain[],
-    o: { replace?: boolean; part?: string } = {},
-  ): Promise<void> {
-    if (!rows.length) return Promise.resolve();
-    return this.serial(async () => {
-      const p = await this.writer.write(scan, rows, 0, o.part);
-      await this.catalogue((db) =>
-        db.transaction(async () => {
-          await registerPart(db, scan, p);
-          if (o.replace) {
-            await db.run(
-              'INSERT INTO scan_state VALUES ($1, true, NULL) ON CONFLICT (scan) DO UPDATE SET replacements = true',
-              [scan],
-            );
-          }
-        }),
-      );
-      await this.compact(scan, false);
+  /**
+   * The parts of the scans this process writes, as registered: it is their only writer, so after
+   * one read of the catalogue it keeps them itself (no catalogue hold to plan a merge).
+   */
+  private readonly mirror = new Map<string, { replacements: boolean; parts: PartRow[] }>();
+
+  private async known(scan: string): Promise<{ replacements: boolean; parts: PartRow[] }> {
+    let m = this.mirror.get(scan);
+    if (!m) {
+      const s = await this.scanRow(scan);
+      m = { replacements: s?.replacements === true, parts: [...(s?.parts ?? [])] };
+      this.mirror.set(scan, m);
+    }
+    return m;
+  }
+
+  /** registrations waiting for the next catalogue hold (one hold registers them all) */
+  private pendingRegistrations: {
+    scan: string;
+    p: WrittenPart;
+    replace: boolean;
+    done: (e?: unknown) => void;
+  }[] = [];
+  private registrar: Promise<void> | null = null;
+
+  /** Registers a written part; parts written while a hold is under way go in the next one together. */
+  private register(scan: string, p: WrittenPart, replace: boolean): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.pendingRegistrations.push({ scan, p, replace, done: (e) => (e ? reject(e) : resolve()) });
     });
+    this.registrar ??= (async () => {
+      while (this.pendingRegistrations.length) {
+        const batch = this.pendingRegistrations;
+        this.pendingRegistrations = [];
+        try {
+          await this.holds.run(
+            this.path,
+            this.openOptions(),
+            batch.flatMap((r) => [
+              registration(r.scan, r.p),
+              ...(r.replace
+                ? [
+                    [
+                      'INSERT INTO scan_state VALUES ($1, true, NULL) ON CONFLICT (scan) DO UPDATE SET replacements = true',
+                      [r.scan],
+                    ] as [string, DuckDBValue[]],
+                  ]
+                : []),
+            ]),
+          );
+          for (const r of batch) {
+            const m = await this.known(r.scan);
+            m.parts.push({ part: r.p.part, file: r.p.file, certs: r.p.certs, level: r.p.level, rows: r.p.rows });
+            if (r.replace) m.replacements = true;
+            r.done();
+          }
+        } catch (e) {
+          for (const r of batch) r.done(e);
+        }
+      }
+      this.registrar = null;
+    })();
+    return done;
+  }
+
+  /** Writes one part and registers it (the commit point); parts of one level are merged in tiers. */
+  async write(scan: string, rows: readonly StoredDomain[], o: { replace?: boolean; part?: string } = {}): Promise<void> {
+    if (!rows.length) return;
+    await this.known(scan);
+    const p = await this.serial(() => this.writer.write(scan, rows, 0, o.part));
+    await this.register(scan, p, o.replace === true);
+    await this.serial(() => this.compact(scan, false));
   }
 
   /** Tiered merging (`final`: everything into one part). */
   private async compact(scan: string, final: boolean): Promise<void> {
     const fanIn = Math.max(2, this.o.mergeFanIn ?? 8);
     for (;;) {
-      const s = await this.scanRow(scan);
-      if (!s) return;
+      const s = await this.known(scan);
       let group: PartRow[] = [];
       let level = 0;
       if (final) {
         if (s.parts.length <= 1 && !(s.replacements && s.parts.length === 1)) return;
-        group = s.parts;
+        group = [...s.parts];
         level = Math.max(...s.parts.map((p) => p.level)) + 1;
       } else {
         const byLevel = new Map<number, PartRow[]>();
@@ -703,14 +765,17 @@ export class ScanStore implements ScanSink {
         level = full[0] + 1;
       }
       const merged = await this.writer.merge(scan, group, level, s.replacements);
-      await this.catalogue((db) =>
-        db.transaction(async () => {
-          for (const p of group)
-            await db.run('DELETE FROM scan_parts WHERE scan = $1 AND part = $2', [scan, p.part]);
-          await registerPart(db, scan, merged);
-          if (final) await db.run('UPDATE scan_state SET replacements = false WHERE scan = $1', [scan]);
-        }),
-      );
+      await this.holds.run(this.path, this.openOptions(), [
+        ...group.map((p) => ['DELETE FROM scan_parts WHERE scan = $1 AND part = $2', [scan, p.part]] as [string, DuckDBValue[]]),
+        registration(scan, merged),
+        ...(final ? [['UPDATE scan_state SET replacements = false WHERE scan = $1', [scan]] as [string, DuckDBValue[]]] : []),
+      ]);
+      const gone = new Set(group.map((p) => p.part));
+      s.parts = [
+        ...s.parts.filter((p) => !gone.has(p.part)),
+        { part: merged.part, file: merged.file, certs: merged.certs, level: merged.level, rows: merged.rows },
+      ];
+      if (final) s.replacements = false;
       const base = dirname(this.path);
       for (const p of group) {
         for (const f of [p.file, p.certs]) if (f) rmSync(resolve(base, f), { force: true });
@@ -728,14 +793,14 @@ export class ScanStore implements ScanSink {
           [scan],
         ),
       );
-      removeOrphans(this.path, scan, (await this.scanRow(scan))?.parts ?? []);
+      removeOrphans(this.path, scan, (await this.known(scan)).parts);
     });
   }
 
   /** Stored domains of a scan (from the catalogue's part counts; exact when nothing was replaced). */
   async count(scan: string): Promise<number> {
-    const s = await this.serial(() => this.scanRow(scan));
-    if (!s) return 0;
+    await this.registrar;
+    const s = await this.serial(() => this.known(scan));
     if (!s.replacements) return s.parts.reduce((n, p) => n + p.rows, 0);
     const base = dirname(this.path);
     const r = await this.work.conn.runAndReadAll(
@@ -745,7 +810,9 @@ export class ScanStore implements ScanSink {
   }
 
   async close(): Promise<void> {
+    await this.registrar;
     await this.queue;
+    await this.holds.close();
     this.work.conn.closeSync();
     this.work.instance.closeSync();
   }
