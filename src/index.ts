@@ -17,6 +17,9 @@ export type {
   TlsReport,
 } from './ingest/index.ts';
 export { readReports } from './ingest/index.ts';
+export type { AnalyseMessageOptions, MessageAnalysis } from './message/index.ts';
+export { analyseMessage, MessageInputError } from './message/index.ts';
+export { buildMessageSchema } from './message/schema.ts';
 export { createAddressPolicy } from './net/address-policy.ts';
 export { renderHuman } from './render/human.ts';
 export { renderJson } from './render/json.ts';

@@ -25,7 +25,9 @@ export type CheckId =
   | 'lyncdiscover'
   | 'sipFederation'
   | 'microsoft365'
-  | 'securityTxt';
+  | 'securityTxt'
+  | 'did'
+  | 'mcp';
 
 /** Options of `mailsec check` that reach the checks (validated once, in cli/options.ts). */
 export interface CheckOptions {

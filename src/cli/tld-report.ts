@@ -1,19 +1,44 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { normaliseDomain } from '../core/names.ts';
 import { openScanSource } from '../scan/store.ts';
 import { renderCsv, renderMarkdown, renderTable, statisticsDocument } from '../statistics/format.ts';
+import { methodologyFrom } from '../statistics/methodology.ts';
 import { statisticsFrom } from '../statistics/stats.ts';
 import { DEFAULT_DB } from '../store/scan-store.ts';
 import type { CommandDef } from './command.ts';
 import { bool, str } from './command.ts';
 import { EXIT } from './exit.ts';
+import { mailsecVersion } from './version.ts';
+
+const FORMATS = ['table', 'md', 'csv', 'json', 'html', 'pdf'];
+
+/** Writes the whole output or nothing: a temporary file beside the target, renamed over it. */
+async function writeOut(path: string, data: string | Buffer): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new MailsecError(
+      ErrorCode.InputUnreadable,
+      `--out ${path}: ${(e as Error).message}`,
+      'give a writable path',
+      {
+        cause: e,
+      },
+    );
+  }
+}
 
 export const reportCommand: CommandDef = {
   name: 'report',
   summary: 'TLD statistics of a stored scan: every figure with count, denominator and percent.',
-  usage: 'mailsec report [--db FILE] [--scan NAME] [--json | --format table|md|csv] | --list',
+  usage:
+    'mailsec report [--db FILE] [--scan NAME] [--json | --format table|md|csv|json|html|pdf] [--out FILE] | --list',
   description:
     'Keys over all domains (dnssec.signed, mx.present, …) and over domains with MX, Null MX and localhost targets included (spf.present, dmarc.reject, starttls.all, …). A domain whose answer could not be determined counts in <key>.error, never as absent; <key>.skipped counts domains not tested (e.g. --no-http). See docs/scan.md.',
   options: {
@@ -31,24 +56,49 @@ export const reportCommand: CommandDef = {
     },
     list: { type: 'boolean', description: 'list the scans in the database (name, started, stored/total)' },
     json: { type: 'boolean', description: 'the report as one JSON document on stdout' },
-    format: { type: 'string', value: 'table|md|csv|json', description: 'output format', default: 'table' },
+    format: {
+      type: 'string',
+      value: 'table|md|csv|json|html|pdf',
+      description:
+        'output format; html: one self-contained page with charts (no external resource, no script); pdf: that page printed by headless Chromium',
+      default: 'table',
+    },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      description: 'write the report to FILE (whole or not at all) instead of stdout',
+    },
+    chromium: {
+      type: 'string',
+      value: 'PATH',
+      description: 'the Chromium binary for --format pdf',
+      default: '/usr/bin/chromium',
+    },
   },
   examples: [
     'mailsec report --db ch.duckdb --json',
     'mailsec report --db ch.duckdb --scan ch-2026-11 --format md > report.md',
     'mailsec report --format csv > stats.csv',
     'mailsec report --db ch.duckdb --list',
+    'mailsec report --db ch.duckdb --format html --out report.html',
+    'mailsec report --db ch.duckdb --format pdf --out report.pdf',
     'mailsec report --db ch.duckdb --scan ch-2026-11 --domain example.ch --json',
   ],
   async run(args, io) {
     const format = bool(args, 'json') ? 'json' : (str(args, 'format') ?? 'table');
-    if (!['table', 'md', 'csv', 'json'].includes(format)) {
+    if (!FORMATS.includes(format)) {
       throw new MailsecError(
         ErrorCode.Usage,
-        `--format "${format}" is not table, md, csv or json`,
+        `--format "${format}" is not ${FORMATS.slice(0, -1).join(', ')} or ${FORMATS.at(-1)}`,
         'try --format md',
       );
     }
+    const outArg = str(args, 'out');
+    const out = outArg ? resolve(io.cwd, outArg) : null;
+    if (format === 'pdf' && !out && io.stdout.isTTY)
+      throw new MailsecError(ErrorCode.Usage, 'a PDF is not written to a terminal', 'give --out report.pdf');
+    // before any work: say at once when the browser for the PDF is missing
+    if (format === 'pdf') (await import('../render/browser.ts')).chromiumPath(str(args, 'chromium'));
     const dbPath = resolve(io.cwd, str(args, 'db') ?? DEFAULT_DB);
     if (!existsSync(dbPath)) {
       throw new MailsecError(
@@ -91,12 +141,31 @@ export const reportCommand: CommandDef = {
         io.stdout.write(`${JSON.stringify(stored, null, 2)}\n`);
         return EXIT.ok;
       }
-      const stats = await statisticsFrom({ query: (sql) => store.query(scan.name, sql) });
-      const doc = statisticsDocument(scan.name, stats);
-      if (format === 'json') io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-      else if (format === 'md') io.stdout.write(renderMarkdown(doc));
-      else if (format === 'csv') io.stdout.write(renderCsv(doc));
-      else io.stdout.write(renderTable(doc));
+      // counted in the database over the stored columns, never document by document
+      const source = { query: (sql: string) => store.query(scan.name, sql) };
+      const doc = {
+        ...statisticsDocument(scan.name, await statisticsFrom(source)),
+        methodology: await methodologyFrom(source, scan),
+      };
+      let output: string | Buffer;
+      if (format === 'json') output = `${JSON.stringify(doc, null, 2)}\n`;
+      else if (format === 'md') output = renderMarkdown(doc);
+      else if (format === 'csv') output = renderCsv(doc);
+      else if (format === 'html' || format === 'pdf') {
+        const { renderHtml } = await import('../render/html/index.ts');
+        const html = await renderHtml(doc, {
+          version: mailsecVersion(),
+          generatedAt: new Date().toISOString(),
+        });
+        if (format === 'html') output = html;
+        else {
+          const { renderPdf } = await import('../render/pdf.ts');
+          const chromium = str(args, 'chromium');
+          output = await renderPdf(html, chromium ? { chromium } : {});
+        }
+      } else output = renderTable(doc);
+      if (out) await writeOut(out, output);
+      else io.stdout.write(output);
       return EXIT.ok;
     } finally {
       await store.close();

@@ -13,6 +13,8 @@ export const ErrorCode = {
   /** the database was written by a newer (or incompatible) mailsec */
   StoreVersion: 'MAILSEC_ERR_STORE_VERSION',
   TestworldFailed: 'MAILSEC_ERR_TESTWORLD_FAILED',
+  /** Chromium (for `report --format pdf`) is not installed or did not start */
+  BrowserUnavailable: 'MAILSEC_ERR_BROWSER_UNAVAILABLE',
   Internal: 'MAILSEC_ERR_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

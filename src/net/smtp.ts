@@ -1,6 +1,6 @@
-import { whenAborted } from '../core/abort.ts';
 import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { whenAborted } from '../core/abort.ts';
 import { isMailsecError } from '../core/errors.ts';
 import { assertEgressAllowed } from './egress.ts';
 import { captureTls, type TlsInfo } from './tls-info.ts';

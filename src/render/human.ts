@@ -22,6 +22,8 @@ const TITLES: Record<string, string> = {
   sipFederation: 'SIP federation',
   microsoft365: 'Microsoft 365',
   securityTxt: 'security.txt',
+  did: 'DID',
+  mcp: 'MCP',
 };
 
 function statusLabel(status: Status, st: Style): string {

@@ -21,6 +21,15 @@ const VERDICTS: Record<string, Verdict> = {
     const exp = typeof s.expires === 'string' ? `, expires ${s.expires.slice(0, 10)}` : '';
     return `${url}${exp}${s.signed ? ', signed' : ''}`;
   },
+  did: (s) => {
+    const dids = Array.isArray(s.dids) ? (s.dids as string[]) : [];
+    if (!host(s.url) || !dids.length) return undefined;
+    return `${list(dids, 2)}${s.verified === true ? ', verified' : ', not verified'}`;
+  },
+  mcp: (s) => {
+    if (!host(s.url)) return undefined;
+    return `${s.url}${s.valid === true ? `, a JSON object${host(s.name) ? ` (${s.name})` : ''}` : ', not valid'}`;
+  },
   microsoft365: (s) => {
     const id = host(s.tenantId);
     return id ? `tenant ${id}${host(s.namespaceType) ? ` (${s.namespaceType})` : ''}` : undefined;

@@ -80,6 +80,8 @@ export interface DomainRow {
   readonly verdicts: Record<string, Verdict>;
   readonly shares: Record<ShareName, string[]>;
   readonly findings: { id: string; severity: string }[];
+  /** the resolver the domain was checked through */
+  readonly resolver: { address: string | null; validates: boolean | null };
 }
 
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -124,6 +126,7 @@ export function domainRow(doc: Doc): DomainRow {
     }
   }
   const summary = doc.summary as { errors?: number; error?: number } | undefined;
+  const res = doc.resolver as { address?: unknown; validates?: unknown } | undefined;
   return {
     domain: view.domain,
     checkedAt: String(doc.checkedAt ?? ''),
@@ -134,6 +137,10 @@ export function domainRow(doc: Doc): DomainRow {
     verdicts,
     shares,
     findings: findings.map((f) => ({ id: String(f.id ?? ''), severity: String(f.severity ?? '') })),
+    resolver: {
+      address: typeof res?.address === 'string' ? res.address : null,
+      validates: typeof res?.validates === 'boolean' ? res.validates : null,
+    },
   };
 }
 
@@ -150,14 +157,19 @@ export interface ColumnSpec {
 
 /** The typed columns of the store, besides domain, checked_at, has_mx, errors, undetermined, findings and doc. */
 export const ROW_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'resolver.address', type: 'VARCHAR' },
+  { name: 'resolver.validates', type: 'BOOLEAN' },
   ...CHECKS.map((c) => ({ name: statusColumn(c.id), type: 'VARCHAR' })),
   ...STATISTIC_KEYS.map((k) => ({ name: keyColumn(k.key), type: 'UTINYINT' })),
   ...SHARE_NAMES.map((s) => ({ name: shareColumn(s), type: 'VARCHAR[]' })),
 ];
 
 /** The row's values by column name (ROW_COLUMNS), verdicts as VERDICT_CODE; null where not applicable. */
-export function rowValues(r: DomainRow): Record<string, string | number | string[] | null> {
-  const out: Record<string, string | number | string[] | null> = {};
+export function rowValues(r: DomainRow): Record<string, string | number | boolean | string[] | null> {
+  const out: Record<string, string | number | boolean | string[] | null> = {
+    'resolver.address': r.resolver.address,
+    'resolver.validates': r.resolver.validates,
+  };
   for (const c of CHECKS) out[statusColumn(c.id)] = r.status[c.id] ?? null;
   for (const k of STATISTIC_KEYS) {
     const v = r.verdicts[k.key];

@@ -38,7 +38,12 @@ if (!isMainThread && parentPort) {
       const err = e as Error & { code?: string; hint?: string };
       port.postMessage({
         id: r.id,
-        error: { message: err.message, name: err.name, ...(err.code ? { code: err.code } : {}), ...(err.hint ? { hint: err.hint } : {}) },
+        error: {
+          message: err.message,
+          name: err.name,
+          ...(err.code ? { code: err.code } : {}),
+          ...(err.hint ? { hint: err.hint } : {}),
+        },
       } satisfies Reply);
     }
   });

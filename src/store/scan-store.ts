@@ -723,7 +723,13 @@ export class ScanStore implements ScanSink {
           );
           for (const r of batch) {
             const m = await this.known(r.scan);
-            m.parts.push({ part: r.p.part, file: r.p.file, certs: r.p.certs, level: r.p.level, rows: r.p.rows });
+            m.parts.push({
+              part: r.p.part,
+              file: r.p.file,
+              certs: r.p.certs,
+              level: r.p.level,
+              rows: r.p.rows,
+            });
             if (r.replace) m.replacements = true;
             r.done();
           }
@@ -737,7 +743,11 @@ export class ScanStore implements ScanSink {
   }
 
   /** Writes one part and registers it (the commit point); parts of one level are merged in tiers. */
-  async write(scan: string, rows: readonly StoredDomain[], o: { replace?: boolean; part?: string } = {}): Promise<void> {
+  async write(
+    scan: string,
+    rows: readonly StoredDomain[],
+    o: { replace?: boolean; part?: string } = {},
+  ): Promise<void> {
     if (!rows.length) return;
     await this.known(scan);
     const p = await this.serial(() => this.writer.write(scan, rows, 0, o.part));
@@ -766,9 +776,22 @@ export class ScanStore implements ScanSink {
       }
       const merged = await this.writer.merge(scan, group, level, s.replacements);
       await this.holds.run(this.path, this.openOptions(), [
-        ...group.map((p) => ['DELETE FROM scan_parts WHERE scan = $1 AND part = $2', [scan, p.part]] as [string, DuckDBValue[]]),
+        ...group.map(
+          (p) =>
+            ['DELETE FROM scan_parts WHERE scan = $1 AND part = $2', [scan, p.part]] as [
+              string,
+              DuckDBValue[],
+            ],
+        ),
         registration(scan, merged),
-        ...(final ? [['UPDATE scan_state SET replacements = false WHERE scan = $1', [scan]] as [string, DuckDBValue[]]] : []),
+        ...(final
+          ? [
+              ['UPDATE scan_state SET replacements = false WHERE scan = $1', [scan]] as [
+                string,
+                DuckDBValue[],
+              ],
+            ]
+          : []),
       ]);
       const gone = new Set(group.map((p) => p.part));
       s.parts = [
