@@ -111,7 +111,7 @@ export async function networkConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): P
 /** The resolver every network command uses: the configured address, timeouts and --ca-file (for DoH). */
 export function openResolver(
   cfg: NetworkConfig,
-  extra: Pick<CreateResolverOptions, 'rate' | 'cache'> = {},
+  extra: Pick<CreateResolverOptions, 'rate' | 'cache' | 'onQuery'> = {},
 ): ReturnType<typeof createResolver> {
   const ca = cfg.caFile ? readCaFile(cfg.caFile) : undefined;
   return createResolver(cfg.resolver, {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { probeResolver } from '../audit/check-domain.ts';
@@ -143,6 +143,18 @@ const SCAN_OPTIONS: CommandDef['options'] = {
     description:
       'domains (with everything below them), addresses and CIDRs never scanned, asked or connected to',
   },
+  'query-log': {
+    type: 'string',
+    value: 'FILE',
+    description:
+      'write every DNS query sent (name, type, CD bit) to FILE, one a line (benchmarks: bench/scan/)',
+  },
+  'progress-every': {
+    type: 'string',
+    value: 'S',
+    description: 'seconds between progress lines when stderr is not a terminal',
+    default: '30',
+  },
   'retry-errors': {
     type: 'boolean',
     description:
@@ -227,7 +239,16 @@ export const scanCommand: CommandDef = {
     };
     const store = await openScanSink(dbPath);
     const rate = createRateGate({ qps });
-    const resolver = openResolver(cfg, { rate, cache: { maxEntries: 200_000, maxBytes: 64 * 2 ** 20 } });
+    const progressEvery = positiveInt(args, 'progress-every', 30, 86_400) * 1000;
+    const logFile = str(args, 'query-log');
+    const queryLog = logFile ? createWriteStream(resolve(io.cwd, logFile)) : null;
+    const resolver = openResolver(cfg, {
+      rate,
+      cache: { maxEntries: 200_000, maxBytes: 64 * 2 ** 20 },
+      ...(queryLog
+        ? { onQuery: (n: string, t: string, cd: boolean) => queryLog.write(`${n} ${t} ${cd ? 1 : 0}\n`) }
+        : {}),
+    });
     const asked = exclusions.domains ? excludingNames(resolver, (n) => exclusions.excludesName(n)) : resolver;
     const netCfg = { ...cfg, addressPolicy: excludingAddresses(cfg.addressPolicy, exclusions) };
     // the first ^C (or SIGTERM) finishes the domains in flight and stores them; a second one aborts them
@@ -310,7 +331,7 @@ export const scanCommand: CommandDef = {
         }),
         counters: () => resolverCounters(resolver.stats()),
         // a live line on a terminal; otherwise one line every 30 s
-        progressMs: tty ? 250 : 30_000,
+        progressMs: tty ? 250 : progressEvery,
         progress: tty
           ? (p) => {
               doneSoFar = p.done;
@@ -320,7 +341,7 @@ export const scanCommand: CommandDef = {
               let last = Date.now();
               return (p) => {
                 doneSoFar = p.done;
-                if (Date.now() - last < 30_000) return;
+                if (Date.now() - last < progressEvery - 50) return;
                 last = Date.now();
                 io.stderr.write(`mailsec scan ${scanName}: ${formatProgress(p)}\n`);
               };
@@ -348,6 +369,7 @@ export const scanCommand: CommandDef = {
       process.off('SIGTERM', onSignal);
       await resolver.close();
       await store.close();
+      if (queryLog) await new Promise((r) => queryLog.end(r));
     }
   },
 };

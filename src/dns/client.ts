@@ -19,6 +19,8 @@ export interface ClientOptions extends UdpTransportOptions, DohTransportOptions 
   readonly attempts?: number;
   /** a query-rate ceiling shared by the run (`--qps`, storm backoff); every packet sent takes a token */
   readonly rate?: RateGate;
+  /** told of every query that goes to the network (cache and in-flight sharing already passed) */
+  readonly onQuery?: (name: string, type: RRType, checkingDisabled: boolean) => void;
 }
 
 export interface ClientStats extends TransportStats {
@@ -63,6 +65,7 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
       const bad = unencodableName(q.name);
       // not sent: the server would answer FORMERR (or a truncated name would match nothing)
       if (bad) return failedAnswer(q, 'FORMERR', `"${q.name}" cannot be asked in DNS: ${bad}`);
+      options.onQuery?.(q.name, type, q.checkingDisabled);
       let edns = true;
       let last: Outcome | undefined;
       for (let attempt = 0; attempt < attempts; attempt++) {

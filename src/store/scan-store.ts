@@ -146,6 +146,11 @@ export interface ScanSource {
   close(): Promise<void>;
 }
 
+/** The catalogue holds a few rows per part: a small engine is plenty. */
+const CATALOGUE_MEMORY = '128MB';
+/** The in-memory engine that stages the input and writes or reads the parts (spills beyond it). */
+const WORK_MEMORY = '256MB';
+
 /** The files of a store beside its catalogue. */
 export function partsDir(dbPath: string): string {
   return `${dbPath}.parts`;
@@ -298,7 +303,9 @@ export interface StoreOptions extends OpenOptions {
  */
 async function prepareCatalogue(path: string, o: StoreOptions): Promise<void> {
   const version = existsSync(path)
-    ? await withDatabase(path, { ...o, readOnly: true }, (db) => db.schemaVersion(SCAN_SCHEMA_TABLE))
+    ? await withDatabase(path, { memoryLimit: CATALOGUE_MEMORY, ...o, readOnly: true }, (db) =>
+        db.schemaVersion(SCAN_SCHEMA_TABLE),
+      )
     : 0;
   if (version > SCAN_SCHEMA_VERSION) {
     throw new MailsecError(
@@ -329,7 +336,7 @@ async function convertVersion1(path: string, db: Database, o: StoreOptions): Pro
       'run mailsec scan or mailsec report on it once to convert it',
     );
   }
-  const work = await workDatabase(o.workMemoryLimit ?? '512MB', o.threads ?? 2);
+  const work = await workDatabase(o.workMemoryLimit ?? WORK_MEMORY, o.threads ?? 2);
   const writer = new PartWriter(path, work.conn, o.columns);
   try {
     const scans = (await db.all('SELECT DISTINCT scan FROM results ORDER BY scan')).map((r) =>
@@ -551,7 +558,7 @@ export class ScanStore implements ScanSink {
 
   static async open(path: string, o: StoreOptions): Promise<ScanStore> {
     await prepareCatalogue(path, { ...o, readOnly: false });
-    const work = await workDatabase(o.workMemoryLimit ?? '512MB', o.threads ?? 2);
+    const work = await workDatabase(o.workMemoryLimit ?? WORK_MEMORY, o.threads ?? 2);
     return new ScanStore(path, o, work);
   }
 
@@ -559,7 +566,7 @@ export class ScanStore implements ScanSink {
   private openOptions(): OpenOptions {
     const { memoryLimit, threads, lockWaitMs } = this.o;
     return {
-      ...(memoryLimit ? { memoryLimit } : {}),
+      memoryLimit: memoryLimit ?? CATALOGUE_MEMORY,
       ...(threads ? { threads } : {}),
       ...(lockWaitMs ? { lockWaitMs } : {}),
     };
@@ -573,7 +580,7 @@ export class ScanStore implements ScanSink {
   }
 
   private catalogue<T>(body: (db: Database) => Promise<T>): Promise<T> {
-    return withDatabase(this.path, this.o, body);
+    return withDatabase(this.path, this.openOptions(), body);
   }
 
   private async scanRow(name: string): Promise<CatalogueScan | undefined> {
@@ -886,7 +893,7 @@ export class ScanReader implements ScanSource {
 
   static async open(path: string, o: StoreOptions): Promise<ScanReader> {
     await prepareCatalogue(path, { ...o, readOnly: true });
-    const work = await workDatabase(o.workMemoryLimit ?? '512MB', o.threads ?? 2);
+    const work = await workDatabase(o.workMemoryLimit ?? WORK_MEMORY, o.threads ?? 2);
     const r = new ScanReader(path, o, work);
     await r.refresh();
     return r;
@@ -894,7 +901,11 @@ export class ScanReader implements ScanSource {
 
   private async refresh(): Promise<CatalogueScan[]> {
     this.cached = existsSync(this.path)
-      ? await withDatabase(this.path, { ...this.o, readOnly: true }, readCatalogue)
+      ? await withDatabase(
+          this.path,
+          { memoryLimit: CATALOGUE_MEMORY, ...this.o, readOnly: true },
+          readCatalogue,
+        )
       : [];
     return this.cached;
   }
