@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { AuditEnvironment } from '../audit/audit.ts';
-import { checkOptionsFrom } from '../audit/check-domain.ts';
+import type { AuditConfig } from '../audit/environment.ts';
 import type { CheckId, SelectorList } from '../checks/types.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import type { Resolver } from '../dns/types.ts';
-import { createHttpFetcher } from '../net/https.ts';
-import { createProber } from '../net/prober.ts';
 import type { ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
 import type { NetworkConfig } from './options.ts';
@@ -25,11 +21,6 @@ export function readVmcRoots(file: string | undefined): string | undefined {
   }
 }
 
-/**
- * The environment `check` and `scan` share across their domains: one resolver (with its cache),
- * one SMTP prober (each address and name probed once per run) and one HTTPS fetcher, built from
- * the check options (`CHECK_OPTIONS`) and the network config.
- */
 /** --selector-list short|full (the command's default when absent). */
 export function selectorListOf(args: ParsedArgs, fallback: SelectorList): SelectorList {
   const v = str(args, 'selector-list');
@@ -44,62 +35,47 @@ export function selectorListOf(args: ParsedArgs, fallback: SelectorList): Select
   return v;
 }
 
-export function auditEnvironment(
+/** The network flags alone (`spf` and any command that only asks DNS): no SMTP, no HTTPS. */
+export function networkAuditConfig(cfg: NetworkConfig): AuditConfig {
+  return {
+    resolver: cfg.resolver,
+    timeoutMs: cfg.timeoutMs,
+    attempts: cfg.attempts,
+    allowPrivate: cfg.addressPolicy.allowPrivate,
+    ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
+    smtpTimeoutMs: cfg.smtpTimeoutMs,
+    httpTimeoutMs: cfg.httpTimeoutMs,
+    noSmtp: true,
+    noHttp: true,
+  };
+}
+
+/**
+ * The configuration `check` and `scan` audit with, from their flags (`CHECK_OPTIONS`) and the
+ * network config: plain data for `createAuditEnvironment` (audit/environment.ts), which builds the
+ * one resolver, SMTP prober and HTTPS fetcher they share across their domains.
+ */
+export function auditConfig(
   args: ParsedArgs,
   cfg: NetworkConfig,
-  resolver: Resolver,
-  run: {
-    validates: boolean;
-    signal: AbortSignal;
-    only?: readonly CheckId[];
-    selectorList?: SelectorList;
-    /** a TLD scan: only the queries a statistic or finding of the scan needs */
-    scan?: boolean;
-    /** the EHLO name when --ehlo is not given (default mailsec.invalid) */
-    ehlo?: string;
-  },
-): AuditEnvironment {
+  only?: readonly CheckId[],
+  scan: { selectorList?: SelectorList; ehlo?: string; exclude?: readonly string[]; scan?: boolean } = {},
+): AuditConfig {
   const vmcRoots = readVmcRoots(str(args, 'vmc-roots'));
-  const ehlo = str(args, 'ehlo') ?? run.ehlo;
+  const ehlo = str(args, 'ehlo') ?? scan.ehlo;
+  const bimiSelector = str(args, 'bimi-selector');
   return {
-    resolver,
-    resolverName: cfg.resolver,
-    resolverValidates: run.validates,
-    addressPolicy: cfg.addressPolicy,
-    options: checkOptionsFrom({
-      selectors: list(args, 'selectors'),
-      selectorList: selectorListOf(args, run.selectorList ?? 'full'),
-      obsoleteSpfType: run.scan !== true,
-      ...(str(args, 'bimi-selector') ? { bimiSelector: str(args, 'bimi-selector') } : {}),
-      noSmtp: bool(args, 'no-smtp'),
-      noHttp: bool(args, 'no-http'),
-      ...(ehlo ? { ehlo } : {}),
-      smtpTimeoutMs: cfg.smtpTimeoutMs,
-      httpTimeoutMs: cfg.httpTimeoutMs,
-      ...(vmcRoots !== undefined ? { vmcRoots } : {}),
-    }),
-    now: () => new Date(),
-    signal: run.signal,
-    ...(run.only ? { only: run.only } : {}),
-    ...(bool(args, 'no-smtp')
-      ? {}
-      : {
-          prober: createProber({
-            addressPolicy: cfg.addressPolicy,
-            timeoutMs: cfg.smtpTimeoutMs,
-            ehlo: ehlo ?? 'mailsec.invalid',
-            ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
-          }),
-        }),
-    ...(bool(args, 'no-http')
-      ? {}
-      : {
-          http: createHttpFetcher({
-            resolver,
-            addressPolicy: cfg.addressPolicy,
-            timeoutMs: cfg.httpTimeoutMs,
-            ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
-          }),
-        }),
+    ...networkAuditConfig(cfg),
+    ...(only ? { only } : {}),
+    selectors: list(args, 'selectors'),
+    selectorList: selectorListOf(args, scan.selectorList ?? 'full'),
+    // a TLD scan asks only what a statistic or finding of the scan needs
+    obsoleteSpfType: scan.scan !== true,
+    ...(scan.exclude?.length ? { exclude: scan.exclude } : {}),
+    ...(bimiSelector ? { bimiSelector } : {}),
+    noSmtp: bool(args, 'no-smtp'),
+    noHttp: bool(args, 'no-http'),
+    ...(ehlo ? { ehlo } : {}),
+    ...(vmcRoots !== undefined ? { vmcRoots } : {}),
   };
 }

@@ -1,13 +1,12 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
-import { probeResolver } from '../audit/check-domain.ts';
+import { createAuditEnvironment, type OpenAuditEnvironment, openResolver } from '../audit/environment.ts';
 import { ErrorCode, isMailsecError, MailsecError } from '../core/errors.ts';
 import { normaliseDomain } from '../core/names.ts';
-import { excludingNames } from '../dns/exclude.ts';
 import type { ResolverStats } from '../dns/index.ts';
 import { createRateGate } from '../dns/rate.ts';
-import { type Exclusions, excludingAddresses, NO_EXCLUSIONS, parseExclusions } from '../net/exclusions.ts';
+import { type Exclusions, NO_EXCLUSIONS, parseExclusions } from '../net/exclusions.ts';
 import type { InputFormat, InputStream } from '../scan/input.ts';
 import { openInput } from '../scan/input.ts';
 import { createOperatorGate } from '../scan/politeness.ts';
@@ -17,9 +16,9 @@ import { DEFAULT_DB, type Staged } from '../store/scan-store.ts';
 import { CHECK_OPTIONS, parseOnly } from './check.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
-import { auditEnvironment, selectorListOf } from './environment.ts';
+import { auditConfig, selectorListOf } from './environment.ts';
 import { EXIT } from './exit.ts';
-import { networkConfig, openResolver } from './options.ts';
+import { networkConfig } from './options.ts';
 
 /** Defaults of the pacing options (docs/scan.md says why). */
 export const DEFAULT_QPS = 10_000;
@@ -55,9 +54,9 @@ function scanEhlo(given: string | undefined, stderr: NodeJS.WritableStream, noSm
   return 'mailsec.invalid';
 }
 
-/** --exclude FILE, read once. */
-function readExclusions(file: string | undefined, cwd: string): Exclusions {
-  if (!file) return NO_EXCLUSIONS;
+/** --exclude FILE, read once: the parsed list and its lines (for the environment). */
+function readExclusions(file: string | undefined, cwd: string): Exclusions & { lines: string[] } {
+  if (!file) return { ...NO_EXCLUSIONS, lines: [] };
   let text: string;
   try {
     text = readFileSync(resolve(cwd, file), 'utf8');
@@ -71,7 +70,7 @@ function readExclusions(file: string | undefined, cwd: string): Exclusions {
       },
     );
   }
-  return parseExclusions(text, file);
+  return { ...parseExclusions(text, file), lines: text.split('\n') };
 }
 
 function positiveInt(args: ParsedArgs, name: string, fallback: number, max: number): number {
@@ -242,15 +241,19 @@ export const scanCommand: CommandDef = {
     const progressEvery = positiveInt(args, 'progress-every', 30, 86_400) * 1000;
     const logFile = str(args, 'query-log');
     const queryLog = logFile ? createWriteStream(resolve(io.cwd, logFile)) : null;
-    const resolver = openResolver(cfg, {
+    const config = auditConfig(args, cfg, only, {
+      selectorList: 'short',
+      scan: true,
+      ehlo: scanEhlo(str(args, 'ehlo'), io.stderr, bool(args, 'no-smtp')),
+      exclude: exclusions.lines,
+    });
+    const resolver = openResolver(config, {
       rate,
       cache: { maxEntries: 200_000, maxBytes: 64 * 2 ** 20 },
       ...(queryLog
         ? { onQuery: (n: string, t: string, cd: boolean) => queryLog.write(`${n} ${t} ${cd ? 1 : 0}\n`) }
         : {}),
     });
-    const asked = exclusions.domains ? excludingNames(resolver, (n) => exclusions.excludesName(n)) : resolver;
-    const netCfg = { ...cfg, addressPolicy: excludingAddresses(cfg.addressPolicy, exclusions) };
     // the first ^C (or SIGTERM) finishes the domains in flight and stores them; a second one aborts them
     const soft = new AbortController();
     const hard = new AbortController();
@@ -263,6 +266,7 @@ export const scanCommand: CommandDef = {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    let env: OpenAuditEnvironment | undefined;
     try {
       const scan = await store.begin(scanName, options, input);
       if (JSON.stringify(scan.options) !== JSON.stringify(options)) {
@@ -294,19 +298,13 @@ export const scanCommand: CommandDef = {
       }
       await store.setTotal(scanName, staged.unique);
       const duplicates = staged.duplicates + counters.repeats;
-      const probe = await probeResolver(resolver, hard.signal);
+      // the environment wraps the resolver (exclusions) and the address policy; it does not close it
+      env = await createAuditEnvironment(config, { resolver, signal: hard.signal });
+      const probe = env.probe;
       if (!probe.reachable) {
         io.stderr.write(`mailsec: the resolver ${cfg.resolver} does not answer; nothing scanned.\n`);
         return EXIT.cannotRun;
       }
-      const env = auditEnvironment(args, netCfg, asked, {
-        validates: probe.validates,
-        signal: hard.signal,
-        selectorList: 'short',
-        scan: true,
-        ehlo: scanEhlo(str(args, 'ehlo'), io.stderr, bool(args, 'no-smtp')),
-        ...(only ? { only } : {}),
-      });
       const tty = io.stderr.isTTY === true;
       let doneSoFar = 0;
       const result = await runScan({
@@ -321,7 +319,7 @@ export const scanCommand: CommandDef = {
         replace: bool(args, 'retry-errors'),
         stop: soft.signal,
         gate: createOperatorGate({
-          resolver: asked,
+          resolver: env.resolver,
           qps: nsQps,
           queriesPerDomain: () => {
             const s = resolver.stats();
@@ -367,6 +365,7 @@ export const scanCommand: CommandDef = {
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      await env?.close();
       await resolver.close();
       await store.close();
       if (queryLog) await new Promise((r) => queryLog.end(r));

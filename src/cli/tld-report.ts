@@ -3,8 +3,14 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { normaliseDomain } from '../core/names.ts';
+import {
+  renderStatisticsCsv,
+  renderStatisticsJson,
+  renderStatisticsMarkdown,
+  renderStatisticsTable,
+} from '../render/statistics.ts';
 import { openScanSource } from '../scan/store.ts';
-import { renderCsv, renderMarkdown, renderTable, statisticsDocument } from '../statistics/format.ts';
+import { statisticsDocument } from '../statistics/document.ts';
 import { methodologyFrom } from '../statistics/methodology.ts';
 import { statisticsFrom } from '../statistics/stats.ts';
 import { DEFAULT_DB } from '../store/scan-store.ts';
@@ -148,9 +154,9 @@ export const reportCommand: CommandDef = {
         methodology: await methodologyFrom(source, scan),
       };
       let output: string | Buffer;
-      if (format === 'json') output = `${JSON.stringify(doc, null, 2)}\n`;
-      else if (format === 'md') output = renderMarkdown(doc);
-      else if (format === 'csv') output = renderCsv(doc);
+      if (format === 'json') output = renderStatisticsJson(doc);
+      else if (format === 'md') output = renderStatisticsMarkdown(doc);
+      else if (format === 'csv') output = renderStatisticsCsv(doc);
       else if (format === 'html' || format === 'pdf') {
         const { renderHtml } = await import('../render/html/index.ts');
         const html = await renderHtml(doc, {
@@ -161,9 +167,12 @@ export const reportCommand: CommandDef = {
         else {
           const { renderPdf } = await import('../render/pdf.ts');
           const chromium = str(args, 'chromium');
-          output = await renderPdf(html, chromium ? { chromium } : {});
+          output = await renderPdf(html, {
+            ...(chromium ? { chromium } : {}),
+            env: { PATH: io.env.PATH, HOME: io.env.HOME },
+          });
         }
-      } else output = renderTable(doc);
+      } else output = renderStatisticsTable(doc);
       if (out) await writeOut(out, output);
       else io.stdout.write(output);
       return EXIT.ok;

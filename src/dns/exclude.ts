@@ -11,7 +11,7 @@ export function excludingNames(inner: Resolver, excluded: (name: string) => bool
           failedAnswer(
             { name: q, type, checkingDisabled: opts?.checkingDisabled === true },
             'REFUSED',
-            `${q} is excluded by --exclude (not asked)`,
+            `${q} is on the exclusion list (not asked)`,
           ),
         );
       return inner.query(name, type, opts);

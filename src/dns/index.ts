@@ -14,11 +14,11 @@ export { queryKey, sharingInFlight } from './inflight.ts';
 export { createRateGate, type RateGate } from './rate.ts';
 export { recording } from './recording.ts';
 export {
-  defaultResolverSpec,
   firstNameserver,
   formatResolverSpec,
   parseResolverSpec,
   type ResolverSpec,
+  systemResolverSpec,
 } from './spec.ts';
 export { type StaticResolver, staticResolver, type ZoneLiteral, type ZoneNode } from './static.ts';
 export * from './types.ts';

@@ -30,7 +30,7 @@ test('exclusions: addresses and CIDRs of both families; the address policy refus
   assert.equal(ex.excludesAddress('2001:db8:1::25'), true);
   const policy = excludingAddresses(createAddressPolicy(['0.0.0.0/0']), ex);
   assert.equal(policy.verdict('192.0.2.1').allowed, false);
-  assert.match(policy.verdict('192.0.2.1').reason ?? '', /excluded by --exclude/);
+  assert.match(policy.verdict('192.0.2.1').reason ?? '', /on the exclusion list/);
   assert.equal(policy.verdict('203.0.113.5').allowed, true);
 });
 

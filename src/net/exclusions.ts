@@ -93,7 +93,7 @@ export function excludingAddresses(policy: AddressPolicy, ex: Exclusions): Addre
       if (ex.excludesAddress(address)) {
         return {
           allowed: false,
-          reason: `${address} is excluded by --exclude; mailsec does not connect there`,
+          reason: `${address} is on the exclusion list; mailsec does not connect there`,
         };
       }
       return policy.verdict(address);

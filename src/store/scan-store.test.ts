@@ -220,7 +220,7 @@ test('a version-1 database is converted (its documents become parts); a newer ve
   await assert.rejects(openScanSink(newer), /schema version 99/);
 });
 
-const WRITER = fileURLToPath(new URL('./scan-store.writer.fixture.ts', import.meta.url));
+const WRITER = fileURLToPath(new URL('../../test/fixtures/scan-store-writer.ts', import.meta.url));
 
 test('readers beside a writer: report-style reads succeed while another process writes the same file', async () => {
   const path = dbFile();

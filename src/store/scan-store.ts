@@ -311,7 +311,7 @@ async function prepareCatalogue(path: string, o: StoreOptions): Promise<void> {
     throw new MailsecError(
       ErrorCode.StoreVersion,
       `${path}: the scan store is at schema version ${version}; this mailsec knows up to ${SCAN_SCHEMA_VERSION}`,
-      'use the mailsec version that wrote it, or another --db',
+      'use the mailsec version that wrote it, or another database file',
     );
   }
   if (version === SCAN_SCHEMA_VERSION) return;
@@ -931,7 +931,7 @@ export class ScanReader implements ScanSource {
         throw new MailsecError(
           ErrorCode.Usage,
           `no scan "${scan}" in ${this.path}`,
-          'mailsec report --list shows the scans',
+          'the scans of a database are listed by mailsec report with its list option',
         );
       try {
         return await body(s);

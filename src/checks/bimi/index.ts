@@ -4,6 +4,7 @@ import type { BimiEvidence } from './check.ts';
 import { checkBimi } from './check.ts';
 import { gatherBimi, gatherBimiAssets } from './gather.ts';
 import { bimiStatistics } from './statistics.ts';
+import { bimiSummary } from './summary.ts';
 
 const asset = {
   type: 'object',
@@ -18,6 +19,7 @@ const asset = {
 export const bimiCheck: CheckDefinition<BimiEvidence> = {
   id: 'bimi',
   title: 'BIMI',
+  summary: bimiSummary,
   requires: ['dmarc'],
   schema: {
     properties: {

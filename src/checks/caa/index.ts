@@ -4,10 +4,12 @@ import type { CheckDefinition } from '../types.ts';
 import type { CaaEvidence } from './check.ts';
 import { checkCaa } from './check.ts';
 import { caaStatistics } from './statistics.ts';
+import { caaSummary } from './summary.ts';
 
 export const caaCheck: CheckDefinition<CaaEvidence> = {
   id: 'caa',
   title: 'CAA',
+  summary: caaSummary,
   schema: {
     properties: {
       records: {

@@ -3,6 +3,7 @@ import type { DmarcEvidence } from './check.ts';
 import { checkDmarc } from './check.ts';
 import { gatherDmarc } from './gather.ts';
 import { dmarcStatistics } from './statistics.ts';
+import { dmarcSummary } from './summary.ts';
 
 const policy = { enum: ['none', 'quarantine', 'reject', null] };
 const destination = {
@@ -20,6 +21,7 @@ const destination = {
 export const dmarcCheck: CheckDefinition<DmarcEvidence> = {
   id: 'dmarc',
   title: 'DMARC',
+  summary: dmarcSummary,
   schema: {
     properties: {
       record: { type: ['string', 'null'] },

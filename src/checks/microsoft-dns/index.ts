@@ -3,6 +3,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { EndpointEvidence } from './check.ts';
 import { checkEndpoint } from './check.ts';
 import { gatherAutodiscover, gatherLyncdiscover, gatherSipFederation } from './gather.ts';
+import { endpointSummary } from './summary.ts';
 
 const schema = {
   properties: {
@@ -17,6 +18,7 @@ const schema = {
 export const autodiscoverCheck: CheckDefinition<EndpointEvidence> = {
   id: 'autodiscover',
   title: 'Autodiscover',
+  summary: endpointSummary,
   schema,
   statistics: NO_STATISTICS,
   async run(domain, ctx) {
@@ -27,6 +29,7 @@ export const autodiscoverCheck: CheckDefinition<EndpointEvidence> = {
 export const lyncdiscoverCheck: CheckDefinition<EndpointEvidence> = {
   id: 'lyncdiscover',
   title: 'Lyncdiscover',
+  summary: endpointSummary,
   schema,
   statistics: NO_STATISTICS,
   async run(domain, ctx) {
@@ -37,6 +40,7 @@ export const lyncdiscoverCheck: CheckDefinition<EndpointEvidence> = {
 export const sipFederationCheck: CheckDefinition<EndpointEvidence> = {
   id: 'sipFederation',
   title: 'SIP federation',
+  summary: endpointSummary,
   schema,
   statistics: NO_STATISTICS,
   async run(domain, ctx) {

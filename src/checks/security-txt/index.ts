@@ -3,10 +3,12 @@ import type { SecurityTxtEvidence } from './check.ts';
 import { checkSecurityTxt } from './check.ts';
 import { gatherSecurityTxt } from './gather.ts';
 import { securityTxtStatistics } from './statistics.ts';
+import { securityTxtSummary } from './summary.ts';
 
 export const securityTxtCheck: CheckDefinition<SecurityTxtEvidence> = {
   id: 'securityTxt',
   title: 'security.txt',
+  summary: securityTxtSummary,
   schema: {
     properties: {
       url: { type: ['string', 'null'] },

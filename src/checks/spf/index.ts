@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import { checkSpf, type SpfEvidence } from './check.ts';
 import { gatherSpf } from './gather.ts';
 import { spfStatistics } from './statistics.ts';
+import { spfSummary } from './summary.ts';
 
 const term = {
   type: 'object',
@@ -70,6 +71,7 @@ export const spfNodeSchema = {
 export const spfCheck: CheckDefinition<SpfEvidence> = {
   id: 'spf',
   title: 'SPF',
+  summary: spfSummary,
   schema: {
     properties: {
       record: { type: ['string', 'null'] },
