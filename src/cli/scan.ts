@@ -18,7 +18,7 @@ import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
 import { auditConfig, selectorListOf } from './environment.ts';
 import { EXIT } from './exit.ts';
-import { networkConfig } from './options.ts';
+import { allowPrivate, networkConfig } from './options.ts';
 
 /** Defaults of the pacing options (docs/scan.md says why). */
 export const DEFAULT_QPS = 10_000;
@@ -160,6 +160,7 @@ const SCAN_OPTIONS: CommandDef['options'] = {
       'also scan again the stored domains with a section that could not be determined (error), replacing them',
   },
   ...CHECK_OPTIONS,
+  json: { type: 'boolean', description: 'print a JSON summary of the run on stdout' },
 };
 
 export const scanCommand: CommandDef = {
@@ -222,7 +223,7 @@ export const scanCommand: CommandDef = {
       noSmtp: bool(args, 'no-smtp'),
       noHttp: bool(args, 'no-http'),
       ehlo: str(args, 'ehlo') ?? null,
-      allowPrivate: list(args, 'allow-private'),
+      allowPrivate: allowPrivate(args, io.env),
       resolver: cfg.resolver,
     };
     const qps = nonNegativeInt(args, 'qps', DEFAULT_QPS);

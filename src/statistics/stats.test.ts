@@ -6,6 +6,7 @@ import {
   renderStatisticsTable as renderTable,
 } from '../render/statistics.ts';
 import { statisticsDocument } from './document.ts';
+import { domainRow } from './row.ts';
 import type { Doc } from './stats.ts';
 import { bannerSoftware, computeStats, issuerName, STATISTIC_KEYS } from './stats.ts';
 
@@ -269,4 +270,17 @@ test('renderings: table, Markdown, CSV hold every key', () => {
     assert.match(out, /dnssec\.signed/);
   }
   assert.match(renderCsv(d), /^scan,group,key,count,denominator,percent\n/);
+});
+
+test('a name that does not exist is not counted as DNSSEC-signed (its denial validates, its zone is not signed)', () => {
+  const gone: Doc = {
+    domain: 'gone.ch',
+    exists: false,
+    findings: [{ id: 'domain.not-found', check: 'domain', severity: 'error', message: 'x' }],
+    dnssec: { status: 'pass', validation: 'secure', exists: false },
+    mx: { status: 'skipped', skippedBecause: 'domain-not-found' },
+  };
+  const row = domainRow(gone);
+  assert.equal(row.verdicts['dnssec.signed'], 'skipped');
+  assert.equal(row.verdicts['mx.present'], 'skipped');
 });

@@ -3,7 +3,7 @@ import type { SmtpEvidence } from './check.ts';
 import { checkSmtp, WEIGHED_BY_SUPPORT } from './check.ts';
 import { gatherSmtp } from './gather.ts';
 import { smtpStatistics } from './statistics.ts';
-import { smtpSummary } from './summary.ts';
+import { smtpDetails, smtpSummary } from './summary.ts';
 
 const str = { type: 'string' };
 const strOrNull = { type: ['string', 'null'] };
@@ -13,6 +13,7 @@ export const smtpCheck: CheckDefinition<SmtpEvidence> = {
   title: 'SMTP STARTTLS and DANE',
   label: 'SMTP',
   summary: smtpSummary,
+  details: smtpDetails,
   requires: ['mx', 'dnssec'],
   weighedByBase: WEIGHED_BY_SUPPORT,
   schema: {
@@ -38,6 +39,11 @@ export const smtpCheck: CheckDefinition<SmtpEvidence> = {
               ],
             },
             starttls: { enum: ['yes', 'no', 'error', 'skipped'] },
+            connectionRefused: {
+              type: 'boolean',
+              description:
+                'outcome refused because the TCP connection to port 25 was refused (nothing listens)',
+            },
             banner: strOrNull,
             ehlo: { type: 'array', items: str },
             starttlsReply: strOrNull,
