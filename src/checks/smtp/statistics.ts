@@ -1,4 +1,10 @@
-import type { StatisticKey, StatisticsContribution, StoredSection, Verdict } from '../../core/statistics.ts';
+import type {
+  DocumentView,
+  StatisticKey,
+  StatisticsContribution,
+  StoredSection,
+  Verdict,
+} from '../../core/statistics.ts';
 import type { SmtpEvidence, StarttlsSupport } from './check.ts';
 import { bannerSoftware, issuerName } from './software.ts';
 
@@ -16,19 +22,31 @@ function starttls(key: string, v: StarttlsSupport): StatisticKey<SmtpEvidence> {
   };
 }
 
+/** The MX RRset names no host mail could be delivered to: only Null MX and localhost targets. */
+function noMxHost(doc: DocumentView): boolean {
+  const records = ((doc.mx as { records?: unknown } | undefined)?.records ?? []) as { kind?: string }[];
+  return (
+    Array.isArray(records) &&
+    records.length > 0 &&
+    records.every((r) => r.kind === 'null' || r.kind === 'localhost')
+  );
+}
+
 /** `dane.present`: an MX host has TLSA records; `dane.valid`: among those, one valid and none invalid. */
 function dane(valid: boolean): StatisticKey<SmtpEvidence> {
   return {
     key: valid ? 'dane.valid' : 'dane.present',
     over: 'mx',
-    verdict(s: S): Verdict {
+    verdict(s: S, doc: DocumentView): Verdict {
       if (!s) return 'skipped';
       const hosts = s.hosts ?? [];
       const withTlsa = hosts.filter((h) => (h.dane?.records?.length ?? 0) > 0);
       if (!valid) {
         if (withTlsa.length) return 'yes';
         if (hosts.some((h) => h.dane?.status === 'error') || s.status === 'error') return 'error';
-        if (s.status === 'skipped' && hosts.length === 0) return 'skipped';
+        // a Null MX or localhost-only domain has no MX host that could publish TLSA: "no", not
+        // "not tested" (it is in the denominator, and dane.valid already says "no" for it)
+        if (s.status === 'skipped' && hosts.length === 0 && !noMxHost(doc)) return 'skipped';
         return 'no';
       }
       if (!withTlsa.length) return hosts.some((h) => h.dane?.status === 'error') ? 'error' : 'no';
