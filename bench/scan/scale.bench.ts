@@ -139,13 +139,15 @@ function run(args: string[], marksAt: number[] = []): Promise<Run> {
       const done = Number(m[1]);
       while (pending.length && done >= (pending[0] as number)) {
         const mem = sample();
-        marks.push({
+        const mark = {
           done: pending.shift() as number,
           atS: (performance.now() - t0) / 1000,
           cpuS: cpuOf(pid),
           rssMiB: MiB(mem.rss),
           peakRssMiB: MiB(Math.max(peak, mem.hwm)),
-        });
+        };
+        marks.push(mark);
+        process.stderr.write(`checkpoint ${JSON.stringify(mark)}\n`);
       }
     });
     child.on('exit', (code) => {
