@@ -250,7 +250,8 @@ export const scanCommand: CommandDef = {
     });
     const resolver = openResolver(config, {
       rate,
-      cache: { maxEntries: 200_000, maxBytes: 64 * 2 ** 20 },
+      // shared infrastructure (hosters' NS, MX, SPF includes) is a few thousand names; per-domain names are asked once
+      cache: { maxEntries: 50_000, maxBytes: 32 * 2 ** 20 },
       ...(queryLog
         ? { onQuery: (n: string, t: string, cd: boolean) => queryLog.write(`${n} ${t} ${cd ? 1 : 0}\n`) }
         : {}),
