@@ -26,7 +26,12 @@ interface Reply {
 
 if (!isMainThread && parentPort) {
   const port = parentPort;
-  port.on('message', async (r: Request) => {
+  // one hold at a time, in order: two instances of one process on one file would corrupt it
+  let chain: Promise<void> = Promise.resolve();
+  port.on('message', (r: Request) => {
+    chain = chain.then(() => handle(r));
+  });
+  const handle = async (r: Request) => {
     try {
       await withDatabase(r.path, r.options, (db) =>
         db.transaction(async () => {
@@ -46,7 +51,7 @@ if (!isMainThread && parentPort) {
         },
       } satisfies Reply);
     }
-  });
+  };
 }
 
 /** A worker thread that runs catalogue transactions, one hold each, in order. */

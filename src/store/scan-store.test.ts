@@ -161,7 +161,10 @@ test('parts are merged in tiers while the scan runs', async () => {
   const sink = await ScanStore.open(path, { columns: ROW_COLUMNS, mergeFanIn: 2 });
   try {
     await sink.begin('m', {}, 'in');
-    for (let i = 0; i < 5; i++) await sink.write('m', [toStored(doc(`d${i}.ch`))]);
+    for (let i = 0; i < 5; i++) {
+      await sink.write('m', [toStored(doc(`d${i}.ch`))]);
+      await sink.idle(); // merges run in the background, beside the writes
+    }
     const parts = await Database.open(path, { readOnly: true }).then(async (db) => {
       try {
         return await db.all('SELECT level, rows FROM scan_parts ORDER BY level');

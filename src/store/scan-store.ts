@@ -396,14 +396,15 @@ class PartWriter {
   private readonly dbPath: string;
   private readonly conn: DuckDBConnection;
   private readonly columns: readonly ColumnSpec[];
-  private readonly runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+  private readonly runId: string;
   private seq = 0;
   /** certificates already written by this run (bounded): most repeats are never written twice */
   private readonly certsWritten = new Map<string, true>();
-  constructor(dbPath: string, conn: DuckDBConnection, columns: readonly ColumnSpec[]) {
+  constructor(dbPath: string, conn: DuckDBConnection, columns: readonly ColumnSpec[], tag = '') {
     this.dbPath = dbPath;
     this.conn = conn;
     this.columns = columns;
+    this.runId = `${Date.now().toString(36)}${process.pid.toString(36)}${tag}`;
   }
 
   private dir(scan: string): string {
@@ -541,6 +542,11 @@ export class ScanStore implements ScanSink {
   private readonly o: StoreOptions;
   private readonly work: { instance: DuckDBInstance; conn: DuckDBConnection };
   private readonly writer: PartWriter;
+  /** merges run beside the writes, on their own connection, one at a time */
+  private readonly mergeWriter: PartWriter;
+  private readonly mergeConn: DuckDBConnection;
+  private merging: Promise<void> = Promise.resolve();
+  private mergeError: unknown = null;
   /** the catalogue's write holds, on a worker thread */
   private readonly holds = new CatalogueWorker();
   private queue: Promise<unknown> = Promise.resolve();
@@ -549,17 +555,20 @@ export class ScanStore implements ScanSink {
     path: string,
     o: StoreOptions,
     work: { instance: DuckDBInstance; conn: DuckDBConnection },
+    mergeConn: DuckDBConnection,
   ) {
     this.path = path;
     this.o = o;
     this.work = work;
     this.writer = new PartWriter(path, work.conn, o.columns);
+    this.mergeConn = mergeConn;
+    this.mergeWriter = new PartWriter(path, mergeConn, o.columns, 'm');
   }
 
   static async open(path: string, o: StoreOptions): Promise<ScanStore> {
     await prepareCatalogue(path, { ...o, readOnly: false });
     const work = await workDatabase(o.workMemoryLimit ?? WORK_MEMORY, o.threads ?? 2);
-    return new ScanStore(path, o, work);
+    return new ScanStore(path, o, work, await work.instance.connect());
   }
 
   /** the catalogue's open options (plain data, for the worker) */
@@ -579,8 +588,20 @@ export class ScanStore implements ScanSink {
     return p;
   }
 
+  /**
+   * Every hold of the catalogue by this process, one after the other: DuckDB's file lock is per
+   * process, so two instances of one process on the same file (this thread's and the worker's)
+   * would not exclude each other — and would corrupt it.
+   */
+  private lock: Promise<unknown> = Promise.resolve();
+  private locked<T>(body: () => Promise<T>): Promise<T> {
+    const p = this.lock.then(body);
+    this.lock = p.catch(() => undefined);
+    return p;
+  }
+
   private catalogue<T>(body: (db: Database) => Promise<T>): Promise<T> {
-    return withDatabase(this.path, this.openOptions(), body);
+    return this.locked(() => withDatabase(this.path, this.openOptions(), body));
   }
 
   private async scanRow(name: string): Promise<CatalogueScan | undefined> {
@@ -713,20 +734,22 @@ export class ScanStore implements ScanSink {
         const batch = this.pendingRegistrations;
         this.pendingRegistrations = [];
         try {
-          await this.holds.run(
-            this.path,
-            this.openOptions(),
-            batch.flatMap((r) => [
-              registration(r.scan, r.p),
-              ...(r.replace
-                ? [
-                    [
-                      'INSERT INTO scan_state VALUES ($1, true, NULL) ON CONFLICT (scan) DO UPDATE SET replacements = true',
-                      [r.scan],
-                    ] as [string, DuckDBValue[]],
-                  ]
-                : []),
-            ]),
+          await this.locked(() =>
+            this.holds.run(
+              this.path,
+              this.openOptions(),
+              batch.flatMap((r) => [
+                registration(r.scan, r.p),
+                ...(r.replace
+                  ? [
+                      [
+                        'INSERT INTO scan_state VALUES ($1, true, NULL) ON CONFLICT (scan) DO UPDATE SET replacements = true',
+                        [r.scan],
+                      ] as [string, DuckDBValue[]],
+                    ]
+                  : []),
+              ]),
+            ),
           );
           for (const r of batch) {
             const m = await this.known(r.scan);
@@ -759,11 +782,16 @@ export class ScanStore implements ScanSink {
     await this.known(scan);
     const p = await this.serial(() => this.writer.write(scan, rows, 0, o.part));
     await this.register(scan, p, o.replace === true);
-    await this.serial(() => this.compact(scan, false));
+    // a merge never holds up the next part: the scan's results keep flowing while it runs
+    this.merging = this.merging
+      .then(() => this.compact(scan, false, this.mergeWriter))
+      .catch((e) => {
+        this.mergeError ??= e;
+      });
   }
 
   /** Tiered merging (`final`: everything into one part). */
-  private async compact(scan: string, final: boolean): Promise<void> {
+  private async compact(scan: string, final: boolean, writer: PartWriter = this.writer): Promise<void> {
     const fanIn = Math.max(2, this.o.mergeFanIn ?? 8);
     for (;;) {
       const s = await this.known(scan);
@@ -781,25 +809,27 @@ export class ScanStore implements ScanSink {
         group = full[1].slice(0, fanIn);
         level = full[0] + 1;
       }
-      const merged = await this.writer.merge(scan, group, level, s.replacements);
-      await this.holds.run(this.path, this.openOptions(), [
-        ...group.map(
-          (p) =>
-            ['DELETE FROM scan_parts WHERE scan = $1 AND part = $2', [scan, p.part]] as [
-              string,
-              DuckDBValue[],
-            ],
-        ),
-        registration(scan, merged),
-        ...(final
-          ? [
-              ['UPDATE scan_state SET replacements = false WHERE scan = $1', [scan]] as [
+      const merged = await writer.merge(scan, group, level, s.replacements);
+      await this.locked(() =>
+        this.holds.run(this.path, this.openOptions(), [
+          ...group.map(
+            (p) =>
+              ['DELETE FROM scan_parts WHERE scan = $1 AND part = $2', [scan, p.part]] as [
                 string,
                 DuckDBValue[],
               ],
-            ]
-          : []),
-      ]);
+          ),
+          registration(scan, merged),
+          ...(final
+            ? [
+                ['UPDATE scan_state SET replacements = false WHERE scan = $1', [scan]] as [
+                  string,
+                  DuckDBValue[],
+                ],
+              ]
+            : []),
+        ]),
+      );
       const gone = new Set(group.map((p) => p.part));
       s.parts = [
         ...s.parts.filter((p) => !gone.has(p.part)),
@@ -814,7 +844,9 @@ export class ScanStore implements ScanSink {
     }
   }
 
-  finish(scan: string): Promise<void> {
+  async finish(scan: string): Promise<void> {
+    await this.merging;
+    if (this.mergeError) throw this.mergeError;
     return this.serial(async () => {
       await this.compact(scan, true);
       await this.catalogue((db) =>
@@ -839,10 +871,18 @@ export class ScanStore implements ScanSink {
     return Number(r.getRowObjects()[0]?.n ?? 0);
   }
 
+  /** Resolves once every registration and background merge so far is done. */
+  async idle(): Promise<void> {
+    await this.registrar;
+    await this.merging;
+  }
+
   async close(): Promise<void> {
     await this.registrar;
+    await this.merging;
     await this.queue;
     await this.holds.close();
+    this.mergeConn.closeSync();
     this.work.conn.closeSync();
     this.work.instance.closeSync();
   }
