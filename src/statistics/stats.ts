@@ -60,6 +60,12 @@ interface SmtpHost {
   dane?: { status?: string; records?: unknown[] };
 }
 
+/** The MX RRset names no host mail could be delivered to: only Null MX and localhost targets. */
+function noMxHost(doc: Doc): boolean {
+  const records = arr(section(doc, 'mx')?.records) as { kind?: string }[];
+  return records.length > 0 && records.every((r) => r.kind === 'null' || r.kind === 'localhost');
+}
+
 function daneVerdict(doc: Doc, valid: boolean): Verdict {
   const s = section(doc, 'smtp');
   if (!s) return 'skipped';
@@ -68,7 +74,9 @@ function daneVerdict(doc: Doc, valid: boolean): Verdict {
   if (!valid) {
     if (withTlsa.length) return 'yes';
     if (hosts.some((h) => h.dane?.status === 'error') || s.status === 'error') return 'error';
-    if (s.status === 'skipped' && hosts.length === 0) return 'skipped';
+    // a Null MX or localhost-only domain has no MX host that could publish TLSA: "no", not
+    // "not tested" (it is in the denominator, and dane.valid already says "no" for it)
+    if (s.status === 'skipped' && hosts.length === 0 && !noMxHost(doc)) return 'skipped';
     return 'no';
   }
   if (!withTlsa.length) return hosts.some((h) => h.dane?.status === 'error') ? 'error' : 'no';
