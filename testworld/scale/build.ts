@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { dsOf, signRRset, signZone, type Validity, zoneKey } from './dnssec.ts';
 import { DNS_OPERATORS, GENERATOR_VERSION, type WorldSpec, worldKey } from './model.ts';
-import { served, zoneRecords } from './records.ts';
+import { LAME_NS, served, zoneRecords } from './records.ts';
 import { line, NEG_TTL, type RR, rr } from './rr.ts';
 import { DNS_ONLY, domainTruth, type ExpectedReport, TruthAccumulator } from './truth.ts';
 import { World } from './world.ts';
@@ -124,7 +124,8 @@ function runDomains(t: DomainsTask): DomainsResult {
   let nSigned = 0;
   const tldDot = `.${t.spec.tld}`;
   for (const p of world.profiles(t.from, t.to)) {
-    const nsCode = p.fate === 'refused' ? -1 : DNS_OPERATORS.findIndex((o) => o.id === p.dns);
+    const nsCode =
+      p.fate === 'refused' ? -1 : p.fate === 'lame' ? -2 : DNS_OPERATORS.findIndex((o) => o.id === p.dns);
     let ds = '';
     if (p.signed) {
       const key = zoneKey(secret, p.name);
@@ -180,7 +181,8 @@ function runTld(t: TldTask): number {
   for (let i = 0; i < t.chunk.length; i++) {
     const [label, code, ds] = t.chunk[i]!.split('\t') as [string, string, string];
     const owner = name(label);
-    const ns = Number(code) < 0 ? ['ns.refused.nic.test'] : DNS_OPERATORS[Number(code)]!.ns;
+    const ns =
+      code === '-1' ? ['ns.refused.nic.test'] : code === '-2' ? LAME_NS : DNS_OPERATORS[Number(code)]!.ns;
     for (const n of ns) lines.push(line(rr(owner, 'NS', n, TLD_TTL)));
     const next = i + 1 < t.chunk.length ? t.chunk[i + 1]!.slice(0, t.chunk[i + 1]!.indexOf('\t')) : t.next;
     const types = ds ? ['NS', 'DS', 'RRSIG', 'NSEC'] : ['NS', 'RRSIG', 'NSEC'];

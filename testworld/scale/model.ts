@@ -338,7 +338,7 @@ const mailTable = [
 
 const FATES: readonly (readonly [Fate, number])[] = [
   ['ok', 97.9],
-  ['lame', 1.2], // delegated to an operator's NS that no longer serves the zone: REFUSED → SERVFAIL
+  ['lame', 1.2], // delegated to name servers whose names no longer exist: SERVFAIL
   ['refused', 0.4], // delegated to a server that answers REFUSED to everything
   ['bogus-ds', 0.25], // the TLD's DS matches no key
   ['bogus-expired', 0.25], // signatures expired

@@ -139,8 +139,17 @@ export const dmarcText = (p: Profile) => {
 /** Name servers of the domain's delegation in the TLD. */
 export function delegationNs(p: Profile): readonly string[] {
   if (p.fate === 'refused') return ['ns.refused.nic.test'];
+  if (p.fate === 'lame') return LAME_NS;
   return dnsOperator(p.dns).ns;
 }
+
+/**
+ * A lame delegation: the hoster is gone and its name servers' names no longer exist (NXDOMAIN in
+ * its still-signed zone), so a resolver answers SERVFAIL at once. (A delegation to a server of the
+ * same NSD that lacks the zone would not do: that NSD also serves the TLD and answers with a
+ * referral to itself, which resolvers chase until they time out.)
+ */
+export const LAME_NS = ['ns1.gone-hosting.test', 'ns2.gone-hosting.test'];
 
 /** Whether NSD serves the domain's zone (a lame delegation's zone is gone; REFUSED: not ours). */
 export const served = (p: Profile) => p.fate !== 'lame' && p.fate !== 'refused';
@@ -272,6 +281,7 @@ export function infrastructure(): Scenario {
     const name = espSpf(e);
     add(name.slice(name.indexOf('.') + 1), [abs(name), 'TXT', `"v=spf1 ip4:198.51.100.${e} -all"`]);
   }
+  add('gone-hosting.test', ['www', 'A', `{net}.${WEB_NET}.250`]);
   add(
     'dmarc-reports.test',
     ['@', 'MX', `10 mx`],
