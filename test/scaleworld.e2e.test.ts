@@ -102,6 +102,22 @@ function normalise(v: unknown): unknown {
   return v;
 }
 
+/** The path and both values of the first difference, or null when equal. */
+function firstDifference(a: unknown, b: unknown, path: string): string | null {
+  if (JSON.stringify(a) === JSON.stringify(b)) return null;
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        `${path}.${k}`,
+      );
+      if (d) return d;
+    }
+  }
+  return `${path || '.'}: resumed ${JSON.stringify(a)?.slice(0, 300)}, uninterrupted ${JSON.stringify(b)?.slice(0, 300)}`;
+}
+
 async function documents(db: string, scan: string): Promise<Map<string, unknown>> {
   const store = await ScanStore.open(db, { readOnly: true });
   try {
@@ -118,6 +134,17 @@ async function documents(db: string, scan: string): Promise<Map<string, unknown>
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** user + system CPU seconds of a live process (/proc/PID/stat), 0 when gone */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
 
 test(`scale world: a ${KILL_SIZE}-domain scan SIGKILLed 3 times and resumed stores each domain once, as an uninterrupted scan does`, async () => {
   const domains = readFileSync(sw.world.domainsFile, 'utf8').trim().split('\n').slice(0, KILL_SIZE);
@@ -136,8 +163,10 @@ test(`scale world: a ${KILL_SIZE}-domain scan SIGKILLed 3 times and resumed stor
     child.on('exit', () => {
       exited = true;
     });
-    // a random moment: start-up, the first batches, or deep in the scan
-    await sleep(800 + rng.int(3500));
+    // a random moment, measured in the child's CPU time (a loaded machine stretches wall time):
+    // past start-up (about 1 s of CPU), somewhere in the first batches or deeper in the scan
+    const at = 1.2 + rng.next() * 2.5;
+    while (!exited && cpuSeconds(child.pid!) < at) await sleep(20);
     assert.equal(exited, false, `run ${k + 1} finished before it was killed`);
     child.kill('SIGKILL');
     await new Promise((r) => (exited ? r(null) : child.once('exit', r)));
@@ -157,11 +186,8 @@ test(`scale world: a ${KILL_SIZE}-domain scan SIGKILLed 3 times and resumed stor
   const differ: string[] = [];
   for (const d of domains) {
     assert.ok(resumed.has(d), `${d} is missing after the resume`);
-    try {
-      assert.deepEqual(normalise(resumed.get(d)), normalise(reference.get(d)));
-    } catch {
-      differ.push(d);
-    }
+    const where = firstDifference(normalise(resumed.get(d)), normalise(reference.get(d)), '');
+    if (where) differ.push(`${d}: ${where}`);
   }
   assert.deepEqual(
     differ,

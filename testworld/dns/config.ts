@@ -87,6 +87,8 @@ export interface UnboundTuning {
   readonly keyCacheMb?: number;
   readonly outgoingRange?: number;
   readonly queriesPerThread?: number;
+  /** RFC 8198 (Unbound's own default): NXDOMAIN synthesised from cached NSEC records */
+  readonly aggressiveNsec?: boolean;
   /** socket receive/send buffers (MiB): bursts of a scan overflow the 208 KiB default */
   readonly socketBufferMb?: number;
 }
@@ -147,7 +149,7 @@ export function unboundConf(o: UnboundOptions): string {
     '  val-bogus-ttl: 5',
     '  do-not-query-localhost: no',
     '  qname-minimisation: no',
-    '  aggressive-nsec: no',
+    `  aggressive-nsec: ${o.tuning?.aggressiveNsec ? 'yes' : 'no'}`,
     '  prefetch: no',
     '  harden-referral-path: no',
     '  hide-identity: yes',

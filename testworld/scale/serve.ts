@@ -48,6 +48,7 @@ export function defaultTuning(size: number): UnboundTuning {
       outgoingRange: 8192,
       queriesPerThread: 4096,
       socketBufferMb: 8,
+      aggressiveNsec: true,
     };
   return {
     threads: 2,
@@ -57,6 +58,7 @@ export function defaultTuning(size: number): UnboundTuning {
     outgoingRange: 8192,
     queriesPerThread: 4096,
     socketBufferMb: 8,
+    aggressiveNsec: true,
   };
 }
 
