@@ -25,7 +25,7 @@ import { dsOf, signRRset, signZone, type Validity, zoneKey } from './dnssec.ts';
 import { DNS_OPERATORS, GENERATOR_VERSION, type WorldSpec, worldKey } from './model.ts';
 import { LAME_NS, served, zoneRecords } from './records.ts';
 import { line, NEG_TTL, type RR, rr } from './rr.ts';
-import { DNS_ONLY, domainTruth, type ExpectedReport, TruthAccumulator } from './truth.ts';
+import { DNS_ONLY, domainTruth, type ExpectedReport, TruthAccumulator, type TruthCounts } from './truth.ts';
 import { World } from './world.ts';
 
 /** The repository's git-ignored cache (`.cache/scaleworld`). */
@@ -112,6 +112,10 @@ interface DomainsResult {
   readonly conf: string;
   readonly served: number;
   readonly signed: number;
+  /** the domains, in index order */
+  readonly names: string[];
+  readonly truth: TruthCounts;
+  readonly facts: Record<string, number>;
 }
 
 function runDomains(t: DomainsTask): DomainsResult {
@@ -123,7 +127,22 @@ function runDomains(t: DomainsTask): DomainsResult {
   let nServed = 0;
   let nSigned = 0;
   const tldDot = `.${t.spec.tld}`;
+  const names: string[] = [];
+  const truth = new TruthAccumulator();
+  const facts: Record<string, number> = {};
+  const count = (k: string) => {
+    facts[k] = (facts[k] ?? 0) + 1;
+  };
   for (const p of world.profiles(t.from, t.to)) {
+    names.push(p.name);
+    truth.add(domainTruth(p, DNS_ONLY));
+    count(`fate.${p.fate}`);
+    if (p.signed) count('signed');
+    count(`dns.${p.dns.startsWith('host') ? 'long-tail' : p.dns}`);
+    const m = p.mail;
+    count(
+      `mail.${m.kind === 'provider' ? (m.provider.startsWith('host') ? 'long-tail' : m.provider) : m.kind}`,
+    );
     const nsCode =
       p.fate === 'refused' ? -1 : p.fate === 'lame' ? -2 : DNS_OPERATORS.findIndex((o) => o.id === p.dns);
     let ds = '';
@@ -148,7 +167,15 @@ function runDomains(t: DomainsTask): DomainsResult {
     }
     delegations.push(`${p.name.slice(0, -tldDot.length)}\t${nsCode}\t${ds}`);
   }
-  return { delegations, conf: conf.join(''), served: nServed, signed: nSigned };
+  return {
+    delegations,
+    conf: conf.join(''),
+    served: nServed,
+    signed: nSigned,
+    names,
+    truth: truth.dump(),
+    facts,
+  };
 
   function write(file: string, text: string) {
     const d = dirname(file);
@@ -322,9 +349,6 @@ export async function buildWorld(spec: WorldSpec, options: BuildOptions = {}): P
     const confOut = createWriteStream(join(tmp, 'nsd-zones.conf'));
     const truthAcc = new TruthAccumulator();
     const facts: Record<string, number> = {};
-    const count = (k: string) => {
-      facts[k] = (facts[k] ?? 0) + 1;
-    };
     const tmpDirOf = (task: DomainsTask) => ({ ...task, zonesDir: tmpZones });
     await Promise.all(
       Array.from({ length: n }, async (_, w) => {
@@ -342,19 +366,14 @@ export async function buildWorld(spec: WorldSpec, options: BuildOptions = {}): P
     );
     // the worker wrote under tmpZones but NSD must read the final paths
     for (const r of results) confOut.write(r.conf.replaceAll(tmpZones, zonesDir));
-    // truth and facts (the main thread; cheap next to signing)
+    // truth, facts and the domain list, merged from the workers in index order
     const domainsOut = createWriteStream(join(tmp, 'domains.txt'));
     let domains = 0;
-    for (const p of world.profiles()) {
-      domains++;
-      domainsOut.write(`${p.name}\n`);
-      truthAcc.add(domainTruth(p, DNS_ONLY));
-      count(`fate.${p.fate}`);
-      if (p.signed) count('signed');
-      count(`dns.${p.dns.startsWith('host') ? 'long-tail' : p.dns}`);
-      count(
-        `mail.${p.mail.kind === 'provider' ? (p.mail.provider.startsWith('host') ? 'long-tail' : p.mail.provider) : p.mail.kind}`,
-      );
+    for (const r of results) {
+      domains += r.names.length;
+      if (r.names.length) domainsOut.write(`${r.names.join('\n')}\n`);
+      truthAcc.merge(r.truth);
+      for (const [k, v] of Object.entries(r.facts)) facts[k] = (facts[k] ?? 0) + v;
     }
     await new Promise<void>((r) => domainsOut.end(r));
 

@@ -14,7 +14,7 @@ import { domainToASCII } from 'node:url';
 import { Rng } from './rng.ts';
 
 /** Bumped whenever the model, the records or the build change what a world contains. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export interface WorldSpec {
   readonly seed: string;
@@ -214,7 +214,7 @@ export const MAIL_PROVIDERS: readonly MailProvider[] = [
         spf: `spf.host${pad2(k + 1)}.test`,
         spfAll: k % 2 === 0 ? '-all' : '~all',
         dane: (k + 1) % 10 === 0,
-        privateSelector: 0.65,
+        privateSelector: 0.58,
         knownSelector: 0.04,
       },
       [`mail.host${pad2(k + 1)}.test`],
@@ -330,6 +330,8 @@ function labelFor(index: number, idn: boolean, rng: Rng): string {
   return `${parts.join(sep)}${sep}${index.toString(36)}`;
 }
 
+const OPERATOR_BY_ID = new Map(DNS_OPERATORS.map((o) => [o.id, o]));
+const PROVIDER_BY_ID = new Map(MAIL_PROVIDERS.map((p) => [p.id, p]));
 const dnsTable = DNS_OPERATORS.map((o) => [o.id, o.share] as const);
 const mailTable = [
   ...MAIL_PROVIDERS.map((p) => [`p:${p.id}`, p.share] as const),
@@ -365,10 +367,10 @@ export function baseProfile(w: WorldSpec, index: number): Profile {
   const rng = new Rng(w.seed, 'domain', index);
   const idn = rng.chance(0.0266);
   const label = labelFor(index, idn, rng);
-  const name = domainToASCII(`${label}.${w.tld}`);
+  const name = idn ? domainToASCII(`${label}.${w.tld}`) : `${label}.${w.tld}`;
   const fate = rng.pick(FATES);
   const dns = rng.pick(dnsTable);
-  const operator = DNS_OPERATORS.find((o) => o.id === dns)!;
+  const operator = OPERATOR_BY_ID.get(dns)!;
   const bogus = fate === 'bogus-ds' || fate === 'bogus-expired';
   const signed = bogus || rng.chance(operator.dnssec);
 
@@ -391,7 +393,7 @@ export function baseProfile(w: WorldSpec, index: number): Profile {
       } else mail = { kind: 'provider', provider: pick.slice(2) };
     }
   }
-  const prov = mail.kind === 'provider' ? MAIL_PROVIDERS.find((p) => p.id === mail.provider)! : undefined;
+  const prov = mail.kind === 'provider' ? PROVIDER_BY_ID.get(mail.provider)! : undefined;
   const deliverable = mail.kind === 'provider' || mail.kind === 'self';
 
   let spf: SpfStyle = 'none';

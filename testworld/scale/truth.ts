@@ -176,6 +176,13 @@ const stat = (count: number, denominator: number): Stat => ({
   percent: pct(count, denominator),
 });
 
+export interface TruthCounts {
+  readonly domains: number;
+  readonly withMx: number;
+  readonly counts: Record<string, Record<Verdict, number>>;
+  readonly providers: Record<string, number>;
+}
+
 /** Adds domain truths up to the report `mailsec report --json` must print. */
 export class TruthAccumulator {
   private domains = 0;
@@ -195,6 +202,28 @@ export class TruthAccumulator {
       c[t.verdicts[k]]++;
     }
     for (const p of t.providers) this.providers.set(p, (this.providers.get(p) ?? 0) + 1);
+  }
+
+  /** The counts as plain data (to cross a worker thread). */
+  dump(): TruthCounts {
+    return {
+      domains: this.domains,
+      withMx: this.withMx,
+      counts: Object.fromEntries(this.counts),
+      providers: Object.fromEntries(this.providers),
+    };
+  }
+
+  /** Adds counts dumped by another accumulator. */
+  merge(d: TruthCounts): void {
+    this.domains += d.domains;
+    this.withMx += d.withMx;
+    for (const [k, c] of Object.entries(d.counts)) {
+      const mine = this.counts.get(k) ?? { yes: 0, no: 0, error: 0, skipped: 0 };
+      for (const v of ['yes', 'no', 'error', 'skipped'] as const) mine[v] += c[v];
+      this.counts.set(k, mine);
+    }
+    for (const [p, n] of Object.entries(d.providers)) this.providers.set(p, (this.providers.get(p) ?? 0) + n);
   }
 
   result(limit = 50): ExpectedReport {
