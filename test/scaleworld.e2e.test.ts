@@ -31,11 +31,15 @@ let sw: ScaleWorld;
 let dir: string;
 let refDb: string;
 
-before(async () => {
-  sw = await startScaleWorld({ seed: 'ch23', size: SIZE });
-  dir = mkdtempSync(join(tmpdir(), 'mailsec-scaleworld-'));
-  refDb = join(dir, 'ref.duckdb');
-});
+// the first run on a machine builds the world (about a minute for 20,000 domains on 2 cores)
+before(
+  async () => {
+    sw = await startScaleWorld({ seed: 'ch23', size: SIZE });
+    dir = mkdtempSync(join(tmpdir(), 'mailsec-scaleworld-'));
+    refDb = join(dir, 'ref.duckdb');
+  },
+  { timeout: 900_000 },
+);
 after(async () => {
   await sw?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -64,30 +68,38 @@ const scanArgs = (input: string, db: string, scan: string) => [
   '128',
 ];
 
-test(`scale world: report --json of a ${SIZE}-domain scan equals the generator's ground truth`, async () => {
-  const t0 = Date.now();
-  const scan = await runCli(scanArgs(sw.world.domainsFile, refDb, 'ref'), {}, 600_000);
-  assert.equal(scan.code, 0, scan.stderr);
-  const report = await runCli(['report', '--db', refDb, '--scan', 'ref', '--json'], {}, 120_000);
-  assert.equal(report.code, 0, report.stderr);
-  const got = JSON.parse(report.stdout);
-  const want = sw.world.truth;
-  const diffs: string[] = [];
-  for (const k of new Set([...Object.keys(want.stats), ...Object.keys(got.stats)])) {
-    const a = JSON.stringify(got.stats[k]);
-    const b = JSON.stringify(want.stats[k]);
-    if (a !== b) diffs.push(`${k}: report ${a}, truth ${b}`);
-  }
-  assert.deepEqual(diffs, [], `statistics that differ from the ground truth:\n${diffs.join('\n')}`);
-  assert.equal(got.domains, want.domains);
-  assert.equal(got.domainsWithMx, want.domainsWithMx);
-  assert.deepEqual(got.providers, want.providers);
-  assert.deepEqual(got.issuers, want.issuers);
-  assert.deepEqual(got.software, want.software);
-  process.stderr.write(
-    `# scale world ${sw.world.key}: build ${sw.timings.buildSeconds} s, start ${sw.timings.startSeconds} s, scan+report ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
-  );
-});
+// The scan's length is mailsec's speed (about 9 ms CPU per domain today, issue 10 aims at 1.5):
+// an explicit timeout over npm test's 5-minute default, for a loaded machine
+const LONG = { timeout: 1_500_000 };
+
+test(
+  `scale world: report --json of a ${SIZE}-domain scan equals the generator's ground truth`,
+  LONG,
+  async () => {
+    const t0 = Date.now();
+    const scan = await runCli(scanArgs(sw.world.domainsFile, refDb, 'ref'), {}, 1_400_000);
+    assert.equal(scan.code, 0, scan.stderr);
+    const report = await runCli(['report', '--db', refDb, '--scan', 'ref', '--json'], {}, 120_000);
+    assert.equal(report.code, 0, report.stderr);
+    const got = JSON.parse(report.stdout);
+    const want = sw.world.truth;
+    const diffs: string[] = [];
+    for (const k of new Set([...Object.keys(want.stats), ...Object.keys(got.stats)])) {
+      const a = JSON.stringify(got.stats[k]);
+      const b = JSON.stringify(want.stats[k]);
+      if (a !== b) diffs.push(`${k}: report ${a}, truth ${b}`);
+    }
+    assert.deepEqual(diffs, [], `statistics that differ from the ground truth:\n${diffs.join('\n')}`);
+    assert.equal(got.domains, want.domains);
+    assert.equal(got.domainsWithMx, want.domainsWithMx);
+    assert.deepEqual(got.providers, want.providers);
+    assert.deepEqual(got.issuers, want.issuers);
+    assert.deepEqual(got.software, want.software);
+    process.stderr.write(
+      `# scale world ${sw.world.key}: build ${sw.timings.buildSeconds} s, start ${sw.timings.startSeconds} s, scan+report ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
+  },
+);
 
 /** What "identical" leaves out: when it ran and how long it took, and how many queries it cost. */
 const VOLATILE = new Set(['checkedAt', 'elapsedMs', 'queryCount']);
@@ -146,53 +158,57 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-test(`scale world: a ${KILL_SIZE}-domain scan SIGKILLed 3 times and resumed stores each domain once, as an uninterrupted scan does`, async () => {
-  const domains = readFileSync(sw.world.domainsFile, 'utf8').trim().split('\n').slice(0, KILL_SIZE);
-  const list = join(dir, 'kill.txt');
-  writeFileSync(list, `${domains.join('\n')}\n`);
-  const db = join(dir, 'kill.duckdb');
-  const args = [...scanArgs(list, db, 'ref'), '--batch', '50'];
-  const rng = new Rng('kill', sw.world.key);
-  const stored: number[] = [];
-  for (let k = 0; k < 3; k++) {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      stdio: 'ignore',
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let exited = false;
-    child.on('exit', () => {
-      exited = true;
-    });
-    // a random moment, measured in the child's CPU time (a loaded machine stretches wall time):
-    // past start-up (about 1 s of CPU), somewhere in the first batches or deeper in the scan
-    const at = 1.2 + rng.next() * 2.5;
-    while (!exited && cpuSeconds(child.pid!) < at) await sleep(20);
-    assert.equal(exited, false, `run ${k + 1} finished before it was killed`);
-    child.kill('SIGKILL');
-    await new Promise((r) => (exited ? r(null) : child.once('exit', r)));
-    const store = await ScanStore.open(db, { readOnly: true });
-    stored.push(await store.count('ref'));
-    store.close();
-  }
-  const last = await runCli(args, {}, 600_000);
-  assert.equal(last.code, 0, last.stderr);
-  assert.ok(
-    stored.at(-1)! < KILL_SIZE,
-    `the killed runs stored ${stored.join(', ')}: nothing was left to resume`,
-  );
-  const resumed = await documents(db, 'ref');
-  const reference = await documents(refDb, 'ref');
-  assert.equal(resumed.size, KILL_SIZE);
-  const differ: string[] = [];
-  for (const d of domains) {
-    assert.ok(resumed.has(d), `${d} is missing after the resume`);
-    const where = firstDifference(normalise(resumed.get(d)), normalise(reference.get(d)), '');
-    if (where) differ.push(`${d}: ${where}`);
-  }
-  assert.deepEqual(
-    differ,
-    [],
-    `results differ from the uninterrupted scan (after removing ${[...VOLATILE].join(', ')})`,
-  );
-  process.stderr.write(`# killed runs had stored ${stored.join(', ')} of ${KILL_SIZE}\n`);
-});
+test(
+  `scale world: a ${KILL_SIZE}-domain scan SIGKILLed 3 times and resumed stores each domain once, as an uninterrupted scan does`,
+  LONG,
+  async () => {
+    const domains = readFileSync(sw.world.domainsFile, 'utf8').trim().split('\n').slice(0, KILL_SIZE);
+    const list = join(dir, 'kill.txt');
+    writeFileSync(list, `${domains.join('\n')}\n`);
+    const db = join(dir, 'kill.duckdb');
+    const args = [...scanArgs(list, db, 'ref'), '--batch', '50'];
+    const rng = new Rng('kill', sw.world.key);
+    const stored: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const child = spawn(process.execPath, [MAIN, ...args], {
+        stdio: 'ignore',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      let exited = false;
+      child.on('exit', () => {
+        exited = true;
+      });
+      // a random moment, measured in the child's CPU time (a loaded machine stretches wall time):
+      // past start-up (about 1 s of CPU), somewhere in the first batches or deeper in the scan
+      const at = 1.2 + rng.next() * 2.5;
+      while (!exited && cpuSeconds(child.pid!) < at) await sleep(20);
+      assert.equal(exited, false, `run ${k + 1} finished before it was killed`);
+      child.kill('SIGKILL');
+      await new Promise((r) => (exited ? r(null) : child.once('exit', r)));
+      const store = await ScanStore.open(db, { readOnly: true });
+      stored.push(await store.count('ref'));
+      store.close();
+    }
+    const last = await runCli(args, {}, 600_000);
+    assert.equal(last.code, 0, last.stderr);
+    assert.ok(
+      stored.at(-1)! < KILL_SIZE,
+      `the killed runs stored ${stored.join(', ')}: nothing was left to resume`,
+    );
+    const resumed = await documents(db, 'ref');
+    const reference = await documents(refDb, 'ref');
+    assert.equal(resumed.size, KILL_SIZE);
+    const differ: string[] = [];
+    for (const d of domains) {
+      assert.ok(resumed.has(d), `${d} is missing after the resume`);
+      const where = firstDifference(normalise(resumed.get(d)), normalise(reference.get(d)), '');
+      if (where) differ.push(`${d}: ${where}`);
+    }
+    assert.deepEqual(
+      differ,
+      [],
+      `results differ from the uninterrupted scan (after removing ${[...VOLATILE].join(', ')})`,
+    );
+    process.stderr.write(`# killed runs had stored ${stored.join(', ')} of ${KILL_SIZE}\n`);
+  },
+);
