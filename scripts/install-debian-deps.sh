@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the testworld and the independent verifiers need, when missing:
 # nsd (authoritative server), unbound (validating resolver), ldnsutils (ldns-keygen, ldns-signzone,
-# ldns-key2ds, ldns-read-zone, drill, ldns-dane).
+# ldns-key2ds, ldns-read-zone, drill, ldns-dane), postfix and openssl (SMTP testworld, test CA),
+# chromium and a font (the HTML report is checked in headless Chromium; `report --format pdf`).
 # Needs root (CI and developer machines run as root). Idempotent and quiet when all are present.
 set -euo pipefail
-want=(nsd unbound ldnsutils postfix openssl)
+want=(nsd unbound ldnsutils postfix openssl chromium fonts-dejavu-core)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

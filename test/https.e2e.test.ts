@@ -45,6 +45,8 @@ let https: HttpsHosts;
 let caFile: string;
 const docs = new Map<string, Doc>();
 let full: Doc;
+/** did-good.test, did-forged.test and sectxt-good.test (no DID, no MCP), with --only did,mcp */
+const didDocs = new Map<string, Doc>();
 
 const args = (extra: string[] = []) => [
   '--json',
@@ -52,10 +54,12 @@ const args = (extra: string[] = []) => [
   tw.resolver,
   '--ca-file',
   caFile,
+  // generous: the testworld hosts answer at once, but a loaded machine (tests run 3 at a time,
+  // beside Chromium) can stall a process for seconds
   '--http-timeout',
-  '5000',
+  '15000',
   '--smtp-timeout',
-  '5000',
+  '15000',
   ...extra,
 ];
 const parseLines = (stdout: string): Doc[] =>
@@ -81,6 +85,15 @@ before(async () => {
     ]),
     runCli(['check', 'full.test', ...args(['--allow-private', LOOPBACK, '--vmc-roots', https.markRootFile])]),
   ]);
+  // after the others, not beside them: on a loaded machine three checks at once time out
+  const dids = await runCli([
+    'check',
+    'did-good.test',
+    'did-forged.test',
+    'sectxt-good.test',
+    ...args(['--allow-private', LOOPBACK, '--only', 'did,mcp']),
+  ]);
+  for (const d of parseLines(dids.stdout)) didDocs.set(d.domain, d);
   assert.ok(many.stdout, many.stderr);
   for (const d of parseLines(many.stdout)) docs.set(d.domain, d);
   full = JSON.parse(one.stdout) as Doc;
@@ -235,6 +248,38 @@ test('full.test: a full check (SMTP and HTTPS) completes; every document matches
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   const validate = ajv.compile(JSON.parse(readFileSync(`${ROOT}/schema/check.schema.json`, 'utf8')));
   for (const doc of [full, ...docs.values()])
+    assert.ok(validate(doc), `${doc.domain}: ${ajv.errorsText(validate.errors)}`);
+});
+
+// ---- DID configuration (DIF Well-Known DID Configuration) and MCP ----
+test('did: did-good.test linkage JWT verified against did:web:did-good.test → pass; forged signature → fail; none served → absent', () => {
+  const good = didDocs.get('did-good.test')!.did as Section;
+  assert.equal(good.status, 'pass', JSON.stringify(good));
+  assert.equal(good.verified, true);
+  assert.deepEqual(good.dids, ['did:web:did-good.test']);
+  assert.equal(good.url, 'https://did-good.test/.well-known/did-configuration.json');
+  const forged = didDocs.get('did-forged.test')!;
+  assert.equal((forged.did as Section).status, 'fail');
+  assert.equal((forged.did as Section).verified, false);
+  assert.deepEqual(
+    forged.findings.filter((f) => f.check === 'did').map((f) => f.id),
+    ['did.signature-invalid', 'did.unverified'],
+  );
+  const none = didDocs.get('sectxt-good.test')!;
+  assert.equal((none.did as Section).status, 'absent');
+  assert.equal((none.mcp as Section).status, 'absent');
+  // each host asked for its configuration and, for a JWT linkage, its DID document
+  assert.ok(https.requests('did-good.test') >= 3, String(https.requests('did-good.test')));
+});
+test('mcp: a JSON object → pass with its name; not JSON → fail', () => {
+  const good = didDocs.get('did-good.test')!.mcp as Section;
+  assert.deepEqual([good.status, good.valid, good.name], ['pass', true, 'Testworld MCP']);
+  const bad = didDocs.get('did-forged.test')!;
+  assert.deepEqual([(bad.mcp as Section).status, (bad.mcp as Section).valid], ['fail', false]);
+  assert.ok(bad.findings.some((f) => f.id === 'mcp.invalid-json'));
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  const validate = ajv.compile(JSON.parse(readFileSync(`${ROOT}/schema/check.schema.json`, 'utf8')));
+  for (const doc of didDocs.values())
     assert.ok(validate(doc), `${doc.domain}: ${ajv.errorsText(validate.errors)}`);
 });
 

@@ -38,6 +38,8 @@ export interface IssueOptions {
   readonly expired?: boolean;
   /** self-signed instead of issued by the intermediate */
   readonly selfSigned?: boolean;
+  /** the subject in openssl's -subj form (default `/CN=<common name>`); self-signed: also the issuer */
+  readonly subject?: string;
 }
 
 export interface IssuedCert {
@@ -165,7 +167,7 @@ export async function createTestCa(dir: string): Promise<TestCa> {
         '-key',
         keyFile,
         '-subj',
-        `/CN=${cn}`,
+        o.subject ?? `/CN=${cn}`,
         '-addext',
         `subjectAltName=${sans}`,
       ];

@@ -1,8 +1,10 @@
 import { bimiCheck } from './bimi/index.ts';
 import { caaCheck } from './caa/index.ts';
+import { didCheck } from './did/index.ts';
 import { dkimCheck } from './dkim/index.ts';
 import { dmarcCheck } from './dmarc/index.ts';
 import { dnssecCheck } from './dnssec/index.ts';
+import { mcpCheck } from './mcp/index.ts';
 import { autodiscoverCheck, lyncdiscoverCheck, sipFederationCheck } from './microsoft-dns/index.ts';
 import { microsoft365Check } from './microsoft365/index.ts';
 import { mtaStsCheck } from './mta-sts/index.ts';
@@ -28,6 +30,8 @@ export const CHECKS: readonly CheckDefinition[] = [
   mtaStsCheck,
   tlsRptCheck,
   securityTxtCheck,
+  didCheck,
+  mcpCheck,
   autodiscoverCheck,
   lyncdiscoverCheck,
   sipFederationCheck,

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CommandDef, CommandIo } from './command.ts';
 import { formatHelp, parseCommandArgs } from './command.ts';
 import { describeError, EXIT, exitStatusFor } from './exit.ts';
+import { mailsecVersion } from './version.ts';
 
 /** Commands, loaded lazily: a command's module is imported only when it runs. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef> }> = {
@@ -14,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
   spf: {
     summary: 'analyse SPF, or evaluate check_host for an IP',
     load: async () => (await import('./spf.ts')).spfCommand,
+  },
+  message: {
+    summary: 'verify SPF, DKIM, ARC and DMARC of a message and explain its Authentication-Results',
+    load: async () => (await import('./message.ts')).messageCommand,
   },
   reports: {
     summary: 'read DMARC aggregate, DMARC failure and TLS reports (parse)',
@@ -36,25 +41,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
     load: async () => (await import('./testworld.ts')).testworldCommand,
   },
 };
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(
-      readFileSync(
-        new URL(
-          import.meta.url.endsWith('.ts') ? '../../package.json' : '../../../package.json',
-          import.meta.url,
-        ),
-        'utf8',
-      ),
-    ) as {
-      version: string;
-    };
-    return pkg.version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
@@ -84,7 +70,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-V') {
-    io.stdout.write(`mailsec ${version()}\n`);
+    io.stdout.write(`mailsec ${mailsecVersion()}\n`);
     return EXIT.ok;
   }
   const entry = COMMANDS[name];

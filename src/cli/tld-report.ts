@@ -1,17 +1,48 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import { renderCsv, renderMarkdown, renderTable, statisticsDocument } from '../statistics/format.ts';
+import {
+  renderStatisticsCsv,
+  renderStatisticsJson,
+  renderStatisticsMarkdown,
+  renderStatisticsTable,
+} from '../render/statistics.ts';
+import { statisticsDocument } from '../statistics/document.ts';
+import { MethodologyAccumulator } from '../statistics/methodology.ts';
 import { StatsAccumulator } from '../statistics/stats.ts';
 import { DEFAULT_DB, ScanStore } from '../store/scan-store.ts';
 import type { CommandDef } from './command.ts';
 import { bool, str } from './command.ts';
 import { EXIT } from './exit.ts';
+import { mailsecVersion } from './version.ts';
+
+const FORMATS = ['table', 'md', 'csv', 'json', 'html', 'pdf'];
+
+/** Writes the whole output or nothing: a temporary file beside the target, renamed over it. */
+async function writeOut(path: string, data: string | Buffer): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new MailsecError(
+      ErrorCode.InputUnreadable,
+      `--out ${path}: ${(e as Error).message}`,
+      'give a writable path',
+      {
+        cause: e,
+      },
+    );
+  }
+}
 
 export const reportCommand: CommandDef = {
   name: 'report',
   summary: 'TLD statistics of a stored scan: every figure with count, denominator and percent.',
-  usage: 'mailsec report [--db FILE] [--scan NAME] [--json | --format table|md|csv] | --list',
+  usage:
+    'mailsec report [--db FILE] [--scan NAME] [--json | --format table|md|csv|json|html|pdf] [--out FILE] | --list',
   description:
     'Keys over all domains (dnssec.signed, mx.present, …) and over domains with MX, Null MX and localhost targets included (spf.present, dmarc.reject, starttls.all, …). A domain whose answer could not be determined counts in <key>.error, never as absent; <key>.skipped counts domains not tested (e.g. --no-http). See docs/scan.md.',
   options: {
@@ -24,23 +55,48 @@ export const reportCommand: CommandDef = {
     scan: { type: 'string', value: 'NAME', description: 'which scan [default: the latest]' },
     list: { type: 'boolean', description: 'list the scans in the database (name, started, stored/total)' },
     json: { type: 'boolean', description: 'the report as one JSON document on stdout' },
-    format: { type: 'string', value: 'table|md|csv|json', description: 'output format', default: 'table' },
+    format: {
+      type: 'string',
+      value: 'table|md|csv|json|html|pdf',
+      description:
+        'output format; html: one self-contained page with charts (no external resource, no script); pdf: that page printed by headless Chromium',
+      default: 'table',
+    },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      description: 'write the report to FILE (whole or not at all) instead of stdout',
+    },
+    chromium: {
+      type: 'string',
+      value: 'PATH',
+      description: 'the Chromium binary for --format pdf',
+      default: '/usr/bin/chromium',
+    },
   },
   examples: [
     'mailsec report --db ch.duckdb --json',
     'mailsec report --db ch.duckdb --scan ch-2026-11 --format md > report.md',
     'mailsec report --format csv > stats.csv',
     'mailsec report --db ch.duckdb --list',
+    'mailsec report --db ch.duckdb --format html --out report.html',
+    'mailsec report --db ch.duckdb --format pdf --out report.pdf',
   ],
   async run(args, io) {
     const format = bool(args, 'json') ? 'json' : (str(args, 'format') ?? 'table');
-    if (!['table', 'md', 'csv', 'json'].includes(format)) {
+    if (!FORMATS.includes(format)) {
       throw new MailsecError(
         ErrorCode.Usage,
-        `--format "${format}" is not table, md, csv or json`,
+        `--format "${format}" is not ${FORMATS.slice(0, -1).join(', ')} or ${FORMATS.at(-1)}`,
         'try --format md',
       );
     }
+    const outArg = str(args, 'out');
+    const out = outArg ? resolve(io.cwd, outArg) : null;
+    if (format === 'pdf' && !out && io.stdout.isTTY)
+      throw new MailsecError(ErrorCode.Usage, 'a PDF is not written to a terminal', 'give --out report.pdf');
+    // before any work: say at once when the browser for the PDF is missing
+    if (format === 'pdf') (await import('../render/browser.ts')).chromiumPath(str(args, 'chromium'));
     const dbPath = resolve(io.cwd, str(args, 'db') ?? DEFAULT_DB);
     if (!existsSync(dbPath)) {
       throw new MailsecError(
@@ -70,12 +126,34 @@ export const reportCommand: CommandDef = {
         );
       }
       const acc = new StatsAccumulator();
-      for await (const doc of store.documents(scan.name)) acc.add(doc);
-      const doc = statisticsDocument(scan.name, acc.result());
-      if (format === 'json') io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-      else if (format === 'md') io.stdout.write(renderMarkdown(doc));
-      else if (format === 'csv') io.stdout.write(renderCsv(doc));
-      else io.stdout.write(renderTable(doc));
+      const method = new MethodologyAccumulator();
+      for await (const doc of store.documents(scan.name)) {
+        acc.add(doc);
+        method.add(doc);
+      }
+      const doc = { ...statisticsDocument(scan.name, acc.result()), methodology: method.result(scan) };
+      let output: string | Buffer;
+      if (format === 'json') output = renderStatisticsJson(doc);
+      else if (format === 'md') output = renderStatisticsMarkdown(doc);
+      else if (format === 'csv') output = renderStatisticsCsv(doc);
+      else if (format === 'html' || format === 'pdf') {
+        const { renderHtml } = await import('../render/html/index.ts');
+        const html = await renderHtml(doc, {
+          version: mailsecVersion(),
+          generatedAt: new Date().toISOString(),
+        });
+        if (format === 'html') output = html;
+        else {
+          const { renderPdf } = await import('../render/pdf.ts');
+          const chromium = str(args, 'chromium');
+          output = await renderPdf(html, {
+            ...(chromium ? { chromium } : {}),
+            env: { PATH: io.env.PATH, HOME: io.env.HOME },
+          });
+        }
+      } else output = renderStatisticsTable(doc);
+      if (out) await writeOut(out, output);
+      else io.stdout.write(output);
       return EXIT.ok;
     } finally {
       store.close();

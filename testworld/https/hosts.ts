@@ -11,6 +11,7 @@ import {
   TENANT_NOT_FOUND,
   userRealm,
 } from './content.ts';
+import type { DidFixture } from './did.ts';
 
 export interface Reply {
   readonly status: number;
@@ -28,6 +29,8 @@ export interface RouteContext {
   readonly now: Date;
   /** the mark certificate chain (PEM) */
   readonly markPem: string;
+  /** DID configurations and documents (testworld/https/did.ts), by host */
+  readonly did: Readonly<Record<string, DidFixture>>;
 }
 
 export interface HttpsHostDef {
@@ -40,6 +43,25 @@ export interface HttpsHostDef {
 }
 
 const STS = '/.well-known/mta-sts.txt';
+const DID_CONFIG = '/.well-known/did-configuration.json';
+const DID_DOC = '/.well-known/did.json';
+const MCP = '/.well-known/mcp.json';
+const json = (body: string): Reply => ({ status: 200, type: 'application/json', body });
+
+/** hosts whose DID fixtures startHttpsHosts makes: `forged` signs with a key other than the published one */
+export const DID_HOSTS: Readonly<Record<string, { readonly forged?: boolean }>> = {
+  'did-good.test': {},
+  'did-forged.test': { forged: true },
+};
+
+/** DID configuration, DID document and MCP description of a DID host */
+function didRoute(p: string, c: RouteContext, mcp: string): Reply | undefined {
+  const f = c.did[c.host];
+  if (p === DID_CONFIG && f) return json(f.configuration);
+  if (p === DID_DOC && f) return json(f.document);
+  if (p === MCP) return json(mcp);
+  return undefined;
+}
 const SEC = '/.well-known/security.txt';
 const text = (body: string): Reply => ({ status: 200, type: 'text/plain; charset=utf-8', body });
 const DAY = 86_400_000;
@@ -164,6 +186,18 @@ export const HTTPS_HOSTS: readonly HttpsHostDef[] = [
     names: ['bimi-badsvg.test'],
     suffix: '8.41',
     route: (p) => only(p, '/logo.svg', () => ({ status: 200, type: 'image/svg+xml', body: SVG_INVALID })),
+  },
+  {
+    names: ['did-good.test'],
+    suffix: '8.60',
+    route: (p, c) =>
+      didRoute(p, c, JSON.stringify({ name: 'Testworld MCP', endpoint: 'https://did-good.test/mcp' })),
+  },
+  {
+    names: ['did-forged.test'],
+    suffix: '8.61',
+    // the linkage is signed with another key than did.json publishes; mcp.json is not JSON
+    route: (p, c) => didRoute(p, c, '{"name": "broken", endpoint: '),
   },
   {
     // full.test (testworld/scenarios/records.ts): apex, www and mta-sts on one web host

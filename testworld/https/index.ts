@@ -3,7 +3,8 @@
  * behaviour on its own {net}.8.* address, port 443, with certificates from the testworld CA.
  * MTA-STS policy hosts (good, redirect, 404, wrong media type, oversized, wrong certificate, an MX
  * outside the policy), security.txt (valid, expired, HTML soft 404, legacy location), the Microsoft
- * login endpoints, BIMI logos and a mark certificate issued by a testworld mark root. Each server
+ * login endpoints, BIMI logos and a mark certificate issued by a testworld mark root, DID
+ * configurations (one verifiable, one forged) with their did:web documents, and MCP descriptions. Each server
  * counts the requests it receives.
  *
  *   const tw = await startTestworld();
@@ -15,7 +16,8 @@
  */
 import { join } from 'node:path';
 import { createTestCa, type IssueOptions } from '../ca.ts';
-import { HTTPS_HOSTS, type Reply } from './hosts.ts';
+import { type DidFixture, didFixture } from './did.ts';
+import { DID_HOSTS, HTTPS_HOSTS, type Reply } from './hosts.ts';
 import { createMarkCertificate } from './mark.ts';
 import { type RunningHttpsServer, startHttpsServer } from './server.ts';
 
@@ -53,6 +55,12 @@ export async function startHttpsHosts(tw: TestworldLike, o: HttpsHostsOptions = 
   const ca = await createTestCa(dir);
   const mark = await createMarkCertificate(join(tw.dir, 'mark-ca'), 'bimi-good.test');
   const now = o.now?.() ?? new Date();
+  const did: Record<string, DidFixture> = {};
+  await Promise.all(
+    Object.entries(DID_HOSTS).map(async ([host, d]) => {
+      did[host] = await didFixture(host, now, { wrongKey: d.forged === true });
+    }),
+  );
   const started: RunningHttpsServer[] = [];
   const byKey = new Map<string, RunningHttpsServer>();
   const addresses: Record<string, string> = {};
@@ -74,7 +82,7 @@ export async function startHttpsHosts(tw: TestworldLike, o: HttpsHostsOptions = 
           port: o.port ?? 443,
           keyPem: leaf.keyPem,
           chainPem: leaf.chainPem,
-          route: (path, host): Reply | undefined => h.route(path, { host, now, markPem: mark.chainPem }),
+          route: (path, host): Reply | undefined => h.route(path, { host, now, markPem: mark.chainPem, did }),
         });
         started.push(server);
         byKey.set(key, server);

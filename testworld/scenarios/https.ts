@@ -31,7 +31,7 @@ const web = (name: string, address: string, description: string, extra: RecordSp
 export const https: Scenario = {
   name: 'https',
   description:
-    'MTA-STS policy hosts, security.txt, Microsoft 365 login endpoints, BIMI logo and mark certificate',
+    'MTA-STS policy hosts, security.txt, Microsoft 365 login endpoints, BIMI logo and mark certificate, DID configuration, MCP description',
   domains: [
     sts(
       'sts-good.test',
@@ -106,6 +106,16 @@ export const https: Scenario = {
       description: 'Microsoft 365 federated tenant (AD FS AuthURL), MX elsewhere → warn',
       records: [['@', 'MX', '10 mx.smtp-good.test.']],
     },
+    web(
+      'did-good.test',
+      '{net}.8.60',
+      'DID configuration whose JWT linkage verifies against did:web:did-good.test; a valid mcp.json → did pass, mcp pass',
+    ),
+    web(
+      'did-forged.test',
+      '{net}.8.61',
+      'DID configuration signed with a key the DID document does not publish; mcp.json not JSON → did fail, mcp fail',
+    ),
     web(
       'bimi-good.test',
       '{net}.8.40',

@@ -4,9 +4,11 @@
  */
 import type { Scenario } from '../scenario.ts';
 import { foundation } from './foundation.ts';
+import { hostile } from './hostile.ts';
 import { https } from './https.ts';
+import { message } from './message.ts';
 import { records } from './records.ts';
 import { smtp } from './smtp.ts';
 import { spf } from './spf.ts';
 
-export const scenarios: readonly Scenario[] = [foundation, spf, records, smtp, https];
+export const scenarios: readonly Scenario[] = [foundation, spf, records, smtp, https, message, hostile];

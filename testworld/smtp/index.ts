@@ -11,6 +11,7 @@
  */
 import { join } from 'node:path';
 import { createTestCa, type IssueOptions, type TestCa } from '../ca.ts';
+import { HOSTILE_BANNER, HOSTILE_SUBJECT } from '../scenarios/hostile.ts';
 import { type PostfixInstance, startPostfix } from './postfix.ts';
 import { type RunningSmtpServer, type SmtpServerSpec, type StarttlsMode, startSmtpServer } from './server.ts';
 
@@ -72,6 +73,15 @@ export const SMTP_HOSTS: readonly SmtpHostDef[] = [
   { domain: 'dane-ta-bad.test', suffix: '5.13', starttls: 'yes', cert: { key: 'dane-ta-leaf' } },
   { domain: 'dane-insecure.test', suffix: '5.14', starttls: 'yes', cert: { key: 'dane-ee' } },
   { domain: 'dane-bogus.test', suffix: '5.15', starttls: 'yes', cert: { key: 'dane-ee' } },
+  // testworld/scenarios/hostile.ts: a payload greeting and a self-signed certificate whose subject
+  // (and so issuer) is a payload
+  {
+    domain: 'hostile.test',
+    suffix: '9.60',
+    starttls: 'yes',
+    banner: HOSTILE_BANNER,
+    cert: { selfSigned: true, subject: HOSTILE_SUBJECT },
+  },
 ];
 
 export const POSTFIX_HOST = { domain: 'smtp-postfix.test', suffix: '6.10' } as const;
