@@ -11,9 +11,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ScanStore } from '../src/store/scan-store.ts';
@@ -147,6 +147,20 @@ async function documents(db: string, scan: string): Promise<Map<string, unknown>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether a file of the store (`db`, `db.wal`, anything named after it beside it) changed after `t`. */
+function storeWrittenSince(db: string, t: number): boolean {
+  const base = basename(db);
+  for (const f of readdirSync(dirname(db))) {
+    if (!f.startsWith(base)) continue;
+    try {
+      if (statSync(join(dirname(db), f)).mtimeMs > t) return true;
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return false;
+}
+
 /** user + system CPU seconds of a live process (/proc/PID/stat), 0 when gone */
 function cpuSeconds(pid: number): number {
   try {
@@ -170,6 +184,7 @@ test(
     const rng = new Rng('kill', sw.world.key);
     const stored: number[] = [];
     for (let k = 0; k < 3; k++) {
+      const started = Date.now();
       const child = spawn(process.execPath, [MAIN, ...args], {
         stdio: 'ignore',
         env: { ...process.env, NO_COLOR: '1' },
@@ -178,10 +193,12 @@ test(
       child.on('exit', () => {
         exited = true;
       });
-      // a random moment, measured in the child's CPU time (a loaded machine stretches wall time):
-      // past start-up (about 1 s of CPU), somewhere in the first batches or deeper in the scan
-      const at = 1.2 + rng.next() * 2.5;
-      while (!exited && cpuSeconds(child.pid!) < at) await sleep(20);
+      // a random moment once this run has written results (a file of the store changed since it
+      // started), measured in the child's CPU time: a loaded machine stretches wall time, and a
+      // faster scanner gets no further per kill
+      while (!exited && !storeWrittenSince(db, started)) await sleep(20);
+      const at = cpuSeconds(child.pid!) + rng.next() * 0.6;
+      while (!exited && cpuSeconds(child.pid!) < at) await sleep(10);
       assert.equal(exited, false, `run ${k + 1} finished before it was killed`);
       child.kill('SIGKILL');
       await new Promise((r) => (exited ? r(null) : child.once('exit', r)));
