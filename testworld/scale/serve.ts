@@ -75,7 +75,7 @@ export async function startScaleWorld(o: ScaleWorldOptions): Promise<ScaleWorld>
     prebuilt: { nsdInclude: world.nsdInclude, delegations: [{ apex: world.tld, ds: world.tldDs }] },
     nsdAddresses: nsAddresses(),
     unbound: o.unbound ?? defaultTuning(o.size),
-    timeoutMs: 30_000 + Math.ceil(o.size / 10),
+    timeoutMs: 30_000 + Math.ceil(o.size / 4),
     ...(o.latencyMs ? { latencyMs: o.latencyMs } : {}),
     ...(o.slot !== undefined ? { slot: o.slot } : {}),
     ...(o.detached ? { detached: true } : {}),
