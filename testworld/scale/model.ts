@@ -14,7 +14,7 @@ import { domainToASCII } from 'node:url';
 import { Rng } from './rng.ts';
 
 /** Bumped whenever the model, the records or the build change what a world contains. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 export interface WorldSpec {
   readonly seed: string;
@@ -320,14 +320,17 @@ const SYLLABLES = [
 ];
 const IDN_SYLLABLES = ['mü', 'zü', 'bä', 'kö', 'grü', 'sé', 'lè', 'fô', 'çi', 'ñu'];
 
-/** The domain's label: syllables for looks, the index in base 36 for uniqueness. */
+/** The domain's label: syllables for looks, the index (length-prefixed, base 36) for uniqueness. */
 function labelFor(index: number, idn: boolean, rng: Rng): string {
   const parts: string[] = [];
   const n = 1 + rng.int(3);
   for (let k = 0; k < n; k++) parts.push(SYLLABLES[rng.int(SYLLABLES.length)]!);
   if (idn) parts.splice(rng.int(parts.length + 1), 0, IDN_SYLLABLES[rng.int(IDN_SYLLABLES.length)]!);
   const sep = rng.chance(0.15) ? '-' : '';
-  return `${parts.join(sep)}${sep}${index.toString(36)}`;
+  // the index in base 36 after its length: syllables have no digits, so the first digit starts
+  // the index and no two indices give one label ("berg"+"jwd" and "ber"+"gjwd" would)
+  const id = index.toString(36);
+  return `${parts.join(sep)}${sep}${id.length}${id}`;
 }
 
 const OPERATOR_BY_ID = new Map(DNS_OPERATORS.map((o) => [o.id, o]));
