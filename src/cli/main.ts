@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CommandDef, CommandIo } from './command.ts';
 import { formatHelp, parseCommandArgs } from './command.ts';
-import { describeError, EXIT, exitStatusFor } from './exit.ts';
+import { describeError, EXIT, EXIT_STATUS_HELP, exitStatusFor } from './exit.ts';
 import { mailsecVersion } from './version.ts';
 
 /** Commands, loaded lazily: a command's module is imported only when it runs. */
@@ -16,12 +16,16 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
     summary: 'analyse SPF, or evaluate check_host for an IP',
     load: async () => (await import('./spf.ts')).spfCommand,
   },
+  generate: {
+    summary: 'the records to publish (spf, dmarc, mta-sts, tls-rpt, tlsa, caa, bimi, parked), checked first',
+    load: async () => (await import('./generate.ts')).generateCommand,
+  },
   message: {
     summary: 'verify SPF, DKIM, ARC and DMARC of a message and explain its Authentication-Results',
     load: async () => (await import('./message.ts')).messageCommand,
   },
   reports: {
-    summary: 'read DMARC aggregate, DMARC failure and TLS reports (parse)',
+    summary: 'DMARC and TLS reports: parse, import (files, IMAP), summary, sources, list, show',
     load: async () => (await import('./reports/index.ts')).reportsCommand,
   },
   scan: {
@@ -58,13 +62,21 @@ function mainHelp(): string {
     '  $ mailsec check example.ch',
     '  $ mailsec check example.ch --only spf,dmarc --json --resolver 127.0.0.1:5353',
     '',
-    'Run `mailsec <command> --help` for a command’s options.',
+    'EXIT STATUS',
+    ...Object.entries(EXIT_STATUS_HELP).map(([code, text]) => `  ${code}  ${text}`),
+    '',
+    'Run `mailsec help <command>` (or `mailsec <command> --help`) for a command’s options.',
     '',
   ].join('\n');
 }
 
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  // `mailsec help <command>` is `mailsec <command> --help`
+  const helpFor = first === 'help' && afterFirst[0] !== undefined ? afterFirst[0] : undefined;
+  const name = helpFor ?? first;
+  // (`mailsec help reports import` is `mailsec reports import --help`)
+  const rest = helpFor !== undefined ? [...afterFirst.slice(1), '--help'] : afterFirst;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(mainHelp());
     return name === undefined ? EXIT.usage : EXIT.ok;
@@ -81,10 +93,19 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     return EXIT.usage;
   }
   try {
-    const def = await entry.load();
-    const args = parseCommandArgs(def, rest);
+    let def = await entry.load();
+    let argv = rest;
+    const sub = argv[0] !== undefined ? def.subcommands?.[argv[0]] : undefined;
+    if (sub) {
+      def = sub;
+      argv = argv.slice(1);
+    } else if (def.subcommands && argv[0] !== undefined && !argv[0].startsWith('-')) {
+      // an unknown subcommand: say so before its options are judged
+      return await def.run({ values: {}, positionals: [argv[0]] }, io);
+    }
+    const args = parseCommandArgs(def, argv);
     if (args.values.help === true) {
-      io.stdout.write(formatHelp(def));
+      io.stdout.write(def.help ? def.help(args) : formatHelp(def));
       return EXIT.ok;
     }
     return await def.run(args, io);
@@ -107,6 +128,7 @@ function isEntryPoint(): boolean {
 const isEntry = isEntryPoint();
 if (isEntry) {
   const io: CommandIo = {
+    stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -17,6 +17,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario } from '../scenario.ts';
+import { toolPath } from '../tools.ts';
 import { buildZones } from './build.ts';
 import { nsdConf, rootHints, type UnboundTuning, unboundConf } from './config.ts';
 import { HELPER_SCRIPT } from './helper.ts';
@@ -137,7 +138,7 @@ function startDaemon(name: string, cmd: string, args: string[], log: string, det
   const fd = openSync(log, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached });
+    child = spawn(toolPath(cmd), args, { stdio: ['ignore', fd, fd], detached });
   } finally {
     closeSync(fd);
   }

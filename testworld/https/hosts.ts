@@ -142,6 +142,12 @@ export const HTTPS_HOSTS: readonly HttpsHostDef[] = [
     route: () => ({ status: 200, type: 'text/html; charset=utf-8', body: SOFT_404 }),
   },
   {
+    names: ['sectxt-503.test'],
+    suffix: '8.25',
+    // a web server that fails every request (5xx): could not test, never absent
+    route: () => ({ status: 503, type: 'text/plain; charset=utf-8', body: 'Service Unavailable\n' }),
+  },
+  {
     names: ['sectxt-legacy.test'],
     suffix: '8.23',
     route: (p, c) =>
@@ -186,6 +192,17 @@ export const HTTPS_HOSTS: readonly HttpsHostDef[] = [
     names: ['bimi-badsvg.test'],
     suffix: '8.41',
     route: (p) => only(p, '/logo.svg', () => ({ status: 200, type: 'image/svg+xml', body: SVG_INVALID })),
+  },
+  {
+    // testworld/scenarios/generate.ts: mta-sts serves only what a test publishes (HttpsHostsOptions.files)
+    names: ['gen-mail.test', 'www.gen-mail.test', 'mta-sts.gen-mail.test', 'gen-bimi.test'],
+    suffix: '9.20',
+    route: (p, c) => {
+      if (c.host === 'gen-bimi.test' && p === '/logo.svg')
+        return { status: 200, type: 'image/svg+xml', body: SVG_VALID };
+      if (p === '/' && c.host !== 'mta-sts.gen-mail.test') return text(`${c.host}\n`);
+      return undefined;
+    },
   },
   {
     names: ['did-good.test'],

@@ -1,9 +1,18 @@
 import { defineFindings } from '../../core/finding.ts';
+import { recordText } from '../../protocol/presentation.ts';
+import { serialiseBimi } from './serialise.ts';
 
 type D = { domain: string };
 type S = D & { name: string };
 const example = (name: string) =>
-  `${name} TXT "v=BIMI1; l=https://<your web host>/bimi/logo.svg; a=https://<your web host>/bimi/vmc.pem"`;
+  recordText(
+    name,
+    'TXT',
+    serialiseBimi({
+      location: 'https://<your web host>/bimi/logo.svg',
+      authority: 'https://<your web host>/bimi/vmc.pem',
+    }),
+  );
 
 export const bimiFindings = defineFindings('bimi', {
   'multiple-records': {
@@ -73,6 +82,14 @@ export const bimiFindings = defineFindings('bimi', {
     why: 'A record with empty l= and a= says the domain publishes no logo on purpose.',
     message: (p: S) => `${p.name} declines to publish a BIMI logo (l= and a= empty).`,
   },
+  'no-mark-certificate': {
+    severity: 'info',
+    why: 'A BIMI record without a= is valid, but the large mailbox providers (Gmail, Apple Mail, Yahoo) show a logo only when a mark certificate (VMC or CMC) vouches for it.',
+    message: (p: S) =>
+      `The BIMI record at ${p.name} names no mark certificate (no a=): the large mailbox providers require one to show the logo.`,
+    fix: (p: S) =>
+      `Obtain a VMC or CMC for your logo from a mark verifying authority, serve its PEM over HTTPS and add a=https://<your web host>/bimi/vmc.pem to ${p.name}.`,
+  },
   'inherited-from-org': {
     severity: 'info',
     why: 'Without a record of its own, a domain uses the BIMI record of its organisational domain.',
@@ -84,7 +101,7 @@ export const bimiFindings = defineFindings('bimi', {
     message: (p: D & { reason: string; at: string }) =>
       `BIMI needs DMARC at enforcement, but for ${p.domain} ${p.reason}.`,
     fix: (p: D & { reason: string; at: string }) =>
-      `Publish _dmarc.${p.at} TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@${p.at}" (or p=reject), without sp=none, pct or t=y.`,
+      `Raise the DMARC policy at _dmarc.${p.at} to p=quarantine or p=reject, without sp=none, pct or t=y (mailsec generate dmarc --for ${p.at} --plan shows the steps).`,
   },
   'dmarc-undetermined': {
     severity: 'warning',

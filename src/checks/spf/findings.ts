@@ -1,4 +1,6 @@
 import { defineFindings } from '../../core/finding.ts';
+import { recordText } from '../../protocol/presentation.ts';
+import { SPF_SENDS_NOTHING, serialiseSpf, spfTerm } from './serialise.ts';
 
 /** The SPF finding catalogue (RFC 7208). Ids are stable: never rename, only retire. */
 export const spfFindings = defineFindings('spf', {
@@ -8,7 +10,7 @@ export const spfFindings = defineFindings('spf', {
     message: (p: { domain: string }) =>
       `${p.domain} publishes no SPF record (no TXT record starting with "v=spf1").`,
     fix: (p: { domain: string }) =>
-      `Publish the servers that send for ${p.domain}, e.g. ${p.domain}. TXT "v=spf1 mx -all"; if it never sends mail: ${p.domain}. TXT "v=spf1 -all".`,
+      `Publish the servers that send for ${p.domain}, e.g. ${recordText(`${p.domain}.`, 'TXT', serialiseSpf({ terms: [spfTerm.mx(), spfTerm.all('-')] }))} (mailsec generate spf --for ${p.domain} --reports DB lists them from DMARC reports); if it never sends mail: ${recordText(`${p.domain}.`, 'TXT', SPF_SENDS_NOTHING)}.`,
   },
   'multiple-records': {
     severity: 'error',
@@ -51,6 +53,13 @@ export const spfFindings = defineFindings('spf', {
     why: 'RFC 7208 §4.6.4: more than two lookups that find nothing (NXDOMAIN or no records) make SPF a permerror.',
     message: (p: { count: number; terms: string }) =>
       `SPF has ${p.count} void lookups (the limit is 2): ${p.terms}.`,
+    fix: (p: { terms: string }) => `Remove the terms whose names do not exist or hold no record: ${p.terms}.`,
+  },
+  'void-lookups-within-limit': {
+    severity: 'info',
+    why: 'A term whose name does not exist or holds no record (a void lookup, RFC 7208 §4.6.4) authorises nothing: it is usually left over from a former provider, costs a lookup, and two more make SPF a permerror.',
+    message: (p: { count: number; terms: string }) =>
+      `SPF has ${p.count} void lookup${p.count === 1 ? '' : 's'} (within the limit of 2): ${p.terms}.`,
     fix: (p: { terms: string }) => `Remove the terms whose names do not exist or hold no record: ${p.terms}.`,
   },
   'include-no-spf': {
