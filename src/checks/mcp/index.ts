@@ -1,8 +1,8 @@
-import { NO_STATISTICS } from '../../core/statistics.ts';
 import type { CheckDefinition } from '../types.ts';
 import type { McpEvidence } from './check.ts';
 import { checkMcp } from './check.ts';
 import { gatherMcp } from './gather.ts';
+import { mcpStatistics } from './statistics.ts';
 import { mcpSummary } from './summary.ts';
 
 export const mcpCheck: CheckDefinition<McpEvidence> = {
@@ -20,7 +20,7 @@ export const mcpCheck: CheckDefinition<McpEvidence> = {
     },
     required: ['url', 'valid', 'problems'],
   },
-  statistics: NO_STATISTICS,
+  statistics: mcpStatistics,
   async run(domain, ctx) {
     return checkMcp(await gatherMcp(domain, ctx));
   },

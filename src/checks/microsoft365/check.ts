@@ -67,11 +67,12 @@ export function checkMicrosoft365(g: Microsoft365Gathered): Microsoft365Result {
       findings.push(F.make('not-fetched', { domain, reason: r.error ?? 'address not allowed' }));
       return done('skipped');
     }
-    if (r.outcome !== 'ok') {
-      findings.push(undetermined('microsoft365', `${r.url}: ${r.outcome}${r.error ? ` (${r.error})` : ''}`));
-      return done('unknown');
-    }
   }
+  const failed = (r: HttpResponse): Microsoft365Result => {
+    findings.push(undetermined('microsoft365', `${r.url}: ${r.outcome}${r.error ? ` (${r.error})` : ''}`));
+    return done('unknown');
+  };
+  if (g.openid.outcome !== 'ok') return failed(g.openid);
   const oidc = json(g.openid);
   const realm = json(g.realm);
   if (g.openid.status === 200 && oidc) {
@@ -86,6 +87,9 @@ export function checkMicrosoft365(g: Microsoft365Gathered): Microsoft365Result {
     findings.push(undetermined('microsoft365', `${g.openid.url} answered HTTP ${g.openid.status}`));
     return done('unknown');
   }
+  // the tenant id stays in the evidence when the realm endpoint could not be asked: the section
+  // could not be completed, but the tenant is known (the statistic m365.tenant counts it)
+  if (g.realm.outcome !== 'ok') return failed(g.realm);
   if (realm) {
     evidence.namespaceType = typeof realm.NameSpaceType === 'string' ? realm.NameSpaceType : null;
     evidence.federationUrl = typeof realm.AuthURL === 'string' ? realm.AuthURL : null;

@@ -59,6 +59,24 @@ function dane(valid: boolean): StatisticKey<SmtpEvidence> {
   };
 }
 
+/**
+ * `dane.invalid`, over the domains with TLSA: an MX host's TLSA records match none of the
+ * certificates it presents, so a DANE-validating sender (RFC 7672 §2.2) does not deliver to it.
+ */
+const daneInvalid: StatisticKey<SmtpEvidence> = {
+  key: 'dane.invalid',
+  over: 'mx',
+  within: 'dane.present',
+  verdict(s: S): Verdict {
+    if (!s) return 'skipped';
+    const st = (s.hosts ?? []).filter((h) => (h.dane?.records?.length ?? 0) > 0).map((h) => h.dane?.status);
+    if (st.includes('invalid')) return 'yes';
+    if (st.includes('error')) return 'error';
+    if (!st.length || st.every((x) => x === 'skipped')) return s.status === 'error' ? 'error' : 'skipped';
+    return 'no';
+  },
+};
+
 export const smtpStatistics: StatisticsContribution<SmtpEvidence> = {
   keys: [
     starttls('starttls.all', 'all'),
@@ -66,6 +84,7 @@ export const smtpStatistics: StatisticsContribution<SmtpEvidence> = {
     starttls('starttls.none', 'none'),
     dane(false),
     dane(true),
+    daneInvalid,
   ],
   shares: [
     {

@@ -42,9 +42,10 @@ function docs(n: number): Record<string, unknown>[] {
           i % 9 === 0 ? [] : [{ exchange: `mx.${i % 4 ? 'provider.ch' : `${payload}.ch`}`, kind: 'host' }],
       },
       spf: {
+        // error: the TXT lookup failed, so there is no record to count from
         status: i % 5 ? 'pass' : 'error',
-        record: 'v=spf1 -all',
-        records: ['v=spf1 -all'],
+        record: i % 5 ? 'v=spf1 -all' : null,
+        records: i % 5 ? ['v=spf1 -all'] : [],
         all: ['-all', '~all', '?all', '+all', null][i % 5],
       },
       dmarc: { status: 'pass', record: 'x', policy: ['none', 'reject', 'quarantine', null][i % 4], rua: [] },
