@@ -17,6 +17,10 @@ export const mcpCheck: CheckDefinition<McpEvidence> = {
       problems: { type: 'array', items: { type: 'string' } },
       httpStatus: { type: ['integer', 'null'] },
       name: { type: ['string', 'null'] },
+      description: {
+        type: ['string', 'null'],
+        description: 'the description as served, re-serialised compactly (Get-Mailprotection’s MCP column)',
+      },
     },
     required: ['url', 'valid', 'problems'],
   },
