@@ -90,6 +90,11 @@ export function checkMicrosoft365(g: Microsoft365Gathered): Microsoft365Result {
   // the tenant id stays in the evidence when the realm endpoint could not be asked: the section
   // could not be completed, but the tenant is known (the statistic m365.tenant counts it)
   if (g.realm.outcome !== 'ok') return failed(g.realm);
+  // a realm endpoint that failed (5xx, 429 …) says nothing about the namespace
+  if (g.realm.status !== 200) {
+    findings.push(undetermined('microsoft365', `${g.realm.url} answered HTTP ${g.realm.status}`));
+    return done('unknown');
+  }
   if (realm) {
     evidence.namespaceType = typeof realm.NameSpaceType === 'string' ? realm.NameSpaceType : null;
     evidence.federationUrl = typeof realm.AuthURL === 'string' ? realm.AuthURL : null;
