@@ -113,7 +113,7 @@ const DOCS: Doc[] = [
     smtp: {
       status: 'error',
       starttlsSupport: 'error',
-      hosts: [host({ starttls: 'error', dane: { status: 'error', records: [] } })],
+      hosts: [host({ starttls: 'error', dane: { status: 'error', dnssec: 'error', records: [] } })],
     },
     spf: { status: 'error' },
     dkim: { status: 'error' },
@@ -265,6 +265,24 @@ test('stats: a Null MX or localhost-only domain has no DANE (no), also with --no
   // a domain whose smtp section did not run at all (--only) stays skipped
   const only = computeStats([{ domain: 'x.ch', findings: [], mx: mx('mx.x.ch') }]);
   assert.equal(only.stats['dane.present.skipped']?.count, 1);
+});
+
+test('stats: dane.present is a DNS fact — an MX host that refused the connection still has or lacks TLSA', () => {
+  const refused = (records: { usage: number }[]) => ({
+    status: 'error',
+    starttlsSupport: 'error',
+    hosts: [host({ starttls: 'error', dane: { status: 'error', dnssec: 'secure', records } })],
+  });
+  const s = computeStats([
+    doc('notlsa.ch', { mx: mx('mx.notlsa.ch'), smtp: refused([]) }),
+    doc('tlsa.ch', { mx: mx('mx.tlsa.ch'), smtp: refused([{ usage: 3 }]) }),
+  ]);
+  assert.deepEqual(get('dane.present', s), [1, 2]);
+  assert.equal(s.stats['dane.present.error']?.count, 0);
+  // whether the records match the certificate could not be tested
+  assert.deepEqual(get('dane.valid', s), [0, 2]);
+  assert.equal(s.stats['dane.valid.error']?.count, 1);
+  assert.equal(s.stats['starttls.all.error']?.count, 2);
 });
 
 test('stats: percent with two decimals; null over an empty denominator', () => {

@@ -42,14 +42,21 @@ function dane(valid: boolean): StatisticKey<SmtpEvidence> {
       const hosts = s.hosts ?? [];
       const withTlsa = hosts.filter((h) => (h.dane?.records?.length ?? 0) > 0);
       if (!valid) {
+        // a DNS fact: the TLSA lookups decide, not the SMTP connections (an MX host that refused
+        // or timed out still has or lacks TLSA records; issue 11)
         if (withTlsa.length) return 'yes';
-        if (hosts.some((h) => h.dane?.status === 'error') || s.status === 'error') return 'error';
-        // a Null MX or localhost-only domain has no MX host that could publish TLSA: "no", not
-        // "not tested" (it is in the denominator, and dane.valid already says "no" for it)
-        if (s.status === 'skipped' && hosts.length === 0 && !noMxHost(doc)) return 'skipped';
+        if (hosts.some((h) => h.dane?.dnssec === 'error')) return 'error';
+        if (hosts.length === 0) {
+          // a Null MX or localhost-only domain has no MX host that could publish TLSA: "no", not
+          // "not tested" (it is in the denominator, and dane.valid already says "no" for it)
+          if (noMxHost(doc)) return 'no';
+          if (s.status === 'error') return 'error';
+          if (s.status === 'skipped') return 'skipped';
+        }
         return 'no';
       }
-      if (!withTlsa.length) return hosts.some((h) => h.dane?.status === 'error') ? 'error' : 'no';
+      // no TLSA records (the lookups answered): no DANE, whatever the connections did
+      if (!withTlsa.length) return hosts.some((h) => h.dane?.dnssec === 'error') ? 'error' : 'no';
       const st = withTlsa.map((h) => h.dane?.status);
       if (st.includes('invalid')) return 'no';
       if (st.includes('error')) return 'error';
