@@ -308,13 +308,26 @@ test('shares: providers from MX registrable domains, issuers, banner software', 
   assert.equal(issuerName('CN=Some CA'), 'Some CA');
 });
 
-test('renderings: table, Markdown, CSV hold every key', () => {
+test('renderings: table, Markdown, CSV and JSON hold every key with its own count and denominator', () => {
   const d = statisticsDocument('t', S);
-  for (const out of [renderTable(d), renderMarkdown(d), renderCsv(d)]) {
-    assert.match(out, /spf\.denyAll/);
-    assert.match(out, /dnssec\.signed/);
+  const csv = renderCsv(d);
+  const md = renderMarkdown(d);
+  const table = renderTable(d);
+  assert.match(csv, /^scan,group,key,count,denominator,percent\n/);
+  for (const { key } of STATISTIC_KEYS) {
+    const s = S.stats[key];
+    assert.ok(s, `${key} in the JSON document`);
+    assert.ok(csv.includes(`\nt,stats,${key},${s.count},${s.denominator},`), `${key} in CSV`);
+    assert.ok(md.includes(`| ${key} | ${s.count} | ${s.denominator} |`), `${key} in Markdown`);
+    assert.match(
+      table,
+      new RegExp(`${key.replace(/\./g, '\\.')}\\s+${s.count} /\\s+${s.denominator}\\b`),
+      key,
+    );
   }
-  assert.match(renderCsv(d), /^scan,group,key,count,denominator,percent\n/);
+  // the keys over a narrower denominator (docs/scan.md): the domains counted yes in their base key
+  for (const { key, within } of STATISTIC_KEYS.filter((k) => k.within))
+    assert.equal(S.stats[key]?.denominator, S.stats[within as string]?.count, key);
 });
 
 test('a name that does not exist is not counted as DNSSEC-signed (its denial validates, its zone is not signed)', () => {

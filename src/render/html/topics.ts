@@ -93,6 +93,14 @@ export const TOPICS: readonly Topic[] = [
     advice: ['caa.missing'],
   },
   {
+    id: 'idn',
+    title: 'Internationalised names',
+    keys: ['idn'],
+    meaning:
+      'Domains whose name has an xn-- label (an internationalised name, RFC 5890): the share of the zone whose owners and senders depend on IDNA-aware software.',
+    advice: [],
+  },
+  {
     id: 'security-txt',
     title: 'security.txt',
     keys: ['securityTxt.present', 'securityTxt.valid'],
