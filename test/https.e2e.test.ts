@@ -330,7 +330,7 @@ test('--no-http: HTTP parts skipped, no request sent', async () => {
 });
 
 // ---- statistics of a DNS fact when the web host is down (issue 11) ----
-test('scan + report: a BIMI / MTA-STS / security.txt / M365 domain whose web host is down still counts for the record key; only the HTTPS-dependent key is error', async () => {
+test('scan + report: a BIMI / MTA-STS / security.txt / M365 domain whose web host is down still counts for the record key; only the HTTPS-dependent key is error; gmp-csv cells', async () => {
   const domains = [
     'bimi-good.test',
     'bimi-down.test',
@@ -343,6 +343,8 @@ test('scan + report: a BIMI / MTA-STS / security.txt / M365 domain whose web hos
     'sectxt-503.test',
     'm365-tenant.test',
     'm365-realmdown.test',
+    'did-good.test',
+    'did-forged.test',
   ];
   const list = join(tw.dir, 'webdown-domains.txt');
   const db = join(tw.dir, 'webdown.duckdb');
@@ -357,7 +359,7 @@ test('scan + report: a BIMI / MTA-STS / security.txt / M365 domain whose web hos
       'webdown',
       '--no-smtp',
       '--only',
-      'mx,dmarc,bimi,mtaSts,securityTxt,microsoft365',
+      'mx,dmarc,bimi,mtaSts,securityTxt,microsoft365,did,mcp',
       '--vmc-roots',
       https.markRootFile,
       ...args(['--allow-private', LOOPBACK]).filter((a) => a !== '--json'),
@@ -419,4 +421,49 @@ test('scan + report: a BIMI / MTA-STS / security.txt / M365 domain whose web hos
   assert.equal(r.code, 0, r.stderr);
   const stats = (JSON.parse(r.stdout) as { stats: Record<string, { count: number }> }).stats;
   for (const [key, ds] of want) assert.equal(stats[key]?.count ?? 0, ds.length, key);
+
+  // Get-Mailprotection's columns (scan export --format gmp-csv): the record columns filled from the
+  // record, an undetermined fact empty (never False), DID only when its linkage verified
+  const gmp = await runCli(['scan', 'export', '--db', db, '--format', 'gmp-csv']);
+  assert.equal(gmp.code, 0, gmp.stderr);
+  const [head, ...lines] = gmp.stdout.split('\r\n').filter(Boolean);
+  const cells = (line: string) =>
+    [...line.matchAll(/"((?:[^"]|"")*)"/g)].map((m) => m[1]!.replace(/""/g, '"'));
+  const cols = cells(head!);
+  assert.equal(cols.length, 40);
+  const rows = new Map(
+    lines.map((l) => {
+      const c = cells(l);
+      return [c[0]!, Object.fromEntries(cols.map((h, i) => [h, c[i]]))] as const;
+    }),
+  );
+  assert.equal(rows.size, domains.length);
+  const cell = (d: string, c: string) => rows.get(d)?.[c];
+  assert.equal(cell('bimi-down.test', 'BIMIAvailable'), 'True');
+  assert.equal(
+    cell('bimi-down.test', 'BIMIRecord'),
+    'v=BIMI1; l=https://bimi-down.test/logo.svg; a=https://bimi-down.test/vmc.pem',
+  );
+  assert.equal(cell('bimi-down.test', 'SecurityTXT'), ''); // the web host failed: not known
+  assert.equal(cell('sectxt-half.test', 'SecurityTXT'), 'True');
+  assert.equal(cell('sectxt-503.test', 'SecurityTXT'), '');
+  assert.equal(cell('sts-down.test', 'MTASTSAvailable'), 'True');
+  assert.equal(cell('sts-down.test', 'MTASTSWeb'), '');
+  assert.equal(
+    cell('sts-good.test', 'MTASTSWeb'),
+    'version: STSv1 mode: enforce mx: mx.smtp-good.test max_age: 604800',
+  );
+  assert.equal(cell('m365-realmdown.test', 'M365'), 'True');
+  assert.equal(cell('m365-realmdown.test', 'TenantID'), '0c4e8a16-2b5d-4e7f-9a1b-3c5d7e9f1a2b');
+  assert.equal(cell('m365-tenant.test', 'M365NameSpaceType'), 'Managed');
+  // --no-smtp: STARTTLS was not tested (Get-Mailprotection would say None)
+  assert.equal(cell('sts-good.test', 'StartTLSSupport'), '');
+  assert.equal(cell('sts-good.test', 'MXRecord'), 'mx.smtp-good.test');
+  assert.equal(cell('did-good.test', 'DID'), 'did:web:did-good.test');
+  assert.equal(cell('did-forged.test', 'DID'), '');
+  assert.equal(
+    cell('did-good.test', 'MCP'),
+    JSON.stringify({ name: 'Testworld MCP', endpoint: 'https://did-good.test/mcp' }),
+  );
+  assert.equal(cell('did-forged.test', 'MCP'), '');
 });

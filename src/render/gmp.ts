@@ -104,6 +104,13 @@ function byExchange(hosts: readonly SmtpHost[]): Map<string, SmtpHost[]> {
 const roll = (n: number, of: number): string | null =>
   of === 0 ? null : n === of ? 'All' : n > 0 ? 'Some' : 'None';
 
+function verifiedDids(did: Section<DidEvidence>): string[] | null {
+  const dids = [
+    ...new Set((did?.linkages ?? []).filter((l) => l.verified && l.did !== null).map((l) => l.did as string)),
+  ];
+  return dids.length ? dids : null;
+}
+
 /** The row of one stored document, by column. */
 export function gmpValues(doc: Record<string, unknown>): Record<GmpColumn, Cell> {
   const domain = String(doc.domain ?? '');
@@ -174,9 +181,9 @@ export function gmpValues(doc: Record<string, unknown>): Record<GmpColumn, Cell>
           : smtp?.starttlsSupport === 'none'
             ? 'None'
             : null,
-    SMTPBanner: reached.map((h) => `220 ${(h.banner ?? '').split('\n')[0]}`),
+    SMTPBanner: reached.map((h) => `220 ${(h.banner ?? '').split(/\r?\n/)[0]}`),
     SMTPCertIssuer: [...new Set(hosts.flatMap((h) => (h.certificate?.issuer ? [h.certificate.issuer] : [])))],
-    SMTPError: error ? ((error.banner ?? '').split('\n')[0] ?? '') : null,
+    SMTPError: error ? ((error.banner ?? '').split(/\r?\n/)[0] ?? '') : null,
     SPFAvailable: fact(spf, spfRecords.length > 0),
     SPFRecord: spfRecords.length > 1 ? 'MULTIPLE SPF RECORDS' : (spf?.record ?? null),
     // RFC 7208 §4.6.4, counted properly; 0 without a record or with several (as Get-Mailprotection)
@@ -217,7 +224,9 @@ export function gmpValues(doc: Record<string, unknown>): Record<GmpColumn, Cell>
     M365NameSpaceType: m365?.namespaceType ?? null,
     M365FederatedAuthURL: m365?.federationUrl ?? null,
     SecurityTXT: fact(sectxt, typeof sectxt?.url === 'string'),
-    DID: (did?.dids ?? []).length ? (did?.dids ?? []) : null,
+    // only DIDs whose domain linkage verified against their did:web key (Get-Mailprotection showed
+    // the JWT's iss unverified: get-mailprotection.md §4 item 30)
+    DID: verifiedDids(did),
     MCP: mcp?.description ?? null,
   };
 }
