@@ -22,6 +22,7 @@ import { after, before, test } from 'node:test';
 import { GMP_COLUMNS } from '../src/render/gmp.ts';
 import { openScanSource } from '../src/scan/store.ts';
 import { domainsIn, drillKey } from '../src/statistics/report.ts';
+import { withDatabase } from '../src/store/duckdb.ts';
 import { DNS_OPERATORS, type Profile, worldSpec } from '../testworld/scale/model.ts';
 import { startScaleWorld } from '../testworld/scale/serve.ts';
 import {
@@ -420,6 +421,35 @@ test('scan export: csv, jsonl and parquet one row per domain; gmp-csv with Get-M
   ]);
   assert.equal(p.code, 0, p.stderr);
   assert.equal(readFileSync(pq).subarray(0, 4).toString('latin1'), 'PAR1');
+  // read back: the same rows and verdicts as the jsonl export, lists kept as lists
+  await withDatabase(':memory:', {}, async (mem) => {
+    const [n] = await mem.all(
+      `SELECT count(*)::INTEGER AS n, count(DISTINCT domain)::INTEGER AS d FROM read_parquet('${pq}')`,
+    );
+    assert.deepEqual(n, { n: domains, d: domains });
+    const yes = await mem.all(
+      `SELECT domain FROM read_parquet('${pq}') WHERE "spf.passAll" = 'yes' ORDER BY domain`,
+    );
+    assert.deepEqual(
+      yes.map((r) => r.domain),
+      [...passAll],
+    );
+    const [t] = await mem.all(
+      `SELECT typeof("share.providers") AS providers, typeof(findings) AS findings FROM read_parquet('${pq}') LIMIT 1`,
+    );
+    assert.deepEqual(t, { providers: 'VARCHAR[]', findings: 'VARCHAR[]' });
+  });
+  // the CSV says the same
+  const col = header.indexOf('spf.passAll');
+  assert.deepEqual(
+    csv
+      .slice(1)
+      .map((l) => l.split(','))
+      .filter((c) => c[col] === 'yes')
+      .map((c) => c[0])
+      .sort(),
+    [...passAll],
+  );
   const gmp = await runCli(['scan', 'export', '--db', db, '--scan', 'after', '--format', 'gmp-csv']);
   assert.equal(gmp.code, 0, gmp.stderr);
   const g = gmp.stdout.split('\r\n').filter(Boolean);
