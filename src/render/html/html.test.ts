@@ -329,7 +329,7 @@ test('every statistic key has its topic (none falls to "Other statistics"), with
     ['did.verified', 'domains with DID configuration served'],
     ['spf.present', 'domains with MX'],
     ['caa.present', 'all domains'],
-  ])
+  ] as const)
     assert.match(
       html,
       new RegExp(`<code>${key.replace(/\./g, '\\.')}</code>[\\s\\S]{0,400}${base.replace(/[()]/g, '\\$&')}`),
