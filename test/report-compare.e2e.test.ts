@@ -304,6 +304,23 @@ test('report --provider: every statistic over one provider’s domains equals th
     assert.deepEqual(diffs, []);
     assert.deepEqual(got.scope, { provider: arg.slice(3), kind: arg.slice(0, 2) });
   }
+  // the HTML report says whose report it is
+  const page = join(dir, 'provider.html');
+  const h = await runCli([
+    'report',
+    '--db',
+    db,
+    '--scan',
+    'after',
+    '--provider',
+    `mx:${mx}`,
+    '--format',
+    'html',
+    '--out',
+    page,
+  ]);
+  assert.equal(h.code, 0, h.stderr);
+  assert.ok(readFileSync(page, 'utf8').includes(`id="scope">Only the domains with an MX host under ${mx}:`));
   // the drill-down within a provider
   const r = await runCli([
     'report',

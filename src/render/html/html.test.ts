@@ -336,3 +336,20 @@ test('every statistic key has its topic (none falls to "Other statistics"), with
       key,
     );
 });
+
+test('--provider: the page says every figure is over one provider’s domains, escaped', async () => {
+  const r = {
+    ...(statisticsDocument('t', computeStats([])) as unknown as TldReport),
+    scope: { provider: '<b>x</b>.example', kind: 'mx' as const },
+  };
+  const html = await renderHtml(r, { version: '0', generatedAt: '2026-01-01T00:00:00Z' });
+  assert.match(
+    html,
+    /<p class="scope" id="scope">Only the domains with an MX host under &lt;b&gt;x&lt;\/b&gt;\.example/,
+  );
+  const plain = await renderHtml(statisticsDocument('t', computeStats([])) as unknown as TldReport, {
+    version: '0',
+    generatedAt: '2026-01-01T00:00:00Z',
+  });
+  assert.ok(!plain.includes('class="scope"'));
+});

@@ -473,6 +473,9 @@ export async function renderHtml(report: TldReport, o: HtmlOptions): Promise<str
           common: printed(formatCount(report.compare.common), 'compare/common'),
         }
       : null,
+    scope: report.scope
+      ? `${report.scope.kind === 'mx' ? 'an MX host' : report.scope.kind === 'ns' ? 'a name server' : 'an MX host or a name server'} under ${report.scope.provider}`
+      : null,
     compared,
     largest,
     topics,
