@@ -160,6 +160,30 @@ export class ScanStore {
     return new Set(r.getRows().map((row) => String(row[0])));
   }
 
+  /** Whether the file holds the scan tables (a file of imported reports only does not). */
+  hasScans(): Promise<boolean> {
+    return this.db.hasTable('scans');
+  }
+
+  /** The stored document of one domain of a scan; undefined when it is not stored. */
+  async document(scan: string, domain: string): Promise<Record<string, unknown> | undefined> {
+    const r = await this.conn.runAndReadAll(
+      'SELECT CAST(doc AS VARCHAR) AS doc FROM results WHERE scan = $1 AND domain = $2',
+      [scan, domain],
+    );
+    const row = r.getRows()[0];
+    return row ? (JSON.parse(String(row[0])) as Record<string, unknown>) : undefined;
+  }
+
+  /** Stored domain names of a scan that start with `prefix`, in name order. */
+  async search(scan: string, prefix: string, limit: number): Promise<string[]> {
+    const r = await this.conn.runAndReadAll(
+      'SELECT domain FROM results WHERE scan = $1 AND starts_with(domain, $2) ORDER BY domain LIMIT $3',
+      [scan, prefix, limit],
+    );
+    return r.getRows().map((row) => String(row[0]));
+  }
+
   async count(scan: string): Promise<number> {
     const r = await this.conn.runAndReadAll('SELECT count(*) AS n FROM results WHERE scan = $1', [scan]);
     return Number(r.getRowObjects()[0]?.n ?? 0);
