@@ -14,7 +14,7 @@ import { toDocument } from '../audit/document.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
 import { LiveChecks } from '../serve/live.ts';
-import { NO_REPORTS } from '../serve/reports.ts';
+import { tableReportData } from '../serve/report-tables.ts';
 import { storeScanData } from '../serve/scans.ts';
 import { isLoopback, type ListenAddress, MIN_TOKEN_BITS, newToken, tokenBits } from '../serve/security.ts';
 import { DEFAULT_DB } from '../store/scan-store.ts';
@@ -269,7 +269,7 @@ async function serve(args: Parameters<CommandDef['run']>[0], io: CommandIo): Pro
     ...(token !== undefined ? { token } : {}),
     serverNames: list(args, 'server-name'),
     scans: storeScanData(dbPath),
-    reports: NO_REPORTS,
+    reports: tableReportData(dbPath),
     live,
     version: mailsecVersion(),
     livePolicy: liveAllow.length ? liveAllow.join(', ') : '',
