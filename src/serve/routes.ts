@@ -210,9 +210,17 @@ export async function pageRoutes(app: FastifyInstance, ctx: RouteContext): Promi
     return { scan, scans, report, provider, compare };
   };
 
+  // a report object is reused while its scan does not change (scans.ts), and so is its rendered view
+  const views = new WeakMap<object, ReturnType<typeof reportView>>();
   app.get('/scans/:scan', async (req, reply) => {
     const { scan, scans, report, provider, compare } = await scanReport(req);
-    const view = await reportView(report, { version: o.version, generatedAt: new Date().toISOString() });
+    let rendered = views.get(report);
+    if (!rendered) {
+      rendered = reportView(report, { version: o.version, generatedAt: new Date().toISOString() });
+      rendered.catch(() => views.delete(report));
+      views.set(report, rendered);
+    }
+    const view = await rendered;
     return page(req, reply, 'scan', {
       title: `Scan ${scan.name}`,
       scan,

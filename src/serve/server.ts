@@ -91,10 +91,6 @@ export interface Served {
 /** Builds the server (not listening yet). */
 export async function createServer(o: ServeOptions): Promise<Served> {
   const scheme = o.tls ? 'https' : 'http';
-  const hosts = allowedHosts(o.listen, {
-    tls: o.tls !== undefined,
-    ...(o.serverNames ? { serverNames: o.serverNames } : {}),
-  });
   const app = Fastify({
     logger: false,
     bodyLimit: 64 * 1024,
@@ -110,9 +106,21 @@ export async function createServer(o: ServeOptions): Promise<Served> {
   const eta = new Eta({ views: VIEWS_DIR, autoEscape: true, useWith: false, varName: 'it', cache: true });
 
   // 1. DNS rebinding: a Host the server does not listen as gets 421, before anything else runs
+  // the names it listens as, with the port it got (port 0: a free one), known once it listens
+  let hosts: Set<string> | null = null;
+  const hostsNow = () => {
+    if (hosts) return hosts;
+    const bound = app.server.address();
+    const port = typeof bound === 'object' && bound ? bound.port : o.listen.port;
+    hosts = allowedHosts(
+      { host: o.listen.host, port },
+      { tls: o.tls !== undefined, ...(o.serverNames ? { serverNames: o.serverNames } : {}) },
+    );
+    return hosts;
+  };
   app.addHook('onRequest', async (req, reply) => {
     const host = (req.headers.host ?? '').toLowerCase();
-    if (!hosts.has(host)) {
+    if (!hostsNow().has(host)) {
       reply.code(421).type('text/plain; charset=utf-8').header('cache-control', 'no-store');
       return reply.send(
         'Misdirected request: this server does not answer for that host name (DNS rebinding protection).\n',
@@ -124,7 +132,8 @@ export async function createServer(o: ServeOptions): Promise<Served> {
     contentSecurityPolicy: { useDefaults: false, directives: { ...CSP_DIRECTIVES } },
     frameguard: { action: 'deny' },
     hsts: o.tls ? { maxAge: 31_536_000, includeSubDomains: false } : false,
-    referrerPolicy: { policy: 'no-referrer' },
+    // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with a form, which the origin check refuses
+    referrerPolicy: { policy: 'same-origin' },
     crossOriginEmbedderPolicy: false,
     crossOriginResourcePolicy: { policy: 'same-origin' },
     crossOriginOpenerPolicy: { policy: 'same-origin' },
