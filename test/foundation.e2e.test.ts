@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { DomainDocument, Section } from '../src/audit/document.ts';
+import { documentStatusViolations } from '../src/checks/consistency.ts';
 import { checkDomain } from '../src/index.ts';
 import type { Testworld } from '../testworld/index.ts';
 import { startTestworld } from '../testworld/index.ts';
@@ -91,6 +92,7 @@ describe('foundation checks against the testworld (validating resolver)', () => 
         only: [...ONLY],
         allowPrivate: LOOPBACK.split(','),
       });
+      assert.deepEqual(documentStatusViolations(r), []);
       for (const id of ONLY) if (e[id]) assert.equal(section(r, id).status, e[id], `${id} status`);
       if (e.validation !== undefined) assert.equal(section(r, 'dnssec').validation, e.validation);
       if (e.kinds)

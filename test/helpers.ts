@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { documentStatusViolations } from '../src/checks/consistency.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
@@ -14,6 +15,8 @@ export interface CliRun {
  * Runs the CLI (from source, with the test's Node) as a user would. The child gets the given
  * environment on top of the harness's (which keeps MAILSEC_EGRESS_ALLOW): tests pass the
  * testworld's resolver explicitly, so nothing can fall back to the machine's resolver.
+ * Every `check --json` document it returns has been checked for status consistency (no section
+ * better than its worst finding allows, core/status.ts): an inconsistent one rejects the run.
  */
 export function runCli(
   args: readonly string[],
@@ -37,9 +40,37 @@ export function runCli(
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (args[0] === 'check' && args.includes('--json')) {
+        const problems = checkDocuments(stdout).flatMap((d) =>
+          documentStatusViolations(d).map((v) => `${String(d.domain)}: ${v}`),
+        );
+        if (problems.length) {
+          reject(new Error(`inconsistent status in mailsec ${args.join(' ')}:\n${problems.join('\n')}`));
+          return;
+        }
+      }
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+type CheckDocument = Parameters<typeof documentStatusViolations>[0];
+
+/** The documents of `check --json` output: one pretty-printed document, or JSON Lines. */
+export function checkDocuments(stdout: string): CheckDocument[] {
+  const text = stdout.trim();
+  if (!text) return [];
+  try {
+    return [JSON.parse(text) as CheckDocument];
+  } catch {
+    return text.split('\n').flatMap((l) => {
+      try {
+        return [JSON.parse(l) as CheckDocument];
+      } catch {
+        return [];
+      }
+    });
+  }
 }
 
 export const LOOPBACK = '127.0.0.0/8,::1/128';

@@ -13,6 +13,7 @@ import {
   sipFederationCheck,
 } from '../src/checks/microsoft-dns/index.ts';
 import { mtaStsCheck } from '../src/checks/mta-sts/index.ts';
+import { assertStatusAllowed } from '../src/checks/shared/test-context.ts';
 import { tlsRptCheck } from '../src/checks/tls-rpt/index.ts';
 import type { CheckDefinition, GatherContext } from '../src/checks/types.ts';
 import type { CheckResult } from '../src/core/result.ts';
@@ -412,6 +413,7 @@ for (const [title, def, domain, status, expect, selectors] of rows) {
     for (const id of def.requires ?? [])
       if (id === 'dmarc') prior.dmarc = await dmarcCheck.run(domain, c, {});
     const r = await def.run(domain, c, prior);
+    assertStatusAllowed(r);
     const ids = r.findings.map((f) => f.id);
     assert.equal(r.status, status, `${r.status}: ${ids.join(', ')}`);
     expect(r.evidence as Evidence, ids);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { documentStatusViolations } from '../src/checks/consistency.ts';
 import { ScanStore } from '../src/store/scan-store.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
@@ -123,6 +124,11 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
     store.close();
   }
   assert.deepEqual(docs.map((d) => d.domain).sort(), [...tw.domains].sort());
+  // every testworld domain's document: no section better than its worst finding allows
+  assert.deepEqual(
+    docs.flatMap((d) => documentStatusViolations(d as never).map((v) => `${String(d.domain)}: ${v}`)),
+    [],
+  );
 
   // 4. the report
   const rep = await runCli(['report', '--db', db, '--scan', 'tw', '--json']);

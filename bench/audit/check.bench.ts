@@ -7,12 +7,9 @@
 // (empty mailsec cache, Unbound warm, as for a user re-running a check). Warm: the same resolver again.
 import { parseArgs } from 'node:util';
 import { auditDomain } from '../../src/audit/audit.ts';
-import { checkOptionsFrom, probeResolver } from '../../src/audit/check-domain.ts';
+import type { AuditConfig, OpenAuditEnvironment } from '../../src/audit/environment.ts';
+import { createAuditEnvironment } from '../../src/audit/environment.ts';
 import type { CheckId } from '../../src/checks/types.ts';
-import { createResolver } from '../../src/dns/index.ts';
-import { createAddressPolicy } from '../../src/net/address-policy.ts';
-import type { Prober } from '../../src/net/prober.ts';
-import { createProber } from '../../src/net/prober.ts';
 import { startTestworld } from '../../testworld/index.ts';
 import { startSmtpHosts } from '../../testworld/smtp/index.ts';
 
@@ -26,47 +23,41 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const only = values.only === 'all' ? undefined : (values.only.split(',') as CheckId[]);
-const addressPolicy = createAddressPolicy(['127.0.0.0/8', '::1/128']);
 const tw = await startTestworld();
 const smtp = values.smtp ? await startSmtpHosts(tw, { postfix: false, ipv6: false }) : undefined;
-const newProber = () =>
-  smtp
-    ? createProber({ addressPolicy, timeoutMs: 5000, ehlo: 'bench.mailsec.invalid', caFile: smtp.caFile })
-    : undefined;
+// what `mailsec check` would be given: each environment has its own resolver (cache) and prober
+const config: AuditConfig = {
+  resolver: tw.resolver,
+  allowPrivate: ['127.0.0.0/8', '::1/128'],
+  noSmtp: !smtp,
+  noHttp: true,
+  ehlo: 'bench.mailsec.invalid',
+  smtpTimeoutMs: 5000,
+  ...(smtp ? { caFile: smtp.caFile } : {}),
+  ...(only ? { only } : {}),
+};
 try {
-  const once = async (resolver: ReturnType<typeof createResolver>, prober: Prober | undefined) => {
-    const probe = await probeResolver(resolver);
+  const once = async (env: OpenAuditEnvironment) => {
     const t0 = performance.now();
     let queries = 0;
-    const audit = await auditDomain(values.domain, {
-      resolver,
-      resolverName: tw.resolver,
-      resolverValidates: probe.validates,
-      addressPolicy,
-      options: checkOptionsFrom({ noSmtp: !prober, noHttp: true }),
-      ...(prober ? { prober } : {}),
-      now: () => new Date(),
-      signal: new AbortController().signal,
-      ...(only ? { only } : {}),
-    });
+    const audit = await auditDomain(values.domain, env);
     for (const r of audit.results) queries += r.queries?.length ?? 0;
     return { ms: performance.now() - t0, queries };
   };
   // the first run finds Unbound's cache empty too; later "cold" runs measure mailsec, not recursion
-  const primer = createResolver(tw.resolver, { timeoutMs: 2000, attempts: 3 });
-  const first = await once(primer, newProber());
+  const primer = await createAuditEnvironment(config);
+  const first = await once(primer);
   await primer.close();
   const cold: number[] = [];
   const warm: number[] = [];
   let coldQueries = 0;
   for (let i = 0; i < runs; i++) {
-    const r = createResolver(tw.resolver, { timeoutMs: 2000, attempts: 3 });
-    const prober = newProber();
-    const c = await once(r, prober);
+    const env = await createAuditEnvironment(config);
+    const c = await once(env);
     cold.push(c.ms);
     coldQueries = c.queries;
-    warm.push((await once(r, prober)).ms);
-    await r.close();
+    warm.push((await once(env)).ms);
+    await env.close();
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(

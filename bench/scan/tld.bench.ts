@@ -7,11 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { AuditEnvironment } from '../../src/audit/audit.ts';
-import { checkOptionsFrom, probeResolver } from '../../src/audit/check-domain.ts';
-import { createResolver } from '../../src/dns/index.ts';
-import { createAddressPolicy } from '../../src/net/address-policy.ts';
-import { createProber } from '../../src/net/prober.ts';
+import { createAuditEnvironment } from '../../src/audit/environment.ts';
 import { runScan } from '../../src/scan/run.ts';
 import { ScanStore } from '../../src/store/scan-store.ts';
 import { startTestworld } from '../../testworld/index.ts';
@@ -26,7 +22,6 @@ const { values } = parseArgs({
   },
 });
 const repeat = Number(values.repeat);
-const addressPolicy = createAddressPolicy(['127.0.0.0/8', '::1/128']);
 const tw = await startTestworld();
 const smtp = values.smtp ? await startSmtpHosts(tw, { postfix: false, ipv6: false }) : undefined;
 const dir = mkdtempSync(join(tmpdir(), 'mailsec-bench-scan-'));
@@ -45,38 +40,26 @@ try {
   const perRound = Math.max(1, Math.floor(Number(values.concurrency) / repeat));
   for (let k = 0; k < repeat; k++) await store.beginScan(`bench-${k}`, {}, 'testworld', tw.domains.length);
   const rounds = Array.from({ length: repeat }, async (_, k) => {
-    const resolver = createResolver(tw.resolver, { timeoutMs: 2000, attempts: 3 });
-    const probe = await probeResolver(resolver);
-    const env: AuditEnvironment = {
-      resolver,
-      resolverName: tw.resolver,
-      resolverValidates: probe.validates,
-      addressPolicy,
-      options: checkOptionsFrom({ noSmtp: !smtp, noHttp: true, smtpTimeoutMs: 2000 }),
-      now: () => new Date(),
-      signal: new AbortController().signal,
-      ...(smtp
-        ? {
-            prober: createProber({
-              addressPolicy,
-              timeoutMs: 2000,
-              ehlo: 'bench.mailsec.invalid',
-              caFile: smtp.caFile,
-            }),
-          }
-        : {}),
-    };
+    const env = await createAuditEnvironment({
+      resolver: tw.resolver,
+      allowPrivate: ['127.0.0.0/8', '::1/128'],
+      noSmtp: !smtp,
+      noHttp: true,
+      ehlo: 'bench.mailsec.invalid',
+      smtpTimeoutMs: 2000,
+      ...(smtp ? { caFile: smtp.caFile } : {}),
+    });
     const name = `bench-${k}`;
     const r = await runScan({
       scan: name,
       domains: tw.domains,
       env,
       store,
-      resolver: { address: tw.resolver, validates: probe.validates },
+      resolver: { address: tw.resolver, validates: env.probe.validates },
       concurrency: perRound,
       batchSize: Number(values.batch),
     });
-    await resolver.close();
+    await env.close();
     return r.done;
   });
   for (const n of await Promise.all(rounds)) domains += n;

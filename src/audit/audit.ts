@@ -3,6 +3,7 @@ import type { CheckDefinition, CheckId, CheckOptions, GatherContext, PriorResult
 import { isMailsecError } from '../core/errors.ts';
 import type { Finding } from '../core/finding.ts';
 import type { CheckResult, QueryLogEntry } from '../core/result.ts';
+import { statusFrom } from '../core/status.ts';
 import type { Resolver } from '../dns/types.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import type { HttpFetcher } from '../net/https.ts';
@@ -91,8 +92,15 @@ export async function auditDomain(domain: string, env: AuditEnvironment): Promis
           severity: 'warning',
           message: `Could not determine ${def.title}: internal error (${e instanceof Error ? e.message : String(e)}).`,
           fix: 'Please report this with the domain name.',
+          params: { reason: `internal error (${e instanceof Error ? e.message : String(e)})` },
         };
-        return { check: def.id, status: 'error' as const, evidence: {}, findings: [finding], queries: log };
+        return {
+          check: def.id,
+          status: statusFrom('unknown', [finding]),
+          evidence: {},
+          findings: [finding],
+          queries: log,
+        };
       }
     })();
     started.set(def.id, p);

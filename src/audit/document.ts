@@ -38,7 +38,7 @@ export function toDocument(
   for (const r of audit.results) {
     const section: Section = { status: r.status, ...r.evidence, queryCount: r.queries?.length ?? 0 };
     report[r.check] = section;
-    report.summary[r.status]++;
+    report.summary[r.status as Status]++;
     report.findings.push(...r.findings);
   }
   for (const f of report.findings) {

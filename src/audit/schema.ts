@@ -49,6 +49,10 @@ export function buildCheckSchema(): Record<string, unknown> {
           message: { type: 'string', minLength: 1 },
           why: { type: 'string' },
           fix: { type: 'string' },
+          params: {
+            type: 'object',
+            description: 'the values the message and fix were made from, by name',
+          },
         },
         required: ['id', 'check', 'severity', 'message'],
       },

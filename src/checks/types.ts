@@ -1,4 +1,5 @@
 import type { CheckResult } from '../core/result.ts';
+import type { Status } from '../core/status.ts';
 import type { Resolver } from '../dns/types.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import type { HttpFetcher } from '../net/https.ts';
@@ -61,10 +62,29 @@ export interface GatherContext {
 /** Results of the checks a check depends on, by id. */
 export type PriorResults = Partial<Record<CheckId, CheckResult<object>>>;
 
+/**
+ * A section as the document carries it: the check's evidence fields beside its status. Fields may
+ * be missing (an internal error keeps no evidence; a stored document may be older).
+ */
+export type SectionView<E extends object> = Partial<Readonly<E>> & { readonly status: Status };
+
+/** One line saying what was seen (the terminal's verdict); undefined: nothing to add to the findings. */
+export type Summary<E extends object> = (section: SectionView<E>) => string | undefined;
+
 export interface CheckDefinition<E extends object = object> {
   readonly id: CheckId;
-  /** short label for humans, e.g. 'SPF', 'MTA-STS' */
+  /** the check's name for humans, e.g. 'SPF', 'MTA-STS' (docs/findings.md, the schema, messages) */
   readonly title: string;
+  /** a shorter name where space is tight (the terminal's column); default: title */
+  readonly label?: string;
+  /** the one-line summary of the evidence, typed by the check's own evidence (render/human.ts) */
+  readonly summary: Summary<E>;
+  /**
+   * Finding ids the check's base state already counts, so they do not lower it again (SMTP: the
+   * hosts without STARTTLS are what makes support `some` → `warn`). `statusFrom` and the
+   * status-consistency test take them from here.
+   */
+  readonly weighedByBase?: readonly string[];
   /** checks whose results this one reads (run first) */
   readonly requires?: readonly CheckId[];
   /**

@@ -1,19 +1,20 @@
 import { auditDomain } from '../audit/audit.ts';
-import { probeResolver } from '../audit/check-domain.ts';
 import type { DomainDocument } from '../audit/document.ts';
 import { toDocument, worstSeverity } from '../audit/document.ts';
+import { createAuditEnvironment, type OpenAuditEnvironment } from '../audit/environment.ts';
 import { CHECK_IDS } from '../checks/index.ts';
 import type { CheckId } from '../checks/types.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { SEVERITY_RANK } from '../core/finding.ts';
 import { domainOrThrow } from '../core/names.ts';
 import { renderHuman } from '../render/human.ts';
+import { renderJsonDocument } from '../render/json.ts';
 import { createStyle, wantsColor } from '../render/style.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list } from './command.ts';
-import { auditEnvironment } from './environment.ts';
+import { auditConfig } from './environment.ts';
 import { EXIT } from './exit.ts';
-import { NETWORK_OPTIONS, networkConfig, openResolver } from './options.ts';
+import { NETWORK_OPTIONS, networkConfig } from './options.ts';
 
 /** domains audited at once by `check` with several domains (bulk work belongs to `scan`) */
 const DOMAIN_CONCURRENCY = 8;
@@ -76,22 +77,18 @@ export const checkCommand: CommandDef = {
     const domains = args.positionals.map(domainOrThrow);
     const only = parseOnly(args);
     const cfg = await networkConfig(args, io.env);
-    const resolver = openResolver(cfg);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
+    let env: OpenAuditEnvironment | undefined;
     try {
-      const probe = await probeResolver(resolver, controller.signal);
+      env = await createAuditEnvironment(auditConfig(args, cfg, only), { signal: controller.signal });
+      const probe = env.probe;
       if (!probe.reachable) {
         io.stderr.write(
           `mailsec: the resolver ${cfg.resolver} does not answer${probe.detail ? ` (${probe.detail})` : ''}; every check will be "error".\n  try: --resolver <address of a working resolver>\n`,
         );
       }
-      const env = auditEnvironment(args, cfg, resolver, {
-        validates: probe.validates,
-        signal: controller.signal,
-        ...(only ? { only } : {}),
-      });
       const style = createStyle(wantsColor(io.stdout, io.env));
       const reports: DomainDocument[] = [];
       // several domains are audited concurrently (sharing resolver cache and prober), printed in order
@@ -109,10 +106,11 @@ export const checkCommand: CommandDef = {
         if (next) next();
         else active--;
       };
+      const shared = env;
       const jobs = domains.map(async (domain) => {
         await acquire();
         try {
-          return toDocument(await auditDomain(domain, env), {
+          return toDocument(await auditDomain(domain, shared), {
             address: cfg.resolver,
             validates: probe.validates,
           });
@@ -123,18 +121,18 @@ export const checkCommand: CommandDef = {
       for (const job of jobs) {
         const report = await job;
         reports.push(report);
-        if (cfg.json)
-          io.stdout.write(
-            domains.length === 1 ? `${JSON.stringify(report, null, 2)}\n` : `${JSON.stringify(report)}\n`,
-          );
-        else io.stdout.write(`${renderHuman(report, style, { verbose: bool(args, 'verbose') })}\n`);
+        io.stdout.write(
+          cfg.json
+            ? renderJsonDocument(report, domains.length === 1)
+            : `${renderHuman(report, style, { verbose: bool(args, 'verbose') })}\n`,
+        );
       }
       if (!probe.reachable) return EXIT.cannotRun;
       if (cfg.failOn && worstSeverity(reports) >= SEVERITY_RANK[cfg.failOn]) return EXIT.findings;
       return EXIT.ok;
     } finally {
       process.off('SIGINT', onSigint);
-      await resolver.close();
+      await env?.close();
     }
   },
 };

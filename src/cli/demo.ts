@@ -2,14 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditDomain } from '../audit/audit.ts';
-import { checkOptionsFrom, probeResolver } from '../audit/check-domain.ts';
 import { toDocument } from '../audit/document.ts';
+import { createAuditEnvironment, type OpenAuditEnvironment } from '../audit/environment.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import { createResolver } from '../dns/index.ts';
-import { createAddressPolicy } from '../net/address-policy.ts';
-import { createHttpFetcher } from '../net/https.ts';
-import { createProber } from '../net/prober.ts';
 import { renderHuman } from '../render/human.ts';
+import { renderJsonDocument } from '../render/json.ts';
 import { createStyle, wantsColor } from '../render/style.ts';
 import type { CommandDef } from './command.ts';
 import { bool, list } from './command.ts';
@@ -69,7 +66,7 @@ export const demoCommand: CommandDef = {
     const tw = await startTestworld();
     let smtp: { caFile: string; stop(): Promise<void> } | undefined;
     let https: { caFile: string; stop(): Promise<void> } | undefined;
-    const resolver = createResolver(tw.resolver, { timeoutMs: 2000, attempts: 3 });
+    let env: OpenAuditEnvironment | undefined;
     try {
       [smtp, https] = await Promise.all([
         startSmtpHosts(tw, { postfix: false, ipv6: false }),
@@ -81,28 +78,20 @@ export const demoCommand: CommandDef = {
       io.stderr.write(
         `mailsec demo: testworld up at ${tw.net}.0.0/16 in ${((performance.now() - t0) / 1000).toFixed(1)} s; resolver ${tw.resolver}\n\n`,
       );
-      const probe = await probeResolver(resolver);
-      const addressPolicy = createAddressPolicy(LOOPBACK);
-      const options = checkOptionsFrom({ smtpTimeoutMs: 5000, httpTimeoutMs: 5000 });
-      const prober = createProber({ addressPolicy, timeoutMs: 5000, ehlo: options.ehlo, caFile });
-      const http = createHttpFetcher({ resolver, addressPolicy, timeoutMs: 5000, caFile });
+      env = await createAuditEnvironment({
+        resolver: tw.resolver,
+        allowPrivate: LOOPBACK,
+        caFile,
+        smtpTimeoutMs: 5000,
+        httpTimeoutMs: 5000,
+      });
       const style = createStyle(wantsColor(io.stdout, io.env));
       for (const domain of chosen) {
-        const audit = await auditDomain(domain, {
-          resolver,
-          resolverName: tw.resolver,
-          resolverValidates: probe.validates,
-          addressPolicy,
-          options,
-          prober,
-          http,
-          now: () => new Date(),
-          signal: new AbortController().signal,
-        });
-        const report = toDocument(audit, { address: tw.resolver, validates: probe.validates });
+        const audit = await auditDomain(domain, env);
+        const report = toDocument(audit, { address: tw.resolver, validates: env.probe.validates });
         io.stdout.write(
           bool(args, 'json')
-            ? `${JSON.stringify(report)}\n`
+            ? renderJsonDocument(report, false)
             : `${renderHuman(report, style, { verbose: bool(args, 'verbose') })}\n`,
         );
       }
@@ -113,7 +102,7 @@ export const demoCommand: CommandDef = {
       }
       return EXIT.ok;
     } finally {
-      await resolver.close();
+      await env?.close();
       await smtp?.stop();
       await https?.stop();
       await tw.stop();

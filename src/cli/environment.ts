@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { AuditEnvironment } from '../audit/audit.ts';
-import { checkOptionsFrom } from '../audit/check-domain.ts';
+import type { AuditConfig } from '../audit/environment.ts';
 import type { CheckId } from '../checks/types.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import type { Resolver } from '../dns/types.ts';
-import { createHttpFetcher } from '../net/https.ts';
-import { createProber } from '../net/prober.ts';
 import type { ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
 import type { NetworkConfig } from './options.ts';
@@ -25,56 +21,38 @@ export function readVmcRoots(file: string | undefined): string | undefined {
   }
 }
 
+/** The network flags alone (`spf` and any command that only asks DNS): no SMTP, no HTTPS. */
+export function networkAuditConfig(cfg: NetworkConfig): AuditConfig {
+  return {
+    resolver: cfg.resolver,
+    timeoutMs: cfg.timeoutMs,
+    attempts: cfg.attempts,
+    allowPrivate: cfg.addressPolicy.allowPrivate,
+    ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
+    smtpTimeoutMs: cfg.smtpTimeoutMs,
+    httpTimeoutMs: cfg.httpTimeoutMs,
+    noSmtp: true,
+    noHttp: true,
+  };
+}
+
 /**
- * The environment `check` and `scan` share across their domains: one resolver (with its cache),
- * one SMTP prober (each address and name probed once per run) and one HTTPS fetcher, built from
- * the check options (`CHECK_OPTIONS`) and the network config.
+ * The configuration `check` and `scan` audit with, from their flags (`CHECK_OPTIONS`) and the
+ * network config: plain data for `createAuditEnvironment` (audit/environment.ts), which builds the
+ * one resolver, SMTP prober and HTTPS fetcher they share across their domains.
  */
-export function auditEnvironment(
-  args: ParsedArgs,
-  cfg: NetworkConfig,
-  resolver: Resolver,
-  run: { validates: boolean; signal: AbortSignal; only?: readonly CheckId[] },
-): AuditEnvironment {
+export function auditConfig(args: ParsedArgs, cfg: NetworkConfig, only?: readonly CheckId[]): AuditConfig {
   const vmcRoots = readVmcRoots(str(args, 'vmc-roots'));
   const ehlo = str(args, 'ehlo');
+  const bimiSelector = str(args, 'bimi-selector');
   return {
-    resolver,
-    resolverName: cfg.resolver,
-    resolverValidates: run.validates,
-    addressPolicy: cfg.addressPolicy,
-    options: checkOptionsFrom({
-      selectors: list(args, 'selectors'),
-      ...(str(args, 'bimi-selector') ? { bimiSelector: str(args, 'bimi-selector') } : {}),
-      noSmtp: bool(args, 'no-smtp'),
-      noHttp: bool(args, 'no-http'),
-      ...(ehlo ? { ehlo } : {}),
-      smtpTimeoutMs: cfg.smtpTimeoutMs,
-      httpTimeoutMs: cfg.httpTimeoutMs,
-      ...(vmcRoots !== undefined ? { vmcRoots } : {}),
-    }),
-    now: () => new Date(),
-    signal: run.signal,
-    ...(run.only ? { only: run.only } : {}),
-    ...(bool(args, 'no-smtp')
-      ? {}
-      : {
-          prober: createProber({
-            addressPolicy: cfg.addressPolicy,
-            timeoutMs: cfg.smtpTimeoutMs,
-            ehlo: ehlo ?? 'mailsec.invalid',
-            ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
-          }),
-        }),
-    ...(bool(args, 'no-http')
-      ? {}
-      : {
-          http: createHttpFetcher({
-            resolver,
-            addressPolicy: cfg.addressPolicy,
-            timeoutMs: cfg.httpTimeoutMs,
-            ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
-          }),
-        }),
+    ...networkAuditConfig(cfg),
+    ...(only ? { only } : {}),
+    selectors: list(args, 'selectors'),
+    ...(bimiSelector ? { bimiSelector } : {}),
+    noSmtp: bool(args, 'no-smtp'),
+    noHttp: bool(args, 'no-http'),
+    ...(ehlo ? { ehlo } : {}),
+    ...(vmcRoots !== undefined ? { vmcRoots } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createAuditEnvironment, openResolver } from '../audit/environment.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import type { Resolver } from '../dns/types.ts';
 import { DEFAULT_MESSAGE_LIMITS, MessageInputError } from '../message/headers.ts';
@@ -11,9 +12,9 @@ import { parseIp } from '../protocol/ip.ts';
 import { createStyle, type Style, wantsColor } from '../render/style.ts';
 import type { CommandDef, CommandIo, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
-import { auditEnvironment } from './environment.ts';
+import { auditConfig, networkAuditConfig } from './environment.ts';
 import { EXIT } from './exit.ts';
-import { NETWORK_OPTIONS, type NetworkConfig, networkConfig, openResolver } from './options.ts';
+import { NETWORK_OPTIONS, type NetworkConfig, networkConfig } from './options.ts';
 
 const RESULT_COLOUR: Record<string, 'green' | 'yellow' | 'red' | 'dim'> = {
   pass: 'green',
@@ -303,7 +304,7 @@ export const messageCommand: CommandDef = {
       );
     const cfg: NetworkConfig | null = offline ? null : await networkConfig(args, io.env);
     const style = createStyle(!json && wantsColor(io.stdout, io.env));
-    const resolver = cfg ? openResolver(cfg) : null;
+    const resolver = cfg ? openResolver(networkAuditConfig(cfg)) : null;
     let unreachable = false;
     const watched: Resolver | undefined = resolver
       ? {
@@ -323,9 +324,9 @@ export const messageCommand: CommandDef = {
     try {
       const bimi =
         cfg && watched && bool(args, 'bimi')
-          ? (() => {
-              const env = auditEnvironment(args, cfg, watched, {
-                validates: false,
+          ? await (async () => {
+              const env = await createAuditEnvironment(auditConfig(args, cfg), {
+                resolver: watched,
                 signal: controller.signal,
               });
               return {

@@ -1,9 +1,8 @@
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import type { Severity } from '../core/finding.ts';
-import { createResolver } from '../dns/index.ts';
+import { systemResolverSpec } from '../dns/index.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
-import { readCaFile } from '../net/ca.ts';
 import { bool, list, type OptionDef, type ParsedArgs, str } from './command.ts';
 
 /** Options shared by every command that touches the network (interface.md, "Global options"). */
@@ -68,19 +67,16 @@ function duration(raw: string | undefined, flag: string, fallback: number): numb
 
 /** The first nameserver of /etc/resolv.conf (the system's resolver), read only when needed. */
 async function systemResolver(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
   try {
-    const text = await readFile('/etc/resolv.conf', 'utf8');
-    const m = /^\s*nameserver\s+(\S+)/m.exec(text);
-    if (m?.[1]) return m[1];
-  } catch {
-    // fall through
+    return systemResolverSpec().text;
+  } catch (e) {
+    throw new MailsecError(
+      ErrorCode.ResolverUnreachable,
+      'no resolver given and /etc/resolv.conf names none',
+      'pass --resolver 127.0.0.1 (or set MAILSEC_RESOLVER)',
+      { cause: e },
+    );
   }
-  throw new MailsecError(
-    ErrorCode.ResolverUnreachable,
-    'no resolver given and /etc/resolv.conf names none',
-    'pass --resolver 127.0.0.1 (or set MAILSEC_RESOLVER)',
-  );
 }
 
 export async function networkConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Promise<NetworkConfig> {
@@ -105,15 +101,5 @@ export async function networkConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): P
     ...cfg,
     ...(str(args, 'ca-file') ? { caFile: str(args, 'ca-file') } : {}),
     ...(failOn ? { failOn: failOn as Severity } : {}),
-  });
-}
-
-/** The resolver every network command uses: the configured address, timeouts and --ca-file (for DoH). */
-export function openResolver(cfg: NetworkConfig): ReturnType<typeof createResolver> {
-  const ca = cfg.caFile ? readCaFile(cfg.caFile) : undefined;
-  return createResolver(cfg.resolver, {
-    timeoutMs: cfg.timeoutMs,
-    attempts: cfg.attempts,
-    ...(ca ? { ca } : {}),
   });
 }

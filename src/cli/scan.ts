@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import { probeResolver } from '../audit/check-domain.ts';
+import { createAuditEnvironment, type OpenAuditEnvironment } from '../audit/environment.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import type { InputFormat, InputResult } from '../scan/input.ts';
 import { readInput } from '../scan/input.ts';
@@ -8,9 +8,9 @@ import { DEFAULT_DB, ScanStore } from '../store/scan-store.ts';
 import { CHECK_OPTIONS, parseOnly } from './check.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
-import { auditEnvironment } from './environment.ts';
+import { auditConfig } from './environment.ts';
 import { EXIT } from './exit.ts';
-import { networkConfig, openResolver } from './options.ts';
+import { networkConfig } from './options.ts';
 
 function positiveInt(args: ParsedArgs, name: string, fallback: number, max: number): number {
   const raw = str(args, name);
@@ -132,11 +132,11 @@ export const scanCommand: CommandDef = {
       resolver: cfg.resolver,
     };
     const store = await ScanStore.open(dbPath);
-    const resolver = openResolver(cfg);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
     process.once('SIGTERM', onSigint);
+    let env: OpenAuditEnvironment | undefined;
     try {
       const scan = await store.beginScan(scanName, options, input, parsed.domains.length);
       if (JSON.stringify(scan.options) !== JSON.stringify(options)) {
@@ -148,16 +148,12 @@ export const scanCommand: CommandDef = {
       const retry = bool(args, 'retry-errors') ? await store.errorDomains(scanName) : new Set<string>();
       for (const d of retry) stored.delete(d);
       const todo = parsed.domains.filter((d) => !stored.has(d));
-      const probe = await probeResolver(resolver, controller.signal);
+      env = await createAuditEnvironment(auditConfig(args, cfg, only), { signal: controller.signal });
+      const probe = env.probe;
       if (!probe.reachable) {
         io.stderr.write(`mailsec: the resolver ${cfg.resolver} does not answer; nothing scanned.\n`);
         return EXIT.cannotRun;
       }
-      const env = auditEnvironment(args, cfg, resolver, {
-        validates: probe.validates,
-        signal: controller.signal,
-        ...(only ? { only } : {}),
-      });
       const tty = io.stderr.isTTY === true;
       let lastDraw = 0;
       const result = await runScan({
@@ -197,7 +193,7 @@ export const scanCommand: CommandDef = {
     } finally {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
-      await resolver.close();
+      await env?.close();
       store.close();
     }
   },

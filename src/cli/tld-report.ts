@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import { renderCsv, renderMarkdown, renderTable, statisticsDocument } from '../statistics/format.ts';
+import {
+  renderStatisticsCsv,
+  renderStatisticsJson,
+  renderStatisticsMarkdown,
+  renderStatisticsTable,
+} from '../render/statistics.ts';
+import { statisticsDocument } from '../statistics/document.ts';
 import { MethodologyAccumulator } from '../statistics/methodology.ts';
 import { StatsAccumulator } from '../statistics/stats.ts';
 import { DEFAULT_DB, ScanStore } from '../store/scan-store.ts';
@@ -127,9 +133,9 @@ export const reportCommand: CommandDef = {
       }
       const doc = { ...statisticsDocument(scan.name, acc.result()), methodology: method.result(scan) };
       let output: string | Buffer;
-      if (format === 'json') output = `${JSON.stringify(doc, null, 2)}\n`;
-      else if (format === 'md') output = renderMarkdown(doc);
-      else if (format === 'csv') output = renderCsv(doc);
+      if (format === 'json') output = renderStatisticsJson(doc);
+      else if (format === 'md') output = renderStatisticsMarkdown(doc);
+      else if (format === 'csv') output = renderStatisticsCsv(doc);
       else if (format === 'html' || format === 'pdf') {
         const { renderHtml } = await import('../render/html/index.ts');
         const html = await renderHtml(doc, {
@@ -140,9 +146,12 @@ export const reportCommand: CommandDef = {
         else {
           const { renderPdf } = await import('../render/pdf.ts');
           const chromium = str(args, 'chromium');
-          output = await renderPdf(html, chromium ? { chromium } : {});
+          output = await renderPdf(html, {
+            ...(chromium ? { chromium } : {}),
+            env: { PATH: io.env.PATH, HOME: io.env.HOME },
+          });
         }
-      } else output = renderTable(doc);
+      } else output = renderStatisticsTable(doc);
       if (out) await writeOut(out, output);
       else io.stdout.write(output);
       return EXIT.ok;

@@ -21,15 +21,38 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 const kMailsecError = Symbol.for('mailsec.error');
 
+/**
+ * What an error is about, for the caller to phrase in its own terms: below `src/cli/` no message
+ * names a command-line flag; the CLI turns `option` into its flag (cli/exit.ts).
+ */
+export interface ErrorDetail {
+  /** the configuration field at fault, as `AuditConfig` names it (e.g. 'caFile', 'allowPrivate') */
+  readonly option?: string;
+  /** the file it names */
+  readonly path?: string;
+  /** the value given */
+  readonly value?: string;
+  /** what is wrong with it, in words ("holds no PEM certificate") */
+  readonly reason?: string;
+  /** a value that would work */
+  readonly example?: string;
+}
+
+export interface MailsecErrorOptions extends ErrorOptions {
+  readonly detail?: ErrorDetail;
+}
+
 export class MailsecError extends Error {
   override readonly name = 'MailsecError';
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  readonly detail: ErrorDetail | undefined;
   readonly [kMailsecError] = true;
-  constructor(code: ErrorCode, message: string, hint?: string, options?: ErrorOptions) {
+  constructor(code: ErrorCode, message: string, hint?: string, options?: MailsecErrorOptions) {
     super(message, options);
     this.code = code;
     this.hint = hint;
+    this.detail = options?.detail;
   }
 }
 

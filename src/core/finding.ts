@@ -17,7 +17,15 @@ export interface Finding {
   readonly why?: string;
   /** The record to publish or the action to take. */
   readonly fix?: string;
+  /**
+   * The values the message and fix were made from (the catalogue entry's parameters), so that a
+   * consumer can show them its own way without parsing the text. Absent when there are none.
+   */
+  readonly params?: FindingParams;
 }
+
+/** A finding's parameters: names and JSON values (strings, numbers, booleans, null, lists). */
+export type FindingParams = Readonly<Record<string, unknown>>;
 
 // biome-ignore lint/suspicious/noExplicitAny: parameters differ per finding
 type AnyParams = any;
@@ -64,6 +72,7 @@ export function defineFindings<D extends Record<string, FindingDef>>(
       };
       if (def.why) f.why = def.why;
       if (def.fix) f.fix = def.fix(p);
+      if (Object.keys(p).length) f.params = { ...p };
       return f;
     },
   };
@@ -80,5 +89,6 @@ export function undetermined(check: string, reason: string): Finding {
     message: `Could not determine ${check}: ${reason.replace(/\.+$/, '')}.`,
     why: 'A lookup that failed says nothing about whether the record exists; the result is unknown, not absent.',
     fix: 'Run the check again later; if it persists, check that the domain’s name servers answer (SERVFAIL and timeouts point to a broken delegation or DNSSEC).',
+    params: { reason },
   };
 }

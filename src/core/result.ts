@@ -1,5 +1,5 @@
 import type { Finding } from './finding.ts';
-import type { Status } from './status.ts';
+import type { DerivedStatus } from './status.ts';
 
 /** One DNS query as seen by a check: what was asked and how it ended. */
 export interface QueryLogEntry {
@@ -16,7 +16,8 @@ export interface QueryLogEntry {
  */
 export interface CheckResult<E extends object = Record<string, unknown>> {
   readonly check: string;
-  readonly status: Status;
+  /** made by `statusFrom` from the base state and the findings (core/status.ts) */
+  readonly status: DerivedStatus;
   readonly evidence: E;
   readonly findings: readonly Finding[];
   readonly queries?: readonly QueryLogEntry[];

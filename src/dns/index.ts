@@ -13,11 +13,11 @@ export { type ClientOptions, type ClientStats, createClient, type ResolverClient
 export { queryKey, sharingInFlight } from './inflight.ts';
 export { recording } from './recording.ts';
 export {
-  defaultResolverSpec,
   firstNameserver,
   formatResolverSpec,
   parseResolverSpec,
   type ResolverSpec,
+  systemResolverSpec,
 } from './spec.ts';
 export { type StaticResolver, staticResolver, type ZoneLiteral, type ZoneNode } from './static.ts';
 export * from './types.ts';

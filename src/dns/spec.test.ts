@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import { defaultResolverSpec, firstNameserver, formatResolverSpec, parseResolverSpec } from './spec.ts';
+import { firstNameserver, formatResolverSpec, parseResolverSpec, systemResolverSpec } from './spec.ts';
 
 describe('parseResolverSpec', () => {
   const good: [string, object][] = [
@@ -49,7 +49,11 @@ describe('parseResolverSpec', () => {
       assert.throws(
         () => parseResolverSpec(text),
         (e: unknown) =>
-          e instanceof MailsecError && e.code === ErrorCode.Usage && (e.hint ?? '').includes('--resolver'),
+          e instanceof MailsecError &&
+          e.code === ErrorCode.Usage &&
+          (e.hint ?? '').includes('127.0.0.1:5353') &&
+          e.detail?.option === 'resolver' &&
+          e.detail.value === text.trim(),
       );
     });
   }
@@ -63,19 +67,15 @@ describe('parseResolverSpec', () => {
   });
 });
 
-describe('defaultResolverSpec', () => {
+describe('systemResolverSpec', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mailsec-spec-'));
   const conf = join(dir, 'resolv.conf');
   writeFileSync(conf, '# comment\nsearch example\nnameserver fe80::1%eth0\nnameserver 10.0.0.53\n');
-  it('prefers MAILSEC_RESOLVER', () => {
-    const s = defaultResolverSpec({ MAILSEC_RESOLVER: '127.0.0.1:5300' }, conf);
-    assert.deepEqual([s.kind, formatResolverSpec(s)], ['udp', '127.0.0.1:5300']);
-  });
-  it('else takes the first nameserver of resolv.conf', () => {
-    assert.equal(formatResolverSpec(defaultResolverSpec({}, conf)), '[fe80::1]:53');
+  it('takes the first nameserver of resolv.conf', () => {
+    assert.equal(formatResolverSpec(systemResolverSpec(conf)), '[fe80::1]:53');
   });
   it('is a usage error when there is none', () => {
-    assert.throws(() => defaultResolverSpec({}, join(dir, 'missing')), { code: ErrorCode.Usage });
+    assert.throws(() => systemResolverSpec(join(dir, 'missing')), { code: ErrorCode.Usage });
   });
   it('firstNameserver', () => {
     assert.equal(firstNameserver('options ndots:1\n  nameserver   127.0.0.53 \n'), '127.0.0.53');

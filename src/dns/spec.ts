@@ -18,10 +18,17 @@ export type ResolverSpec =
       readonly text: string;
     };
 
-const HINT = 'use --resolver 127.0.0.1, 127.0.0.1:5353, [::1]:53, ::1 or https://host/dns-query';
+const HINT = 'a resolver address is 127.0.0.1, 127.0.0.1:5353, [::1]:53, ::1 or https://host/dns-query';
 
 function bad(text: string, why: string): MailsecError {
-  return new MailsecError(ErrorCode.Usage, `"${text}" is not a resolver address (${why}).`, HINT);
+  return new MailsecError(ErrorCode.Usage, `"${text}" is not a resolver address (${why}).`, HINT, {
+    detail: {
+      option: 'resolver',
+      value: text,
+      reason: `is not a resolver address (${why})`,
+      example: '127.0.0.1',
+    },
+  });
 }
 
 function parsePort(text: string, p: string): number {
@@ -82,15 +89,11 @@ export function firstNameserver(resolvConf: string): string | undefined {
 }
 
 /**
- * The resolver to use when none is given: MAILSEC_RESOLVER, else the first nameserver of
- * /etc/resolv.conf. Throws a usage error when neither gives one.
+ * The system's resolver: the first nameserver of resolv.conf. Throws a usage error (detail
+ * `{ option: 'resolver', path }`) when it names none. Which source wins (flag, environment,
+ * system) is the CLI's choice (cli/options.ts).
  */
-export function defaultResolverSpec(
-  env: NodeJS.ProcessEnv = process.env,
-  resolvConfPath = '/etc/resolv.conf',
-): ResolverSpec {
-  const fromEnv = env.MAILSEC_RESOLVER?.trim();
-  if (fromEnv) return parseResolverSpec(fromEnv);
+export function systemResolverSpec(resolvConfPath = '/etc/resolv.conf'): ResolverSpec {
   let conf = '';
   try {
     conf = readFileSync(resolvConfPath, 'utf8');
@@ -101,14 +104,15 @@ export function defaultResolverSpec(
   if (!ns) {
     throw new MailsecError(
       ErrorCode.Usage,
-      `no resolver configured: MAILSEC_RESOLVER is unset and ${resolvConfPath} names no nameserver.`,
+      `no resolver given, and ${resolvConfPath} names no nameserver.`,
       HINT,
+      { detail: { option: 'resolver', path: resolvConfPath, reason: 'names no nameserver' } },
     );
   }
   return parseResolverSpec(ns);
 }
 
-/** The spec in the form --resolver takes. */
+/** The spec in its canonical address form (what the resolver option takes). */
 export function formatResolverSpec(s: ResolverSpec): string {
   if (s.kind === 'doh') return s.url;
   return s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;

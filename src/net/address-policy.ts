@@ -63,20 +63,22 @@ export function parseCidr(text: string): { address: string; prefix: number; fami
   const address = m?.[1] ?? '';
   const v = isIP(address);
   if (!m || v === 0) {
-    throw new MailsecError(
-      ErrorCode.Usage,
-      `"${text}" is not an address range`,
-      'try --allow-private 127.0.0.0/8,::1/128',
-    );
+    throw new MailsecError(ErrorCode.Usage, `"${text}" is not an address range`, 'e.g. 127.0.0.0/8,::1/128', {
+      detail: {
+        option: 'allowPrivate',
+        value: text,
+        reason: 'is not an address range',
+        example: '127.0.0.0/8,::1/128',
+      },
+    });
   }
   const max = v === 4 ? 32 : 128;
   const prefix = m[2] === undefined ? max : Number(m[2]);
   if (prefix > max) {
-    throw new MailsecError(
-      ErrorCode.Usage,
-      `"${text}": prefix /${prefix} is longer than ${max}`,
-      'try --allow-private 127.0.0.0/8',
-    );
+    const reason = `prefix /${prefix} is longer than ${max}`;
+    throw new MailsecError(ErrorCode.Usage, `"${text}": ${reason}`, 'e.g. 127.0.0.0/8', {
+      detail: { option: 'allowPrivate', value: text, reason, example: '127.0.0.0/8' },
+    });
   }
   return { address, prefix, family: v === 4 ? 'ipv4' : 'ipv6' };
 }

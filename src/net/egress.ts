@@ -6,6 +6,9 @@ import { parseCidr } from './address-policy.ts';
  * Egress guard for hermetic runs: when MAILSEC_EGRESS_ALLOW is set (the test harness sets it to
  * 127.0.0.0/8,::1/128), every socket mailsec opens — DNS, SMTP, HTTPS — must go to an address in
  * those ranges, or the run fails loudly. Unset (normal use), it allows everything.
+ * The one read of the process environment below src/cli/ (docs/architecture.md): a process-wide
+ * safety guard, not configuration, so that library code and tests that never pass through the
+ * CLI are guarded too.
  */
 let cached: { raw: string | undefined; list: BlockList | null } | undefined;
 
@@ -32,6 +35,6 @@ export function assertEgressAllowed(address: string, purpose: string): void {
   throw new MailsecError(
     ErrorCode.EgressDenied,
     `refusing to send ${purpose} to ${address}: outside MAILSEC_EGRESS_ALLOW (${process.env.MAILSEC_EGRESS_ALLOW})`,
-    'point mailsec at the testworld: --resolver <testworld resolver> (see `mailsec testworld up`)',
+    'point mailsec at the testworld’s resolver (`mailsec testworld up` prints it)',
   );
 }

@@ -42,8 +42,17 @@ export function chromiumPath(given?: string): string {
       ErrorCode.BrowserUnavailable,
       `Chromium is not installed (${path} not found); it is needed to write a PDF`,
       given
-        ? 'give the path of a Chromium or Chrome binary with --chromium PATH'
-        : 'install it (Debian: apt-get install chromium), give --chromium PATH, or use --format html and print that file to PDF from a browser',
+        ? 'give the path of a Chromium or Chrome binary'
+        : 'install it (Debian: apt-get install chromium), or write the HTML report and print that file to PDF from a browser',
+      given
+        ? {
+            detail: {
+              option: 'chromium',
+              path,
+              reason: 'Chromium is not installed there (not found)',
+            },
+          }
+        : {},
     );
   }
   return path;
@@ -51,7 +60,12 @@ export function chromiumPath(given?: string): string {
 
 /** Starts headless Chromium; the caller closes it. */
 export async function launchChromium(
-  o: { executablePath?: string; timeoutMs?: number } = {},
+  o: {
+    executablePath?: string;
+    timeoutMs?: number;
+    /** PATH and HOME for the browser process (the caller's; nothing else is inherited) */
+    env?: { PATH?: string | undefined; HOME?: string | undefined };
+  } = {},
 ): Promise<Browser> {
   const executablePath = chromiumPath(o.executablePath);
   const { chromium } = await import('playwright-core');
@@ -61,7 +75,7 @@ export async function launchChromium(
     args: [...CHROMIUM_FLAGS],
     timeout: o.timeoutMs ?? 30_000,
     // the browser inherits no proxy and no display from the environment
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' },
+    env: { PATH: o.env?.PATH ?? '/usr/bin:/bin', HOME: o.env?.HOME ?? '/tmp' },
   };
   try {
     return await chromium.launch(options);
@@ -69,7 +83,7 @@ export async function launchChromium(
     throw new MailsecError(
       ErrorCode.BrowserUnavailable,
       `Chromium (${executablePath}) did not start: ${(e as Error).message.split('\n')[0]}`,
-      'check that the chromium package is complete (apt-get install --reinstall chromium)',
+      'check that the chromium package is complete (apt reinstall chromium)',
       { cause: e },
     );
   }

@@ -1,30 +1,29 @@
 import type { DomainDocument, Section } from '../audit/document.ts';
 import { sectionsOf } from '../audit/document.ts';
+import { checkById } from '../checks/index.ts';
 import type { Finding } from '../core/finding.ts';
 import type { Status } from '../core/status.ts';
 import type { Style } from './style.ts';
-import { verdictLine } from './verdicts.ts';
 
-const TITLES: Record<string, string> = {
-  dnssec: 'DNSSEC',
-  ns: 'NS',
-  caa: 'CAA',
-  mx: 'MX',
-  smtp: 'SMTP',
-  spf: 'SPF',
-  dkim: 'DKIM',
-  dmarc: 'DMARC',
-  bimi: 'BIMI',
-  mtaSts: 'MTA-STS',
-  tlsRpt: 'TLS-RPT',
-  autodiscover: 'Autodiscover',
-  lyncdiscover: 'Lyncdiscover',
-  sipFederation: 'SIP federation',
-  microsoft365: 'Microsoft 365',
-  securityTxt: 'security.txt',
-  did: 'DID',
-  mcp: 'MCP',
+/** The checks' own names and summaries (CheckDefinition.label/title, .summary): no list here to keep up. */
+const labelOf = (id: string) => {
+  const def = checkById(id);
+  return def?.label ?? def?.title ?? id;
 };
+
+const STATUS_WORDS: Record<Status, string> = {
+  pass: 'ok',
+  warn: 'deployed, with weaknesses',
+  fail: 'deployed, but invalid',
+  absent: 'not deployed',
+  error: 'could not be determined',
+  skipped: 'not tested',
+};
+
+/** The verdict line: the check's summary of its evidence, else the lead finding, else the status in words. */
+function verdictLine(id: string, s: Section, fallback: string | undefined): string {
+  return checkById(id)?.summary(s) || fallback || STATUS_WORDS[s.status];
+}
 
 function statusLabel(status: Status, st: Style): string {
   const word = status.padEnd(7);
@@ -71,7 +70,7 @@ export function renderHuman(report: DomainDocument, st: Style, opts: { verbose?:
     '',
   );
   const sections = sectionsOf(report);
-  const width = Math.max(6, ...sections.map(([id]) => (TITLES[id] ?? id).length)) + 2;
+  const width = Math.max(6, ...sections.map(([id]) => labelOf(id).length)) + 2;
   const shownFixes = new Set<string>();
   const fixLine = (fix: string | undefined, pad: string, label: string) => {
     if (!fix) return;
@@ -86,8 +85,8 @@ export function renderHuman(report: DomainDocument, st: Style, opts: { verbose?:
     const lead =
       findings.find((f) => f.severity !== 'info') ??
       (s.status === 'pass' || s.status === 'warn' ? undefined : findings[0]);
-    const title = (TITLES[id] ?? id).padEnd(width);
-    const verdict = verdictLine(id, s as Section, lead?.message);
+    const title = labelOf(id).padEnd(width);
+    const verdict = verdictLine(id, s, lead?.message);
     out.push(`  ${MARK[s.status]} ${st.bold(title)}${statusLabel(s.status, st)}  ${verdict}`);
     const pad = ' '.repeat(width + 4);
     for (const f of findings) {

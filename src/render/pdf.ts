@@ -9,12 +9,15 @@ export interface PdfOptions {
   /** Chromium binary (default: Debian's /usr/bin/chromium) */
   readonly chromium?: string;
   readonly timeoutMs?: number;
+  /** PATH and HOME for the browser process */
+  readonly env?: { PATH?: string | undefined; HOME?: string | undefined };
 }
 
 export async function renderPdf(html: string, o: PdfOptions = {}): Promise<Buffer> {
   const browser = await launchChromium({
     ...(o.chromium ? { executablePath: o.chromium } : {}),
     ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+    ...(o.env ? { env: o.env } : {}),
   });
   try {
     const context = await browser.newContext({ javaScriptEnabled: false, colorScheme: 'light' });

@@ -1,3 +1,4 @@
+import type { Methodology } from '../statistics/document.ts';
 /**
  * The TLD report as the renderers take it: the `mailsec report --json` document, typed, with the
  * parts a comparison or a trend adds (interface.md "mailsec report (TLD report) additions"). Every
@@ -42,27 +43,7 @@ export interface TrendPoint {
   readonly stats: Readonly<Record<string, StatFigure>>;
 }
 
-/** How the scan was made: what the stored scan records (scans row) and what its documents say. */
-export interface Methodology {
-  readonly scan: string;
-  /** when the scan was begun (scans.started) */
-  readonly started: string;
-  /** the input as given to `mailsec scan` */
-  readonly input: string | null;
-  /** names in the input (valid ones) */
-  readonly total: number | null;
-  /** documents stored */
-  readonly stored: number;
-  /** earliest and latest per-domain checkedAt */
-  readonly firstChecked: string | null;
-  readonly lastChecked: string | null;
-  /** the resolvers the documents name */
-  readonly resolvers: readonly string[];
-  /** domains checked through a validating resolver, and through one that did not validate */
-  readonly resolverValidated: { readonly yes: number; readonly no: number };
-  /** the scan's options as stored (`--no-smtp`, `--only`, …) */
-  readonly options: Readonly<Record<string, unknown>>;
-}
+export type { Methodology };
 
 export interface TldReport {
   readonly scan: string;

@@ -3,7 +3,7 @@
  * total, options) and what its documents say (when they were checked, through which resolver,
  * whether it validated). One pass beside the statistics, constant memory.
  */
-import type { Methodology } from '../render/tld-report.ts';
+import type { Methodology } from './document.ts';
 
 export interface ScanRecord {
   readonly name: string;

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderCsv, renderMarkdown, renderTable, statisticsDocument } from './format.ts';
+import {
+  renderStatisticsCsv as renderCsv,
+  renderStatisticsMarkdown as renderMarkdown,
+  renderStatisticsTable as renderTable,
+} from '../render/statistics.ts';
+import { statisticsDocument } from './document.ts';
 import type { Doc } from './stats.ts';
 import { ALL_KEYS, bannerSoftware, computeStats, issuerName, MX_KEYS } from './stats.ts';
 

@@ -70,8 +70,8 @@ export class Database {
           throw new MailsecError(
             ErrorCode.StoreLocked,
             `${path}: another process keeps the database locked (${(e as Error).message.split('\n')[0]})`,
-            'wait for it to finish, or use another --db',
-            { cause: e },
+            'wait for it to finish, or use another database file',
+            { cause: e, detail: { option: 'db', path } },
           );
         }
         throw new MailsecError(
@@ -125,7 +125,8 @@ export class Database {
       throw new MailsecError(
         ErrorCode.StoreVersion,
         `${this.path}: ${schemaTable} is at schema version ${current}; this mailsec knows up to ${migrations.length}`,
-        'use the mailsec version that wrote it, or another --db',
+        'use the mailsec version that wrote it, or another database file',
+        { detail: { option: 'db', path: this.path } },
       );
     }
     for (let v = current; v < migrations.length; v++) {

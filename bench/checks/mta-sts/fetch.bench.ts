@@ -7,11 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { auditDomain } from '../../../src/audit/audit.ts';
-import { checkOptionsFrom, probeResolver } from '../../../src/audit/check-domain.ts';
-import { createResolver } from '../../../src/dns/index.ts';
-import { createAddressPolicy } from '../../../src/net/address-policy.ts';
-import { createHttpFetcher } from '../../../src/net/https.ts';
-import { createProber } from '../../../src/net/prober.ts';
+import { createAuditEnvironment } from '../../../src/audit/environment.ts';
 import { startHttpsHosts } from '../../../testworld/https/index.ts';
 import { startTestworld } from '../../../testworld/index.ts';
 import { startSmtpHosts } from '../../../testworld/smtp/index.ts';
@@ -23,7 +19,6 @@ const { values } = parseArgs({
   },
 });
 const runs = Number(values.runs);
-const addressPolicy = createAddressPolicy(['127.0.0.0/8', '::1/128']);
 const tw = await startTestworld();
 const [smtp, https] = await Promise.all([
   startSmtpHosts(tw, { postfix: false, ipv6: false }),
@@ -33,26 +28,20 @@ const caFile = join(tw.dir, 'bench-roots.pem');
 writeFileSync(caFile, readFileSync(smtp.caFile, 'utf8') + readFileSync(https.caFile, 'utf8'));
 try {
   const once = async () => {
-    const resolver = createResolver(tw.resolver, { timeoutMs: 2000, attempts: 3 });
-    const probe = await probeResolver(resolver);
-    const prober = createProber({ addressPolicy, timeoutMs: 5000, ehlo: 'bench.mailsec.invalid', caFile });
-    const http = createHttpFetcher({ resolver, addressPolicy, timeoutMs: 5000, caFile });
-    const t0 = performance.now();
-    const audit = await auditDomain(values.domain, {
-      resolver,
-      resolverName: tw.resolver,
-      resolverValidates: probe.validates,
-      addressPolicy,
-      options: checkOptionsFrom({ smtpTimeoutMs: 5000, httpTimeoutMs: 5000 }),
-      prober,
-      http,
-      now: () => new Date(),
-      signal: new AbortController().signal,
+    const env = await createAuditEnvironment({
+      resolver: tw.resolver,
+      allowPrivate: ['127.0.0.0/8', '::1/128'],
+      caFile,
+      ehlo: 'bench.mailsec.invalid',
+      smtpTimeoutMs: 5000,
+      httpTimeoutMs: 5000,
     });
+    const t0 = performance.now();
+    const audit = await auditDomain(values.domain, env);
     const ms = performance.now() - t0;
-    await resolver.close();
+    await env.close();
     const statuses = Object.fromEntries(audit.results.map((r) => [r.check, r.status]));
-    return { ms, requests: http.requests, connections: prober.connections, statuses };
+    return { ms, requests: env.http?.requests, connections: env.prober?.connections, statuses };
   };
   const first = await once();
   const times: number[] = [];

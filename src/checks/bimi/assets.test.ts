@@ -11,7 +11,9 @@ import {
   logotypeExtension,
   type MarkCertificate,
 } from '../../../testworld/https/mark.ts';
+import { statusFrom } from '../../core/status.ts';
 import type { HttpResponse } from '../../net/https.ts';
+import { assertStatusAllowed } from '../shared/test-context.ts';
 import { checkBimiAssets } from './assets.ts';
 import type { BimiResult } from './check.ts';
 import { validateSvgTinyPs } from './svg.ts';
@@ -110,7 +112,7 @@ const response = (r: Partial<HttpResponse>): HttpResponse => ({
 });
 const declared = (): BimiResult => ({
   check: 'bimi',
-  status: 'pass',
+  status: statusFrom(true, []),
   findings: [],
   evidence: {
     record: 'v=BIMI1; l=https://brand.test/logo.svg;',
@@ -145,6 +147,7 @@ for (const [title, r, status, ids] of notTestedCases) {
       { svg: response(r), pem: null },
       { roots: null, now: new Date() },
     );
+    assertStatusAllowed(res);
     assert.deepEqual(
       res.findings.map((f) => f.id),
       ids,

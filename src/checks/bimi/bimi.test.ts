@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { staticResolver, type ZoneLiteral } from '../../dns/static.ts';
 import { dmarcCheck } from '../dmarc/index.ts';
+import { assertStatusAllowed } from '../shared/test-context.ts';
 import type { GatherContext } from '../types.ts';
 import { bimiCheck } from './index.ts';
 import { parseBimi } from './parse.ts';
@@ -150,6 +151,7 @@ for (const [title, domain, zone, status, ids, sel] of runCases) {
     const c = ctx(zone, sel);
     const dmarc = await dmarcCheck.run(domain, c, {});
     const r = await bimiCheck.run(domain, c, { dmarc });
+    assertStatusAllowed(r);
     assert.deepEqual(
       r.findings.map((f) => f.id),
       ids,

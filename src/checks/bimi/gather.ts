@@ -1,8 +1,8 @@
 import type { Answer, TxtRecord } from '../../dns/types.ts';
 import { failureReason, isFailure } from '../../dns/types.ts';
 import type { HttpResponse } from '../../net/https.ts';
+import { pslOrgDomain } from '../../protocol/org-domain.ts';
 import type { DmarcEvidence } from '../dmarc/check.ts';
-import { pslOrgDomain } from '../dmarc/discovery.ts';
 import type { GatherContext, PriorResults } from '../types.ts';
 import { isBimiRecord } from './parse.ts';
 import { SVG_MAX_BYTES } from './svg.ts';

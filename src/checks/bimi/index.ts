@@ -3,6 +3,7 @@ import { checkBimiAssets } from './assets.ts';
 import type { BimiEvidence } from './check.ts';
 import { checkBimi } from './check.ts';
 import { gatherBimi, gatherBimiAssets } from './gather.ts';
+import { bimiSummary } from './summary.ts';
 
 const asset = {
   type: 'object',
@@ -17,6 +18,7 @@ const asset = {
 export const bimiCheck: CheckDefinition<BimiEvidence> = {
   id: 'bimi',
   title: 'BIMI',
+  summary: bimiSummary,
   requires: ['dmarc'],
   schema: {
     properties: {

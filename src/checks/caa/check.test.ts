@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { staticResolver } from '../../dns/static.ts';
-import { testContext } from '../shared/test-context.ts';
+import { assertStatusAllowed, testContext } from '../shared/test-context.ts';
 import { caaCheck } from './index.ts';
 
 const rec = (flags: number, tag: string, value: string) => ({ flags, tag, value });
@@ -54,6 +54,7 @@ const cases: [title: string, domain: string, status: string, foundAt: string | n
 for (const [title, domain, status, foundAt, ids] of cases) {
   test(title, async () => {
     const r = await caaCheck.run(domain, testContext(resolver), {});
+    assertStatusAllowed(r);
     assert.equal(r.status, status);
     assert.equal(r.evidence.foundAt, foundAt);
     assert.deepEqual(

@@ -32,11 +32,11 @@ export function checkCaa(g: CaaGathered): CheckResult<CaaEvidence> {
   const failed = g.climb.find(isFailure);
   if (failed) {
     findings.push(undetermined('caa', failureReason(failed)));
-    return { check: 'caa', status: 'error', evidence, findings };
+    return { check: 'caa', status: statusFrom('unknown', findings), evidence, findings };
   }
   if (!found) {
     findings.push(caaFindings.make('missing', { domain: g.domain }));
-    return { check: 'caa', status: 'absent', evidence, findings };
+    return { check: 'caa', status: statusFrom(false, findings), evidence, findings };
   }
   const at = found.name;
   if (at !== g.domain) findings.push(caaFindings.make('inherited', { domain: g.domain, at }));

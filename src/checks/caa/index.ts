@@ -3,10 +3,12 @@ import { isFailure } from '../../dns/types.ts';
 import type { CheckDefinition } from '../types.ts';
 import type { CaaEvidence } from './check.ts';
 import { checkCaa } from './check.ts';
+import { caaSummary } from './summary.ts';
 
 export const caaCheck: CheckDefinition<CaaEvidence> = {
   id: 'caa',
   title: 'CAA',
+  summary: caaSummary,
   schema: {
     properties: {
       records: {

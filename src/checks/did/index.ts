@@ -2,10 +2,13 @@ import type { CheckDefinition } from '../types.ts';
 import type { DidEvidence } from './check.ts';
 import { checkDid } from './check.ts';
 import { gatherDid } from './gather.ts';
+import { didSummary } from './summary.ts';
 
 export const didCheck: CheckDefinition<DidEvidence> = {
   id: 'did',
   title: 'DID configuration',
+  label: 'DID',
+  summary: didSummary,
   schema: {
     properties: {
       url: { type: ['string', 'null'] },

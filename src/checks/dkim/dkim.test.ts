@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { staticResolver, type ZoneLiteral } from '../../dns/static.ts';
 import type { QueryOptions, Resolver, RRType } from '../../dns/types.ts';
-import { testContext } from '../shared/test-context.ts';
+import { assertStatusAllowed, testContext } from '../shared/test-context.ts';
 import { dkimCheck } from './index.ts';
 import { parseDkimKey } from './parse.ts';
 
@@ -248,6 +248,7 @@ const runCases: [
 for (const [title, zone, selectors, status, ids, extra] of runCases) {
   test(`run: ${title}`, async () => {
     const r = await dkimCheck.run(D, ctx(zone, selectors), {});
+    assertStatusAllowed(r);
     assert.deepEqual(
       r.findings.map((f) => f.id),
       ids,

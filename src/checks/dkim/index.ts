@@ -2,10 +2,12 @@ import type { CheckDefinition } from '../types.ts';
 import type { DkimEvidence } from './check.ts';
 import { checkDkim } from './check.ts';
 import { gatherDkim } from './gather.ts';
+import { dkimSummary } from './summary.ts';
 
 export const dkimCheck: CheckDefinition<DkimEvidence> = {
   id: 'dkim',
   title: 'DKIM',
+  summary: dkimSummary,
   schema: {
     properties: {
       selectors: {

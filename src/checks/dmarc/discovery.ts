@@ -1,5 +1,5 @@
-import { getDomain } from 'tldts';
 import { isSubdomainOf } from '../../core/names.ts';
+import { pslOrgDomain } from '../../protocol/org-domain.ts';
 import type { DmarcPolicy, DmarcRecord } from './parse.ts';
 import { isDmarcRecord, parseDmarc } from './parse.ts';
 
@@ -75,10 +75,7 @@ export function treeWalkOrgDomain(domain: string, walk: readonly DmarcLookup[]):
   return fewest ?? domain;
 }
 
-/** RFC 7489 §3.2: the registrable domain from the public suffix list (private suffixes included). */
-export function pslOrgDomain(name: string): string {
-  return getDomain(name, { allowPrivateDomains: true }) ?? name;
-}
+export { pslOrgDomain };
 
 /** Whether a report destination belongs to the policy domain's organisation (RFC 7489 §7.1). */
 export function isInternalDestination(host: string, policyDomain: string, orgDomain: string): boolean {

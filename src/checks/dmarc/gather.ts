@@ -1,6 +1,6 @@
 import type { Answer, TxtRecord } from '../../dns/types.ts';
 import { failureReason, isFailure } from '../../dns/types.ts';
-import { lookupAddresses } from '../shared/addresses.ts';
+import { acceptsMail, MAX_DESTINATION_HOSTS } from '../shared/accepts-mail.ts';
 import type { GatherContext } from '../types.ts';
 import type { DmarcLookup } from './discovery.ts';
 import {
@@ -40,9 +40,6 @@ export interface DmarcGathered {
   readonly pslLookup: DmarcLookup | null;
   readonly destinations: readonly DestinationCheck[];
 }
-
-/** Report hosts checked (authorisation, accepts mail) per record at most. */
-export const MAX_DESTINATION_HOSTS = 8;
 
 const toLookup = (domain: string, a: Answer<TxtRecord>): DmarcLookup => {
   if (isFailure(a)) return { domain, outcome: 'error', records: [], reason: failureReason(a) };
@@ -134,15 +131,4 @@ async function authorisation(
   }
   if (reason !== undefined) return { authorised: null, authorisedBy: null, authorisationReason: reason };
   return { authorised: false, authorisedBy: null };
-}
-
-/** RFC 5321 §5.1: MX, or without MX the address records; a Null MX (RFC 7505) accepts nothing. */
-export async function acceptsMail(ctx: GatherContext, host: string): Promise<boolean | null> {
-  const opts = { signal: ctx.signal };
-  const mx = await ctx.resolver.query(host, 'MX', opts);
-  if (isFailure(mx)) return null;
-  if (mx.records.length > 0) return !(mx.records.length === 1 && mx.records[0]!.exchange === '');
-  if (mx.rcode === 'NXDOMAIN') return false;
-  const h = await lookupAddresses(ctx.resolver, host, ctx.signal);
-  return h.outcome === 'ok' ? true : h.outcome === 'error' ? null : false;
 }

@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { DmarcEvidence } from './check.ts';
 import { checkDmarc } from './check.ts';
 import { gatherDmarc } from './gather.ts';
+import { dmarcSummary } from './summary.ts';
 
 const policy = { enum: ['none', 'quarantine', 'reject', null] };
 const destination = {
@@ -19,6 +20,7 @@ const destination = {
 export const dmarcCheck: CheckDefinition<DmarcEvidence> = {
   id: 'dmarc',
   title: 'DMARC',
+  summary: dmarcSummary,
   schema: {
     properties: {
       record: { type: ['string', 'null'] },

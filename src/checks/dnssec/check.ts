@@ -77,7 +77,7 @@ export function checkDnssec(g: DnssecGathered): CheckResult<DnssecEvidence> {
   const findings: Finding[] = [];
   if (validation === null) {
     findings.push(dnssecFindings.make('resolver-not-validating', { resolver: g.resolver }));
-    return { check: 'dnssec', status: 'skipped', evidence, findings };
+    return { check: 'dnssec', status: statusFrom('skipped', findings), evidence, findings };
   }
   // a bogus answer proves nothing: its NXDOMAIN (seen with CD=1) is not a validated denial
   if (evidence.exists === false && validation !== 'bogus')
@@ -102,11 +102,6 @@ export function checkDnssec(g: DnssecGathered): CheckResult<DnssecEvidence> {
     );
   }
   // interface.md: bogus → fail, also when the unvalidated answer is NXDOMAIN
-  const status =
-    evidence.exists === false && validation !== 'bogus'
-      ? 'absent'
-      : validation === 'secure'
-        ? statusFrom(true, findings)
-        : STATUS[validation];
-  return { check: 'dnssec', status, evidence, findings };
+  const base = evidence.exists === false && validation !== 'bogus' ? 'absent' : STATUS[validation];
+  return { check: 'dnssec', status: statusFrom(base, findings), evidence, findings };
 }

@@ -2,10 +2,12 @@ import type { CheckDefinition } from '../types.ts';
 import type { DnssecEvidence } from './check.ts';
 import { checkDnssec } from './check.ts';
 import { gatherDnssec } from './gather.ts';
+import { dnssecSummary } from './summary.ts';
 
 export const dnssecCheck: CheckDefinition<DnssecEvidence> = {
   id: 'dnssec',
   title: 'DNSSEC',
+  summary: dnssecSummary,
   schema: {
     properties: {
       validation: { enum: ['secure', 'insecure', 'bogus', 'indeterminate', null] },

@@ -2,10 +2,13 @@ import type { CheckDefinition } from '../types.ts';
 import type { McpEvidence } from './check.ts';
 import { checkMcp } from './check.ts';
 import { gatherMcp } from './gather.ts';
+import { mcpSummary } from './summary.ts';
 
 export const mcpCheck: CheckDefinition<McpEvidence> = {
   id: 'mcp',
   title: 'MCP',
+  label: 'MCP',
+  summary: mcpSummary,
   schema: {
     properties: {
       url: { type: ['string', 'null'] },

@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { EndpointEvidence } from './check.ts';
 import { checkEndpoint } from './check.ts';
 import { gatherAutodiscover, gatherLyncdiscover, gatherSipFederation } from './gather.ts';
+import { endpointSummary } from './summary.ts';
 
 const schema = {
   properties: {
@@ -16,6 +17,7 @@ const schema = {
 export const autodiscoverCheck: CheckDefinition<EndpointEvidence> = {
   id: 'autodiscover',
   title: 'Autodiscover',
+  summary: endpointSummary,
   schema,
   async run(domain, ctx) {
     return checkEndpoint('autodiscover', await gatherAutodiscover(domain, ctx));
@@ -25,6 +27,7 @@ export const autodiscoverCheck: CheckDefinition<EndpointEvidence> = {
 export const lyncdiscoverCheck: CheckDefinition<EndpointEvidence> = {
   id: 'lyncdiscover',
   title: 'Lyncdiscover',
+  summary: endpointSummary,
   schema,
   async run(domain, ctx) {
     return checkEndpoint('lyncdiscover', await gatherLyncdiscover(domain, ctx));
@@ -34,6 +37,7 @@ export const lyncdiscoverCheck: CheckDefinition<EndpointEvidence> = {
 export const sipFederationCheck: CheckDefinition<EndpointEvidence> = {
   id: 'sipFederation',
   title: 'SIP federation',
+  summary: endpointSummary,
   schema,
   async run(domain, ctx) {
     return checkEndpoint('sipFederation', await gatherSipFederation(domain, ctx));

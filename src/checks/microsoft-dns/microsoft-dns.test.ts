@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { staticResolver, type ZoneLiteral, type ZoneNode } from '../../dns/static.ts';
+import { assertStatusAllowed } from '../shared/test-context.ts';
 import type { CheckDefinition, GatherContext } from '../types.ts';
 import type { EndpointEvidence } from './check.ts';
 import { autodiscoverCheck, lyncdiscoverCheck, sipFederationCheck } from './index.ts';
@@ -107,6 +108,7 @@ const cases: [
 for (const [title, def, zone, status, target, ids] of cases) {
   test(`${def.id}: ${title}`, async () => {
     const r = await def.run(D, ctx(zone), {});
+    assertStatusAllowed(r);
     assert.equal(r.status, status);
     assert.equal(r.evidence.target, target);
     assert.deepEqual(

@@ -2,10 +2,12 @@ import type { CheckDefinition } from '../types.ts';
 import type { Microsoft365Evidence } from './check.ts';
 import { checkMicrosoft365 } from './check.ts';
 import { gatherMicrosoft365 } from './gather.ts';
+import { microsoft365Summary } from './summary.ts';
 
 export const microsoft365Check: CheckDefinition<Microsoft365Evidence> = {
   id: 'microsoft365',
   title: 'Microsoft 365',
+  summary: microsoft365Summary,
   requires: ['mx', 'autodiscover', 'dkim'],
   schema: {
     properties: {

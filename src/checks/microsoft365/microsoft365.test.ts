@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HttpResponse } from '../../net/https.ts';
+import { assertStatusAllowed } from '../shared/test-context.ts';
 import { checkMicrosoft365 } from './check.ts';
 import type { Microsoft365Gathered } from './gather.ts';
 
@@ -74,6 +75,7 @@ const cases: [string, Microsoft365Gathered, string, string[], string | null][] =
 for (const [title, gathered, status, ids, tenantId] of cases) {
   test(title, () => {
     const r = checkMicrosoft365(gathered);
+    assertStatusAllowed(r);
     assert.deepEqual(
       r.findings.map((f) => f.id),
       ids,

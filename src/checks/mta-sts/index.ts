@@ -2,10 +2,12 @@ import type { CheckDefinition } from '../types.ts';
 import type { MtaStsEvidence } from './check.ts';
 import { checkMtaSts } from './check.ts';
 import { gatherMtaSts } from './gather.ts';
+import { mtaStsSummary } from './summary.ts';
 
 export const mtaStsCheck: CheckDefinition<MtaStsEvidence> = {
   id: 'mtaSts',
   title: 'MTA-STS',
+  summary: mtaStsSummary,
   requires: ['mx', 'smtp', 'tlsRpt'],
   schema: {
     properties: {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { staticResolver, type ZoneLiteral } from '../../dns/static.ts';
 import type { HttpFetcher, HttpResponse } from '../../net/https.ts';
+import { assertStatusAllowed } from '../shared/test-context.ts';
 import type { GatherContext } from '../types.ts';
 import { mxCertificate } from './check.ts';
 import { mtaStsCheck } from './index.ts';
@@ -62,6 +63,7 @@ const runCases: [title: string, zone: ZoneLiteral, status: string, ids: string[]
 for (const [title, zone, status, ids, id] of runCases) {
   test(`run: ${title}`, async () => {
     const r = await mtaStsCheck.run(D, ctx(zone), {});
+    assertStatusAllowed(r);
     assert.deepEqual(
       r.findings.map((f) => f.id),
       ids,
@@ -183,6 +185,7 @@ const fetchCases: [title: string, r: Partial<HttpResponse>, status: string, ids:
 for (const [title, r, status, ids] of fetchCases) {
   test(`fetch: ${title}`, async () => {
     const res = await mtaStsCheck.run(D, httpCtx(r), mxPrior);
+    assertStatusAllowed(res);
     assert.deepEqual(
       res.findings.map((f) => f.id),
       ids,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { staticResolver } from '../../dns/static.ts';
-import { testContext } from '../shared/test-context.ts';
+import { assertStatusAllowed, testContext } from '../shared/test-context.ts';
 import { mxCheck } from './index.ts';
 
 const mx = (preference: number, exchange: string) => ({ preference, exchange });
@@ -54,7 +54,13 @@ const cases: [
   ['RFC 7505 Null MX alone → pass', 'null.test', 'pass', ['null'], []],
   // the PTR name's forward lookup fails: confirmation unknown, never "not confirmed"
   ['PTR forward lookup SERVFAIL → not judged', 'ptrslow.test', 'pass', ['host'], []],
-  ['RFC 7505 §3 Null MX preference 0', 'nullpref.test', 'pass', ['null'], ['mx.null-mx-preference']],
+  [
+    'RFC 7505 §3 Null MX with a preference other than 0 → warn',
+    'nullpref.test',
+    'warn',
+    ['null'],
+    ['mx.null-mx-preference'],
+  ],
   [
     'RFC 7505 §3 Null MX beside another MX → fail',
     'mixed.test',
@@ -109,6 +115,7 @@ const cases: [
 for (const [title, domain, status, kinds, ids, allow] of cases) {
   test(title, async () => {
     const r = await mxCheck.run(domain, testContext(resolver, { allowPrivate: allow ?? [] }), {});
+    assertStatusAllowed(r);
     assert.equal(r.status, status);
     assert.deepEqual(
       r.evidence.records.map((x) => x.kind),

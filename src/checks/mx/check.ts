@@ -1,7 +1,6 @@
 import type { Finding } from '../../core/finding.ts';
 import { undetermined } from '../../core/finding.ts';
 import type { CheckResult } from '../../core/result.ts';
-import type { Status } from '../../core/status.ts';
 import { statusFrom } from '../../core/status.ts';
 import type { Answer, MxRecord } from '../../dns/types.ts';
 import { failureReason, isFailure } from '../../dns/types.ts';
@@ -96,7 +95,7 @@ export function checkMx(g: MxGathered): CheckResult<MxEvidence> {
 
   if (isFailure(g.mx)) {
     findings.push(undetermined('mx', failureReason(g.mx)));
-    return { check: 'mx', status: 'error', evidence, findings };
+    return { check: 'mx', status: statusFrom('unknown', findings), evidence, findings };
   }
   if (records.length === 0) {
     if (g.mx.rcode === 'NXDOMAIN') findings.push(mxFindings.make('domain-not-found', { domain: g.domain }));
@@ -104,7 +103,7 @@ export function checkMx(g: MxGathered): CheckResult<MxEvidence> {
       findings.push(
         mxFindings.make('no-mx', { domain: g.domain, implicit: (g.implicit?.addresses.length ?? 0) > 0 }),
       );
-    return { check: 'mx', status: 'absent', evidence, findings };
+    return { check: 'mx', status: statusFrom(false, findings), evidence, findings };
   }
 
   const others = records.filter((r) => r.kind !== 'null');
@@ -175,7 +174,7 @@ export function checkMx(g: MxGathered): CheckResult<MxEvidence> {
   if (others.length && !deliverable && !undeterminedHost && !nullMx) {
     findings.push(mxFindings.make('no-deliverable-mx', { domain: g.domain }));
   }
-  // interface.md: Null MX alone → pass; Null MX with others → fail
-  const status: Status = nullMx && !others.length ? 'pass' : statusFrom(true, findings);
-  return { check: 'mx', status, evidence, findings };
+  // interface.md: Null MX alone → pass (a preference other than 0 lowers it, like any warning);
+  // Null MX with others → fail (the null-mx-mixed error)
+  return { check: 'mx', status: statusFrom(true, findings), evidence, findings };
 }

@@ -2,10 +2,12 @@ import type { CheckDefinition } from '../types.ts';
 import type { MxEvidence } from './check.ts';
 import { checkMx } from './check.ts';
 import { gatherMx } from './gather.ts';
+import { mxSummary } from './summary.ts';
 
 export const mxCheck: CheckDefinition<MxEvidence> = {
   id: 'mx',
   title: 'MX',
+  summary: mxSummary,
   schema: {
     properties: {
       records: {

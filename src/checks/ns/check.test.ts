@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { staticResolver } from '../../dns/static.ts';
-import { testContext } from '../shared/test-context.ts';
+import { assertStatusAllowed, testContext } from '../shared/test-context.ts';
 import { nsCheck } from './index.ts';
 
 const resolver = staticResolver({
@@ -34,6 +34,7 @@ const cases: [title: string, domain: string, status: string, hosts: number, ids:
 for (const [title, domain, status, hosts, ids] of cases) {
   test(title, async () => {
     const r = await nsCheck.run(domain, testContext(resolver), {});
+    assertStatusAllowed(r);
     assert.equal(r.status, status);
     assert.equal(r.evidence.hosts.length, hosts);
     assert.deepEqual(

@@ -23,12 +23,12 @@ export function checkNs(g: NsGathered): CheckResult<NsEvidence> {
   const findings: Finding[] = [];
   if (isFailure(g.ns)) {
     findings.push(undetermined('ns', failureReason(g.ns)));
-    return { check: 'ns', status: 'error', evidence, findings };
+    return { check: 'ns', status: statusFrom('unknown', findings), evidence, findings };
   }
   if (g.ns.records.length === 0) {
     // interface.md: none → error (a delegated domain always has NS)
     findings.push(nsFindings.make('not-delegated', { domain: g.domain, rcode: g.ns.rcode }));
-    return { check: 'ns', status: 'error', evidence, findings };
+    return { check: 'ns', status: statusFrom('unknown', findings), evidence, findings };
   }
   if (g.ns.records.length === 1) findings.push(nsFindings.make('single-ns', { host: g.ns.records[0]! }));
   for (const h of g.hosts) {

@@ -2,10 +2,12 @@ import { lookupAddresses } from '../shared/addresses.ts';
 import type { CheckDefinition } from '../types.ts';
 import type { NsEvidence } from './check.ts';
 import { checkNs } from './check.ts';
+import { nsSummary } from './summary.ts';
 
 export const nsCheck: CheckDefinition<NsEvidence> = {
   id: 'ns',
   title: 'NS',
+  summary: nsSummary,
   schema: {
     properties: {
       hosts: {

@@ -2,10 +2,12 @@ import type { CheckDefinition } from '../types.ts';
 import type { SecurityTxtEvidence } from './check.ts';
 import { checkSecurityTxt } from './check.ts';
 import { gatherSecurityTxt } from './gather.ts';
+import { securityTxtSummary } from './summary.ts';
 
 export const securityTxtCheck: CheckDefinition<SecurityTxtEvidence> = {
   id: 'securityTxt',
   title: 'security.txt',
+  summary: securityTxtSummary,
   schema: {
     properties: {
       url: { type: ['string', 'null'] },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HttpResponse } from '../../net/https.ts';
+import { assertStatusAllowed } from '../shared/test-context.ts';
 import { checkSecurityTxt } from './check.ts';
 import type { SecurityTxtGathered } from './gather.ts';
 import { parseExpires, parseSecurityTxt } from './parse.ts';
@@ -192,6 +193,7 @@ const cases: [title: string, g: SecurityTxtGathered, status: string, ids: string
 for (const [title, gathered, status, ids] of cases) {
   test(`check: ${title}`, () => {
     const r = checkSecurityTxt(gathered, NOW);
+    assertStatusAllowed(r);
     assert.deepEqual(
       r.findings.map((f) => f.id),
       ids,

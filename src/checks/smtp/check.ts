@@ -3,6 +3,7 @@ import type { Finding } from '../../core/finding.ts';
 import { undetermined } from '../../core/finding.ts';
 import type { CheckResult } from '../../core/result.ts';
 import type { Status } from '../../core/status.ts';
+import { statusFrom } from '../../core/status.ts';
 import type { SmtpOutcome } from '../../net/smtp.ts';
 import type { CertificateInfo } from '../../net/tls-info.ts';
 import { certificateNames } from '../../protocol/certificate.ts';
@@ -106,16 +107,12 @@ const STATUS_OF: Record<StarttlsSupport, Status> = {
 };
 
 /**
- * interface.md maps STARTTLS support to the status (all → pass, some → warn, none → fail); a
- * deployed STARTTLS whose DANE or certificate is broken is "deployed but invalid" (fail) or has
- * weaknesses (warn), as for every other section: findings can lower a pass, never raise a status.
+ * interface.md maps STARTTLS support to the base status (all → pass, some → warn, none → fail):
+ * the hosts without STARTTLS are what makes support `some`, so their findings are weighed by the
+ * base and do not lower it again. Every other finding lowers it as in every other section (DANE
+ * failing or a broken certificate: fail / warn); a finding never raises a status.
  */
-function statusOf(support: StarttlsSupport, findings: readonly Finding[]): Status {
-  const base = STATUS_OF[support];
-  if (base !== 'pass') return base;
-  if (findings.some((f) => f.severity === 'error')) return 'fail';
-  return findings.some((f) => f.severity === 'warning') ? 'warn' : base;
-}
+export const WEIGHED_BY_SUPPORT: readonly string[] = ['smtp.starttls-missing', 'smtp.starttls-refused'];
 
 /** Whether the certificate (DER, base64) names `host` (RFC 6125 as RFC 7672 §3.2.3 narrows it). */
 function namesCover(der: string, host: string): boolean {
@@ -210,7 +207,7 @@ export function checkSmtp(g: SmtpGathered): CheckResult<SmtpEvidence> {
   if (g.mx === 'error' && g.noSmtp) {
     return {
       check: 'smtp',
-      status: 'skipped',
+      status: statusFrom('skipped', findings),
       evidence: { hosts: [], starttlsSupport: 'skipped', undetermined: 0 },
       findings,
     };
@@ -219,7 +216,7 @@ export function checkSmtp(g: SmtpGathered): CheckResult<SmtpEvidence> {
     add(undetermined('smtp', g.mxReason ?? 'the MX records could not be determined'));
     return {
       check: 'smtp',
-      status: 'error',
+      status: statusFrom('unknown', findings),
       evidence: { hosts: [], starttlsSupport: 'error', undetermined: 0 },
       findings,
     };
@@ -342,7 +339,7 @@ export function checkSmtp(g: SmtpGathered): CheckResult<SmtpEvidence> {
   const starttlsSupport: StarttlsSupport = values.length ? rollUp(values) : 'skipped';
   return {
     check: 'smtp',
-    status: statusOf(starttlsSupport, findings),
+    status: statusFrom(STATUS_OF[starttlsSupport], findings, WEIGHED_BY_SUPPORT),
     evidence: {
       hosts,
       starttlsSupport,

@@ -1,7 +1,8 @@
 import type { CheckDefinition } from '../types.ts';
 import type { SmtpEvidence } from './check.ts';
-import { checkSmtp } from './check.ts';
+import { checkSmtp, WEIGHED_BY_SUPPORT } from './check.ts';
 import { gatherSmtp } from './gather.ts';
+import { smtpSummary } from './summary.ts';
 
 const str = { type: 'string' };
 const strOrNull = { type: ['string', 'null'] };
@@ -9,7 +10,10 @@ const strOrNull = { type: ['string', 'null'] };
 export const smtpCheck: CheckDefinition<SmtpEvidence> = {
   id: 'smtp',
   title: 'SMTP STARTTLS and DANE',
+  label: 'SMTP',
+  summary: smtpSummary,
   requires: ['mx', 'dnssec'],
+  weighedByBase: WEIGHED_BY_SUPPORT,
   schema: {
     properties: {
       hosts: {

@@ -1,6 +1,7 @@
 import type { CheckDefinition } from '../types.ts';
 import { checkSpf, type SpfEvidence } from './check.ts';
 import { gatherSpf } from './gather.ts';
+import { spfSummary } from './summary.ts';
 
 const term = {
   type: 'object',
@@ -69,6 +70,7 @@ export const spfNodeSchema = {
 export const spfCheck: CheckDefinition<SpfEvidence> = {
   id: 'spf',
   title: 'SPF',
+  summary: spfSummary,
   schema: {
     properties: {
       record: { type: ['string', 'null'] },

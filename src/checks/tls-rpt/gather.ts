@@ -1,5 +1,5 @@
 import { failureReason, isFailure } from '../../dns/types.ts';
-import { acceptsMail, MAX_DESTINATION_HOSTS } from '../dmarc/gather.ts';
+import { acceptsMail, MAX_DESTINATION_HOSTS } from '../shared/accepts-mail.ts';
 import type { GatherContext } from '../types.ts';
 import { isTlsRptRecord, parseTlsRpt } from './parse.ts';
 

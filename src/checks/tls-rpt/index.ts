@@ -2,10 +2,12 @@ import type { CheckDefinition } from '../types.ts';
 import type { TlsRptEvidence } from './check.ts';
 import { checkTlsRpt } from './check.ts';
 import { gatherTlsRpt } from './gather.ts';
+import { tlsRptSummary } from './summary.ts';
 
 export const tlsRptCheck: CheckDefinition<TlsRptEvidence> = {
   id: 'tlsRpt',
   title: 'TLS-RPT',
+  summary: tlsRptSummary,
   schema: {
     properties: {
       record: { type: ['string', 'null'] },

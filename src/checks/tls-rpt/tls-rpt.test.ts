@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { staticResolver, type ZoneLiteral } from '../../dns/static.ts';
-import { testContext } from '../shared/test-context.ts';
+import { assertStatusAllowed, testContext } from '../shared/test-context.ts';
 import { tlsRptCheck } from './index.ts';
 import { parseTlsRpt } from './parse.ts';
 
@@ -79,6 +79,7 @@ const runCases: [title: string, zone: ZoneLiteral, status: string, ids: string[]
 for (const [title, zone, status, ids] of runCases) {
   test(`run: ${title}`, async () => {
     const r = await tlsRptCheck.run(D, ctx(zone), {});
+    assertStatusAllowed(r);
     assert.deepEqual(
       r.findings.map((f) => f.id),
       ids,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { allCatalogues } from '../../core/finding.ts';
-import { statisticsDocument } from '../../statistics/format.ts';
+import { statisticsDocument } from '../../statistics/document.ts';
 import { computeStats } from '../../statistics/stats.ts';
 import type { TldReport } from '../tld-report.ts';
 import { assertSafeSvg, renderSvg, shareBarSpec } from './charts.ts';

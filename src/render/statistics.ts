@@ -1,26 +1,13 @@
-/** Renderings of the scan statistics: human table, Markdown, CSV. JSON is the object itself. */
-import type { ScanStats, ShareItem, Stat } from './stats.ts';
+/**
+ * Renderings of the TLD statistics document (`mailsec report`): terminal table, Markdown, CSV and
+ * JSON. Every figure keeps its count and denominator; `.error` (could not test) and `.skipped`
+ * (not tested) rows stay apart from absent.
+ */
+import type { StatisticsDocument } from '../statistics/document.ts';
+import type { Stat } from '../statistics/stats.ts';
 
-export interface StatisticsDocument {
-  scan: string;
-  domains: number;
-  domainsWithMx: number;
-  stats: Record<string, Stat>;
-  providers: ShareItem[];
-  issuers: ShareItem[];
-  software: ShareItem[];
-}
-
-export function statisticsDocument(scan: string, s: ScanStats): StatisticsDocument {
-  return {
-    scan,
-    domains: s.domains,
-    domainsWithMx: s.domainsWithMx,
-    stats: s.stats,
-    providers: s.providers,
-    issuers: s.issuers,
-    software: s.software,
-  };
+export function renderStatisticsJson(doc: StatisticsDocument): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 const p = (v: number | null) => (v === null ? '-' : `${v.toFixed(2)}%`);
@@ -29,7 +16,7 @@ function rows(doc: StatisticsDocument): [string, Stat][] {
   return Object.entries(doc.stats);
 }
 
-export function renderTable(doc: StatisticsDocument): string {
+export function renderStatisticsTable(doc: StatisticsDocument): string {
   const out = [`scan ${doc.scan}: ${doc.domains} domains, ${doc.domainsWithMx} with MX`, ''];
   const w = Math.max(...rows(doc).map(([k]) => k.length), 10) + 2;
   const line = (k: string, s: Stat) =>
@@ -50,7 +37,7 @@ export function renderTable(doc: StatisticsDocument): string {
   return `${out.join('\n')}\n`;
 }
 
-export function renderMarkdown(doc: StatisticsDocument): string {
+export function renderStatisticsMarkdown(doc: StatisticsDocument): string {
   const out = [`# Scan ${doc.scan}`, '', `${doc.domains} domains, ${doc.domainsWithMx} with MX.`, ''];
   const table = (head: string, items: [string, Stat][]) => {
     out.push(`| ${head} | count | denominator | percent |`, '|---|---:|---:|---:|');
@@ -75,7 +62,7 @@ export function renderMarkdown(doc: StatisticsDocument): string {
 
 const csvField = (s: string) => (/[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-export function renderCsv(doc: StatisticsDocument): string {
+export function renderStatisticsCsv(doc: StatisticsDocument): string {
   const out = ['scan,group,key,count,denominator,percent'];
   const add = (group: string, k: string, s: Stat) =>
     out.push(
