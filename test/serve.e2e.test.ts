@@ -140,7 +140,10 @@ const scanArgs = (list: string, name: string) => [
 
 before(async () => {
   tw = await startTestworld();
-  [smtp, browser] = await Promise.all([startSmtpHosts(tw, { postfix: false, ipv6: false }), launchChromium()]);
+  [smtp, browser] = await Promise.all([
+    startSmtpHosts(tw, { postfix: false, ipv6: false }),
+    launchChromium(),
+  ]);
   dir = mkdtempSync(join(tmpdir(), 'mailsec-serve-'));
   env = { NODE_EXTRA_CA_CERTS: smtp.caFile };
   db = join(dir, 'serve.duckdb');
@@ -257,9 +260,9 @@ async function figuresEqual(page: Page, doc: TldReport, only?: (path: string) =>
 
 /** the id of the domain's first DMARC aggregate report */
 const firstReportId = async (domain: string) =>
-  (
-    await getJson<{ id: string; kind: string }[]>(`/api/reports?domain=${encodeURIComponent(domain)}`)
-  ).find((r) => r.kind === 'dmarc-aggregate')?.id as string;
+  (await getJson<{ id: string; kind: string }[]>(`/api/reports?domain=${encodeURIComponent(domain)}`)).find(
+    (r) => r.kind === 'dmarc-aggregate',
+  )?.id as string;
 
 test('serve: every page loads in Chromium with no console message and no request leaving the server; screenshots', async () => {
   const reportId = await firstReportId('hostile.test');
@@ -331,7 +334,10 @@ test('serve: the scan page shows report --json’s figures; the comparison is th
   assert.equal(compared.compare?.scan, 'tw-1');
   assert.equal(compared.compare?.common, FIRST.length);
   assert.equal(compared.compare?.added, SECOND.length - FIRST.length);
-  assert.equal(compared.stats['mx.present']?.previous?.count, (await reportJson('tw-1')).stats['mx.present']?.count);
+  assert.equal(
+    compared.stats['mx.present']?.previous?.count,
+    (await reportJson('tw-1')).stats['mx.present']?.count,
+  );
   const page = await visit('/scans/tw-2');
   try {
     const n = await figuresEqual(page.page, compared);
@@ -365,10 +371,9 @@ test('serve: a domain page shows the findings of check --json, section by sectio
     env,
   );
   assert.ok(check.code === 0 || check.code === 1, check.stderr);
-  const live = JSON.parse(check.stdout) as { findings: { id: string; message: string; severity: string }[] } & Record<
-    string,
-    { status?: string }
-  >;
+  const live = JSON.parse(check.stdout) as {
+    findings: { id: string; message: string; severity: string }[];
+  } & Record<string, { status?: string }>;
   const stored = await getJson<typeof live>(`/api/domains/${domain}`);
   const o = await visit(`/domains/${domain}`);
   try {
@@ -396,7 +401,9 @@ test('serve: a domain page shows the findings of check --json, section by sectio
       history.scans.map((s) => s.scan),
       ['tw-2'],
     );
-    const secure = await getJson<{ scans: { scan: string; first: boolean }[] }>('/api/domains/secure.test/history');
+    const secure = await getJson<{ scans: { scan: string; first: boolean }[] }>(
+      '/api/domains/secure.test/history',
+    );
     assert.deepEqual(
       secure.scans.map((s) => s.scan),
       ['tw-1', 'tw-2'],
@@ -455,7 +462,8 @@ test('serve: hostile scan results and reports are shown as text and execute noth
         handlers: [...document.querySelectorAll('*')].filter((e) =>
           [...e.attributes].some((a) => a.name.startsWith('on')),
         ).length,
-        svgsOutsideCharts: [...document.querySelectorAll('svg')].filter((s) => !s.closest('figure.chart')).length,
+        svgsOutsideCharts: [...document.querySelectorAll('svg')].filter((s) => !s.closest('figure.chart'))
+          .length,
         links: [...document.querySelectorAll('a[href]')]
           .map((a) => a.getAttribute('href') ?? '')
           .filter((h) => !h.startsWith('/') && !h.startsWith('#') && !h.startsWith('?')),
@@ -619,7 +627,10 @@ test('serve: with --token-file and TLS off loopback, everything but /login needs
     for (const p of paths) {
       const r = await call(base, p);
       assert.equal(r.status, 401, `${p} without authentication`);
-      assert.ok(!r.body.includes('dkim-ed25519') && !r.body.includes('alert('), `${p}: no stored data in the 401`);
+      assert.ok(
+        !r.body.includes('dkim-ed25519') && !r.body.includes('alert('),
+        `${p}: no stored data in the 401`,
+      );
       const wrong = await call(base, p, { headers: { authorization: `Bearer ${token}x` } });
       assert.equal(wrong.status, 401, `${p} with a wrong token`);
       const ok = await call(base, p, { headers: bearer });
@@ -629,7 +640,10 @@ test('serve: with --token-file and TLS off loopback, everything but /login needs
     assert.equal((await call(base, '/static/app.js')).status, 200);
     assert.equal((await call(base, '/static/style.css')).status, 200);
     // DNS rebinding: a name the server does not answer as
-    assert.equal((await call(base, '/api/scans', { headers: bearer, host: `evil.test:${base.port}` })).status, 421);
+    assert.equal(
+      (await call(base, '/api/scans', { headers: bearer, host: `evil.test:${base.port}` })).status,
+      421,
+    );
     assert.equal((await call(base, '/login', { host: 'evil.test' })).status, 421);
     // headers of every page
     const page = await call(base, '/', { headers: bearer });
@@ -666,7 +680,9 @@ test('serve: with --token-file and TLS off loopback, everything but /login needs
     assert.match(session, /; Secure/);
     assert.match(session, /; SameSite=Strict/);
     const sessionCookie = session.split(';')[0] as string;
-    const withSession = await call(base, '/reports', { headers: { cookie: `${sessionCookie}; ${csrfCookie}` } });
+    const withSession = await call(base, '/reports', {
+      headers: { cookie: `${sessionCookie}; ${csrfCookie}` },
+    });
     assert.equal(withSession.status, 200);
     // state-changing requests: no CSRF token, or another origin, is refused — with a session too
     const checkForm = (headers: Record<string, string>, body: Record<string, string>) =>
@@ -678,13 +694,22 @@ test('serve: with --token-file and TLS off loopback, everything but /login needs
     const cookies = { cookie: `${sessionCookie}; ${csrfCookie}` };
     assert.equal((await checkForm(cookies, { domain: 'smtp-good.test' })).status, 403, 'no CSRF token');
     assert.equal(
-      (await checkForm({ ...cookies, origin: 'https://evil.test' }, { domain: 'smtp-good.test', _csrf: csrf })).status,
+      (
+        await checkForm(
+          { ...cookies, origin: 'https://evil.test' },
+          { domain: 'smtp-good.test', _csrf: csrf },
+        )
+      ).status,
       403,
       'another origin',
     );
     assert.equal(
-      (await checkForm({ ...cookies, 'sec-fetch-site': 'cross-site' }, { domain: 'smtp-good.test', _csrf: csrf }))
-        .status,
+      (
+        await checkForm(
+          { ...cookies, 'sec-fetch-site': 'cross-site' },
+          { domain: 'smtp-good.test', _csrf: csrf },
+        )
+      ).status,
       403,
       'a cross-site fetch',
     );
@@ -710,11 +735,7 @@ test('serve: with --token-file and TLS off loopback, everything but /login needs
       403,
       'API with the token from another origin',
     );
-    assert.equal(
-      (await checkForm({}, { domain: 'smtp-good.test' })).status,
-      401,
-      'no authentication at all',
-    );
+    assert.equal((await checkForm({}, { domain: 'smtp-good.test' })).status, 401, 'no authentication at all');
 
     // live checks through the bearer token: every MX is a loopback or private address, outside --live-allow-private
     const before = smtp.counts();
@@ -743,8 +764,9 @@ test('serve: with --token-file and TLS off loopback, everything but /login needs
     for (const { domain, doc } of jobs) {
       const kinds = doc.mx.records.map((r) => r.kind);
       assert.ok(
-        kinds.every((k) => ['localhost', 'private', 'null', 'unresolvable', 'ip-literal', 'cname'].includes(k)) &&
-          kinds.some((k) => k === 'localhost' || k === 'private'),
+        kinds.every((k) =>
+          ['localhost', 'private', 'null', 'unresolvable', 'ip-literal', 'cname'].includes(k),
+        ) && kinds.some((k) => k === 'localhost' || k === 'private'),
         `${domain}: MX kinds ${kinds.join(', ')}`,
       );
       assert.ok(

@@ -9,10 +9,9 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, writeSync } fr
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { auditDomain } from '../audit/audit.ts';
-import { probeResolver } from '../audit/check-domain.ts';
 import { toDocument } from '../audit/document.ts';
+import { createAuditEnvironment } from '../audit/environment.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import { createAddressPolicy } from '../net/address-policy.ts';
 import { LiveChecks } from '../serve/live.ts';
 import { tableReportData } from '../serve/report-tables.ts';
 import { storeScanData } from '../serve/scans.ts';
@@ -21,9 +20,9 @@ import { DEFAULT_DB } from '../store/scan-store.ts';
 import { CHECK_OPTIONS } from './check.ts';
 import type { CommandDef, CommandIo } from './command.ts';
 import { bool, list, str } from './command.ts';
-import { auditEnvironment } from './environment.ts';
+import { auditConfig } from './environment.ts';
 import { EXIT } from './exit.ts';
-import { networkConfig, openResolver } from './options.ts';
+import { networkConfig } from './options.ts';
 import { mailsecVersion } from './version.ts';
 
 export function parseListen(text: string): ListenAddress {
@@ -237,27 +236,23 @@ async function serve(args: Parameters<CommandDef['run']>[0], io: CommandIo): Pro
   }
   const dbPath = resolve(io.cwd, str(args, 'db') ?? DEFAULT_DB);
   const liveAllow = list(args, 'live-allow-private');
-  const livePolicy = createAddressPolicy(liveAllow);
   const cfg = await networkConfig(args, io.env);
+  // a live check's configuration: the check flags, with --live-allow-private as its only allowed ranges
+  const liveConfig = { ...auditConfig(args, cfg), allowPrivate: liveAllow };
 
   const live = bool(args, 'no-live')
     ? null
     : new LiveChecks({
         run: async (domain, signal) => {
-          // a fresh resolver per check: a re-check sees today's records, not a cache of an earlier one
-          const resolver = openResolver(cfg);
+          // a fresh environment per check: a re-check sees today's records, not an earlier check's cache
+          const env = await createAuditEnvironment(liveConfig, { signal });
           try {
-            const probe = await probeResolver(resolver, signal);
-            const env = auditEnvironment(args, { ...cfg, addressPolicy: livePolicy }, resolver, {
-              validates: probe.validates,
-              signal,
-            });
             return toDocument(await auditDomain(domain, env), {
               address: cfg.resolver,
-              validates: probe.validates,
+              validates: env.probe.validates,
             });
           } finally {
-            await resolver.close();
+            await env.close();
           }
         },
       });

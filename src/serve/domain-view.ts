@@ -5,31 +5,16 @@
  */
 import type { DomainDocument, Section } from '../audit/document.ts';
 import { sectionsOf } from '../audit/document.ts';
+import { checkById } from '../checks/index.ts';
 import type { Finding } from '../core/finding.ts';
 import type { Status } from '../core/status.ts';
-import { verdictLine } from '../render/verdicts.ts';
 import type { HistoryEntry } from './scans.ts';
 
-export const TITLES: Readonly<Record<string, string>> = {
-  dnssec: 'DNSSEC',
-  ns: 'NS',
-  caa: 'CAA',
-  mx: 'MX',
-  smtp: 'SMTP',
-  spf: 'SPF',
-  dkim: 'DKIM',
-  dmarc: 'DMARC',
-  bimi: 'BIMI',
-  mtaSts: 'MTA-STS',
-  tlsRpt: 'TLS-RPT',
-  autodiscover: 'Autodiscover',
-  lyncdiscover: 'Lyncdiscover',
-  sipFederation: 'SIP federation',
-  microsoft365: 'Microsoft 365',
-  securityTxt: 'security.txt',
-  did: 'DID',
-  mcp: 'MCP',
-};
+/** a check's name as the terminal shows it (the check's own label or title) */
+export function titleOf(id: string): string {
+  const def = checkById(id);
+  return def?.label ?? def?.title ?? id;
+}
 
 const STATUS_WORDS: Record<Status, string> = {
   pass: 'ok',
@@ -85,16 +70,17 @@ export function domainView(doc: DomainDocument): DomainView {
     const lead =
       findings.find((f) => f.severity !== 'info') ??
       (s.status === 'pass' || s.status === 'warn' ? undefined : findings[0]);
+    // the verdict line of the terminal (render/human.ts): the check's summary, else the lead finding, else the status
     let verdict: string;
     try {
-      verdict = verdictLine(id, s as Section, lead?.message) || STATUS_WORDS[s.status];
+      verdict = checkById(id)?.summary(s as Section) || lead?.message || STATUS_WORDS[s.status];
     } catch {
       verdict = lead?.message ?? STATUS_WORDS[s.status];
     }
     const { status: _s, queryCount: _q, ...fields } = s;
     return {
       id,
-      title: TITLES[id] ?? id,
+      title: titleOf(id),
       status: s.status,
       verdict,
       findings: findings.map(findingView),
@@ -151,7 +137,7 @@ export function historyView(entries: readonly HistoryEntry[]): HistoryView[] {
       for (const id of new Set([...before.keys(), ...now.keys()])) {
         const from = before.get(id) ?? null;
         const to = now.get(id) ?? null;
-        if (from !== to) changes.push({ section: id, title: TITLES[id] ?? id, from, to });
+        if (from !== to) changes.push({ section: id, title: titleOf(id), from, to });
       }
       const ids = (d: DomainDocument) => new Set((d.findings ?? []).map((f) => f.id));
       const was = ids(prev);
@@ -163,7 +149,7 @@ export function historyView(entries: readonly HistoryEntry[]): HistoryView[] {
       scan: e.scan,
       started: e.started,
       checkedAt: doc.checkedAt,
-      statuses: [...now].map(([id, status]) => ({ id, title: TITLES[id] ?? id, status })),
+      statuses: [...now].map(([id, status]) => ({ id, title: titleOf(id), status })),
       changes,
       findingsAdded,
       findingsRemoved,

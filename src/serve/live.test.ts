@@ -21,7 +21,15 @@ test('live checks: only domain names; per-client and queue limits; at most `conc
       return doc(domain);
     },
   });
-  for (const bad of ['', 'http://127.0.0.1/', '127.0.0.1', '10.1.2.3', 'a b.ch', 'localhost', 'x'.repeat(300)]) {
+  for (const bad of [
+    '',
+    'http://127.0.0.1/',
+    '127.0.0.1',
+    '10.1.2.3',
+    'a b.ch',
+    'localhost',
+    'x'.repeat(300),
+  ]) {
     const r = live.submit(bad, 'c0');
     assert.ok(!r.ok && r.status === 400, bad);
   }

@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { getDomain } from 'tldts';
 import type { ReportStat, TldReport } from '../render/tld-report.ts';
-import { statisticsDocument } from '../statistics/format.ts';
+import { statisticsDocument } from '../statistics/document.ts';
 import { MethodologyAccumulator } from '../statistics/methodology.ts';
 import type { Doc } from '../statistics/stats.ts';
 import { ALL_KEYS, hasMx, MX_KEYS, StatsAccumulator, stat } from '../statistics/stats.ts';

@@ -13,16 +13,24 @@ import {
 } from './security.ts';
 
 test('allowedHosts: the listen address, localhost on loopback, --server-name; the bare name only on the default port', () => {
-  assert.deepEqual(
-    [...allowedHosts({ host: '127.0.0.1', port: 8025 }, { tls: false })].sort(),
-    ['127.0.0.1:8025', 'localhost:8025'],
+  assert.deepEqual([...allowedHosts({ host: '127.0.0.1', port: 8025 }, { tls: false })].sort(), [
+    '127.0.0.1:8025',
+    'localhost:8025',
+  ]);
+  assert.deepEqual([...allowedHosts({ host: '::1', port: 8025 }, { tls: false })].sort(), [
+    '[::1]:8025',
+    'localhost:8025',
+  ]);
+  const named = allowedHosts(
+    { host: '192.0.2.7', port: 443 },
+    { tls: true, serverNames: ['Dash.Example.CH'] },
   );
-  assert.deepEqual(
-    [...allowedHosts({ host: '::1', port: 8025 }, { tls: false })].sort(),
-    ['[::1]:8025', 'localhost:8025'],
-  );
-  const named = allowedHosts({ host: '192.0.2.7', port: 443 }, { tls: true, serverNames: ['Dash.Example.CH'] });
-  assert.deepEqual([...named].sort(), ['192.0.2.7', '192.0.2.7:443', 'dash.example.ch', 'dash.example.ch:443']);
+  assert.deepEqual([...named].sort(), [
+    '192.0.2.7',
+    '192.0.2.7:443',
+    'dash.example.ch',
+    'dash.example.ch:443',
+  ]);
   assert.ok(!named.has('localhost:443'), 'no localhost off loopback');
   const any = allowedHosts({ host: '0.0.0.0', port: 8443 }, { tls: true });
   assert.ok(any.has('127.0.0.1:8443'), 'an interface address');
@@ -30,7 +38,8 @@ test('allowedHosts: the listen address, localhost on loopback, --server-name; th
 });
 
 test('isLoopback: 127/8, ::1, localhost, mapped', () => {
-  for (const h of ['127.0.0.1', '127.9.9.9', '::1', 'localhost', '::ffff:127.0.0.1']) assert.ok(isLoopback(h), h);
+  for (const h of ['127.0.0.1', '127.9.9.9', '::1', 'localhost', '::ffff:127.0.0.1'])
+    assert.ok(isLoopback(h), h);
   for (const h of ['0.0.0.0', '::', '10.0.0.1', '192.0.2.1', '128.0.0.1']) assert.ok(!isLoopback(h), h);
 });
 
