@@ -63,7 +63,7 @@ export async function openUrl(
   browser: Browser,
   url: string,
   o: { context?: BrowserContext; colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {},
-): Promise<OpenedPage> {
+): Promise<OpenedPage & { status: number }> {
   const origin = new URL(url).origin;
   const context =
     o.context ??
@@ -84,6 +84,6 @@ export async function openUrl(
     void d.dismiss().catch(() => undefined);
   });
   page.on('request', (r) => events.requests.push(r.url()));
-  await page.goto(url, { waitUntil: 'load' });
-  return { page, context, events, url };
+  const response = await page.goto(url, { waitUntil: 'load' });
+  return { page, context, events, url, status: response?.status() ?? 0 };
 }
