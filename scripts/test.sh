@@ -4,6 +4,8 @@
 # exists, so no packet can leave 127.0.0.0/8 and ::1 whatever a test does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian puts nsd, unbound, postfix and ip in /usr/sbin, which a user's PATH may lack
+case ":$PATH:" in *:/usr/sbin:*) ;; *) export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" ;; esac
 . scripts/runtime.sh
 mailsec_runtime
 mailsec_deps

@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { toPem } from '../src/net/tls-info.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
+import { findTool, toolPath } from '../testworld/tools.ts';
 import { LOOPBACK, ROOT, runCli } from './helpers.ts';
 
 interface Host {
@@ -283,7 +284,7 @@ test('--no-smtp: SMTP, STARTTLS and DANE matching skipped, no connection', async
 function ldnsDane(name: string, chainFile: string): Promise<{ verdict: string; out: string }> {
   return new Promise((resolve) => {
     execFile(
-      'ldns-dane',
+      toolPath('ldns-dane'),
       ['-n', '-r', tw.resolver, '-c', chainFile, 'verify', name, '25'],
       { timeout: 10_000 },
       (err, stdout, stderr) => {
@@ -316,7 +317,7 @@ const DANE_DOMAINS = [
 ];
 for (const domain of DANE_DOMAINS) {
   test(`${domain}: mailsec's DANE verdict agrees with ldns-dane`, async (t) => {
-    if (!existsSync('/usr/bin/ldns-dane')) {
+    if (!findTool('ldns-dane')) {
       t.skip('ldns-dane not installed');
       return;
     }
@@ -345,10 +346,10 @@ function posttlsFinger(exchange: string): Promise<{ verdict: string; out: string
   mkdirSync(conf, { recursive: true });
   writeFileSync(join(conf, 'main.cf'), 'compatibility_level = 3.6\nsmtp_dns_support_level = dnssec\n');
   writeFileSync(join(conf, 'resolv.conf'), `nameserver ${tw.resolver}\noptions trust-ad\n`);
-  const script = `mount --bind ${join(conf, 'resolv.conf')} /etc/resolv.conf && exec posttls-finger -c -t 5 -l dane '[${exchange}]'`;
+  const script = `mount --bind ${join(conf, 'resolv.conf')} /etc/resolv.conf && exec ${toolPath('posttls-finger')} -c -t 5 -l dane '[${exchange}]'`;
   return new Promise((resolve) => {
     execFile(
-      'unshare',
+      toolPath('unshare'),
       ['-m', 'bash', '-c', script],
       { timeout: 20_000, env: { ...process.env, MAIL_CONFIG: conf } },
       (_err, stdout, stderr) => {
@@ -370,7 +371,7 @@ function posttlsFinger(exchange: string): Promise<{ verdict: string; out: string
 }
 
 test("mailsec's DANE verdicts agree with posttls-finger", async (t) => {
-  if (!existsSync('/usr/sbin/posttls-finger')) {
+  if (!findTool('posttls-finger')) {
     t.skip('posttls-finger (postfix) not installed');
     return;
   }

@@ -1,7 +1,7 @@
 // The process behind `mailsec testworld up`: starts the DNS testworld with its SMTP and HTTPS hosts, writes
 // the state file when ready, and stops everything on SIGTERM/SIGINT.
 //   node testworld/serve.ts <state-file>
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestworld } from './dns/world.ts';
 import { startHttpsHosts } from './https/index.ts';
@@ -16,7 +16,11 @@ const tw = await startTestworld();
 let smtp: Awaited<ReturnType<typeof startSmtpHosts>> | undefined;
 let https: Awaited<ReturnType<typeof startHttpsHosts>> | undefined;
 try {
-  smtp = await startSmtpHosts(tw);
+  // MAILSEC_TESTWORLD_IPV6=0: leave ::1:25 to another testworld (tests); MAILSEC_TESTWORLD_POSTFIX=0: no Postfix
+  smtp = await startSmtpHosts(tw, {
+    ipv6: process.env.MAILSEC_TESTWORLD_IPV6 !== '0',
+    postfix: process.env.MAILSEC_TESTWORLD_POSTFIX !== '0',
+  });
 } catch (e) {
   process.stderr.write(`testworld: SMTP hosts did not start: ${e instanceof Error ? e.message : e}\n`);
 }
@@ -37,7 +41,10 @@ const state = {
   smtpHosts: smtp?.addresses ?? {},
   httpsHosts: https?.addresses ?? {},
 };
-writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+// atomically: a concurrent reader sees no file or the whole file, never a part
+const partial = `${stateFile}.${process.pid}.tmp`;
+writeFileSync(partial, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+renameSync(partial, stateFile);
 let stopping = false;
 const stop = async () => {
   if (stopping) return;

@@ -1,3 +1,4 @@
+import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { domainOrThrow } from '../core/names.ts';
 import type { Resolver } from '../dns/types.ts';
 import { auditDomain } from './audit.ts';
@@ -32,6 +33,16 @@ export async function checkDomain(domain: string, options: CheckDomainOptions): 
     live,
   );
   try {
+    // nothing can be checked through a resolver that does not answer: say so after the first
+    // question's timeout budget instead of reporting every section as error after many
+    if (!env.probe.reachable) {
+      throw new MailsecError(
+        ErrorCode.ResolverUnreachable,
+        `the resolver ${env.resolverName} does not answer${env.probe.detail ? ` (${env.probe.detail})` : ''}`,
+        'use a resolver that answers',
+        { detail: { option: 'resolver', value: env.resolverName, reason: 'does not answer' } },
+      );
+    }
     const audit = await auditDomain(name, env);
     return toDocument(audit, { address: env.resolverName, validates: env.probe.validates });
   } finally {

@@ -18,6 +18,8 @@ export interface DomainDocument {
   domain: string;
   checkedAt: string;
   resolver: { address: string; validates: boolean };
+  /** false: the name does not exist (NXDOMAIN); null: its existence could not be determined */
+  exists: boolean | null;
   findings: Finding[];
   summary: Record<Status, number> & { errors: number; warnings: number; infos: number };
   [section: string]: unknown;
@@ -32,7 +34,8 @@ export function toDocument(
     domain: audit.domain,
     checkedAt: audit.checkedAt.toISOString(),
     resolver,
-    findings: [],
+    exists: audit.exists,
+    findings: [...audit.findings],
     summary: { pass: 0, warn: 0, fail: 0, absent: 0, error: 0, skipped: 0, errors: 0, warnings: 0, infos: 0 },
   };
   for (const r of audit.results) {

@@ -12,9 +12,18 @@ export function buildCheckSchema(): Record<string, unknown> {
       properties: {
         status: { $ref: '#/$defs/status' },
         queryCount: { type: 'integer', minimum: 0 },
+        skippedBecause: {
+          enum: ['domain-not-found'],
+          description: 'why a skipped section holds no fields (the name does not exist)',
+        },
         ...c.schema.properties,
       },
-      required: ['status', ...(c.schema.required ?? [])],
+      required: ['status'],
+      // a section skipped because the name does not exist carries only its status
+      if: { required: ['skippedBecause'] },
+      // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
+      then: { properties: { status: { const: 'skipped' } } },
+      else: { required: ['status', ...(c.schema.required ?? [])] },
     };
   }
   return {
@@ -24,7 +33,7 @@ export function buildCheckSchema(): Record<string, unknown> {
     description:
       'One document per domain (JSON Lines for several). Generated from the checks by scripts/gen-schema.ts; do not edit by hand.',
     type: 'object',
-    required: ['schemaVersion', 'domain', 'checkedAt', 'resolver', 'findings', 'summary'],
+    required: ['schemaVersion', 'domain', 'checkedAt', 'resolver', 'exists', 'findings', 'summary'],
     properties: {
       schemaVersion: { const: SCHEMA_VERSION },
       domain: { type: 'string', pattern: '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*$' },
@@ -33,6 +42,11 @@ export function buildCheckSchema(): Record<string, unknown> {
         type: 'object',
         properties: { address: { type: 'string' }, validates: { type: 'boolean' } },
         required: ['address', 'validates'],
+      },
+      exists: {
+        type: ['boolean', 'null'],
+        description:
+          'false: the name does not exist (NXDOMAIN); then every section but dnssec is skipped and the finding domain.not-found is reported. null: the lookup failed.',
       },
       findings: { type: 'array', items: { $ref: '#/$defs/finding' } },
       summary: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },

@@ -71,6 +71,9 @@ export type SectionView<E extends object> = Partial<Readonly<E>> & { readonly st
 /** One line saying what was seen (the terminal's verdict); undefined: nothing to add to the findings. */
 export type Summary<E extends object> = (section: SectionView<E>) => string | undefined;
 
+/** Lines under the verdict with what a reader needs beside it (SMTP: each host's TLS and certificate). */
+export type Details<E extends object> = (section: SectionView<E>) => string[];
+
 export interface CheckDefinition<E extends object = object> {
   readonly id: CheckId;
   /** the check's name for humans, e.g. 'SPF', 'MTA-STS' (docs/findings.md, the schema, messages) */
@@ -79,6 +82,8 @@ export interface CheckDefinition<E extends object = object> {
   readonly label?: string;
   /** the one-line summary of the evidence, typed by the check's own evidence (render/human.ts) */
   readonly summary: Summary<E>;
+  /** lines shown under the summary in the terminal (optional) */
+  readonly details?: Details<E>;
   /**
    * Finding ids the check's base state already counts, so they do not lower it again (SMTP: the
    * hosts without STARTTLS are what makes support `some` → `warn`). `statusFrom` and the

@@ -12,7 +12,10 @@ export interface OptionDef {
   /** shown in help; a string option's value name goes in `value` */
   readonly description: string;
   readonly value?: string;
+  /** shown in help as [default: …]; text such as "never" where the default is a behaviour */
   readonly default?: string | boolean;
+  /** a value for the "try" hint when it is missing, e.g. 127.0.0.1 */
+  readonly example?: string;
 }
 
 export interface CommandIo {
@@ -35,6 +38,8 @@ export interface CommandDef {
   readonly description?: string;
   readonly options: Record<string, OptionDef>;
   readonly examples: readonly string[];
+  /** the exit statuses this command returns, shown in --help (interface.md) */
+  readonly exitStatus?: Readonly<Record<number, string>>;
   /** returns the exit status */
   run(args: ParsedArgs, io: CommandIo): Promise<number>;
 }
@@ -56,9 +61,38 @@ export function parseCommandArgs(def: CommandDef, argv: readonly string[]): Pars
     });
     return { values: values as ParsedArgs['values'], positionals };
   } catch (e) {
-    const msg = e instanceof Error ? e.message.replace(/\. To specify a positional.*$/s, '') : String(e);
-    throw new MailsecError(ErrorCode.Usage, msg, `see: mailsec ${def.name} --help`);
+    throw usageErrorOf(def, e);
   }
+}
+
+/** parseArgs' errors, said the mailsec way: which option, what it wants, what to try. */
+function usageErrorOf(def: CommandDef, e: unknown): MailsecError {
+  const err = e as { code?: string; message?: string };
+  const message = err?.message ?? String(e);
+  const see = `see: mailsec ${def.name} --help`;
+  const named = /^Option '(-{1,2}[^' ]+)/.exec(message)?.[1];
+  const name = named?.replace(/^-+/, '');
+  const opt = name
+    ? (def.options[name] ?? Object.values(def.options).find((o) => o.short === name))
+    : undefined;
+  const flag = name && def.options[name] ? `--${name}` : named;
+  if (err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) {
+    if (/does not take an argument/.test(message))
+      return new MailsecError(ErrorCode.Usage, `${flag} takes no value`, `write ${flag} alone; ${see}`);
+    const what = opt?.value ? ` (${opt.value})` : '';
+    const follows = /ambiguous/.test(message) ? ', but another option follows it' : '';
+    const example = opt?.example ? `try: ${flag} ${opt.example}` : see;
+    return new MailsecError(ErrorCode.Usage, `${flag} needs a value${what}${follows}`, example);
+  }
+  if (err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1] ?? message;
+    return new MailsecError(
+      ErrorCode.Usage,
+      `${def.name}: unknown option ${unknown}`,
+      `${see} (a domain starting with "-" goes after --)`,
+    );
+  }
+  return new MailsecError(ErrorCode.Usage, message.replace(/\. To specify a positional.*$/s, ''), see);
 }
 
 export function formatHelp(def: CommandDef): string {
@@ -78,6 +112,10 @@ export function formatHelp(def: CommandDef): string {
     );
   }
   if (def.examples.length) lines.push('', 'EXAMPLES', ...def.examples.map((e) => `  $ ${e}`));
+  if (def.exitStatus) {
+    lines.push('', 'EXIT STATUS');
+    for (const [code, text] of Object.entries(def.exitStatus)) lines.push(`  ${code}  ${text}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

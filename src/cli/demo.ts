@@ -15,7 +15,9 @@ import { EXIT } from './exit.ts';
 export const DEMO_DOMAINS = ['full.test', 'dane-ee-bad.test', 'bogus.test'];
 const LOOPBACK = ['127.0.0.0/8', '::1/128'];
 
+/** On PATH, or in the sbin directories Debian installs daemons to (often not on a user's PATH). */
 function which(cmd: string): boolean {
+  if (['/usr/local/sbin', '/usr/sbin', '/sbin'].some((d) => existsSync(`${d}/${cmd}`))) return true;
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 

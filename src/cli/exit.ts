@@ -1,7 +1,18 @@
+import type { DomainDocument } from '../audit/document.ts';
+import { sectionsOf, worstSeverity } from '../audit/document.ts';
 import { ErrorCode, isMailsecError, type MailsecError } from '../core/errors.ts';
+import { SEVERITY_RANK, type Severity } from '../core/finding.ts';
 
 /** The one place error codes become exit statuses (interface.md). */
 export const EXIT = { ok: 0, findings: 1, usage: 2, cannotRun: 3 } as const;
+
+/** interface.md's exit statuses, as --help shows them. */
+export const EXIT_STATUS_HELP: Readonly<Record<number, string>> = {
+  0: 'success',
+  1: 'with --fail-on: a finding at or above that severity, or a section that could not be determined',
+  2: 'usage or input error (bad names are reported, the valid ones still checked)',
+  3: 'could not run (e.g. the resolver does not answer)',
+};
 
 export function exitStatusFor(e: unknown): number {
   if (!isMailsecError(e)) return EXIT.cannotRun;
@@ -57,4 +68,16 @@ export function describeError(e: unknown): string {
   }
   const err = e instanceof Error ? (e.stack ?? e.message) : String(e);
   return `mailsec: internal error (${ErrorCode.Internal}); please report it with this trace:\n${err}\n`;
+}
+
+/**
+ * interface.md: with --fail-on, exit 1 when a finding at or above that severity exists in any
+ * domain, or when a section could not be determined (status error) — "could not test" must not
+ * pass a gate that asks for "no errors". Without --fail-on: 0.
+ */
+export function findingsExit(docs: readonly DomainDocument[], failOn: Severity | undefined): number {
+  if (!failOn) return EXIT.ok;
+  if (worstSeverity(docs) >= SEVERITY_RANK[failOn]) return EXIT.findings;
+  const undetermined = docs.some((d) => sectionsOf(d).some(([, s]) => s.status === 'error'));
+  return undetermined ? EXIT.findings : EXIT.ok;
 }

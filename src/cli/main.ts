@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CommandDef, CommandIo } from './command.ts';
 import { formatHelp, parseCommandArgs } from './command.ts';
-import { describeError, EXIT, exitStatusFor } from './exit.ts';
+import { describeError, EXIT, EXIT_STATUS_HELP, exitStatusFor } from './exit.ts';
 import { mailsecVersion } from './version.ts';
 
 /** Commands, loaded lazily: a command's module is imported only when it runs. */
@@ -62,13 +62,20 @@ function mainHelp(): string {
     '  $ mailsec check example.ch',
     '  $ mailsec check example.ch --only spf,dmarc --json --resolver 127.0.0.1:5353',
     '',
-    'Run `mailsec <command> --help` for a command’s options.',
+    'EXIT STATUS',
+    ...Object.entries(EXIT_STATUS_HELP).map(([code, text]) => `  ${code}  ${text}`),
+    '',
+    'Run `mailsec help <command>` (or `mailsec <command> --help`) for a command’s options.',
     '',
   ].join('\n');
 }
 
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  // `mailsec help <command>` is `mailsec <command> --help`
+  const helpFor = first === 'help' && afterFirst[0] !== undefined ? afterFirst[0] : undefined;
+  const name = helpFor ?? first;
+  const rest = helpFor !== undefined ? ['--help'] : afterFirst;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(mainHelp());
     return name === undefined ? EXIT.usage : EXIT.ok;

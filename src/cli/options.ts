@@ -5,39 +5,79 @@ import type { AddressPolicy } from '../net/address-policy.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
 import { bool, list, type OptionDef, type ParsedArgs, str } from './command.ts';
 
-/** Options shared by every command that touches the network (interface.md, "Global options"). */
-export const NETWORK_OPTIONS: Record<string, OptionDef> = {
+/** The DNS options: every command that resolves names takes them (interface.md, "Global options"). */
+export const RESOLVER_OPTIONS: Record<string, OptionDef> = {
   resolver: {
     type: 'string',
     value: 'addr',
     description:
       'recursive resolver: 127.0.0.1, 127.0.0.1:5353, [::1]:53 or https://host/dns-query (env MAILSEC_RESOLVER)',
+    default: 'the first nameserver of /etc/resolv.conf',
+    example: '127.0.0.1',
   },
-  timeout: { type: 'string', value: 'ms', description: 'per DNS attempt, 3 attempts', default: '2000' },
-  'smtp-timeout': {
+  timeout: {
     type: 'string',
     value: 'ms',
-    description: 'SMTP connect and each command',
-    default: '10000',
-  },
-  'http-timeout': { type: 'string', value: 'ms', description: 'per HTTPS fetch', default: '10000' },
-  'allow-private': {
-    type: 'string',
-    multiple: true,
-    value: 'cidr,…',
-    description: 'special-purpose ranges mailsec may connect to (e.g. 127.0.0.0/8,::1/128)',
+    description: 'per DNS attempt, 3 attempts',
+    default: '2000',
+    example: '2000',
   },
   'ca-file': {
     type: 'string',
     value: 'pem',
     description: 'extra trusted CA certificates (beside NODE_EXTRA_CA_CERTS)',
+    example: 'roots.pem',
   },
+};
+
+/** The options of commands that connect to the hosts they find (SMTP, HTTPS). */
+export const CONNECT_OPTIONS: Record<string, OptionDef> = {
+  'smtp-timeout': {
+    type: 'string',
+    value: 'ms',
+    description: 'SMTP connect and each command',
+    default: '10000',
+    example: '10000',
+  },
+  'http-timeout': {
+    type: 'string',
+    value: 'ms',
+    description: 'per HTTPS fetch',
+    default: '10000',
+    example: '10000',
+  },
+  'allow-private': {
+    type: 'string',
+    multiple: true,
+    value: 'cidr,…',
+    description:
+      'special-purpose ranges mailsec may connect to, e.g. 127.0.0.0/8,::1/128 (env MAILSEC_ALLOW_PRIVATE)',
+    default: 'none',
+    example: '127.0.0.0/8,::1/128',
+  },
+};
+
+export const JSON_OPTION: Record<string, OptionDef> = {
   json: { type: 'boolean', description: 'machine output on stdout (JSON Lines for several domains)' },
+};
+
+export const FAIL_ON_OPTION: Record<string, OptionDef> = {
   'fail-on': {
     type: 'string',
     value: 'severity',
-    description: 'exit 1 when a finding at or above error|warning|info exists',
+    description:
+      'exit 1 when a finding at or above error|warning|info exists, or a section could not be determined',
+    default: 'never',
+    example: 'warning',
   },
+};
+
+/** Every network option, for commands that take them all (check). */
+export const NETWORK_OPTIONS: Record<string, OptionDef> = {
+  ...RESOLVER_OPTIONS,
+  ...CONNECT_OPTIONS,
+  ...JSON_OPTION,
+  ...FAIL_ON_OPTION,
 };
 
 export interface NetworkConfig {
@@ -79,6 +119,16 @@ async function systemResolver(): Promise<string> {
   }
 }
 
+/** --allow-private, else MAILSEC_ALLOW_PRIVATE (comma-separated CIDRs), else none. */
+export function allowPrivate(args: ParsedArgs, env: NodeJS.ProcessEnv): string[] {
+  const given = list(args, 'allow-private');
+  if (given.length || args.values['allow-private'] !== undefined) return given;
+  return (env.MAILSEC_ALLOW_PRIVATE ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+}
+
 export async function networkConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Promise<NetworkConfig> {
   const failOn = str(args, 'fail-on');
   if (failOn !== undefined && !['error', 'warning', 'info'].includes(failOn)) {
@@ -94,7 +144,7 @@ export async function networkConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): P
     attempts: 3,
     smtpTimeoutMs: duration(str(args, 'smtp-timeout'), 'smtp-timeout', 10_000),
     httpTimeoutMs: duration(str(args, 'http-timeout'), 'http-timeout', 10_000),
-    addressPolicy: createAddressPolicy(list(args, 'allow-private')),
+    addressPolicy: createAddressPolicy(allowPrivate(args, env)),
     json: bool(args, 'json'),
   };
   return Object.freeze({

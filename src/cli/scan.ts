@@ -10,7 +10,7 @@ import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
 import { auditConfig } from './environment.ts';
 import { EXIT } from './exit.ts';
-import { networkConfig } from './options.ts';
+import { allowPrivate, networkConfig } from './options.ts';
 
 function positiveInt(args: ParsedArgs, name: string, fallback: number, max: number): number {
   const raw = str(args, name);
@@ -62,6 +62,7 @@ const SCAN_OPTIONS: CommandDef['options'] = {
       'also scan again the stored domains with a section that could not be determined (error), replacing them',
   },
   ...CHECK_OPTIONS,
+  json: { type: 'boolean', description: 'print a JSON summary of the run on stdout' },
 };
 
 export const scanCommand: CommandDef = {
@@ -128,7 +129,7 @@ export const scanCommand: CommandDef = {
       noSmtp: bool(args, 'no-smtp'),
       noHttp: bool(args, 'no-http'),
       ehlo: str(args, 'ehlo') ?? null,
-      allowPrivate: list(args, 'allow-private'),
+      allowPrivate: allowPrivate(args, io.env),
       resolver: cfg.resolver,
     };
     const store = await ScanStore.open(dbPath);

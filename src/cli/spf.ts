@@ -1,7 +1,7 @@
 import { openResolver } from '../audit/environment.ts';
 import { analyseSpf } from '../checks/spf/analyse.ts';
 import { checkSpf } from '../checks/spf/check.ts';
-import { checkHostFor } from '../checks/spf/evaluate.ts';
+import { type CheckHostOutcome, checkHostFor } from '../checks/spf/evaluate.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { SEVERITY_RANK } from '../core/finding.ts';
 import { domainOrThrow } from '../core/names.ts';
@@ -17,8 +17,27 @@ import { createStyle, wantsColor } from '../render/style.ts';
 import type { CommandDef } from './command.ts';
 import { str } from './command.ts';
 import { networkAuditConfig } from './environment.ts';
-import { EXIT } from './exit.ts';
-import { NETWORK_OPTIONS, networkConfig } from './options.ts';
+import { EXIT, EXIT_STATUS_HELP } from './exit.ts';
+import { FAIL_ON_OPTION, JSON_OPTION, networkConfig, RESOLVER_OPTIONS } from './options.ts';
+
+/**
+ * interface.md: for `spf --ip`, --fail-on counts fail, permerror and temperror as error and
+ * softfail, neutral and none as warning; pass is never a failure.
+ */
+export function resultRank(result: CheckHostOutcome['result']): number {
+  switch (result) {
+    case 'fail':
+    case 'permerror':
+    case 'temperror':
+      return SEVERITY_RANK.error;
+    case 'softfail':
+    case 'neutral':
+    case 'none':
+      return SEVERITY_RANK.warning;
+    default:
+      return -1;
+  }
+}
 
 export const spfCommand: CommandDef = {
   name: 'spf',
@@ -29,20 +48,33 @@ export const spfCommand: CommandDef = {
     'syntax errors and what to change. With --ip: the RFC 7208 result (pass, fail, softfail, neutral, none, ' +
     'permerror, temperror). The domain defaults to the sender’s, or to the HELO name when the sender is empty.',
   options: {
-    ip: { type: 'string', value: 'ip', description: 'evaluate check_host for this client address' },
+    ip: {
+      type: 'string',
+      value: 'ip',
+      description: 'evaluate check_host for this client address',
+      example: '192.0.2.10',
+    },
     sender: {
       type: 'string',
       value: 'addr',
       description: 'MAIL FROM address (postmaster@<helo> when empty)',
+      example: 'alice@example.ch',
     },
-    helo: { type: 'string', value: 'name', description: 'HELO/EHLO name' },
-    ...NETWORK_OPTIONS,
+    helo: { type: 'string', value: 'name', description: 'HELO/EHLO name', example: 'mail.example.ch' },
+    ...RESOLVER_OPTIONS,
+    ...JSON_OPTION,
+    ...FAIL_ON_OPTION,
   },
   examples: [
     'mailsec spf example.ch',
     'mailsec spf example.ch --json --resolver 127.0.0.1:5353',
     'mailsec spf --ip 192.0.2.10 --sender alice@example.ch --helo mail.example.ch',
+    'mailsec spf --ip 192.0.2.10 --sender alice@example.ch --fail-on error    # exit 1 unless pass, neutral, softfail or none',
   ],
+  exitStatus: {
+    ...EXIT_STATUS_HELP,
+    1: 'with --fail-on: a finding at or above that severity, or an undetermined analysis; with --ip: fail, permerror and temperror count as error, softfail, neutral and none as warning',
+  },
   async run(args, io) {
     if (args.positionals.length > 1) {
       throw new MailsecError(ErrorCode.Usage, 'give one domain', 'try: mailsec spf example.ch');
@@ -96,7 +128,8 @@ export const spfCommand: CommandDef = {
               })
             : renderCheckHost(o, ipArg, style),
         );
-        return unreachable ? EXIT.cannotRun : EXIT.ok;
+        if (unreachable) return EXIT.cannotRun;
+        return cfg.failOn && resultRank(o.result) >= SEVERITY_RANK[cfg.failOn] ? EXIT.findings : EXIT.ok;
       }
       let target = domainArg;
       if (target === undefined) {
@@ -110,7 +143,8 @@ export const spfCommand: CommandDef = {
       // the resolver itself could not be reached: the analysis could not run (exit 3)
       if (analysis.root.rcode === 'NETERROR') return EXIT.cannotRun;
       const worst = Math.max(-1, ...result.findings.map((f) => SEVERITY_RANK[f.severity]));
-      if (cfg.failOn && worst >= SEVERITY_RANK[cfg.failOn]) return EXIT.findings;
+      if (cfg.failOn && (worst >= SEVERITY_RANK[cfg.failOn] || result.status === 'error'))
+        return EXIT.findings;
       return EXIT.ok;
     } finally {
       process.off('SIGINT', onSigint);

@@ -80,15 +80,23 @@ export function defineFindings<D extends Record<string, FindingDef>>(
   return catalogue;
 }
 
-/** The `<check>.undetermined` finding every check adds when it could not find out. */
-export function undetermined(check: string, reason: string): Finding {
+/** The fix of a `<check>.undetermined` finding whose cause was a DNS failure. */
+export const DNS_FAILURE_FIX =
+  'Run the check again later; if it persists, check that the domain’s name servers answer (SERVFAIL and timeouts point to a broken delegation or DNSSEC).';
+
+/**
+ * The `<check>.undetermined` finding every check adds when it could not find out. The fix
+ * defaults to the advice for a DNS failure; a check whose cause was something else (a web server
+ * that timed out, an HTTP 5xx) passes the advice that matches it.
+ */
+export function undetermined(check: string, reason: string, fix: string = DNS_FAILURE_FIX): Finding {
   return {
     id: `${check}.undetermined`,
     check,
     severity: 'warning',
     message: `Could not determine ${check}: ${reason.replace(/\.+$/, '')}.`,
     why: 'A lookup that failed says nothing about whether the record exists; the result is unknown, not absent.',
-    fix: 'Run the check again later; if it persists, check that the domain’s name servers answer (SERVFAIL and timeouts point to a broken delegation or DNSSEC).',
+    fix,
     params: { reason },
   };
 }

@@ -50,6 +50,47 @@ export function domainOrThrow(input: string): string {
   );
 }
 
+/**
+ * What a user may type for a domain besides the name itself: an e-mail address (its domain) or a
+ * URL (its host). Returns the normalised name and, when the input was not a plain name, a note
+ * saying what was taken; or the problem of a name that is not one.
+ */
+export function domainFromInput(
+  input: string,
+): { ok: true; name: string; note?: string } | { ok: false; problem: NameProblem } {
+  const s = input.trim();
+  const plain = normaliseDomain(s);
+  if (plain.ok) return plain;
+  let host: string | undefined;
+  let what = '';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
+    try {
+      const u = new URL(s);
+      if (u.hostname && !u.hostname.startsWith('[') && !/^\d+(\.\d+){3}$/.test(u.hostname)) {
+        host = u.hostname;
+        what = 'a URL';
+      }
+    } catch {
+      // not a URL: the name's own problem is reported
+    }
+  } else {
+    const m = /^(?:mailto:)?[^@\s]+@([^@\s]+)$/i.exec(s);
+    if (m) {
+      host = m[1];
+      what = 'an e-mail address';
+    }
+  }
+  if (host === undefined) return plain;
+  const r = normaliseDomain(host);
+  if (!r.ok) return r;
+  return { ok: true, name: r.name, note: `"${input}" is ${what}: checking its domain ${r.name}` };
+}
+
+/** The reason a name is not a domain name, for messages. */
+export function nameProblemText(problem: NameProblem): string {
+  return PROBLEM_TEXT[problem];
+}
+
 /** Whether `name` is `parent` or below it. Both normalised. */
 export function isSubdomainOf(name: string, parent: string): boolean {
   return parent === '' || name === parent || name.endsWith(`.${parent}`);

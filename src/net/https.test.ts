@@ -148,6 +148,12 @@ test('no route to the address (ENETUNREACH, EHOSTUNREACH) is unreachable, not a 
     'unreachable',
   );
   assert.equal(classify(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })).outcome, 'refused');
+  // a reset says nothing about whether a server is there: not "refused"
+  assert.equal(classify(Object.assign(new Error('x'), { code: 'ECONNRESET' })).outcome, 'reset');
+  assert.equal(
+    classify(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' })).outcome,
+    'reset',
+  );
 });
 
 test('every OpenSSL certificate verification failure is outcome certificate, not a generic error', () => {

@@ -29,8 +29,10 @@ export type HttpOutcome =
   | 'refused-address'
   /** the certificate is not valid for the name (untrusted, expired, wrong name) */
   | 'certificate'
-  /** the connection was refused or reset */
+  /** the TCP connection was refused (ECONNREFUSED): nothing listens on the port */
   | 'refused'
+  /** the connection was reset or closed before a response: says nothing about the resource */
+  | 'reset'
   /**
    * no route from here to the address (ENETUNREACH, EHOSTUNREACH, …: e.g. no IPv6 on this
    * machine): says nothing about the server, so callers treat it as could not test
@@ -135,8 +137,9 @@ export function classify(e: unknown): { outcome: HttpOutcome; error: string } {
     return { outcome: 'timeout', error: message };
   if (UNREACHABLE_CODES.has(code) || UNREACHABLE_CODES.has(cause))
     return { outcome: 'unreachable', error: message };
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || cause === 'ECONNRESET')
-    return { outcome: 'refused', error: message };
+  if (code === 'ECONNREFUSED' || cause === 'ECONNREFUSED') return { outcome: 'refused', error: message };
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || cause === 'ECONNRESET')
+    return { outcome: 'reset', error: message };
   return { outcome: 'error', error: message };
 }
 

@@ -13,6 +13,7 @@ const doc = (
   domain: 'example.test',
   checkedAt: '2026-11-23T12:00:00.000Z',
   resolver: { address: '127.0.0.1', validates: true },
+  exists: true,
   findings,
   summary: { pass: 0, warn: 0, fail: 0, absent: 0, error: 0, skipped: 0, errors: 0, warnings: 0, infos: 0 },
   ...sections,

@@ -22,8 +22,12 @@ const STATUS_WORDS: Record<Status, string> = {
 
 /** The verdict line: the check's summary of its evidence, else the lead finding, else the status in words. */
 function verdictLine(id: string, s: Section, fallback: string | undefined): string {
+  if (s.skippedBecause === 'domain-not-found') return 'not tested: the domain does not exist';
   return checkById(id)?.summary(s) || fallback || STATUS_WORDS[s.status];
 }
+
+/** The check's lines under its verdict (SMTP: each MX address's TLS and certificate). */
+const detailLines = (id: string, s: Section): string[] => checkById(id)?.details?.(s) ?? [];
 
 function statusLabel(status: Status, st: Style): string {
   const word = status.padEnd(7);
@@ -69,6 +73,12 @@ export function renderHuman(report: DomainDocument, st: Style, opts: { verbose?:
     `${st.bold(report.domain)}  ${st.dim(`checked ${report.checkedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} via ${report.resolver.address}${report.resolver.validates ? ' (validating)' : ' (not validating)'}`)}`,
     '',
   );
+  // findings about the name itself (domain.not-found) come first: they are the verdict
+  for (const f of report.findings.filter((x) => x.check === 'domain')) {
+    out.push(`  ${f.severity === 'error' ? st.red('✘') : '!'} ${st.bold(f.message)}`);
+    if (f.fix) out.push(`    ${st.cyan('fix:')} ${indent(f.fix, '         ')}`);
+    out.push('');
+  }
   const sections = sectionsOf(report);
   const width = Math.max(6, ...sections.map(([id]) => labelOf(id).length)) + 2;
   const shownFixes = new Set<string>();
@@ -89,8 +99,10 @@ export function renderHuman(report: DomainDocument, st: Style, opts: { verbose?:
     const verdict = verdictLine(id, s, lead?.message);
     out.push(`  ${MARK[s.status]} ${st.bold(title)}${statusLabel(s.status, st)}  ${verdict}`);
     const pad = ' '.repeat(width + 4);
+    for (const l of detailLines(id, s as Section)) out.push(`${pad}${st.dim(l)}`);
     for (const f of findings) {
-      if (f.severity === 'info' && !opts.verbose && s.status !== 'absent') continue;
+      // notes (info findings) and their fixes only with --verbose, as the summary line says
+      if (f.severity === 'info' && !opts.verbose) continue;
       // the verdict line already says it: only the fix remains to be shown
       if (f === lead && verdict === f.message) {
         fixLine(f.fix, pad, st.cyan('fix:'));

@@ -267,3 +267,15 @@ test('renderings: table, Markdown, CSV hold every key', () => {
   }
   assert.match(renderCsv(d), /^scan,group,key,count,denominator,percent\n/);
 });
+
+test('a name that does not exist is not counted as DNSSEC-signed (its denial validates, its zone is not signed)', () => {
+  const gone: Doc = {
+    domain: 'gone.ch',
+    exists: false,
+    findings: [{ id: 'domain.not-found', check: 'domain', severity: 'error', message: 'x' }],
+    dnssec: { status: 'pass', validation: 'secure', exists: false },
+    mx: { status: 'skipped', skippedBecause: 'domain-not-found' },
+  };
+  assert.equal(ALL_KEYS['dnssec.signed']!(gone), 'skipped');
+  assert.equal(ALL_KEYS['mx.present']!(gone), 'skipped');
+});

@@ -98,7 +98,9 @@ function starttls(v: string) {
 
 /** over all domains */
 export const ALL_KEYS: Record<string, (d: Doc) => Verdict> = {
-  'dnssec.signed': (d) => by(d, 'dnssec', (s) => s.validation === 'secure'),
+  // a name that does not exist (exists: false) has a validated denial at best, not a signed zone
+  'dnssec.signed': (d) =>
+    d.exists === false ? 'skipped' : by(d, 'dnssec', (s) => s.validation === 'secure'),
   'dnssec.bogus': (d) => by(d, 'dnssec', (s) => s.validation === 'bogus'),
   'caa.present': (d) => by(d, 'caa', (s) => arr(s.records).length > 0),
   idn: (d) =>

@@ -1,6 +1,7 @@
 /** Process helpers: running tools, finding and stopping the testworld's daemons. */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { toolPath } from '../tools.ts';
 
 export interface RunResult {
   readonly stdout: string;
@@ -10,7 +11,7 @@ export interface RunResult {
 /** Runs a tool; rejects with its stderr when it fails. */
 export function run(cmd: string, args: readonly string[], cwd?: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(toolPath(cmd), args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) {
         const code = (err as NodeJS.ErrnoException).code;
         const why = code === 'ENOENT' ? 'not installed (run scripts/install-debian-deps.sh)' : stderr.trim();

@@ -16,6 +16,7 @@ import {
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Scenario } from '../scenario.ts';
+import { toolPath } from '../tools.ts';
 import { buildZones } from './build.ts';
 import { nsdConf, rootHints, unboundConf } from './config.ts';
 import { HELPER_SCRIPT } from './helper.ts';
@@ -115,7 +116,7 @@ function startDaemon(name: string, cmd: string, args: string[], log: string, det
   const fd = openSync(log, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached });
+    child = spawn(toolPath(cmd), args, { stdio: ['ignore', fd, fd], detached });
   } finally {
     closeSync(fd);
   }

@@ -142,6 +142,12 @@ export const HTTPS_HOSTS: readonly HttpsHostDef[] = [
     route: () => ({ status: 200, type: 'text/html; charset=utf-8', body: SOFT_404 }),
   },
   {
+    names: ['sectxt-503.test'],
+    suffix: '8.25',
+    // a web server that fails every request (5xx): could not test, never absent
+    route: () => ({ status: 503, type: 'text/plain; charset=utf-8', body: 'Service Unavailable\n' }),
+  },
+  {
     names: ['sectxt-legacy.test'],
     suffix: '8.23',
     route: (p, c) =>

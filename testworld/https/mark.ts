@@ -47,10 +47,15 @@ export interface MarkCertificate {
   readonly chainPem: string;
 }
 
+/**
+ * `markType`: the subject's markType attribute (1.3.6.1.4.1.53087.1.13) that every mark
+ * certificate carries; null leaves it out (a certificate the check must reject).
+ */
 export async function createMarkCertificate(
   dir: string,
   domain: string,
   svg = SVG_VALID,
+  markType: string | null = 'Registered Mark',
 ): Promise<MarkCertificate> {
   await mkdir(dir, { recursive: true });
   const rootKey = join(dir, 'mark-root.key.pem');
@@ -80,8 +85,22 @@ export async function createMarkCertificate(
     ],
     dir,
   );
+  // openssl knows markType only through an oid_section
+  await writeFile(
+    join(dir, 'mark-req.cnf'),
+    [
+      'oid_section = oids',
+      '[oids]',
+      'markType = 1.3.6.1.4.1.53087.1.13',
+      '[req]',
+      'distinguished_name = dn',
+      '[dn]',
+      '',
+    ].join('\n'),
+  );
+  const subject = `/O=Testworld Brand/CN=${domain}${markType === null ? '' : `/markType=${markType}`}`;
   await openssl(
-    ['req', '-new', '-key', leafKey, '-subj', `/O=Testworld Brand/CN=${domain}`, '-out', 'mark.csr'],
+    ['req', '-config', 'mark-req.cnf', '-new', '-key', leafKey, '-subj', subject, '-out', 'mark.csr'],
     dir,
   );
   const ext = logotypeExtension(svg).toString('hex').toUpperCase();

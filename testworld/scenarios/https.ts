@@ -75,6 +75,12 @@ export const https: Scenario = {
       'catch-all web server: every path 200 text/html (soft 404) → absent',
     ),
     web('sectxt-legacy.test', '{net}.8.23', 'security.txt only at the legacy /security.txt → fail'),
+    web(
+      'sectxt-refused.test',
+      '{net}.8.24',
+      'an address where nothing listens on port 443 (no web server) → security.txt absent, with that reason',
+    ),
+    web('sectxt-503.test', '{net}.8.25', 'every request answered 503 → security.txt error (never absent)'),
     {
       name: 'microsoftonline.com',
       description:

@@ -84,7 +84,14 @@ export interface SpfExpectation {
 export const spfExpected: readonly SpfExpectation[] = [
   { domain: `ten.${Z}`, status: 'pass', lookups: 10, voidLookups: 0, findings: [], all: '-all' },
   { domain: `eleven.${Z}`, status: 'fail', lookups: 11, voidLookups: 0, findings: ['spf.too-many-lookups'] },
-  { domain: `void2.${Z}`, status: 'pass', lookups: 2, voidLookups: 2, findings: [] },
+  {
+    domain: `void2.${Z}`,
+    status: 'pass',
+    lookups: 2,
+    voidLookups: 2,
+    // checkdmarc notes void lookups within the limit too
+    findings: ['spf.void-lookups-within-limit'],
+  },
   { domain: `void3.${Z}`, status: 'fail', lookups: 3, voidLookups: 3, findings: ['spf.void-lookups'] },
   {
     domain: `tworecords.${Z}`,

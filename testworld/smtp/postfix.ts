@@ -9,6 +9,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } f
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { toolPath } from '../tools.ts';
 
 export interface PostfixOptions {
   readonly address: string;
@@ -25,7 +26,8 @@ export interface PostfixInstance {
   stop(): Promise<void>;
 }
 
-const POSTFIX = '/usr/sbin/postfix';
+/** Debian's postfix lives in /usr/sbin (found there even when PATH lacks it) */
+const POSTFIX = toolPath('postfix');
 
 const MASTER_CF = `# service type private unpriv chroot wakeup maxproc command
 ADDRESS:25 inet n       -       n       -       -       smtpd

@@ -72,6 +72,19 @@ test('vmc: valid chain, EKU, SAN, logotype equals the logo', () => {
   assert.equal(v.valid, true);
   assert.equal(v.logoMatches, true);
 });
+test('vmc: the subject carries the mark type (markType, 1.3.6.1.4.1.53087.1.13)', () => {
+  assert.equal(validateMarkCertificate(mark.chainPem, base()).markType, 'Registered Mark');
+});
+test('vmc: a subject without markType is not a valid mark certificate (checkdmarc flags it too)', async () => {
+  const none = await createMarkCertificate(join(dir, 'no-mark-type'), 'brand.test', SVG_VALID, null);
+  const v = validateMarkCertificate(none.chainPem, { ...base(), roots: none.rootPem });
+  assert.equal(v.valid, false);
+  assert.equal(v.markType, null);
+  assert.ok(
+    v.problems.some((p) => /no markType \(1\.3\.6\.1\.4\.1\.53087\.1\.13\)/.test(p)),
+    v.problems.join('; '),
+  );
+});
 test('vmc: another domain is not in the SANs', () => {
   const v = validateMarkCertificate(mark.chainPem, { ...base(), domain: 'other.test' });
   assert.equal(v.valid, false);

@@ -15,7 +15,8 @@ import { validateMarkCertificate } from './vmc.ts';
  */
 function notTested(r: HttpResponse): 'undetermined' | 'skipped' | null {
   if (r.outcome === 'refused-address') return 'skipped';
-  if (['dns-error', 'timeout', 'refused', 'unreachable', 'error'].includes(r.outcome)) return 'undetermined';
+  if (['dns-error', 'timeout', 'refused', 'reset', 'unreachable', 'error'].includes(r.outcome))
+    return 'undetermined';
   if (r.outcome === 'ok' && r.status !== null && r.status >= 500) return 'undetermined';
   return null;
 }

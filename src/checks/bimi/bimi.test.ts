@@ -63,6 +63,13 @@ const runCases: [
   ],
   ['no BIMI record: absent', D, { ...reject }, 'absent', []],
   [
+    'a record without a= passes, with a note that the large mailbox providers require a mark certificate',
+    D,
+    { ...reject, ...bimi(`v=BIMI1; l=${L}`) },
+    'pass',
+    ['bimi.no-mark-certificate', 'bimi.assets-not-checked'],
+  ],
+  [
     'BIMI record at the apex: wrong location',
     D,
     { ...reject, [D]: { ...mail, TXT: [`v=BIMI1; l=${L}`] } },
@@ -78,7 +85,7 @@ const runCases: [
       ...bimi(`v=BIMI1; l=${L}`),
     },
     'fail',
-    ['bimi.dmarc-not-enforcing', 'bimi.assets-not-checked'],
+    ['bimi.dmarc-not-enforcing', 'bimi.no-mark-certificate', 'bimi.assets-not-checked'],
   ],
   [
     'BIMI §3 DMARC t=y: not enforcing',
@@ -89,7 +96,7 @@ const runCases: [
       ...bimi(`v=BIMI1; l=${L}`),
     },
     'fail',
-    ['bimi.dmarc-not-enforcing', 'bimi.assets-not-checked'],
+    ['bimi.dmarc-not-enforcing', 'bimi.no-mark-certificate', 'bimi.assets-not-checked'],
   ],
   [
     'BIMI §3 DMARC pct<100: not enforcing',
@@ -100,14 +107,14 @@ const runCases: [
       ...bimi(`v=BIMI1; l=${L}`),
     },
     'fail',
-    ['bimi.dmarc-not-enforcing', 'bimi.assets-not-checked'],
+    ['bimi.dmarc-not-enforcing', 'bimi.no-mark-certificate', 'bimi.assets-not-checked'],
   ],
   [
     'BIMI without any DMARC: fail',
     D,
     { [D]: mail, ...bimi(`v=BIMI1; l=${L}`) },
     'fail',
-    ['bimi.dmarc-not-enforcing', 'bimi.assets-not-checked'],
+    ['bimi.dmarc-not-enforcing', 'bimi.no-mark-certificate', 'bimi.assets-not-checked'],
   ],
   [
     'declination is info, no DMARC needed',
@@ -121,14 +128,14 @@ const runCases: [
     `news.${D}`,
     { ...reject, [`news.${D}`]: mail, ...bimi(`v=BIMI1; l=${L}`) },
     'pass',
-    ['bimi.inherited-from-org', 'bimi.assets-not-checked'],
+    ['bimi.inherited-from-org', 'bimi.no-mark-certificate', 'bimi.assets-not-checked'],
   ],
   [
     'custom selector',
     D,
     { ...reject, ...bimi(`v=BIMI1; l=${L}`, 'brand') },
     'pass',
-    ['bimi.assets-not-checked'],
+    ['bimi.no-mark-certificate', 'bimi.assets-not-checked'],
     'brand',
   ],
   [
@@ -165,7 +172,7 @@ test('without a dmarc result the prerequisite is undetermined (warning)', async 
   const r = await bimiCheck.run(D, ctx({ ...reject, ...bimi(`v=BIMI1; l=${L}`) }), {});
   assert.deepEqual(
     r.findings.map((f) => f.id),
-    ['bimi.dmarc-undetermined', 'bimi.assets-not-checked'],
+    ['bimi.dmarc-undetermined', 'bimi.no-mark-certificate', 'bimi.assets-not-checked'],
   );
   assert.equal(r.status, 'warn');
 });

@@ -109,6 +109,9 @@ export function checkBimi(g: BimiGathered): BimiResult {
           const policyAt = g.dmarc.evidence?.policyDomain ?? g.dmarc.evidence?.orgDomain ?? domain;
           findings.push(F.make('dmarc-not-enforcing', { domain, reason: shortfall, at: policyAt }));
         } else dmarcEnforced = true;
+        // a record without a mark certificate is valid BIMI, but Gmail, Apple Mail and Yahoo show
+        // no logo without one
+        if (!authority && location) findings.push(F.make('no-mark-certificate', s));
         if (location || authority) findings.push(F.make('assets-not-checked', s));
       }
     }

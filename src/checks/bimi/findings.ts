@@ -73,6 +73,14 @@ export const bimiFindings = defineFindings('bimi', {
     why: 'A record with empty l= and a= says the domain publishes no logo on purpose.',
     message: (p: S) => `${p.name} declines to publish a BIMI logo (l= and a= empty).`,
   },
+  'no-mark-certificate': {
+    severity: 'info',
+    why: 'A BIMI record without a= is valid, but the large mailbox providers (Gmail, Apple Mail, Yahoo) show a logo only when a mark certificate (VMC or CMC) vouches for it.',
+    message: (p: S) =>
+      `The BIMI record at ${p.name} names no mark certificate (no a=): the large mailbox providers require one to show the logo.`,
+    fix: (p: S) =>
+      `Obtain a VMC or CMC for your logo from a mark verifying authority, serve its PEM over HTTPS and add a=https://<your web host>/bimi/vmc.pem to ${p.name}.`,
+  },
   'inherited-from-org': {
     severity: 'info',
     why: 'Without a record of its own, a domain uses the BIMI record of its organisational domain.',

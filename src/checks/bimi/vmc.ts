@@ -9,12 +9,28 @@ export const BIMI_EKU = '1.3.6.1.5.5.7.3.31';
 const LOGOTYPE_OID = Buffer.from('06082b0601050507010c', 'hex');
 const SHA256_OID = Buffer.from('0609608648016503040201', 'hex');
 const MAX_CHAIN = 6;
+/**
+ * The subject attribute markType (Mark Certificate Requirements, §7.1.4.2.2; checkdmarc reports
+ * its absence): which kind of mark the certificate vouches for, e.g. "Registered Mark",
+ * "Government Mark", "Prior Use Mark", "Modified Registered Mark".
+ */
+export const MARK_TYPE_OID = '1.3.6.1.4.1.53087.1.13';
+
+/** The subject's markType value(s), read from the parsed subject (never from the printed DN). */
+export function markTypeOf(cert: X509Certificate): string | null {
+  const subject = cert.toLegacyObject().subject as Record<string, string | string[]> | undefined;
+  const v = subject?.[MARK_TYPE_OID];
+  if (v === undefined) return null;
+  return Array.isArray(v) ? v.join(', ') : v;
+}
 
 export interface VmcVerdict {
   /** null: the chain could not be judged (no --vmc-roots) */
   readonly valid: boolean | null;
   readonly problems: string[];
   readonly subject: string | null;
+  /** the subject's markType (null: absent) */
+  readonly markType: string | null;
   readonly notAfter: string | null;
   /** whether the logotype's SVG equals the l= logo: null when either is missing */
   readonly logoMatches: boolean | null;
@@ -84,6 +100,7 @@ export function validateMarkCertificate(
       valid: false,
       problems: ['no certificate in the PEM'],
       subject: null,
+      markType: null,
       notAfter: null,
       logoMatches: null,
     };
@@ -93,6 +110,9 @@ export function validateMarkCertificate(
   if (o.now > notAfter) problems.push(`expired on ${notAfter.toISOString()}`);
   const eku = leaf.keyUsage ?? [];
   if (!eku.includes(BIMI_EKU)) problems.push(`no BIMI extended key usage (${BIMI_EKU})`);
+  const markType = markTypeOf(leaf);
+  if (markType === null || markType.trim() === '')
+    problems.push(`the subject has no markType (${MARK_TYPE_OID}), which every mark certificate carries`);
   const sans = dnsNames(leaf);
   const names = [o.domain, `${o.selector}._bimi.${o.domain}`];
   if (!sans.some((s) => names.includes(s)))
@@ -158,6 +178,7 @@ export function validateMarkCertificate(
     valid,
     problems,
     subject: leaf.subject.replace(/\n/g, ', '),
+    markType,
     notAfter: notAfter.toISOString(),
     logoMatches,
   };

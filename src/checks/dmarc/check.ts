@@ -193,7 +193,9 @@ export function checkDmarc(g: DmarcGathered): DmarcResult {
   }
 
   const psl = pslPolicyDomain(g);
-  if (orgDomain !== g.pslOrgDomain && !d.undetermined) {
+  // the two discovery methods disagree only in a way that matters when at least one of them finds
+  // a policy: when neither does, no receiver applies DMARC either way
+  if (orgDomain !== g.pslOrgDomain && !d.undetermined && (at !== null || psl !== null)) {
     findings.push(
       F.make('discovery-disagreement', {
         domain,

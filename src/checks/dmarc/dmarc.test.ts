@@ -305,6 +305,17 @@ const runCases: [
     },
   ],
   [
+    'neither discovery finds a policy: no disagreement note (nothing applies either way)',
+    'deep.alice.github.io',
+    {
+      'deep.alice.github.io': { A: ['192.0.2.1'] },
+      'alice.github.io': { A: ['192.0.2.1'] },
+      'github.io': mail,
+    },
+    'absent',
+    ['dmarc.not-found'],
+  ],
+  [
     '9989 §4.10.2 psd=y: the org domain is one label below',
     'alice.github.io',
     {

@@ -79,9 +79,9 @@ export function checkDnssec(g: DnssecGathered): CheckResult<DnssecEvidence> {
     findings.push(dnssecFindings.make('resolver-not-validating', { resolver: g.resolver }));
     return { check: 'dnssec', status: statusFrom('skipped', findings), evidence, findings };
   }
-  // a bogus answer proves nothing: its NXDOMAIN (seen with CD=1) is not a validated denial
-  if (evidence.exists === false && validation !== 'bogus')
-    findings.push(dnssecFindings.make('domain-not-found', { domain: g.domain }));
+  // a name that does not exist is reported once, by the audit (domain.not-found); here only
+  // whether its denial validates (a bogus answer proves nothing: its NXDOMAIN, seen with CD=1, is
+  // not a validated denial)
   if (validation === 'indeterminate') {
     findings.push(undetermined('dnssec', g.soa ? failureReason(g.soa) : 'no answer'));
   } else if (validation === 'bogus') {
@@ -101,7 +101,7 @@ export function checkDnssec(g: DnssecGathered): CheckResult<DnssecEvidence> {
       }),
     );
   }
-  // interface.md: bogus → fail, also when the unvalidated answer is NXDOMAIN
-  const base = evidence.exists === false && validation !== 'bogus' ? 'absent' : STATUS[validation];
-  return { check: 'dnssec', status: statusFrom(base, findings), evidence, findings };
+  // interface.md: secure → pass (for a name that does not exist: its denial is validated),
+  // insecure → absent, bogus → fail (also when the unvalidated answer is NXDOMAIN)
+  return { check: 'dnssec', status: statusFrom(STATUS[validation], findings), evidence, findings };
 }

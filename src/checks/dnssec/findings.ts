@@ -36,10 +36,4 @@ export const dnssecFindings = defineFindings('dnssec', {
       `The zone is signed with a deprecated algorithm (${p.algorithms}).`,
     fix: () => 'Roll the keys to algorithm 13 (ECDSAP256SHA256) or 8 (RSASHA256).',
   },
-  'domain-not-found': {
-    severity: 'error',
-    why: 'A name that does not exist cannot receive or send mail.',
-    message: (p: { domain: string }) => `${p.domain} does not exist (NXDOMAIN).`,
-    fix: () => 'Check the spelling, or register and delegate the domain.',
-  },
 });

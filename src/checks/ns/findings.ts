@@ -10,6 +10,16 @@ export const nsFindings = defineFindings('ns', {
         : `${p.domain} has no NS records: it is not a zone apex (not delegated), or the delegation is broken.`,
     fix: () => 'Check the delegation at your registrar: it must name at least two working name servers.',
   },
+  'not-zone-apex': {
+    severity: 'info',
+    why: 'NS records belong to a zone apex; a name inside a zone (a host or subdomain without its own delegation) is served by its zone’s name servers, which are judged when the zone itself is checked.',
+    message: (p: { domain: string; zone: string | null; hosts: string }) =>
+      p.zone
+        ? `${p.domain} is not a zone apex: it belongs to the zone ${p.zone}${p.hosts ? `, served by ${p.hosts}` : ''}.`
+        : `${p.domain} is not a zone apex, and the zone it belongs to could not be found.`,
+    fix: (p: { zone: string | null }) =>
+      p.zone ? `Check the zone itself: mailsec check ${p.zone} --only ns.` : 'Run the check again later.',
+  },
   'single-ns': {
     severity: 'warning',
     why: 'With one name server, a single outage makes the whole domain, and its mail, unreachable (RFC 2182 §5 asks for at least two).',

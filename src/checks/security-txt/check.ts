@@ -1,11 +1,11 @@
 import type { Finding } from '../../core/finding.ts';
-import { undetermined } from '../../core/finding.ts';
+import { DNS_FAILURE_FIX, undetermined } from '../../core/finding.ts';
 import type { CheckResult } from '../../core/result.ts';
 import { statusFrom } from '../../core/status.ts';
 import type { HttpResponse } from '../../net/https.ts';
 import { securityTxtFindings as F } from './findings.ts';
 import type { SecurityTxtGathered } from './gather.ts';
-import { usable } from './gather.ts';
+import { SECURITY_TXT_MAX_BYTES, usable } from './gather.ts';
 import { parseExpires, parseSecurityTxt } from './parse.ts';
 
 export interface SecurityTxtEvidence {
@@ -45,6 +45,19 @@ function empty(httpStatus: number | null): SecurityTxtEvidence {
   return { url: null, contact: [], expires: null, signed: false, canonical: [], legacy: false, httpStatus };
 }
 
+/** The advice for a fetch that could not tell whether a file is there, matching how it failed. */
+function undeterminedFix(r: HttpResponse, url: string): string {
+  if (r.outcome === 'dns-error') return DNS_FAILURE_FIX;
+  const host = new URL(url).host;
+  if (r.outcome === 'ok' && r.status !== null && r.status >= 500)
+    return `The web server of ${host} answered HTTP ${r.status} (a server error): fix it (its error log tells why), then run the check again.`;
+  if (r.outcome === 'timeout')
+    return `The web server of ${host}${r.address ? ` (${r.address})` : ''} did not answer in time: check that it accepts HTTPS on port 443, then run the check again (with a longer HTTP timeout if it is slow).`;
+  if (r.outcome === 'unreachable')
+    return `There is no route from this machine to ${r.address ?? host}: run the check again from a network that reaches it.`;
+  return `The connection to the web server of ${host} failed (${r.error ?? r.outcome}): check the server and its TLS set-up, then run the check again.`;
+}
+
 /** RFC 9116: location, transport, fields, signature framing. */
 export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxtResult {
   const { domain } = g;
@@ -76,22 +89,43 @@ export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxt
   if (!found) {
     const url = g.wellKnown.url;
     const reason = `${wk.outcome}${wk.error ? `: ${wk.error}` : ''}`;
-    // could not test (never "absent"): DNS failure, timeout, connection refused or reset, a 5xx
+    // could not test (never "absent"): DNS failure, timeout, connection reset, a 5xx; each with
+    // the advice that matches the failure
     const serverError = wk.outcome === 'ok' && wk.status !== null && wk.status >= 500;
     if (
       wk.outcome === 'dns-error' ||
       wk.outcome === 'timeout' ||
-      wk.outcome === 'refused' ||
+      wk.outcome === 'reset' ||
       wk.outcome === 'unreachable' ||
       wk.outcome === 'error' ||
       serverError
     ) {
-      findings.push(undetermined('securityTxt', `${url}: ${reason}`));
+      const why = serverError ? `HTTP ${wk.status}` : reason;
+      findings.push(undetermined('securityTxt', `${url}: ${why}`, undeterminedFix(wk, url)));
       return result('unknown', empty(httpStatus));
+    }
+    // interface.md: no web server (the connection to port 443 refused, or no address) is absent,
+    // with that reason
+    if (wk.outcome === 'refused') {
+      const at = wk.address ? ` at ${wk.address}` : '';
+      findings.push(
+        F.make('not-found', {
+          domain,
+          url,
+          reason: `no web server: the connection to port 443${at} was refused`,
+        }),
+      );
+      return result(false, empty(httpStatus));
     }
     // a body over the cap was not read: unless it is an HTML page, a file may well be there
     if (wk.outcome === 'too-large' && wk.mediaType !== 'text/html') {
-      findings.push(undetermined('securityTxt', `${wk.url}: ${reason}, not read`));
+      findings.push(
+        undetermined(
+          'securityTxt',
+          `${wk.url}: ${reason}, not read`,
+          `Serve a security.txt smaller than ${SECURITY_TXT_MAX_BYTES / 1024} KiB at ${wk.url}.`,
+        ),
+      );
       return result('unknown', empty(httpStatus));
     }
     if (wk.outcome === 'refused-address') {
@@ -103,7 +137,11 @@ export function checkSecurityTxt(g: SecurityTxtGathered, now: Date): SecurityTxt
       // count every host with a hoster's default certificate as having a security.txt)
       findings.push(F.make('invalid-cert', { domain, url, reason: wk.error ?? 'invalid' }));
       findings.push(
-        undetermined('securityTxt', `${url}: the certificate is not valid, so nothing was fetched`),
+        undetermined(
+          'securityTxt',
+          `${url}: the certificate is not valid, so nothing was fetched`,
+          `Install a certificate from a public CA naming ${domain}, then run the check again.`,
+        ),
       );
       return result('unknown', empty(httpStatus));
     }

@@ -67,6 +67,7 @@ export async function gatherSecurityTxt(domain: string, ctx: GatherContext): Pro
     'certificate',
     'unresolvable',
     'refused',
+    'reset',
     'unreachable',
   ];
   if (usable(last) || (last && noHost.includes(last.outcome))) return { domain, wellKnown, legacy: null };

@@ -146,8 +146,14 @@ const cases: [title: string, g: SecurityTxtGathered, status: string, ids: string
   ],
   ['timeout: error', g({ outcome: 'timeout', status: null }), 'error', ['securityTxt.undetermined']],
   [
-    'connection refused: error, never absent',
+    'interface.md: connection refused on 443 (no web server): absent, with the reason',
     g({ outcome: 'refused', status: null }),
+    'absent',
+    ['securityTxt.not-found'],
+  ],
+  [
+    'connection reset: error, never absent',
+    g({ outcome: 'reset', status: null }),
     'error',
     ['securityTxt.undetermined'],
   ],
@@ -190,6 +196,58 @@ const cases: [title: string, g: SecurityTxtGathered, status: string, ids: string
   ['HTTP 503: error, never absent', g({ outcome: 'ok', status: 503 }), 'error', ['securityTxt.undetermined']],
   ['no HTTPS: skipped', { domain: D, wellKnown: null, legacy: null }, 'skipped', []],
 ];
+/** The fix of each failure says what to do about that failure (no SERVFAIL advice for a web server). */
+const fixCases: [title: string, wk: Partial<HttpResponse>, fix: RegExp, not?: RegExp][] = [
+  [
+    'refused: publish the file',
+    { outcome: 'refused', status: null },
+    /Serve https:\/\/example\.ch\/\.well-known\/security\.txt/,
+    /SERVFAIL/,
+  ],
+  [
+    'timeout: the web server did not answer',
+    { outcome: 'timeout', status: null },
+    /did not answer in time/,
+    /SERVFAIL/,
+  ],
+  ['HTTP 503: a server error', { outcome: 'ok', status: 503 }, /answered HTTP 503/, /SERVFAIL/],
+  [
+    'reset: the connection failed',
+    { outcome: 'reset', status: null, error: 'socket hang up' },
+    /connection .* failed \(socket hang up\)/,
+    /SERVFAIL/,
+  ],
+  [
+    'certificate: install one',
+    { outcome: 'certificate', status: null, error: 'self-signed' },
+    /certificate/,
+    /SERVFAIL/,
+  ],
+  [
+    'DNS failure: the name servers',
+    { outcome: 'dns-error', status: null, error: 'SERVFAIL' },
+    /name servers answer/,
+  ],
+];
+for (const [title, wk, fix, not] of fixCases) {
+  test(`fix matches the failure: ${title}`, () => {
+    const r = checkSecurityTxt(g(wk), NOW);
+    const f = r.findings.find(
+      (x) => x.id === 'securityTxt.undetermined' || x.id === 'securityTxt.not-found',
+    )!;
+    assert.ok(f, JSON.stringify(r.findings));
+    assert.match(f.fix ?? '', fix);
+    if (not) for (const x of r.findings) assert.doesNotMatch(x.fix ?? '', not, x.id);
+  });
+}
+test('refused: the reason names the refused connection', () => {
+  const r = checkSecurityTxt(g({ outcome: 'refused', status: null, address: '192.0.2.7' }), NOW);
+  assert.match(
+    r.findings[0]!.message,
+    /no web server: the connection to port 443 at 192\.0\.2\.7 was refused/,
+  );
+});
+
 for (const [title, gathered, status, ids] of cases) {
   test(`check: ${title}`, () => {
     const r = checkSecurityTxt(gathered, NOW);

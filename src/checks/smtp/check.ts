@@ -37,6 +37,8 @@ export interface SmtpHost {
   sni: string;
   outcome: SmtpOutcome;
   starttls: Starttls;
+  /** outcome refused because the TCP connection itself was refused (nothing listens on port 25) */
+  connectionRefused: boolean;
   banner: string | null;
   ehlo: string[];
   starttlsReply: string | null;
@@ -69,6 +71,11 @@ export interface SmtpEvidence {
   starttlsSupport: StarttlsSupport;
   /** hosts whose STARTTLS support could not be determined */
   undetermined: number;
+}
+
+/** The TCP connection to port 25 was refused (nothing listens there), not merely an SMTP refusal. */
+export function connectionRefused(h: { outcome: SmtpOutcome; error: string | null }): boolean {
+  return h.outcome === 'refused' && /\bECONNREFUSED\b/.test(h.error ?? '');
 }
 
 /** interface.md: outcome → starttls */
@@ -233,6 +240,7 @@ export function checkSmtp(g: SmtpGathered): CheckResult<SmtpEvidence> {
       sni: h.sni,
       outcome,
       starttls: starttlsOf(outcome),
+      connectionRefused: connectionRefused({ outcome, error: p?.error ?? null }),
       banner: p?.banner ?? null,
       ehlo: p?.ehlo ?? [],
       starttlsReply: p?.starttlsReply ?? null,
@@ -263,7 +271,13 @@ export function checkSmtp(g: SmtpGathered): CheckResult<SmtpEvidence> {
         break;
       case 'refused':
       case 'timeout':
-        add(smtpFindings.make('unreachable', { ...where, error: p?.error ?? outcome }));
+        add(
+          smtpFindings.make('unreachable', {
+            ...where,
+            error: p?.error ?? outcome,
+            connectionRefused: host.connectionRefused,
+          }),
+        );
         break;
       case 'refused-address':
         add(smtpFindings.make('refused-address', where));

@@ -26,7 +26,10 @@ export const smtpFindings = defineFindings('smtp', {
   unreachable: {
     severity: 'warning',
     why: 'An MX that cannot be reached on port 25 delays mail or makes it bounce; STARTTLS could not be tested.',
-    message: (p: Host & { error: string }) => `The MX ${at(p)} could not be probed: ${p.error}.`,
+    message: (p: Host & { error: string; connectionRefused?: boolean }) =>
+      p.connectionRefused
+        ? `The MX ${at(p)} refused the connection on port 25: nothing accepts mail there.`
+        : `The MX ${at(p)} could not be probed: ${p.error}.`,
     fix: (p: Host) =>
       `Make ${p.exchange} accept connections on port 25, or remove the MX record that points to it.`,
   },

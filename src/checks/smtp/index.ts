@@ -2,7 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { SmtpEvidence } from './check.ts';
 import { checkSmtp, WEIGHED_BY_SUPPORT } from './check.ts';
 import { gatherSmtp } from './gather.ts';
-import { smtpSummary } from './summary.ts';
+import { smtpDetails, smtpSummary } from './summary.ts';
 
 const str = { type: 'string' };
 const strOrNull = { type: ['string', 'null'] };
@@ -12,6 +12,7 @@ export const smtpCheck: CheckDefinition<SmtpEvidence> = {
   title: 'SMTP STARTTLS and DANE',
   label: 'SMTP',
   summary: smtpSummary,
+  details: smtpDetails,
   requires: ['mx', 'dnssec'],
   weighedByBase: WEIGHED_BY_SUPPORT,
   schema: {
@@ -37,6 +38,11 @@ export const smtpCheck: CheckDefinition<SmtpEvidence> = {
               ],
             },
             starttls: { enum: ['yes', 'no', 'error', 'skipped'] },
+            connectionRefused: {
+              type: 'boolean',
+              description:
+                'outcome refused because the TCP connection to port 25 was refused (nothing listens)',
+            },
             banner: strOrNull,
             ehlo: { type: 'array', items: str },
             starttlsReply: strOrNull,

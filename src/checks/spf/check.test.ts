@@ -66,6 +66,12 @@ const cases: [title: string, record: string, ids: string[], status: string][] = 
   ['7208 §5.2 include without SPF', 'v=spf1 include:nothing.test -all', ['spf.include-no-spf'], 'fail'],
   ['7208 §6 unknown modifier', 'v=spf1 mx foo=bar -all', ['spf.unknown-modifier'], 'pass'],
   [
+    '7208 §4.6.4 a void lookup within the limit is noted (as checkdmarc does)',
+    'v=spf1 a:gone.test mx -all',
+    ['spf.void-lookups-within-limit'],
+    'pass',
+  ],
+  [
     '7208 §3.4 record too long',
     `v=spf1 ${Array(30).fill('ip4:198.51.100.100').join(' ')} -all`,
     ['spf.record-too-long'],

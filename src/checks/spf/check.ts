@@ -145,12 +145,14 @@ function worstInclude(root: SpfNode): string {
   return worst ? `"${worst.term}" (${worst.node!.totalLookups} lookups)` : 'the a, mx and exists terms';
 }
 
-function voidTerms(root: SpfNode): string {
+/** The terms that made void lookups; `includes: false` leaves out includes of names without SPF (their own finding). */
+function voidTerms(root: SpfNode, includes = true): string {
   const out: string[] = [];
   for (const n of nodesOf(root)) {
     for (const t of n.terms) {
       if (t.void) out.push(`"${t.term}" in ${n.domain}`);
-      if (t.node?.outcome === 'none' && t.node.voidLookups > 0) out.push(`"${t.term}" in ${n.domain}`);
+      if (includes && t.node?.outcome === 'none' && t.node.voidLookups > 0)
+        out.push(`"${t.term}" in ${n.domain}`);
     }
   }
   return out.join(', ');
@@ -211,6 +213,11 @@ export function checkSpf(a: SpfAnalysis): SpfCheckResult {
     }
     if (a.voidLookups > SPF_VOID_LOOKUP_LIMIT) {
       findings.push(spfFindings.make('void-lookups', { count: a.voidLookups, terms: voidTerms(root) }));
+    } else if (a.voidLookups > 0 && voidTerms(root, false)) {
+      // checkdmarc reports these too: a term that finds nothing is dead weight, or a former provider
+      findings.push(
+        spfFindings.make('void-lookups-within-limit', { count: a.voidLookups, terms: voidTerms(root) }),
+      );
     }
     if (a.all === '+all') findings.push(spfFindings.make('plus-all', { domain: a.domain, all: '+all' }));
     for (const e of a.everyone)

@@ -53,6 +53,13 @@ export const spfFindings = defineFindings('spf', {
       `SPF has ${p.count} void lookups (the limit is 2): ${p.terms}.`,
     fix: (p: { terms: string }) => `Remove the terms whose names do not exist or hold no record: ${p.terms}.`,
   },
+  'void-lookups-within-limit': {
+    severity: 'info',
+    why: 'A term whose name does not exist or holds no record (a void lookup, RFC 7208 §4.6.4) authorises nothing: it is usually left over from a former provider, costs a lookup, and two more make SPF a permerror.',
+    message: (p: { count: number; terms: string }) =>
+      `SPF has ${p.count} void lookup${p.count === 1 ? '' : 's'} (within the limit of 2): ${p.terms}.`,
+    fix: (p: { terms: string }) => `Remove the terms whose names do not exist or hold no record: ${p.terms}.`,
+  },
   'include-no-spf': {
     severity: 'error',
     why: 'RFC 7208 §5.2: an include of a domain without exactly one SPF record is a permerror for every check.',

@@ -160,9 +160,15 @@ export function truncateDomain(name: string): string {
   return n;
 }
 
-/** The `i` macro: dotted quad, or 32 dot-separated nibbles for IPv6 (§7.3). */
+/**
+ * The `i` macro: dotted quad, or for IPv6 the "dot-format" of RFC 7208 §7.3: 32 dot-separated
+ * hexadecimal nibbles. §7.3 leaves the case of the hex digits open (DNS compares names
+ * case-insensitively, RFC 4343, so a query does not care); it shows in `exp=` text, where the
+ * RFC 7208 test suite (v-macro-ip6) and pyspf, the reference implementation of the suite's
+ * authors, write them upper case, as RFC 4408 §8.1's example did. So do we.
+ */
 export function ipMacro(ip: string, family: 4 | 6): string {
-  return family === 4 ? ip : expandIp6(ip).replace(/:/g, '').split('').join('.');
+  return family === 4 ? ip : expandIp6(ip).replace(/:/g, '').toUpperCase().split('').join('.');
 }
 
 export { DELIMITERS as MACRO_DELIMITERS };
