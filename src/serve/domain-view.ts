@@ -38,6 +38,8 @@ export interface SectionView {
   readonly title: string;
   readonly status: Status;
   readonly verdict: string;
+  /** the lines the terminal shows under the verdict (SMTP: each MX address's TLS and certificate) */
+  readonly details: string[];
   readonly findings: FindingView[];
   /** the section's fields as JSON (shown folded) */
   readonly fields: string;
@@ -48,6 +50,8 @@ export interface DomainView {
   readonly checkedAt: string;
   readonly resolver: string;
   readonly validates: boolean;
+  /** findings about the name itself (domain.not-found): the verdict, shown first */
+  readonly domainFindings: FindingView[];
   readonly sections: SectionView[];
   readonly summary: { status: Status; count: number }[];
   readonly errors: number;
@@ -72,8 +76,13 @@ export function domainView(doc: DomainDocument): DomainView {
       (s.status === 'pass' || s.status === 'warn' ? undefined : findings[0]);
     // the verdict line of the terminal (render/human.ts): the check's summary, else the lead finding, else the status
     let verdict: string;
+    let details: string[] = [];
     try {
-      verdict = checkById(id)?.summary(s as Section) || lead?.message || STATUS_WORDS[s.status];
+      verdict =
+        s.skippedBecause === 'domain-not-found'
+          ? 'not tested: the domain does not exist'
+          : checkById(id)?.summary(s as Section) || lead?.message || STATUS_WORDS[s.status];
+      details = checkById(id)?.details?.(s as Section) ?? [];
     } catch {
       verdict = lead?.message ?? STATUS_WORDS[s.status];
     }
@@ -83,6 +92,7 @@ export function domainView(doc: DomainDocument): DomainView {
       title: titleOf(id),
       status: s.status,
       verdict,
+      details,
       findings: findings.map(findingView),
       fields: JSON.stringify(fields, null, 2),
     };
@@ -95,6 +105,7 @@ export function domainView(doc: DomainDocument): DomainView {
     checkedAt: doc.checkedAt,
     resolver: doc.resolver?.address ?? '?',
     validates: doc.resolver?.validates === true,
+    domainFindings: doc.findings.filter((f) => f.check === 'domain').map(findingView),
     sections,
     summary: counts,
     errors: doc.summary?.errors ?? 0,
