@@ -247,10 +247,14 @@ async function serve(args: Parameters<CommandDef['run']>[0], io: CommandIo): Pro
           // a fresh environment per check: a re-check sees today's records, not an earlier check's cache
           const env = await createAuditEnvironment(liveConfig, { signal });
           try {
-            return toDocument(await auditDomain(domain, env), {
-              address: cfg.resolver,
-              validates: env.probe.validates,
-            });
+            // the records its findings ask for come with `mailsec generate` (check --fix); until then, none
+            return {
+              doc: toDocument(await auditDomain(domain, env), {
+                address: cfg.resolver,
+                validates: env.probe.validates,
+              }),
+              fix: null,
+            };
           } finally {
             await env.close();
           }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { DomainDocument } from '../audit/document.ts';
 import { LiveChecks } from './live.ts';
 
-const doc = (domain: string) => ({ domain }) as unknown as DomainDocument;
+const doc = (domain: string) => ({ doc: { domain } as unknown as DomainDocument });
 
 test('live checks: only domain names; per-client and queue limits; at most `concurrency` at once', async () => {
   let running = 0;
@@ -53,6 +53,7 @@ test('live checks: only domain names; per-client and queue limits; at most `conc
   const done = await live.settled(a.job.id);
   assert.equal(done?.state, 'done');
   assert.equal(done?.doc?.domain, 'example.ch');
+  assert.equal(done?.fix, null);
 });
 
 test('live checks: the deadline aborts a check and fails it; errors are reported', async () => {

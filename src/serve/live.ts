@@ -11,6 +11,19 @@ import { normaliseDomain } from '../core/names.ts';
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed';
 
+/** The records and files a check's findings ask for (the shape of `check --fix --json`'s `fix`). */
+export interface FixRecords {
+  readonly records: readonly { name: string; type: string; ttl: number; value: string }[];
+  readonly files: readonly { url: string; contentType: string; body: string }[];
+  readonly notes: readonly string[];
+}
+
+export interface LiveResult {
+  readonly doc: DomainDocument;
+  /** what the generators propose for the findings; null when none ran */
+  readonly fix?: FixRecords | null;
+}
+
 export interface LiveJob {
   readonly id: string;
   readonly domain: string;
@@ -20,12 +33,13 @@ export interface LiveJob {
   startedAt: string | null;
   finishedAt: string | null;
   doc: DomainDocument | null;
+  fix: FixRecords | null;
   error: string | null;
 }
 
 export interface LiveOptions {
   /** runs one check; the signal fires at the deadline */
-  readonly run: (domain: string, signal: AbortSignal) => Promise<DomainDocument>;
+  readonly run: (domain: string, signal: AbortSignal) => Promise<LiveResult>;
   readonly concurrency?: number;
   readonly maxQueued?: number;
   readonly perClient?: number;
@@ -48,6 +62,7 @@ export function jobJson(j: LiveJob): Record<string, unknown> {
     finishedAt: j.finishedAt,
     error: j.error,
     document: j.doc,
+    fix: j.fix,
   };
 }
 
@@ -99,6 +114,7 @@ export class LiveChecks {
       startedAt: null,
       finishedAt: null,
       doc: null,
+      fix: null,
       error: null,
     };
     this.jobs.set(job.id, job);
@@ -169,7 +185,9 @@ export class LiveChecks {
     job.state = 'running';
     job.startedAt = new Date().toISOString();
     try {
-      job.doc = await this.o.run(job.domain, controller.signal);
+      const result = await this.o.run(job.domain, controller.signal);
+      job.doc = result.doc;
+      job.fix = result.fix ?? null;
       job.state = controller.signal.aborted ? 'failed' : 'done';
       if (controller.signal.aborted) job.error = `the check took longer than ${this.o.deadlineMs / 1000} s`;
     } catch (e) {
