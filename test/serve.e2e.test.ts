@@ -442,7 +442,17 @@ test('serve: the scan page shows report --json’s figures; the comparison is th
       els.map((e) => [e.getAttribute('href') ?? '', e.getAttribute('data-path') ?? ''] as const),
     );
     assert.ok(links.length > 50, `${links.length} linked counts`);
-    for (const [href, path] of links.slice(0, 80)) {
+    // the share lists' entries (providers, issuers, software) and the first 60 statistics
+    const isShare = (h: string) => /key=(providers|issuers|software)%3A/.test(h);
+    const checked = [
+      ...links.filter(([h]) => isShare(h)),
+      ...links.filter(([h]) => !isShare(h)).slice(0, 60),
+    ];
+    assert.ok(
+      checked.length > links.filter(([h]) => !isShare(h)).slice(0, 60).length,
+      'share entries link too',
+    );
+    for (const [href, path] of checked) {
       const key = new URL(href, server.url).searchParams.get('key') as string;
       const list = await getJson<{ total: number; domains: string[] }>(
         `/api/scans/tw-2/domains?key=${encodeURIComponent(key)}`,
@@ -874,6 +884,14 @@ test('serve: with --token-file and TLS off loopback, everything but /login needs
       );
     }
     assert.deepEqual(smtp.counts(), before, 'no connection to any testworld SMTP host');
+
+    // request size limits: a form body over 16 KiB, a JSON body over 64 KiB
+    const big = await call(base, '/api/checks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer },
+      body: JSON.stringify({ domain: 'x'.repeat(70_000) }),
+    });
+    assert.equal(big.status, 413);
 
     // login attempts are rate-limited per address: 5 a minute
     const statuses: number[] = [];

@@ -17,7 +17,7 @@ import { formatCount, formatPercent, reportView } from '../render/html/index.ts'
 import { domainView, historyView } from './domain-view.ts';
 import { jobJson } from './live.ts';
 import { reportsView, shownReportXml } from './reports-view.ts';
-import { NoSuchScan, splitKey } from './scans.ts';
+import { NoSuchScan, splitKey, splitShare } from './scans.ts';
 import { type Sessions, tokenMatches } from './security.ts';
 import type { ServeOptions } from './server.ts';
 
@@ -237,7 +237,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: RouteContext): Promi
     const name = (req.params as { scan: string }).scan;
     const q = req.query as Record<string, unknown>;
     const key = str(q.key) ?? '';
-    if (!splitKey(key)) throw new HttpError(400, 'not a statistic key');
+    if (!splitKey(key) && !splitShare(key)) throw new HttpError(400, 'not a statistic key');
     const provider = str(q.provider) || undefined;
     const pageNo = Math.max(1, Math.min(100_000, Number(str(q.page) ?? 1) || 1));
     const { scan } = await scanOrThrow(name);
@@ -413,7 +413,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: RouteContext): Promi
     const name = (req.params as { scan: string }).scan;
     const q = req.query as Record<string, unknown>;
     const key = str(q.key) ?? '';
-    if (!splitKey(key)) throw new HttpError(400, 'not a statistic key');
+    if (!splitKey(key) && !splitShare(key)) throw new HttpError(400, 'not a statistic key');
     const { scan } = await scanOrThrow(name);
     const provider = str(q.provider) || undefined;
     const limit = Math.max(1, Math.min(10_000, Number(str(q.limit) ?? 1000) || 1000));

@@ -16,7 +16,15 @@ import type { ReportStat, TldReport } from '../render/tld-report.ts';
 import { statisticsDocument } from '../statistics/document.ts';
 import { MethodologyAccumulator } from '../statistics/methodology.ts';
 import type { Doc } from '../statistics/stats.ts';
-import { ALL_KEYS, hasMx, MX_KEYS, StatsAccumulator, stat } from '../statistics/stats.ts';
+import {
+  ALL_KEYS,
+  bannerSoftware,
+  hasMx,
+  issuerName,
+  MX_KEYS,
+  StatsAccumulator,
+  stat,
+} from '../statistics/stats.ts';
 import { ScanStore } from '../store/scan-store.ts';
 
 export interface ScanListing {
@@ -75,6 +83,30 @@ export function splitKey(key: string): [string, Verdict] | null {
   const base = m?.[1] ?? '';
   if (!(base in ALL_KEYS || base in MX_KEYS)) return null;
   return [base, (m?.[2] as Verdict | undefined) ?? 'yes'];
+}
+
+export type ShareList = 'providers' | 'issuers' | 'software';
+
+/** The names a domain counts under in a share list (as the statistics count them; MX domains only). */
+export function sharesOf(doc: Doc, list: ShareList): Set<string> {
+  if (!hasMx(doc)) return new Set();
+  if (list === 'providers') return providersOf(doc);
+  const smtp = doc.smtp as {
+    hosts?: { banner?: string | null; certificate?: { issuer?: string | null } | null }[];
+  };
+  const out = new Set<string>();
+  for (const h of Array.isArray(smtp?.hosts) ? smtp.hosts : []) {
+    if (list === 'issuers' && h.certificate?.issuer) out.add(issuerName(h.certificate.issuer));
+    if (list === 'software' && typeof h.banner === 'string' && h.banner !== '')
+      out.add(bannerSoftware(h.banner));
+  }
+  return out;
+}
+
+/** `providers:NAME`, `issuers:NAME`, `software:NAME`: the domains counted under a share list's entry. */
+export function splitShare(key: string): [ShareList, string] | null {
+  const m = /^(providers|issuers|software):(.+)$/s.exec(key);
+  return m ? [m[1] as ShareList, m[2] as string] : null;
 }
 
 /** The providers of a domain as the statistics count them (registrable domain of each MX host). */
@@ -226,15 +258,20 @@ export function storeScanData(path: string, o: StoreScanDataOptions = {}): ScanD
       withStore(
         async (s) => {
           const parsed = splitKey(key);
-          if (!parsed) return { domains: [], total: 0 };
-          const [base, want] = parsed;
+          const share = splitShare(key);
+          if (!parsed && !share) return { domains: [], total: 0 };
           const limit = q.limit ?? 500;
           const offset = q.offset ?? 0;
           const domains: string[] = [];
           let total = 0;
           for await (const doc of filtered(s, scan, q.provider)) {
-            const f = ALL_KEYS[base] ?? (hasMx(doc) ? MX_KEYS[base] : undefined);
-            if (!f || f(doc) !== want) continue;
+            if (share) {
+              if (!sharesOf(doc, share[0]).has(share[1])) continue;
+            } else {
+              const [base, want] = parsed as [string, Verdict];
+              const f = ALL_KEYS[base] ?? (hasMx(doc) ? MX_KEYS[base] : undefined);
+              if (!f || f(doc) !== want) continue;
+            }
             if (total >= offset && domains.length < limit) domains.push(String(doc.domain));
             total++;
           }
