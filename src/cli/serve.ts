@@ -17,7 +17,7 @@ import { tableReportData } from '../serve/report-tables.ts';
 import { storeScanData } from '../serve/scans.ts';
 import { isLoopback, type ListenAddress, MIN_TOKEN_BITS, newToken, tokenBits } from '../serve/security.ts';
 import { DEFAULT_DB } from '../store/scan-store.ts';
-import { CHECK_OPTIONS } from './check.ts';
+import { CHECK_OPTIONS, parseOnly } from './check.ts';
 import type { CommandDef, CommandIo } from './command.ts';
 import { bool, list, str } from './command.ts';
 import { auditConfig } from './environment.ts';
@@ -171,7 +171,8 @@ export const serveCommand: CommandDef = {
     imap: {
       type: 'string',
       value: 'URL',
-      description: 'watch an IMAP folder and import the reports that arrive (the server is then the writer)',
+      description:
+        'watch an IMAP folder and import the reports that arrive, the server then the writer (needs the IMAP watcher of reports import --watch: not in this build yet)',
     },
     ...LIVE_CHECK_OPTIONS,
   },
@@ -238,7 +239,7 @@ async function serve(args: Parameters<CommandDef['run']>[0], io: CommandIo): Pro
   const liveAllow = list(args, 'live-allow-private');
   const cfg = await networkConfig(args, io.env);
   // a live check's configuration: the check flags, with --live-allow-private as its only allowed ranges
-  const liveConfig = { ...auditConfig(args, cfg), allowPrivate: liveAllow };
+  const liveConfig = { ...auditConfig(args, cfg, parseOnly(args)), allowPrivate: liveAllow };
 
   const live = bool(args, 'no-live')
     ? null
