@@ -100,7 +100,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: RouteContext): Promi
     const scans = await o.scans.scans();
     const i = scans.findIndex((s) => s.name === name);
     if (i < 0) throw new HttpError(404, 'no such scan');
-    return { scan: scans[i] as (typeof scans)[number], previous: scans[i - 1], scans };
+    return { scan: scans[i] as (typeof scans)[number], previous: previousOf(scans, i), scans };
   };
 
   // ---------- login ----------
@@ -149,7 +149,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: RouteContext): Promi
   app.get('/', async (req, reply) => {
     const scans = await o.scans.scans();
     const latest = scans.at(-1);
-    const before = scans.at(-2);
+    const before = previousOf(scans, scans.length - 1);
     let changes: { key: string; previous: number | null; now: number | null; pp: number | null }[] = [];
     if (latest && before) {
       const r = await o.scans.report(latest.name, { compare: before.name });
@@ -485,6 +485,20 @@ export async function pageRoutes(app: FastifyInstance, ctx: RouteContext): Promi
     if (!job) throw new HttpError(404, 'no such live check');
     return { ...jobJson(job), position: o.live?.position(job.id) ?? 0 };
   });
+}
+
+/**
+ * The scan to compare a scan with: the latest one begun before it over the same input (the same
+ * population, so a change is a change in adoption), else simply the one before it.
+ */
+export function previousOf<T extends { input: string | null }>(
+  scans: readonly T[],
+  i: number,
+): T | undefined {
+  const scan = scans[i];
+  if (!scan) return undefined;
+  for (let j = i - 1; j >= 0; j--) if (scan.input !== null && scans[j]?.input === scan.input) return scans[j];
+  return scans[i - 1];
 }
 
 function reply404(message: string): never {
