@@ -13,15 +13,33 @@ export * from './core/index.ts';
 export type { Answer, Rcode, Resolver, RRType } from './dns/types.ts';
 export type {
   AggregateReport,
+  Catalogue,
   FailureReport,
   FeedbackReport,
+  ReadEvent,
   ReadResult,
+  SourceRow,
+  SourcesOptions,
   TlsReport,
 } from './ingest/index.ts';
-export { readReports } from './ingest/index.ts';
+export {
+  BUILTIN_CATALOGUE,
+  parseCatalogue,
+  readReports,
+  reportSources,
+  streamReports,
+} from './ingest/index.ts';
 export type { AnalyseMessageOptions, MessageAnalysis } from './message/index.ts';
 export { analyseMessage, MessageInputError } from './message/index.ts';
 export { buildMessageSchema } from './message/schema.ts';
 export { createAddressPolicy } from './net/address-policy.ts';
 export { renderHuman } from './render/human.ts';
 export { renderJson, renderJsonDocument } from './render/json.ts';
+export type {
+  DomainSummary,
+  ReportFilter,
+  ReportReader,
+  ReportStore,
+  ReportWriter,
+} from './store/report-store.ts';
+export { openReportStore } from './store/report-store.ts';

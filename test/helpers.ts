@@ -24,9 +24,11 @@ export function runCli(
   args: readonly string[],
   env: Record<string, string> = {},
   timeoutMs = 60_000,
+  /** options for Node itself (e.g. --max-old-space-size=256) */
+  nodeArgs: readonly string[] = [],
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, MAIN, ...args], {
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -174,7 +174,8 @@ test('unreadable files: one stderr line each naming file and reason; parsing goe
     err[1] ?? '',
     /xxe\.xml: the XML has a DOCTYPE or entity declarations; refused, never expanded/,
   );
-  assert.match(err[2] ?? '', /bomb\.xml\.gz: decompressed data exceeds the cap of 64 MiB/);
+  // 80 MiB of zeros is read in full (the caps bound work, not legitimate size) and is no report
+  assert.match(err[2] ?? '', /bomb\.xml\.gz: unrecognised content/);
   assert.match(err[3] ?? '', /missing\.xml: no such file or directory/);
 });
 

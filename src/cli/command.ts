@@ -19,6 +19,8 @@ export interface OptionDef {
 }
 
 export interface CommandIo {
+  /** standard input, for commands that read `-` */
+  readonly stdin?: NodeJS.ReadableStream;
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: NodeJS.ProcessEnv;
@@ -38,6 +40,8 @@ export interface CommandDef {
   readonly description?: string;
   readonly options: Record<string, OptionDef>;
   readonly examples: readonly string[];
+  /** help for these arguments (a subcommand's own), instead of the generated one */
+  help?(args: ParsedArgs): string;
   /** the exit statuses this command returns, shown in --help (interface.md) */
   readonly exitStatus?: Readonly<Record<number, string>>;
   /** returns the exit status */

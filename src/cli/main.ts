@@ -21,7 +21,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
     load: async () => (await import('./message.ts')).messageCommand,
   },
   reports: {
-    summary: 'read DMARC aggregate, DMARC failure and TLS reports (parse)',
+    summary: 'DMARC and TLS reports: parse, import (files, IMAP), summary, sources, list, show',
     load: async () => (await import('./reports/index.ts')).reportsCommand,
   },
   scan: {
@@ -75,7 +75,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   // `mailsec help <command>` is `mailsec <command> --help`
   const helpFor = first === 'help' && afterFirst[0] !== undefined ? afterFirst[0] : undefined;
   const name = helpFor ?? first;
-  const rest = helpFor !== undefined ? ['--help'] : afterFirst;
+  // (`mailsec help reports import` is `mailsec reports import --help`)
+  const rest = helpFor !== undefined ? [...afterFirst.slice(1), '--help'] : afterFirst;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(mainHelp());
     return name === undefined ? EXIT.usage : EXIT.ok;
@@ -95,7 +96,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     const def = await entry.load();
     const args = parseCommandArgs(def, rest);
     if (args.values.help === true) {
-      io.stdout.write(formatHelp(def));
+      io.stdout.write(def.help ? def.help(args) : formatHelp(def));
       return EXIT.ok;
     }
     return await def.run(args, io);
@@ -118,6 +119,7 @@ function isEntryPoint(): boolean {
 const isEntry = isEntryPoint();
 if (isEntry) {
   const io: CommandIo = {
+    stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -10,17 +10,17 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { auditDomain } from '../audit/audit.ts';
 import { toDocument } from '../audit/document.ts';
-import { createAuditEnvironment } from '../audit/environment.ts';
+import { createAuditEnvironment, openResolver } from '../audit/environment.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { LiveChecks } from '../serve/live.ts';
-import { tableReportData } from '../serve/report-tables.ts';
+import { storeReportData } from '../serve/reports.ts';
 import { storeScanData } from '../serve/scans.ts';
 import { isLoopback, type ListenAddress, MIN_TOKEN_BITS, newToken, tokenBits } from '../serve/security.ts';
 import { DEFAULT_DB } from '../store/scan-store.ts';
 import { CHECK_OPTIONS, parseOnly } from './check.ts';
 import type { CommandDef, CommandIo } from './command.ts';
 import { bool, list, str } from './command.ts';
-import { auditConfig } from './environment.ts';
+import { auditConfig, networkAuditConfig } from './environment.ts';
 import { EXIT } from './exit.ts';
 import { networkConfig } from './options.ts';
 import { mailsecVersion } from './version.ts';
@@ -172,7 +172,24 @@ export const serveCommand: CommandDef = {
       type: 'string',
       value: 'URL',
       description:
-        'watch an IMAP folder and import the reports that arrive, the server then the writer (needs the IMAP watcher of reports import --watch: not in this build yet)',
+        'imaps://user@host/FOLDER (or imap:// with STARTTLS): watch the folder and import the reports that arrive, as reports import --watch does; the server is then the writer',
+    },
+    'password-file': {
+      type: 'string',
+      value: 'FILE',
+      description: 'IMAP: the password (first line); else MAILSEC_IMAP_PASSWORD',
+    },
+    'move-to': {
+      type: 'string',
+      value: 'FOLDER',
+      description: 'IMAP: move each imported report mail to FOLDER',
+    },
+    'mark-seen': { type: 'boolean', description: 'IMAP: flag each imported report mail \\Seen' },
+    'max-message-size': {
+      type: 'string',
+      value: 'BYTES',
+      description: 'IMAP: larger messages are not fetched (k/M suffix)',
+      default: '50M',
     },
     ...LIVE_CHECK_OPTIONS,
   },
@@ -181,6 +198,7 @@ export const serveCommand: CommandDef = {
     'mailsec serve --generate-token ~/.config/mailsec/token',
     'mailsec serve --db ch.duckdb --listen 0.0.0.0:8443 --token-file ~/.config/mailsec/token --tls-cert cert.pem --tls-key key.pem --server-name dash.example.ch',
     'curl -H "Authorization: Bearer $(cat ~/.config/mailsec/token)" https://dash.example.ch:8443/api/scans',
+    'MAILSEC_IMAP_PASSWORD=… mailsec serve --db reports.duckdb --imap imaps://dmarc%40example.ch@imap.example.ch/INBOX',
   ],
   async run(args, io) {
     const gen = str(args, 'generate-token');
@@ -228,13 +246,10 @@ async function serve(args: Parameters<CommandDef['run']>[0], io: CommandIo): Pro
           key: readPem(resolve(io.cwd, keyFile), 'tls-key'),
         }
       : undefined;
-  if (str(args, 'imap') !== undefined) {
-    throw new MailsecError(
-      ErrorCode.Usage,
-      '--imap: the IMAP watcher is not part of this build yet',
-      'import reports with mailsec reports import, the dashboard shows them as they arrive',
-    );
-  }
+  const imapUrl = str(args, 'imap');
+  // the URL is checked before anything listens (a password in it, an unknown scheme: exit 2)
+  const imap = imapUrl !== undefined ? await import('./reports/imap.ts') : null;
+  if (imap && imapUrl !== undefined) imap.parseImapUrl(imapUrl);
   const dbPath = resolve(io.cwd, str(args, 'db') ?? DEFAULT_DB);
   const liveAllow = list(args, 'live-allow-private');
   const cfg = await networkConfig(args, io.env);
@@ -262,6 +277,8 @@ async function serve(args: Parameters<CommandDef['run']>[0], io: CommandIo): Pro
         },
       });
 
+  // identifies report sources (PTR, forward confirmation) as `mailsec reports sources` does; its cache lives with the server
+  const reportsResolver = openResolver(networkAuditConfig(cfg));
   const { createServer } = await import('../serve/server.ts');
   const served = await createServer({
     listen,
@@ -269,7 +286,7 @@ async function serve(args: Parameters<CommandDef['run']>[0], io: CommandIo): Pro
     ...(token !== undefined ? { token } : {}),
     serverNames: list(args, 'server-name'),
     scans: storeScanData(dbPath),
-    reports: tableReportData(dbPath),
+    reports: storeReportData(dbPath, { resolver: reportsResolver }),
     live,
     version: mailsecVersion(),
     livePolicy: liveAllow.length ? liveAllow.join(', ') : '',
@@ -292,9 +309,22 @@ async function serve(args: Parameters<CommandDef['run']>[0], io: CommandIo): Pro
     `${JSON.stringify({ url, db: dbPath, auth: token !== undefined, tls: tls !== undefined })}\n`,
   );
   io.stderr.write(
-    `mailsec serve: ${url} (database ${dbPath}, read-only per request${token ? ', token required' : ''}${live ? '' : ', live checks off'}); ^C stops\n`,
+    `mailsec serve: ${url} (database ${dbPath}, ${imapUrl ? 'reports from IMAP written into it' : 'read-only per request'}${token ? ', token required' : ''}${live ? '' : ', live checks off'}); ^C stops\n`,
   );
   void address;
+  // --imap: the IMAP watcher of `reports import --watch` in this process; the server is then the
+  // writer (its own reads wait for the watcher's passes: guardInProcess in src/store/duckdb.ts)
+  const watcher =
+    imap && imapUrl !== undefined
+      ? imap.importImap(
+          imapUrl,
+          { values: { ...args.values, watch: true, json: false }, positionals: [] },
+          dbPath,
+          str(args, 'db') ?? DEFAULT_DB,
+          { ...io, stdout: io.stderr },
+        )
+      : null;
+  let failed: unknown = null;
   await new Promise<void>((done) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -303,8 +333,18 @@ async function serve(args: Parameters<CommandDef['run']>[0], io: CommandIo): Pro
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    watcher?.then(
+      () => undefined,
+      (e) => {
+        failed = e;
+        stop();
+      },
+    );
   });
   live?.close();
   await served.app.close();
+  await reportsResolver.close();
+  if (failed) throw failed;
+  await watcher;
   return EXIT.ok;
 }

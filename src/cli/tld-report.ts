@@ -38,6 +38,21 @@ async function writeOut(path: string, data: string | Buffer): Promise<void> {
   }
 }
 
+/** Reports that `reports import` stored in the file (0 when it has none or cannot tell). */
+async function importedReports(dbPath: string): Promise<number> {
+  const { openReportStore } = await import('../store/report-store.ts');
+  try {
+    const r = await openReportStore(dbPath, { readOnly: true });
+    try {
+      return await r.reportCount();
+    } finally {
+      r.close();
+    }
+  } catch {
+    return 0;
+  }
+}
+
 export const reportCommand: CommandDef = {
   name: 'report',
   summary: 'TLD statistics of a stored scan: every figure with count, denominator and percent.',
@@ -106,8 +121,19 @@ export const reportCommand: CommandDef = {
       );
     }
     const store = await ScanStore.open(dbPath, { readOnly: true });
+    let closed = false;
     try {
-      const scans = await store.scans();
+      // a file without the scan tables (only `reports import` wrote it) holds no scan
+      const scans = await store.scans().catch(() => []);
+      if (!scans.length && !bool(args, 'list')) {
+        store.close();
+        closed = true;
+        throw new MailsecError(
+          ErrorCode.Usage,
+          `${dbPath} holds no scan (${await importedReports(dbPath)} imported reports)`,
+          'run mailsec scan first, or look at the reports: mailsec reports summary',
+        );
+      }
       if (bool(args, 'list')) {
         const rows = await Promise.all(scans.map(async (s) => ({ ...s, stored: await store.count(s.name) })));
         if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -156,7 +182,7 @@ export const reportCommand: CommandDef = {
       else io.stdout.write(output);
       return EXIT.ok;
     } finally {
-      store.close();
+      if (!closed) store.close();
     }
   },
 };

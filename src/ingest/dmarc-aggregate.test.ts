@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseAggregate, recordSpans } from './dmarc-aggregate.ts';
+import { AggregateParser, parseAggregate, recordSpans } from './dmarc-aggregate.ts';
 import type { AggregateReport } from './normalise.ts';
 
 const src = { file: 't.xml', entry: null };
@@ -75,11 +75,45 @@ const cases: [title: string, xml: string, check: (r: AggregateReport) => void][]
     },
   ],
   [
-    'empty org_name',
-    report({ orgName: '' }),
+    'empty org_name: the organisation is the base domain of <email>, with a problem (defect 5)',
+    report({ orgName: '' }).replace('r@receiver.example', 'noreply-dmarc@mail.receiver.example'),
+    (r) => {
+      assert.equal(r.orgName, 'receiver.example');
+      assert.deepEqual(codes(r), ['org-name-from-email']);
+    },
+  ],
+  [
+    'empty org_name and no usable <email>',
+    report({ orgName: '' }).replace('r@receiver.example', ''),
     (r) => {
       assert.equal(r.orgName, null);
       assert.deepEqual(codes(r), ['org-name-missing']);
+    },
+  ],
+  [
+    '<email> with an unescaped address in angle brackets: id, dates and domain survive (defect 5)',
+    report().replace(
+      '<email>r@receiver.example</email>',
+      '<email>DMARC Reports <dmarc@receiver.example></email>',
+    ),
+    (r) => {
+      assert.equal(r.email, 'DMARC Reports <dmarc@receiver.example>');
+      assert.equal(r.reportId, 'id-1');
+      assert.equal(r.begin, '2023-11-15T00:00:00Z');
+      assert.equal(r.policy.domain, 'example.com');
+      assert.deepEqual(codes(r), ['unescaped-markup']);
+    },
+  ],
+  [
+    '<feedback> after a stray unclosed <xs:schema> element (defect 5)',
+    report().replace(
+      '<feedback>',
+      '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" elementFormDefault="qualified">\n<feedback>',
+    ),
+    (r) => {
+      assert.equal(r.orgName, 'receiver.example');
+      assert.equal(r.records.length, 1);
+      assert.deepEqual(codes(r), ['outside-feedback']);
     },
   ],
   [
@@ -202,13 +236,13 @@ test('not well-formed XML is refused, not thrown', () => {
   const r = parseAggregate('<feedback><report_metadata></feedback', src);
   assert.equal(r.ok, false);
 });
-test('hostile: a huge number of records is capped with a problem', () => {
-  const xml = report({ records: record().repeat(5000) });
-  const r = parseAggregate(xml, src, { maxRecords: 1000 });
+test('every record is listed and counted: no cap on legitimate size (defect 3)', () => {
+  const xml = report({ records: record().repeat(100_001) });
+  const r = parseAggregate(xml, src);
   assert.ok(r.ok);
-  assert.equal(r.value.records.length, 1000);
-  assert.equal(r.value.recordCount, 5000);
-  assert.ok(r.value.problems.some((p) => p.code === 'records-capped'));
+  assert.equal(r.value.records.length, 100_001);
+  assert.equal(r.value.recordCount, 100_001);
+  assert.equal(r.value.problems.length, 0);
 });
 test('records are cut out one by one: prefixes kept apart, <record_x> is not a record, an unclosed one ends the list', () => {
   assert.deepEqual(recordSpans('<a><record>1</record> <d:record x="1">2</d:record><record_x/></a>'), [
@@ -236,4 +270,39 @@ test("9990: an extension's own <x:record> is not a DMARC record", () => {
   const r = parseAggregate(xml, src);
   assert.ok(r.ok);
   assert.equal(r.value.recordCount, 1);
+});
+
+test('a truncated report does not count the cut-off record (defect 5)', () => {
+  const full = report({ records: record('192.0.2.1', 5) + record('192.0.2.2', 7) });
+  const cut = full.slice(0, full.lastIndexOf('<count>7'));
+  const p = new AggregateParser(src);
+  const events = [...p.push(cut), ...p.end(true)];
+  const e = events[0];
+  assert.ok(e?.type === 'report', JSON.stringify(events));
+  assert.equal(e.report.recordCount, 1);
+  assert.deepEqual(
+    e.report.records.map((x) => x.count),
+    [5],
+  );
+  assert.ok(codes(e.report).includes('record-cut-off'));
+});
+test('two reports with unescaped <email> are two reports, not one (defect 5)', () => {
+  const a = ok(report({ reportId: 'a' }).replace('r@receiver.example', 'X <x@receiver.example>'));
+  const b = ok(report({ reportId: 'b' }).replace('r@receiver.example', 'X <x@receiver.example>'));
+  assert.notEqual(a.reportId, b.reportId);
+});
+test('streamed: a report with more records than `inline` comes as start, batches and end, exact totals', () => {
+  const n = 12_345;
+  const xml = report({ records: record().repeat(n) });
+  const p = new AggregateParser(src, { inline: 1000 });
+  const events = [];
+  for (let i = 0; i < xml.length; i += 4096) events.push(...p.push(xml.slice(i, i + 4096)));
+  events.push(...p.end());
+  assert.equal(events[0]?.type, 'start');
+  const last = events[events.length - 1];
+  assert.ok(last?.type === 'end');
+  assert.equal(last.report.recordCount, n);
+  const listed = events.reduce((k, e) => k + (e.type === 'records' ? e.records.length : 0), 0);
+  assert.equal(listed, n);
+  assert.ok(events.every((e) => e.type !== 'records' || e.records.length <= 5000));
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseFailureReport } from './dmarc-failure.ts';
+import { parseEximFailure, parseFailureReport } from './dmarc-failure.ts';
 
 // times must come out as UTC whatever the machine's zone
 process.env.TZ = 'America/St_Johns';
@@ -64,4 +64,33 @@ test('an ARF abuse report is not a DMARC failure report', () => {
 });
 test('no Feedback-Type at all', () => {
   assert.equal(parseFailureReport('hello', undefined, src).ok, false);
+});
+
+test('Exim: a plain-text failure report without a feedback-report part (defect 5)', () => {
+  const body = [
+    'A message claiming to be from you has failed the published DMARC',
+    'policy for your domain.',
+    '',
+    '  Sender Domain: example.net',
+    '  Sender IP Address: 198.51.100.9',
+    '  Received Date: Tue, 01 Dec 2026 10:00:00 +0000',
+    '  SPF Alignment: no',
+    '  DKIM Alignment: no',
+    '  DMARC Results: Reject',
+    '',
+    '  -- original header lines --',
+    '  From: ceo@example.net',
+    '  Subject: invoice',
+  ].join('\n');
+  const r = parseEximFailure(body, { file: 'x', entry: null });
+  assert.ok(r.ok);
+  assert.equal(r.value.reportedDomain, 'example.net');
+  assert.equal(r.value.sourceIp, '198.51.100.9');
+  assert.equal(r.value.arrivalDate, '2026-12-01T10:00:00Z');
+  assert.deepEqual(r.value.identityAlignment, ['none']);
+  assert.equal(r.value.original?.from, 'ceo@example.net');
+  assert.deepEqual(
+    r.value.problems.map((p) => p.code),
+    ['plain-text-report'],
+  );
 });

@@ -105,3 +105,99 @@ export function parseFailureReport(
     problems,
   };
 }
+
+/**
+ * Exim's DMARC failure report (`dmarc_forensic_sender`): a plain-text mail with no
+ * message/feedback-report part, "Sender Domain:", "Sender IP Address:", "Received Date:",
+ * "SPF Alignment:", "DKIM Alignment:" and "DMARC Results:" lines, then the original header lines.
+ * Read as a `dmarc-failure` report with the problem `plain-text-report`.
+ */
+export function parseEximFailure(body: string, source: ReportSource): Parsed<FailureReport> {
+  const lines = body.split(/\r?\n/);
+  const fields = new Map<string, string>();
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const m =
+      /^\s*(Sender Domain|Sender IP Address|Received Date|SPF Alignment|DKIM Alignment|DMARC Results)\s*:\s*(.*?)\s*$/i.exec(
+        line,
+      );
+    if (m?.[1]) fields.set(m[1].toLowerCase(), m[2] ?? '');
+    else if (fields.size && /original|header/i.test(line)) {
+      i++;
+      break;
+    }
+  }
+  const domain = text(fields.get('sender domain'))?.toLowerCase() ?? null;
+  const ip = text(fields.get('sender ip address'));
+  if (domain === null && ip === null) {
+    return {
+      ok: false,
+      problems: [{ code: 'not-failure-text', text: 'no "Sender Domain" or "Sender IP Address" line' }],
+    };
+  }
+  const problems: Problem[] = [
+    {
+      code: 'plain-text-report',
+      text: 'a plain-text failure report (Exim) without a message/feedback-report part',
+    },
+  ];
+  const no = (k: string) => /^no$/i.test(fields.get(k) ?? '');
+  const authFailure: string[] = ['dmarc'];
+  const identityAlignment: string[] = [];
+  if (no('spf alignment') && no('dkim alignment')) identityAlignment.push('none');
+  else {
+    if (!no('dkim alignment') && fields.has('dkim alignment')) identityAlignment.push('dkim');
+    if (!no('spf alignment') && fields.has('spf alignment')) identityAlignment.push('spf');
+  }
+  const received = text(fields.get('received date'));
+  const arrivalDate = received === null ? null : isoTime(received);
+  if (received !== null && arrivalDate === null)
+    problems.push({ code: 'arrival-date-invalid', text: received });
+  const headerBlock = lines
+    .slice(i)
+    .map((l) => l.replace(/^ {1,2}(?=\S)/, ''))
+    .join('\n')
+    .trim();
+  let original: FailureReport['original'] = null;
+  if (headerBlock) {
+    const h = parseFields(headerBlock);
+    const hv = (k: string) => text(h.get(k)?.[0]);
+    if (h.size) {
+      original = {
+        from: hv('from'),
+        to: hv('to'),
+        subject: hv('subject'),
+        messageId: hv('message-id'),
+        date: hv('date'),
+      };
+    }
+  }
+  const disposition = keyword(fields.get('dmarc results'));
+  return {
+    ok: true,
+    value: {
+      kind: 'dmarc-failure',
+      source,
+      feedbackType: 'auth-failure',
+      userAgent: 'Exim',
+      version: null,
+      authFailure,
+      identityAlignment,
+      reportedDomain: domain,
+      sourceIp: ip,
+      arrivalDate,
+      originalMailFrom: null,
+      originalRcptTo: [],
+      originalEnvelopeId: null,
+      deliveryResult: disposition,
+      authenticationResults: [],
+      dkimDomain: null,
+      dkimIdentity: null,
+      dkimSelector: null,
+      original,
+      problems,
+    },
+    problems,
+  };
+}

@@ -122,7 +122,7 @@ const v = (x: unknown) => (x === null || x === undefined ? undefined : x);
 
 /** A stored aggregate report as RFC 7489 XML (the normalised fields, not the original bytes). */
 export function shownReportXml(shown: ShownReport): string {
-  const r = shown.report as Record<string, unknown> & {
+  const r = shown.report as unknown as Record<string, unknown> & {
     policy?: Record<string, unknown>;
     records?: Record<string, unknown>[];
   };

@@ -384,7 +384,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: RouteContext): Promi
       .send(body);
 
   app.get('/reports/view/:id/report.json', async (req, reply) => {
-    const shown = await o.reports.show((req.params as { id: string }).id);
+    const shown = await o.reports.show((req.params as { id: string }).id, { recordLimit: 1_000_000 });
     if (!shown) throw new HttpError(404, 'no such report');
     return download(
       reply,
@@ -395,7 +395,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: RouteContext): Promi
   });
 
   app.get('/reports/view/:id/report.xml', async (req, reply) => {
-    const shown = await o.reports.show((req.params as { id: string }).id);
+    const shown = await o.reports.show((req.params as { id: string }).id, { recordLimit: 1_000_000 });
     if (!shown) throw new HttpError(404, 'no such report');
     if (shown.kind !== 'dmarc-aggregate')
       throw new HttpError(404, 'only DMARC aggregate reports have an XML form');

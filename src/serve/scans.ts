@@ -141,7 +141,12 @@ export function storeScanData(path: string, o: StoreScanDataOptions = {}): ScanD
 
   const withStore = async <T>(body: (s: ScanStore) => Promise<T>, empty: () => T): Promise<T> => {
     if (!existsSync(path)) return empty();
-    const store = await ScanStore.open(path, { readOnly: true, lockWaitMs, memoryLimit: '256MB' });
+    const store = await ScanStore.open(path, {
+      readOnly: true,
+      lockWaitMs,
+      memoryLimit: '256MB',
+      guardInProcess: true,
+    });
     try {
       // a file that holds only reports has no scan tables yet
       if (!(await store.hasScans())) return empty();

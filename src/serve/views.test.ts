@@ -7,17 +7,18 @@ import type { ShownReport, SourceRow } from './reports.ts';
 import { failingFirst, shownReportXml } from './reports-view.ts';
 
 const share = (count: number, of: number) => ({ count, percent: of ? (count / of) * 100 : null });
-const source = (ip: string, cls: SourceRow['class'], messages: number, pass: number): SourceRow => ({
-  ip,
-  ptr: null,
-  ptrConfirmed: false,
-  organisation: null,
-  messages,
-  dmarcPass: share(pass, messages),
-  spfAligned: share(pass, messages),
-  dkimAligned: share(pass, messages),
-  class: cls,
-});
+const source = (ip: string, cls: SourceRow['class'], messages: number, pass: number): SourceRow =>
+  ({
+    ip,
+    ptr: null,
+    ptrConfirmed: false,
+    organisation: null,
+    messages,
+    dmarcPass: share(pass, messages),
+    spfAligned: share(pass, messages),
+    dkimAligned: share(pass, messages),
+    class: cls,
+  }) as unknown as SourceRow;
 
 test('failingFirst: unauthorised, unknown, forwarder, authorised; then by failing messages', () => {
   const rows = failingFirst([
@@ -35,7 +36,7 @@ test('failingFirst: unauthorised, unknown, forwarder, authorised; then by failin
 
 test('shownReportXml: RFC 7489 element names, every value escaped (payloads stay text)', () => {
   const payload = '<script>alert(1)</script>&"\'';
-  const shown: ShownReport = {
+  const shown = {
     id: 'abc',
     kind: 'dmarc-aggregate',
     importedAt: '2026-01-02T00:00:00Z',
@@ -63,7 +64,7 @@ test('shownReportXml: RFC 7489 element names, every value escaped (payloads stay
         },
       ],
     },
-  };
+  } as unknown as ShownReport;
   const xml = shownReportXml(shown);
   assert.ok(!xml.includes('<script>'), xml);
   assert.ok(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<feedback>'));

@@ -203,3 +203,85 @@ test('a large report is stored whole, in chunks; a bad record in a late chunk le
     store.close();
   }
 });
+
+test('version 1 report tables are migrated forward: new columns filled from doc, messages per report', async () => {
+  const { Database } = await import('./duckdb.ts');
+  const { MIGRATIONS, SCHEMA_TABLE } = await import('./duckdb-report-store.ts');
+  const path = db();
+  const [g] = await fixtures();
+  const ga = g as AggregateReport;
+  // a file written by the mailsec that knew version 1 only
+  const v1 = await Database.open(path);
+  await v1.migrate(SCHEMA_TABLE, MIGRATIONS.slice(0, 1));
+  await v1.run(
+    `INSERT INTO dmarc_aggregate_reports VALUES ('k1', 'google.com', '1', 'example.com', '2023-11-15', '2023-11-16', NULL, 'none', 1, 'f', NULL, now(), '{}')`,
+  );
+  await v1.run(
+    `INSERT INTO dmarc_aggregate_records VALUES ('k1', 0, '192.0.2.1', 7, 'none', 'pass', 'fail', 'example.com', NULL, NULL, $1)`,
+    [JSON.stringify({ ...ga.records[0], reasons: [{ type: 'forwarded', comment: null }] })],
+  );
+  v1.close();
+  // a reader cannot migrate: it says what to do
+  await assert.rejects(
+    ReportStore.open(path, { readOnly: true }),
+    (e: Error & { hint?: string }) =>
+      /schema version 1/.test(e.message) && /mailsec reports import/.test(e.hint ?? ''),
+  );
+  const store = await ReportStore.open(path);
+  store.close();
+  const check = await Database.open(path, { readOnly: true });
+  try {
+    const [r] = await check.all('SELECT spf_auth, dkim_auth, reasons FROM dmarc_aggregate_records');
+    assert.deepEqual(r, {
+      spf_auth: ga.records[0]?.authResults.spf[0]?.result ?? null,
+      dkim_auth: ga.records[0]?.authResults.dkim.some((d) => d.result === 'pass')
+        ? 'pass'
+        : (ga.records[0]?.authResults.dkim[0]?.result ?? null),
+      reasons: 'forwarded',
+    });
+    const [m] = await check.all('SELECT CAST(messages AS INTEGER) AS m FROM dmarc_aggregate_reports');
+    assert.equal(m?.m, 7);
+    assert.equal(await check.schemaVersion(SCHEMA_TABLE), MIGRATIONS.length);
+  } finally {
+    check.close();
+  }
+});
+
+test('readers: summary totals, list newest first, show by id prefix with records', async () => {
+  const reports = await fixtures();
+  const path = db();
+  const w = await ReportStore.open(path);
+  await w.importBatch(reports);
+  w.close();
+  const store = await ReportStore.open(path, { readOnly: true });
+  try {
+    const agg = reports.filter((r): r is AggregateReport => r.kind === 'dmarc-aggregate');
+    const sum = await store.summary();
+    for (const a of agg) {
+      const s = sum.find((x) => x.domain === a.policy.domain);
+      assert.ok(s, a.policy.domain ?? '');
+      const mine = agg.filter((x) => x.policy.domain === a.policy.domain).flatMap((x) => x.records);
+      assert.equal(
+        s.messages,
+        mine.reduce((n, r) => n + (r.count ?? 0), 0),
+      );
+      assert.equal(
+        s.dmarcPass.count,
+        mine.filter((r) => r.dkim === 'pass' || r.spf === 'pass').reduce((n, r) => n + (r.count ?? 0), 0),
+      );
+    }
+    const listed = await store.list();
+    assert.equal(listed.length, 4);
+    const first = listed[0];
+    assert.ok(first);
+    const shown = await store.show(first.id.slice(0, 8));
+    assert.ok(shown && shown !== 'ambiguous');
+    assert.equal(shown.kind, first.kind);
+    if (shown.report.kind === 'dmarc-aggregate')
+      assert.equal(shown.report.records.length, shown.report.recordCount);
+    assert.equal(await store.show('ffffffffffff'), undefined);
+    assert.equal((await store.list({ kind: 'tls-rpt' })).length, 1);
+  } finally {
+    store.close();
+  }
+});

@@ -1,134 +1,23 @@
 /**
- * The report store of `mailsec reports import`: normalised DMARC aggregate, DMARC failure and
- * SMTP TLS reports in the same embedded DuckDB file as the scan store (its own schema table, so
- * the two never disturb each other's migrations).
+ * The report store: what `reports import` writes and `reports summary|sources|list|show` (and
+ * later the web dashboard and the record generators) read. One interface, `ReportStore`; the
+ * implementation is DuckDB (`duckdb-report-store.ts`, through `duckdb.ts`), in the same file as
+ * the scan store (its own schema table, so the two never disturb each other's migrations).
  *
- *   dmarc_aggregate_reports (key PK, org_name, report_id, policy_domain, begin_at, end_at, …, doc JSON)
- *   dmarc_aggregate_records (report, n, source_ip, count, disposition, dkim, spf, …) PK (report, n)
- *   tls_reports             (key PK, organization_name, report_id, begin_at, end_at, …, doc JSON)
- *   tls_policies            (report, n, policy_type, policy_domain, sessions …) PK (report, n)
- *   tls_failures            (report, policy, n, result_type, …) PK (report, policy, n)
- *   dmarc_failure_reports   (key PK, reported_domain, source_ip, arrival_date, …, doc JSON)
+ * Writing: small reports go in batches (`importBatch`: one transaction; when it fails, each
+ * report in its own, so one bad report loses only itself); a large aggregate report streams
+ * (`beginAggregate` → `add` record batches → `finish`, one transaction). Dedupe by the stable
+ * keys of `report-key.ts`: a report whose key is stored is a duplicate and left as it is (the
+ * first import wins). Inputs already read whole (a file's content, an mbox message) are
+ * remembered by digest so that a re-import skips them unparsed; IMAP folders remember their
+ * UIDVALIDITY and the UIDs read.
  *
- * Dedupe keys (sha256 of a JSON array, so missing values never collide with strings):
- *   aggregate: (orgName, reportId, policy.domain, begin, end)
- *   TLS-RPT:   (organizationName, reportId)
- *   failure:   the normalised object without `source` and `problems`, keys sorted
- * A report whose key is stored is a duplicate and left as it is (the first import wins), wherever
- * it comes from. A batch is one transaction; when it fails, each report is written in its own
- * transaction, so a report is stored whole or not at all and one bad report loses only itself.
+ * Reading: aggregates computed in the database (never all records in memory).
  */
+import type { AggregateRecord, AggregateReport, FeedbackReport } from '../ingest/normalise.ts';
+import type { OpenOptions } from './duckdb.ts';
 
-import { createHash } from 'node:crypto';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import type { AggregateReport, FailureReport, FeedbackReport, TlsReport } from '../ingest/normalise.ts';
-import { Database, type OpenOptions } from './duckdb.ts';
-
-/** schema migrations of the report tables, applied in order; the index + 1 is the version */
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE dmarc_aggregate_reports (
-     key VARCHAR PRIMARY KEY,
-     org_name VARCHAR,
-     report_id VARCHAR,
-     policy_domain VARCHAR,
-     begin_at TIMESTAMPTZ,
-     end_at TIMESTAMPTZ,
-     email VARCHAR,
-     policy_p VARCHAR,
-     record_count BIGINT NOT NULL,
-     source_file VARCHAR NOT NULL,
-     source_entry VARCHAR,
-     imported_at TIMESTAMPTZ NOT NULL,
-     doc JSON NOT NULL
-   );
-   CREATE TABLE dmarc_aggregate_records (
-     report VARCHAR NOT NULL,
-     n INTEGER NOT NULL,
-     source_ip VARCHAR,
-     count BIGINT,
-     disposition VARCHAR,
-     dkim VARCHAR,
-     spf VARCHAR,
-     header_from VARCHAR,
-     envelope_from VARCHAR,
-     envelope_to VARCHAR,
-     doc JSON NOT NULL,
-     PRIMARY KEY (report, n)
-   );
-   CREATE TABLE tls_reports (
-     key VARCHAR PRIMARY KEY,
-     organization_name VARCHAR,
-     report_id VARCHAR,
-     begin_at TIMESTAMPTZ,
-     end_at TIMESTAMPTZ,
-     contact_info VARCHAR,
-     source_file VARCHAR NOT NULL,
-     source_entry VARCHAR,
-     imported_at TIMESTAMPTZ NOT NULL,
-     doc JSON NOT NULL
-   );
-   CREATE TABLE tls_policies (
-     report VARCHAR NOT NULL,
-     n INTEGER NOT NULL,
-     policy_type VARCHAR,
-     policy_domain VARCHAR,
-     policy_string JSON NOT NULL,
-     mx_host JSON NOT NULL,
-     successful_sessions BIGINT,
-     failed_sessions BIGINT,
-     PRIMARY KEY (report, n)
-   );
-   CREATE TABLE tls_failures (
-     report VARCHAR NOT NULL,
-     policy INTEGER NOT NULL,
-     n INTEGER NOT NULL,
-     result_type VARCHAR,
-     sending_mta_ip VARCHAR,
-     receiving_mx_hostname VARCHAR,
-     receiving_mx_helo VARCHAR,
-     receiving_ip VARCHAR,
-     failed_sessions BIGINT,
-     additional_information VARCHAR,
-     failure_reason_code VARCHAR,
-     PRIMARY KEY (report, policy, n)
-   );
-   CREATE TABLE dmarc_failure_reports (
-     key VARCHAR PRIMARY KEY,
-     feedback_type VARCHAR,
-     reported_domain VARCHAR,
-     source_ip VARCHAR,
-     arrival_date TIMESTAMPTZ,
-     original_mail_from VARCHAR,
-     auth_failure JSON NOT NULL,
-     source_file VARCHAR NOT NULL,
-     source_entry VARCHAR,
-     imported_at TIMESTAMPTZ NOT NULL,
-     doc JSON NOT NULL
-   );`,
-];
-
-/** JSON with object keys sorted: the same value always gives the same text */
-function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .filter((k) => o[k] !== undefined)
-    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-    .join(',')}}`;
-}
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-/** The stable dedupe key of a report (see the module comment). */
-export function reportKey(r: FeedbackReport): string {
-  if (r.kind === 'dmarc-aggregate')
-    return sha256(canonical(['dmarc-aggregate', r.orgName, r.reportId, r.policy.domain, r.begin, r.end]));
-  if (r.kind === 'tls-rpt') return sha256(canonical(['tls-rpt', r.organizationName, r.reportId]));
-  const { source: _s, problems: _p, ...rest } = r;
-  return sha256(canonical(['dmarc-failure', rest]));
-}
+export { aggregateKey, canonical, hasIdentity, reportKey } from './report-key.ts';
 
 export interface ImportCounts {
   /** reports written now */
@@ -148,202 +37,213 @@ export interface StoredCounts {
   failure: number;
 }
 
-/** a time the database cannot hold (year 20000) is stored as NULL; `doc` keeps it as written */
-const TIME = 'TRY_CAST($%d AS TIMESTAMPTZ)';
-const ts = (n: number) => TIME.replace('%d', String(n));
-
-/** placeholder of `insertRows` */
-const ROWS = '$ROWS';
-/** child rows per statement */
-const CHUNK = 5000;
-
-export class ReportStore {
-  private readonly db: Database;
-  private readonly conn: DuckDBConnection;
-  private constructor(db: Database) {
-    this.db = db;
-    this.conn = db.conn;
-  }
-
-  static async open(path: string, opts: OpenOptions = {}): Promise<ReportStore> {
-    const db = await Database.open(path, opts);
-    try {
-      if (!opts.readOnly) await db.migrate('mailsec_reports_schema', MIGRATIONS);
-    } catch (e) {
-      db.close();
-      throw e;
-    }
-    return new ReportStore(db);
-  }
-
-  /**
-   * Writes a batch (the reports of one input file) in one transaction; stored keys are skipped.
-   * When the batch fails, each report is retried in its own transaction.
-   */
-  async importBatch(reports: readonly FeedbackReport[]): Promise<ImportCounts> {
-    if (!reports.length) return { added: 0, duplicates: 0, failed: [] };
-    try {
-      return await this.transaction(async () => {
-        const counts: ImportCounts = { added: 0, duplicates: 0, failed: [] };
-        for (const r of reports) {
-          if (await this.insert(r)) counts.added++;
-          else counts.duplicates++;
-        }
-        return counts;
-      });
-    } catch {
-      const counts: ImportCounts = { added: 0, duplicates: 0, failed: [] };
-      for (const r of reports) {
-        try {
-          if (await this.transaction(() => this.insert(r))) counts.added++;
-          else counts.duplicates++;
-        } catch (e) {
-          counts.failed.push({ report: r, reason: `not stored (${(e as Error).message.split('\n')[0]})` });
-        }
-      }
-      return counts;
-    }
-  }
-
-  private transaction<T>(body: () => Promise<T>): Promise<T> {
-    return this.db.transaction(body);
-  }
-
-  /** inserts one report and its rows; false when its key is already stored */
-  private async insert(r: FeedbackReport): Promise<boolean> {
-    const key = reportKey(r);
-    const table =
-      r.kind === 'dmarc-aggregate'
-        ? 'dmarc_aggregate_reports'
-        : r.kind === 'tls-rpt'
-          ? 'tls_reports'
-          : 'dmarc_failure_reports';
-    const seen = await this.conn.runAndReadAll(`SELECT 1 FROM ${table} WHERE key = $1`, [key]);
-    if (seen.getRows().length) return false;
-    if (r.kind === 'dmarc-aggregate') await this.insertAggregate(key, r);
-    else if (r.kind === 'tls-rpt') await this.insertTls(key, r);
-    else await this.insertFailure(key, r);
-    return true;
-  }
-
-  /**
-   * Child rows in chunks, each one statement over a JSON array (`ROWS` gives `j`, the row, and `n`,
-   * its index): a row at a time costs milliseconds, and a report may hold 100,000 records.
-   * `sql` takes the fixed parameters first; the chunk and its offset are appended.
-   */
-  private async insertRows(sql: string, fixed: DuckDBValue[], rows: readonly unknown[]): Promise<void> {
-    const a = fixed.length + 1;
-    const text = sql.replace(
-      ROWS,
-      () =>
-        `(SELECT unnest(l) AS j, generate_subscripts(l, 1) - 1 + $${a + 1} AS n FROM (SELECT CAST($${a} AS JSON[]) AS l))`,
-    );
-    for (let at = 0; at < rows.length; at += CHUNK) {
-      await this.conn.run(text, [...fixed, JSON.stringify(rows.slice(at, at + CHUNK)), at]);
-    }
-  }
-
-  private async insertAggregate(key: string, r: AggregateReport): Promise<void> {
-    const { records, ...head } = r;
-    await this.conn.run(
-      `INSERT OR IGNORE INTO dmarc_aggregate_reports VALUES ($1, $2, $3, $4, ${ts(5)}, ${ts(6)}, $7, $8, $9, $10, $11, now(), $12)`,
-      [
-        key,
-        r.orgName,
-        r.reportId,
-        r.policy.domain,
-        r.begin,
-        r.end,
-        r.email,
-        r.policy.p,
-        r.recordCount,
-        r.source.file,
-        r.source.entry,
-        JSON.stringify(head),
-      ],
-    );
-    await this.insertRows(
-      `INSERT OR IGNORE INTO dmarc_aggregate_records
-         SELECT $1, n, j->>'sourceIp', CAST(j->>'count' AS BIGINT), j->>'disposition', j->>'dkim',
-                j->>'spf', j->>'headerFrom', j->>'envelopeFrom', j->>'envelopeTo', j
-         FROM ${ROWS}`,
-      [key],
-      records,
-    );
-  }
-
-  private async insertTls(key: string, r: TlsReport): Promise<void> {
-    const { policies, ...head } = r;
-    await this.conn.run(
-      `INSERT OR IGNORE INTO tls_reports VALUES ($1, $2, $3, ${ts(4)}, ${ts(5)}, $6, $7, $8, now(), $9)`,
-      [
-        key,
-        r.organizationName,
-        r.reportId,
-        r.begin,
-        r.end,
-        r.contactInfo,
-        r.source.file,
-        r.source.entry,
-        JSON.stringify(head),
-      ],
-    );
-    for (const [p, pol] of policies.entries()) {
-      await this.conn.run('INSERT OR IGNORE INTO tls_policies VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
-        key,
-        p,
-        pol.policyType,
-        pol.policyDomain,
-        JSON.stringify(pol.policyString),
-        JSON.stringify(pol.mxHost),
-        pol.successfulSessions,
-        pol.failedSessions,
-      ]);
-      await this.insertRows(
-        `INSERT OR IGNORE INTO tls_failures
-           SELECT $1, $2, n, j->>'resultType', j->>'sendingMtaIp', j->>'receivingMxHostname',
-                  j->>'receivingMxHelo', j->>'receivingIp', CAST(j->>'failedSessions' AS BIGINT),
-                  j->>'additionalInformation', j->>'failureReasonCode'
-           FROM ${ROWS}`,
-        [key, p],
-        pol.failures,
-      );
-    }
-  }
-
-  private async insertFailure(key: string, r: FailureReport): Promise<void> {
-    await this.conn.run(
-      `INSERT OR IGNORE INTO dmarc_failure_reports VALUES ($1, $2, $3, $4, ${ts(5)}, $6, $7, $8, $9, now(), $10)`,
-      [
-        key,
-        r.feedbackType,
-        r.reportedDomain,
-        r.sourceIp,
-        r.arrivalDate,
-        r.originalMailFrom,
-        JSON.stringify(r.authFailure),
-        r.source.file,
-        r.source.entry,
-        JSON.stringify(r),
-      ],
-    );
-  }
-
-  /** row counts of every report table */
-  async counts(): Promise<StoredCounts> {
-    const n = async (t: string) =>
-      Number((await this.conn.runAndReadAll(`SELECT count(*) AS n FROM ${t}`)).getRowObjects()[0]?.n ?? 0);
-    return {
-      aggregate: await n('dmarc_aggregate_reports'),
-      aggregateRecords: await n('dmarc_aggregate_records'),
-      tls: await n('tls_reports'),
-      tlsPolicies: await n('tls_policies'),
-      tlsFailures: await n('tls_failures'),
-      failure: await n('dmarc_failure_reports'),
-    };
-  }
-
-  close(): void {
-    this.db.close();
-  }
+/** An input read whole (a file's bytes, a mail message), remembered for re-imports. */
+export interface InputMark {
+  /** SHA-256 of its bytes (hex) */
+  readonly digest: string;
+  readonly kind: 'file' | 'message';
+  /** where it was first read (for a human) */
+  readonly name: string;
+  /** reports found in it (stored now or before) */
+  readonly reports: number;
 }
+
+/** A large aggregate report being written; one transaction from `beginAggregate` to `finish`. */
+export interface AggregateWriter {
+  add(records: readonly AggregateRecord[]): Promise<void>;
+  /** `report`: the head with the final `recordCount` and `problems` (its `records` are ignored) */
+  finish(report: AggregateReport): Promise<void>;
+  /** nothing of it is stored */
+  abort(): Promise<void>;
+}
+
+export interface ImapFolderState {
+  readonly uidValidity: number;
+  /** the highest UID read */
+  readonly lastUid: number;
+}
+
+export interface ImapMessageMark {
+  readonly uid: number;
+  readonly messageId: string | null;
+  readonly size: number;
+  readonly reports: number;
+}
+
+/** Which reports a reader looks at. Times are ISO 8601 UTC; `until` is exclusive. */
+export interface ReportFilter {
+  readonly domain?: string;
+  readonly since?: string;
+  readonly until?: string;
+  /** reporting organisation (exact, case-insensitive) */
+  readonly org?: string;
+  readonly kind?: FeedbackReport['kind'];
+}
+
+export interface Share {
+  readonly count: number;
+  /** of the messages, one decimal; null when there are none */
+  readonly percent: number | null;
+}
+
+export interface SourceCount {
+  readonly ip: string;
+  readonly messages: number;
+}
+
+export interface OrganisationSummary {
+  readonly organisation: string | null;
+  readonly reports: number;
+  readonly messages: number;
+  readonly dmarcPass: Share;
+}
+
+export interface TrendPoint {
+  /** start of the day or ISO week (Monday), `YYYY-MM-DD` */
+  readonly period: string;
+  readonly messages: number;
+  readonly dmarcPass: Share;
+  readonly spfAligned: Share;
+  readonly dkimAligned: Share;
+}
+
+export interface TlsPolicySummary {
+  readonly policyType: string | null;
+  readonly policyDomain: string | null;
+  readonly successfulSessions: number;
+  readonly failedSessions: number;
+}
+
+export interface TlsMxSummary {
+  readonly mx: string | null;
+  readonly failedSessions: number;
+  readonly failureTypes: Record<string, number>;
+}
+
+export interface TlsSummary {
+  readonly reports: number;
+  readonly successfulSessions: number;
+  readonly failedSessions: number;
+  readonly failureTypes: Record<string, number>;
+  readonly policies: TlsPolicySummary[];
+  readonly mx: TlsMxSummary[];
+}
+
+/** `reports summary --json`, one per policy domain (interface.md "mailsec reports"). */
+export interface DomainSummary {
+  readonly domain: string;
+  /** first begin and last end of the reports counted */
+  readonly period: { readonly begin: string | null; readonly end: string | null };
+  readonly reports: number;
+  readonly messages: number;
+  readonly dmarcPass: Share;
+  readonly spfAligned: Share;
+  readonly dkimAligned: Share;
+  readonly dispositions: { readonly none: number; readonly quarantine: number; readonly reject: number };
+  /** distinct source IPs */
+  readonly sources: number;
+  /** the sources with the most messages that failed DMARC (at most 10) */
+  readonly topFailingSources: SourceCount[];
+  readonly organisations: OrganisationSummary[];
+  readonly trend: TrendPoint[];
+  readonly failureReports: number;
+  readonly tls: TlsSummary;
+}
+
+/** What the database knows of one source IP sending as a domain (before identification). */
+export interface SourceStats {
+  readonly ip: string;
+  readonly messages: number;
+  /** aligned DKIM or aligned SPF (the policy-evaluated results) */
+  readonly dmarcPass: number;
+  readonly spfAligned: number;
+  readonly dkimAligned: number;
+  /** messages whose first SPF auth result (the envelope domain's SPF) was pass */
+  readonly spfAuthPass: number;
+  /** messages with a passing DKIM signature of any domain */
+  readonly dkimAuthPass: number;
+  /** messages whose policy override reason says forwarded, mailing list, trusted forwarder or ARC */
+  readonly forwardedReason: number;
+  readonly firstSeen: string | null;
+  readonly lastSeen: string | null;
+  /** the envelope (SPF) domains seen, most messages first (at most 5) */
+  readonly envelopeDomains: string[];
+  /** the DKIM signing domains seen, most messages first (at most 5) */
+  readonly dkimDomains: string[];
+}
+
+export interface ListedReport {
+  /** the first 16 hex digits of the dedupe key; `reports show ID` takes it (or any unique prefix) */
+  readonly id: string;
+  readonly kind: FeedbackReport['kind'];
+  readonly organisation: string | null;
+  readonly reportId: string | null;
+  /** policy domain (aggregate), policy domains (TLS), reported domain (failure) */
+  readonly domain: string | null;
+  readonly begin: string | null;
+  readonly end: string | null;
+  /** aggregate: messages; TLS: sessions; failure: 1 */
+  readonly messages: number;
+  /** aggregate: records; TLS: policies; failure: 0 */
+  readonly records: number;
+  readonly problems: number;
+  readonly source: string;
+  readonly importedAt: string;
+}
+
+export interface ShownReport {
+  readonly id: string;
+  readonly kind: FeedbackReport['kind'];
+  readonly importedAt: string;
+  /** the normalised report as stored, records or policies included (up to `recordLimit` records) */
+  readonly report: FeedbackReport;
+  /** records not listed because of `recordLimit` */
+  readonly moreRecords: number;
+}
+
+export interface ReportReader {
+  counts(): Promise<StoredCounts>;
+  /** all report rows of the three kinds */
+  reportCount(): Promise<number>;
+  summary(filter?: ReportFilter, options?: { trend?: 'day' | 'week' }): Promise<DomainSummary[]>;
+  /** per source IP of one domain's aggregate reports, most messages first */
+  sourceStats(filter: ReportFilter & { domain: string }): Promise<SourceStats[]>;
+  list(filter?: ReportFilter, options?: { limit?: number }): Promise<ListedReport[]>;
+  /** by id or unique id prefix (≥ 6 hex digits); 'ambiguous' when the prefix matches several */
+  show(id: string, options?: { recordLimit?: number }): Promise<ShownReport | 'ambiguous' | undefined>;
+}
+
+export interface ReportWriter {
+  /** writes a batch of reports in one transaction (see the module comment); `inputs` with it */
+  importBatch(reports: readonly FeedbackReport[], inputs?: readonly InputMark[]): Promise<ImportCounts>;
+  /** null when the report is stored already (a duplicate) */
+  beginAggregate(
+    head: AggregateReport,
+    firstRecords: readonly AggregateRecord[],
+  ): Promise<AggregateWriter | null>;
+  /** the digests among `digests` that were read whole before, with their report counts */
+  knownInputs(digests: readonly string[]): Promise<Map<string, number>>;
+  markInputs(inputs: readonly InputMark[]): Promise<void>;
+  imapFolder(mailbox: string): Promise<ImapFolderState | undefined>;
+  /** records messages read from a folder (and its state) in one transaction */
+  markImap(mailbox: string, state: ImapFolderState, messages: readonly ImapMessageMark[]): Promise<void>;
+  /** of the given Message-IDs (with sizes), those already read from this mailbox under any UIDVALIDITY */
+  knownImapMessages(
+    mailbox: string,
+    ids: readonly { messageId: string; size: number }[],
+  ): Promise<Set<string>>;
+}
+
+export interface ReportStore extends ReportReader, ReportWriter {
+  readonly path: string;
+  close(): void;
+}
+
+/** Opens (and, unless read-only, migrates) the report store of a database file. */
+export async function openReportStore(path: string, options: OpenOptions = {}): Promise<ReportStore> {
+  const { DuckDbReportStore } = await import('./duckdb-report-store.ts');
+  return DuckDbReportStore.open(path, options);
+}
+
+/** `ReportStore.open(path)`: the same as `openReportStore`. */
+export const ReportStore = { open: openReportStore };
