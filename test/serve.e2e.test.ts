@@ -360,6 +360,22 @@ test('serve: every page loads in Chromium with no console message and no request
     '/api/reports/summary?domain=full.test',
   );
   assert.equal(summary.reports, 20);
+  // the API is the CLI's JSON: reports summary and reports sources of the same database
+  const [cliSummary, cliSources] = await Promise.all([
+    runCli(['reports', 'summary', '--db', db, '--domain', 'full.test', '--json']),
+    runCli(['reports', 'sources', '--db', db, '--domain', 'full.test', '--json', '--resolver', tw.resolver]),
+  ]);
+  assert.equal(cliSummary.code, 0, cliSummary.stderr);
+  assert.deepEqual(summary, JSON.parse(cliSummary.stdout));
+  assert.equal(cliSources.code, 0, cliSources.stderr);
+  const apiSources = await getJson<{ ip: string; class: string; messages: number }[]>(
+    '/api/reports/sources?domain=full.test',
+  );
+  const lines = cliSources.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as (typeof apiSources)[number]);
+  assert.deepEqual(apiSources, lines);
   const r = await visit('/reports/full.test');
   try {
     const shown = await r.page.evaluate(() => ({
