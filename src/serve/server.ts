@@ -217,8 +217,9 @@ export async function createServer(o: ServeOptions): Promise<Served> {
       message = 'the database is busy (another process is writing it); try again in a moment';
       reply.header('retry-after', '5');
     } else if (isMailsecError(err)) {
-      status = 500;
-      message = err.message;
+      // the store's own words (a newer schema, tables to migrate): what the operator should do
+      status = err.code === ErrorCode.StoreVersion ? 503 : 500;
+      message = err.hint ? `${err.message}: ${err.hint}` : err.message;
     }
     return sendError(reply, req, status, message);
   });
