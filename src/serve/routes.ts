@@ -173,9 +173,17 @@ export async function pageRoutes(app: FastifyInstance, ctx: RouteContext): Promi
           pp: s.change?.percentPoints ?? null,
         }));
     }
-    const reportDomains = await o.reports.summary();
-    const recent = await o.reports.list({}, 10);
+    // the scans stay visible when the report tables cannot be read (e.g. waiting for a migration)
+    let reportDomains: Awaited<ReturnType<typeof o.reports.summary>> = [];
+    let recent: Awaited<ReturnType<typeof o.reports.list>> = [];
+    let reportsError: string | null = null;
+    try {
+      [reportDomains, recent] = await Promise.all([o.reports.summary(), o.reports.list({}, 10)]);
+    } catch (e) {
+      reportsError = e instanceof Error ? e.message : String(e);
+    }
     return page(req, reply, 'overview', {
+      reportsError,
       title: 'Overview',
       scans: [...scans].reverse(),
       latest: latest ?? null,
