@@ -278,7 +278,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: RouteContext): Promi
 
   app.get('/domains/:domain', async (req, reply) => {
     const { domain, history, entry } = await domainData(req);
-    const reportDomains = await o.reports.summary({ domain });
+    const reportDomains = await o.reports.summary({ domain }).catch(() => []);
     const live = o.live?.forDomain(domain) ?? [];
     return page(
       req,
