@@ -545,6 +545,29 @@ test('serve: the live check from the domain page runs check against the testworl
     assert.equal(smtpStatus, 'pass');
     assert.ok(smtp.count('smtp-good.test') > before, 'the live check connected to the testworld host');
     assertQuiet(o, 'live check');
+    // the records to publish are check --fix's
+    const id = new URL(o.page.url()).pathname.split('/').pop() as string;
+    const job = await getJson<{ fix: { records: unknown[] } | null }>(`/api/checks/${id}`);
+    const cli = await runCli(
+      [
+        'check',
+        'smtp-good.test',
+        '--fix',
+        '--json',
+        '--no-http',
+        '--smtp-timeout',
+        '5000',
+        '--resolver',
+        tw.resolver,
+        '--allow-private',
+        LOOPBACK_V4,
+      ],
+      env,
+    );
+    const fixed = JSON.parse(cli.stdout) as { fix?: { records: unknown[] } };
+    assert.ok(fixed.fix, cli.stderr);
+    assert.deepEqual(job.fix?.records, fixed.fix.records);
+    if (fixed.fix.records.length) assert.ok(await o.page.$('#fix'), 'the records to publish are shown');
   } finally {
     await o.page.close();
   }

@@ -12,7 +12,7 @@ import { auditDomain } from '../audit/audit.ts';
 import { toDocument } from '../audit/document.ts';
 import { createAuditEnvironment, openResolver } from '../audit/environment.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import { LiveChecks } from '../serve/live.ts';
+import { type FixRecords, LiveChecks } from '../serve/live.ts';
 import { storeReportData } from '../serve/reports.ts';
 import { storeScanData } from '../serve/scans.ts';
 import { isLoopback, type ListenAddress, MIN_TOKEN_BITS, newToken, tokenBits } from '../serve/security.ts';
@@ -263,14 +263,17 @@ async function serve(args: Parameters<CommandDef['run']>[0], io: CommandIo): Pro
           // a fresh environment per check: a re-check sees today's records, not an earlier check's cache
           const env = await createAuditEnvironment(liveConfig, { signal });
           try {
-            // the records its findings ask for come with `mailsec generate` (check --fix); until then, none
-            return {
-              doc: toDocument(await auditDomain(domain, env), {
-                address: cfg.resolver,
-                validates: env.probe.validates,
-              }),
-              fix: null,
-            };
+            const audit = await auditDomain(domain, env);
+            const doc = toDocument(audit, { address: cfg.resolver, validates: env.probe.validates });
+            // the records its findings ask for: `check --fix`, the generators of `mailsec generate`
+            let fix: FixRecords | null = null;
+            try {
+              const f = await (await import('../generate/fix.ts')).fixDomain(audit, env);
+              fix = { records: f.records, files: f.files, notes: f.notes };
+            } catch {
+              fix = null; // a generator that fails leaves the check's result standing
+            }
+            return { doc, fix };
           } finally {
             await env.close();
           }
