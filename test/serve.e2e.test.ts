@@ -566,7 +566,11 @@ test('serve: the live check from the domain page runs check against the testworl
     );
     const fixed = JSON.parse(cli.stdout) as { fix?: { records: unknown[] } };
     assert.ok(fixed.fix, cli.stderr);
-    assert.deepEqual(job.fix?.records, fixed.fix.records);
+    // the MTA-STS policy id is the time it was made
+    const stable = (records: unknown[] | undefined) =>
+      JSON.parse(JSON.stringify(records ?? []).replace(/id=\d{8}T\d{6}/g, 'id=TIME'));
+    assert.deepEqual(stable(job.fix?.records), stable(fixed.fix.records));
+    assert.ok(fixed.fix.records.length > 0, 'smtp-good.test has records to publish');
     if (fixed.fix.records.length) assert.ok(await o.page.$('#fix'), 'the records to publish are shown');
   } finally {
     await o.page.close();
