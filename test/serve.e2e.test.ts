@@ -28,6 +28,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TldReport } from '../src/render/tld-report.ts';
+import { computeStats } from '../src/statistics/stats.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import {
   HOSTILE,
@@ -483,6 +484,17 @@ test('serve: the scan page shows report --json’s figures; the comparison is th
   const byProvider = await getJson<TldReport>('/api/scans/tw-2/report?compare=none&provider=smtp-good.test');
   assert.ok(byProvider.domains >= 1 && byProvider.domains < cli.domains, String(byProvider.domains));
   assert.equal(byProvider.domainsWithMx, byProvider.domains);
+  // …and they are the statistics of exactly those domains' documents
+  const theirs = await getJson<{ domains: string[]; total: number }>(
+    `/api/scans/tw-2/domains?key=${encodeURIComponent('providers:smtp-good.test')}`,
+  );
+  assert.equal(theirs.total, byProvider.domains);
+  const docs = await Promise.all(
+    theirs.domains.map((d) => getJson<Record<string, unknown>>(`/api/scans/tw-2/domains/${d}`)),
+  );
+  const expected = computeStats(docs);
+  assert.deepEqual(byProvider.stats, expected.stats);
+  assert.deepEqual(byProvider.providers, expected.providers);
 });
 
 test('serve: a domain page shows the findings of check --json, section by section', async () => {

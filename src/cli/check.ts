@@ -74,6 +74,13 @@ export const CHECK_OPTIONS: CommandDef['options'] = {
     description: 'BIMI selector besides default',
     example: 'brand',
   },
+  'selector-list': {
+    type: 'string',
+    value: 'short|full',
+    description:
+      'the built-in DKIM selector list: full (48 names; check’s default) or short (8; scan’s default)',
+    example: 'short',
+  },
   'no-smtp': { type: 'boolean', description: 'no SMTP connections (smtp and DANE matching become skipped)' },
   'no-http': {
     type: 'boolean',

@@ -42,6 +42,8 @@ function env(zone: ZoneLiteral, secure: string[] = []): AuditEnvironment {
       ehlo: 'mailsec.invalid',
       smtpTimeoutMs: 1000,
       httpTimeoutMs: 1000,
+      selectorList: 'full',
+      obsoleteSpfType: true,
     },
     now: () => NOW,
     signal: new AbortController().signal,

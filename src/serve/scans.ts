@@ -11,21 +11,15 @@
  * earlier scan adds what interface.md's `--compare` names (`previous`, `change`, `changeCommon`).
  */
 import { existsSync } from 'node:fs';
-import { getDomain } from 'tldts';
+import { VERDICT_CODE, type Verdict } from '../core/statistics.ts';
 import type { ReportStat, TldReport } from '../render/tld-report.ts';
+import { openScanSource } from '../scan/store.ts';
 import { statisticsDocument } from '../statistics/document.ts';
-import { MethodologyAccumulator } from '../statistics/methodology.ts';
+import { methodologyFrom } from '../statistics/methodology.ts';
+import { domainRow, keyColumn, shareColumn } from '../statistics/row.ts';
 import type { Doc } from '../statistics/stats.ts';
-import {
-  ALL_KEYS,
-  bannerSoftware,
-  hasMx,
-  issuerName,
-  MX_KEYS,
-  StatsAccumulator,
-  stat,
-} from '../statistics/stats.ts';
-import { ScanStore } from '../store/scan-store.ts';
+import { STATISTIC_KEYS, stat, statisticsFrom } from '../statistics/stats.ts';
+import type { ScanReader } from '../store/scan-store.ts';
 
 export interface ScanListing {
   readonly name: string;
@@ -67,40 +61,26 @@ export interface ScanData {
   search(scan: string, prefix: string, limit: number): Promise<string[]>;
 }
 
-type Verdict = 'yes' | 'no' | 'error' | 'skipped';
+const KEYS = new Set(STATISTIC_KEYS.map((k) => k.key));
 
-/** The verdict of each statistic key for one document (MX keys only for a domain with MX). */
+/** The verdict of each statistic key for one document (the store's typed row). */
 export function verdictsOf(doc: Doc): Map<string, Verdict> {
-  const out = new Map<string, Verdict>();
-  for (const [k, f] of Object.entries(ALL_KEYS)) out.set(k, f(doc));
-  if (hasMx(doc)) for (const [k, f] of Object.entries(MX_KEYS)) out.set(k, f(doc));
-  return out;
+  return new Map(Object.entries(domainRow(doc).verdicts));
 }
 
 /** `spf.present.error` → [`spf.present`, `error`]; `spf.present` → [`spf.present`, `yes`] */
 export function splitKey(key: string): [string, Verdict] | null {
-  const m = /^(.+?)(?:\.(error|skipped|no))?$/.exec(key);
-  const base = m?.[1] ?? '';
-  if (!(base in ALL_KEYS || base in MX_KEYS)) return null;
-  return [base, (m?.[2] as Verdict | undefined) ?? 'yes'];
+  if (KEYS.has(key)) return [key, 'yes'];
+  const m = /^(.+)\.(error|skipped|no)$/.exec(key);
+  if (!m || !KEYS.has(m[1] as string)) return null;
+  return [m[1] as string, m[2] as Verdict];
 }
 
 export type ShareList = 'providers' | 'issuers' | 'software';
 
 /** The names a domain counts under in a share list (as the statistics count them; MX domains only). */
 export function sharesOf(doc: Doc, list: ShareList): Set<string> {
-  if (!hasMx(doc)) return new Set();
-  if (list === 'providers') return providersOf(doc);
-  const smtp = doc.smtp as {
-    hosts?: { banner?: string | null; certificate?: { issuer?: string | null } | null }[];
-  };
-  const out = new Set<string>();
-  for (const h of Array.isArray(smtp?.hosts) ? smtp.hosts : []) {
-    if (list === 'issuers' && h.certificate?.issuer) out.add(issuerName(h.certificate.issuer));
-    if (list === 'software' && typeof h.banner === 'string' && h.banner !== '')
-      out.add(bannerSoftware(h.banner));
-  }
-  return out;
+  return new Set(domainRow(doc).shares[list]);
 }
 
 /** `providers:NAME`, `issuers:NAME`, `software:NAME`: the domains counted under a share list's entry. */
@@ -109,16 +89,7 @@ export function splitShare(key: string): [ShareList, string] | null {
   return m ? [m[1] as ShareList, m[2] as string] : null;
 }
 
-/** The providers of a domain as the statistics count them (registrable domain of each MX host). */
-export function providersOf(doc: Doc): Set<string> {
-  const provs = new Set<string>();
-  const mx = doc.mx as { records?: { exchange?: string; kind?: string }[] } | undefined;
-  for (const r of Array.isArray(mx?.records) ? mx.records : []) {
-    if (!r.exchange || r.kind === 'null' || r.kind === 'ip-literal' || r.kind === 'localhost') continue;
-    provs.add(getDomain(r.exchange, { allowPrivateDomains: false }) ?? r.exchange);
-  }
-  return provs;
-}
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export interface StoreScanDataOptions {
   /** how long a request waits for a writer's batch (ms) */
@@ -133,85 +104,108 @@ interface CachedReport {
   readonly report: TldReport;
 }
 
-/** ScanData over the DuckDB scan store, the file opened read-only for each call. */
+/**
+ * ScanData over the scan store (`src/scan/store.ts`: a catalogue read briefly, immutable Parquet
+ * parts), opened for each call and closed after it. Figures are counted in the database by the
+ * same functions as `mailsec report` (`statisticsFrom`, `methodologyFrom`); a provider filter
+ * narrows their `domains` view to the rows whose provider share holds the name.
+ */
 export function storeScanData(path: string, o: StoreScanDataOptions = {}): ScanData {
   const lockWaitMs = o.lockWaitMs ?? 10_000;
   const cacheMs = o.cacheMs ?? 30_000;
   const cache = new Map<string, CachedReport>();
 
-  const withStore = async <T>(body: (s: ScanStore) => Promise<T>, empty: () => T): Promise<T> => {
+  const withSource = async <T>(body: (s: ScanReader) => Promise<T>, empty: () => T): Promise<T> => {
     if (!existsSync(path)) return empty();
-    const store = await ScanStore.open(path, {
-      readOnly: true,
-      lockWaitMs,
-      memoryLimit: '256MB',
-      guardInProcess: true,
-    });
+    const source = await openScanSource(path, { lockWaitMs, memoryLimit: '256MB', guardInProcess: true });
     try {
-      // a file that holds only reports has no scan tables yet
-      if (!(await store.hasScans())) return empty();
-      return await body(store);
+      return await body(source);
     } finally {
-      store.close();
+      await source.close();
     }
   };
 
-  const listing = (s: ScanStore) =>
-    s
-      .scans()
-      .then((rows) =>
-        Promise.all(rows.map(async (r) => ({ ...r, stored: await s.count(r.name) }) satisfies ScanListing)),
-      );
+  /** a file without the scan tables (only `reports import` wrote it) holds no scan */
+  const scansOf = (s: ScanReader) => s.scans().catch(() => []);
 
-  const filtered = async function* (s: ScanStore, scan: string, provider?: string) {
-    for await (const doc of s.documents(scan)) {
-      if (provider !== undefined && !providersOf(doc).has(provider)) continue;
-      yield doc;
-    }
-  };
+  const listing = async (s: ScanReader): Promise<ScanListing[]> =>
+    Promise.all(
+      (await scansOf(s)).map(async (r) => ({
+        name: r.name,
+        started: r.started,
+        input: r.input,
+        total: r.total,
+        options: r.options,
+        stored: await s.count(r.name),
+      })),
+    );
 
-  const compute = async (s: ScanStore, scan: string, provider?: string): Promise<TldReport> => {
-    const row = await s.scan(scan);
+  /** the scan's `domains` view as statistics read it, narrowed to one provider's domains when given */
+  const viewOf = (s: ScanReader, scan: string, provider?: string) => ({
+    query: (sql: string) =>
+      provider === undefined
+        ? s.query(scan, sql)
+        : s.query(
+            scan,
+            sql.replace(
+              /\bFROM domains\b/g,
+              `FROM (SELECT * FROM domains WHERE list_contains(${q(shareColumn('providers'))}, $1)) AS domains`,
+            ),
+            [provider],
+          ),
+  });
+
+  const compute = async (s: ScanReader, scan: string, provider?: string): Promise<TldReport> => {
+    const row = (await scansOf(s)).find((x) => x.name === scan);
     if (!row) throw new NoSuchScan(scan);
-    const acc = new StatsAccumulator();
-    const method = new MethodologyAccumulator();
-    for await (const doc of filtered(s, scan, provider)) {
-      acc.add(doc);
-      method.add(doc);
+    const view = viewOf(s, scan, provider);
+    return {
+      ...statisticsDocument(scan, await statisticsFrom(view)),
+      methodology: await methodologyFrom(view, row),
+    };
+  };
+
+  /** per domain, the keys it counts in (yes), as a set of key indexes */
+  const yesKeys = async (s: ScanReader, scan: string, provider?: string) => {
+    const keys = STATISTIC_KEYS.map((k) => k.key);
+    const rows = await viewOf(s, scan, provider).query(
+      `SELECT domain, array_to_string(list_filter([${keys.map((k, i) => `CASE WHEN ${q(keyColumn(k))} = ${VERDICT_CODE.yes} THEN ${i} END`).join(', ')}], x -> x IS NOT NULL), ',') AS yes FROM domains`,
+    );
+    const out = new Map<string, number[]>();
+    for (const r of rows) {
+      const text = r.yes === null || r.yes === undefined ? '' : String(r.yes);
+      out.set(String(r.domain), text === '' ? [] : text.split(',').map(Number));
     }
-    return { ...statisticsDocument(scan, acc.result()), methodology: method.result(row) };
+    return { keys, out };
   };
 
   /** interface.md `--compare OLD`: previous figures, the change, and the change over the domains in both */
   const compare = async (
-    s: ScanStore,
+    s: ScanReader,
     now: TldReport,
     scan: string,
     old: string,
     provider?: string,
   ): Promise<TldReport> => {
     const before = await compute(s, old, provider);
-    // per domain of the old scan, the keys it counted in (yes)
-    const oldYes = new Map<string, Set<string>>();
-    for await (const doc of filtered(s, old, provider)) {
-      const yes = new Set<string>();
-      for (const [k, v] of verdictsOf(doc)) if (v === 'yes') yes.add(k);
-      oldYes.set(String(doc.domain), yes);
-    }
+    const { keys, out: oldYes } = await yesKeys(s, old, provider);
+    const { out: newYes } = await yesKeys(s, scan, provider);
     const commonChange = new Map<string, number>();
     let common = 0;
     let added = 0;
-    for await (const doc of filtered(s, scan, provider)) {
-      const prev = oldYes.get(String(doc.domain));
+    for (const [domain, yes] of newYes) {
+      const prev = oldYes.get(domain);
       if (!prev) {
         added++;
         continue;
       }
       common++;
-      const yes = new Set<string>();
-      for (const [k, v] of verdictsOf(doc)) if (v === 'yes') yes.add(k);
-      for (const k of yes) if (!prev.has(k)) commonChange.set(k, (commonChange.get(k) ?? 0) + 1);
-      for (const k of prev) if (!yes.has(k)) commonChange.set(k, (commonChange.get(k) ?? 0) - 1);
+      const was = new Set(prev);
+      const is = new Set(yes);
+      for (const i of is)
+        if (!was.has(i)) commonChange.set(keys[i] as string, (commonChange.get(keys[i] as string) ?? 0) + 1);
+      for (const i of was)
+        if (!is.has(i)) commonChange.set(keys[i] as string, (commonChange.get(keys[i] as string) ?? 0) - 1);
     }
     const stats: Record<string, ReportStat> = {};
     for (const [k, v] of Object.entries(now.stats)) {
@@ -236,18 +230,18 @@ export function storeScanData(path: string, o: StoreScanDataOptions = {}): ScanD
   };
 
   return {
-    scans: () => withStore(listing, () => []),
+    scans: () => withSource(listing, () => []),
 
     report: (scan, ro = {}) =>
-      withStore(
+      withSource(
         async (s) => {
-          const stored = await s.count(scan);
+          const stored = await s.count(scan).catch(() => -1);
           const id = JSON.stringify([scan, ro.provider ?? null, ro.compare ?? null]);
           const hit = cache.get(id);
           if (hit && hit.stored === stored && Date.now() - hit.at < cacheMs) return hit.report;
           let report = await compute(s, scan, ro.provider);
           if (ro.compare !== undefined) {
-            if (!(await s.scan(ro.compare))) throw new NoSuchScan(ro.compare);
+            if (!(await scansOf(s)).some((x) => x.name === ro.compare)) throw new NoSuchScan(ro.compare);
             report = await compare(s, report, scan, ro.compare, ro.provider);
           }
           if (cache.size > 32) cache.delete(cache.keys().next().value as string);
@@ -259,43 +253,50 @@ export function storeScanData(path: string, o: StoreScanDataOptions = {}): ScanD
         },
       ),
 
-    domainsOf: (scan, key, q = {}) =>
-      withStore(
+    domainsOf: (scan, key, qo = {}) =>
+      withSource(
         async (s) => {
           const parsed = splitKey(key);
           const share = splitShare(key);
           if (!parsed && !share) return { domains: [], total: 0 };
-          const limit = q.limit ?? 500;
-          const offset = q.offset ?? 0;
-          const domains: string[] = [];
-          let total = 0;
-          for await (const doc of filtered(s, scan, q.provider)) {
-            if (share) {
-              if (!sharesOf(doc, share[0]).has(share[1])) continue;
-            } else {
-              const [base, want] = parsed as [string, Verdict];
-              const f = ALL_KEYS[base] ?? (hasMx(doc) ? MX_KEYS[base] : undefined);
-              if (!f || f(doc) !== want) continue;
-            }
-            if (total >= offset && domains.length < limit) domains.push(String(doc.domain));
-            total++;
+          const params: string[] = [];
+          const where: string[] = [];
+          if (qo.provider !== undefined) {
+            params.push(qo.provider);
+            where.push(`list_contains(${q(shareColumn('providers'))}, $${params.length})`);
           }
-          return { domains, total };
+          if (share) {
+            params.push(share[1]);
+            where.push(`list_contains(${q(shareColumn(share[0]))}, $${params.length})`);
+          } else {
+            const [base, verdict] = parsed as [string, Verdict];
+            where.push(`${q(keyColumn(base))} = ${VERDICT_CODE[verdict]}`);
+          }
+          const limit = Math.max(0, Math.trunc(qo.limit ?? 500));
+          const offset = Math.max(0, Math.trunc(qo.offset ?? 0));
+          const cond = where.join(' AND ');
+          const [n] = await s.query(scan, `SELECT count(*) AS n FROM domains WHERE ${cond}`, params);
+          const rows = await s.query(
+            scan,
+            `SELECT domain FROM domains WHERE ${cond} ORDER BY domain LIMIT ${limit} OFFSET ${offset}`,
+            params,
+          );
+          return { domains: rows.map((r) => String(r.domain)), total: Number(n?.n ?? 0) };
         },
         () => ({ domains: [], total: 0 }),
       ),
 
     document: (scan, domain) =>
-      withStore(
-        (s) => s.document(scan, domain),
+      withSource(
+        async (s) => ((await scansOf(s)).some((x) => x.name === scan) ? s.document(scan, domain) : undefined),
         () => undefined,
       ),
 
     history: (domain) =>
-      withStore(
+      withSource(
         async (s) => {
           const out: HistoryEntry[] = [];
-          for (const row of await s.scans()) {
+          for (const row of await scansOf(s)) {
             const doc = await s.document(row.name, domain);
             if (doc) out.push({ scan: row.name, started: row.started, doc });
           }
@@ -305,8 +306,15 @@ export function storeScanData(path: string, o: StoreScanDataOptions = {}): ScanD
       ),
 
     search: (scan, prefix, limit) =>
-      withStore(
-        (s) => s.search(scan, prefix, limit),
+      withSource(
+        async (s) =>
+          (
+            await s.query(
+              scan,
+              'SELECT domain FROM domains WHERE starts_with(domain, $1) ORDER BY domain LIMIT $2',
+              [prefix, limit],
+            )
+          ).map((r) => String(r.domain)),
         () => [],
       ),
   };
