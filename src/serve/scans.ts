@@ -96,6 +96,8 @@ export interface StoreScanDataOptions {
   readonly lockWaitMs?: number;
   /** how long a computed report is reused while the scan's stored count does not change (ms) */
   readonly cacheMs?: number;
+  /** how long one store reader serves the requests that come (ms); then a new one reads the catalogue */
+  readonly reuseMs?: number;
 }
 
 interface CachedReport {
@@ -115,13 +117,53 @@ export function storeScanData(path: string, o: StoreScanDataOptions = {}): ScanD
   const cacheMs = o.cacheMs ?? 30_000;
   const cache = new Map<string, CachedReport>();
 
+  // A reader is kept for a short period (reuseMs) and shared by the requests in it, then closed:
+  // it holds the file only while it reads the catalogue, and a new one sees new scans and parts.
+  const reuseMs = o.reuseMs ?? 2_000;
+  interface Held {
+    readonly reader: Promise<ScanReader>;
+    readonly born: number;
+    users: number;
+    retired: boolean;
+    closed: boolean;
+  }
+  let current: Held | null = null;
+  const maybeClose = (h: Held) => {
+    if (h.closed || !h.retired || h.users > 0) return;
+    h.closed = true;
+    void h.reader.then((r) => r.close()).catch(() => undefined);
+  };
+  const retire = (h: Held) => {
+    h.retired = true;
+    maybeClose(h);
+  };
   const withSource = async <T>(body: (s: ScanReader) => Promise<T>, empty: () => T): Promise<T> => {
     if (!existsSync(path)) return empty();
-    const source = await openScanSource(path, { lockWaitMs, memoryLimit: '256MB', guardInProcess: true });
+    if (!current || Date.now() - current.born > reuseMs) {
+      if (current) retire(current);
+      const h: Held = {
+        reader: openScanSource(path, { lockWaitMs, memoryLimit: '256MB', guardInProcess: true }),
+        born: Date.now(),
+        users: 0,
+        retired: false,
+        closed: false,
+      };
+      h.reader.catch(() => {
+        if (current === h) current = null;
+      });
+      current = h;
+      setTimeout(() => {
+        if (current === h) current = null;
+        retire(h);
+      }, reuseMs).unref();
+    }
+    const h = current;
+    h.users++;
     try {
-      return await body(source);
+      return await body(await h.reader);
     } finally {
-      await source.close();
+      h.users--;
+      maybeClose(h);
     }
   };
 
