@@ -15,7 +15,7 @@ export const scanExportCommand: CommandDef = {
   summary: 'Export a stored scan: one row per domain (csv, jsonl, parquet, or Get-Mailprotection’s CSV).',
   usage: 'mailsec scan export [--db FILE] [--scan NAME] --format csv|jsonl|parquet|gmp-csv [--out FILE]',
   description:
-    'csv, jsonl and parquet: the typed columns of the store (domain, checked_at, has_mx, errors, undetermined, resolver.*, status.<check>, one column per statistic key as yes/no/error/skipped, share.*, findings), in domain order — see docs/scan.md. gmp-csv: the 40 columns of Get-Mailprotection’s -CSVExport, its names and order, filled from the stored documents (empty where mailsec could not determine a fact). Streamed: flat memory whatever the scan’s size. --out writes the whole file or nothing.',
+    'csv, jsonl and parquet: the typed columns of the store (domain, checked_at, has_mx, errors, undetermined, resolver.*, status.<check>, one column per statistic key as yes/no/error/skipped, share.*, findings), in the store’s order (not sorted) — see docs/scan.md. gmp-csv: the 40 columns of Get-Mailprotection’s -CSVExport, its names and order, filled from the stored documents (empty where mailsec could not determine a fact). Streamed: flat memory whatever the scan’s size. --out writes the whole file or nothing.',
   options: {
     db: {
       type: 'string',
