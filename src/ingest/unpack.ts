@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { constants, gunzipSync, inflateRawSync } from 'node:zlib';
 import { Gunzip, Inflate, Unzip, type UnzipDecoder } from 'fflate';
-import { simpleParser } from 'mailparser';
+import { type MailParts, mailParts } from './mail.ts';
 
 export interface UnpackLimits {
   /** decompressed bytes one input may produce, all gzip/zip levels together (a work bound) */
@@ -599,15 +599,10 @@ async function* readMail(
   budget: Budget,
   options: UnpackOptions,
 ): AsyncGenerator<Item> {
-  let mail: Awaited<ReturnType<typeof simpleParser>>;
+  let mail: MailParts;
   const repaired = repairHeaderFolding(b);
   try {
-    mail = await simpleParser(repaired, {
-      skipHtmlToText: true,
-      skipTextToHtml: true,
-      skipImageLinks: true,
-      maxHtmlLengthToParse: 1024 * 1024,
-    });
+    mail = await mailParts(repaired);
   } catch (e) {
     yield {
       type: 'unreadable',
@@ -616,7 +611,7 @@ async function* readMail(
     };
     return;
   }
-  const parts = mail.attachments ?? [];
+  const parts = mail.attachments;
   const feedback = parts.find((a) => a.contentType?.toLowerCase() === 'message/feedback-report');
   if (feedback) {
     const original = parts.find((a) => /^(message\/rfc822|text\/rfc822-headers)$/i.test(a.contentType ?? ''));
