@@ -90,7 +90,7 @@ function head(b: Buffer, start: number, end: number): Head | undefined {
       if (!flush()) return undefined;
       return { mime, body: lf + 1 };
     }
-    const line = b.latin1Slice(pos, stop);
+    const line = b.toString('latin1', pos, stop);
     if (line.includes('\r')) return undefined;
     const first = line.charCodeAt(0);
     if (first === 0x20 || first === 0x09) {
@@ -134,7 +134,7 @@ function field(raw: string | undefined, shape: RegExp): Field | undefined | null
 
 /** base64 as mailsplit decodes it, or undefined when it holds more than base64 and white space */
 function base64(b: Buffer, start: number, end: number): Buffer | undefined {
-  const s = b.latin1Slice(start, end);
+  const s = b.toString('latin1', start, end);
   if (!/^[A-Za-z0-9+/\t\n\r ]*={0,2}[\t\n\r ]*$/.test(s)) return undefined;
   return Buffer.from(s, 'base64');
 }

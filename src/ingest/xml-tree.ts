@@ -16,7 +16,7 @@
  * does not expand it either (`processEntities: false`).
  */
 import { XMLParser } from 'fast-xml-parser';
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { SaxesParser } from 'saxes';
 
 export type XmlNode = Record<string, unknown>;
 
@@ -83,14 +83,14 @@ class StrictReader {
   private crlf = false;
 
   private create(): SaxesParser {
-    const p = new SaxesParser({ position: false });
+    const p = new SaxesParser({ position: false, xmlns: false });
     const notPlain = () => {
       throw new NotPlain();
     };
     // only the handlers needed: each one set is a property added to the parser, and a few more
     // turn it into a dictionary-mode object that reads five times slower
     p.on('error', notPlain);
-    p.on('opentag', (tag: SaxesTagPlain) => {
+    p.on('opentag', (tag) => {
       const name = localName(tag.name);
       if (name === null || this.stack.length > MAX_DEPTH) notPlain();
       (this.stack[this.stack.length - 1] as Open).kids = true;
