@@ -15,21 +15,32 @@
  * DOCTYPE never reaches here (the callers refuse it first) and would go to fast-xml-parser, which
  * does not expand it either (`processEntities: false`).
  */
-import { XMLParser } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLParser } from 'fast-xml-parser';
 import { SaxesParser } from 'saxes';
 
 export type XmlNode = Record<string, unknown>;
 
-const lenient = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  processEntities: false,
-  htmlEntities: false,
-  parseTagValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
+let lenientParser: XMLParser | undefined;
+/** fast-xml-parser, loaded on first use (its one-file CommonJS build: most runs never need it) */
+function lenient(): XMLParser {
+  if (!lenientParser) {
+    const { XMLParser: Parser } = createRequire(import.meta.url)(
+      'fast-xml-parser',
+    ) as typeof import('fast-xml-parser');
+    lenientParser = new Parser({
+      ignoreAttributes: true,
+      removeNSPrefix: true,
+      processEntities: false,
+      htmlEntities: false,
+      parseTagValue: false,
+      trimValues: true,
+      ignoreDeclaration: true,
+      ignorePiTags: true,
+    });
+  }
+  return lenientParser;
+}
 
 /** fast-xml-parser's nesting limit (`maxNestedTags`): deeper documents go to it, and it says so */
 const MAX_DEPTH = 100;
@@ -146,12 +157,12 @@ const strict = new StrictReader();
 
 /** The tree of an XML text; throws (fast-xml-parser's error) when even the lenient reader cannot read it. */
 export function parseXml(text: string): XmlNode {
-  return strict.read(text) ?? (lenient.parse(text) as XmlNode);
+  return strict.read(text) ?? (lenient().parse(text) as XmlNode);
 }
 
 /** fast-xml-parser's tree alone (for tests comparing the two readers). */
 export function parseXmlLenient(text: string): XmlNode {
-  return lenient.parse(text) as XmlNode;
+  return lenient().parse(text) as XmlNode;
 }
 
 /** the strict reader alone: undefined where the lenient one is used (for tests) */

@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ErrorCode, MailsecError } from '../../core/errors.ts';
-import type { FeedbackReport } from '../../ingest/index.ts';
-import { AggregateTotals, streamReports, summarise } from '../../ingest/index.ts';
+import type { FeedbackReport } from '../../ingest/read.ts';
+import { AggregateTotals, streamReports, summarise } from '../../ingest/read.ts';
 import type { ViewFormat } from '../../render/reports.ts';
 import type { ReportFilter, ReportStore } from '../../store/report-store.ts';
 import type { CommandDef, CommandIo, OptionDef, ParsedArgs } from '../command.ts';
