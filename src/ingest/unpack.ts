@@ -98,7 +98,10 @@ export interface UnpackOptions {
    * number of reports stored from each) are skipped without being parsed (a re-import).
    */
   readonly knownMessages?: (digests: readonly string[]) => Promise<ReadonlyMap<string, number>>;
-  /** compute each mbox message's digest (for re-import bookkeeping); implied by `knownMessages` */
+  /**
+   * compute each mbox message's digest (for re-import bookkeeping): yes unless false (`reports
+   * parse` keeps none); always with `knownMessages`. Without, a `message` item's digest is ''.
+   */
   readonly digests?: boolean;
 }
 
@@ -663,6 +666,7 @@ async function* readMbox(
   options: UnpackOptions,
 ): AsyncGenerator<Item> {
   const max = budget.limits.maxMessages;
+  const digests = options.digests !== false || options.knownMessages !== undefined;
   let n = 0;
   let batch: { name: string; bytes?: Buffer; size: number; digest: string }[] = [];
   const flush = async function* (): AsyncGenerator<Item> {
@@ -698,7 +702,7 @@ async function* readMbox(
     batch.push({
       name,
       size: m.size,
-      digest: m.bytes ? sha256(m.bytes) : '',
+      digest: m.bytes && digests ? sha256(m.bytes) : '',
       ...(m.bytes ? { bytes: m.bytes } : {}),
     });
     if (batch.length >= MESSAGE_BATCH) {
