@@ -24,7 +24,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -126,7 +126,11 @@ const result: Record<string, unknown> = {
   node: process.version,
   sizes,
   records,
+  cpus: cpus().length,
+  /** 1-minute load average when the run began (other work on the machine stretches wall times) */
+  loadAtStart: Math.round(loadavg()[0] * 10) / 10,
 };
+const load = () => Math.round((loadavg()[0] as number) * 10) / 10;
 const mbRuns: Record<string, unknown>[] = [];
 for (const n of sizes) {
   const file = join(dir, `reports-${n}.mbox`);
@@ -151,6 +155,7 @@ for (const n of sizes) {
   const again = node(['reports', 'import', file, '--db', db, '--json']);
   const row: Record<string, unknown> = {
     reports: n,
+    load: load(),
     mboxMB: Math.round(statSync(file).size / 1048576),
     found: parsedLines,
     imported: JSON.parse(imp.stdout || '{}'),
@@ -179,6 +184,7 @@ if (records > 0) {
   const again = node(['reports', 'import', zip, '--db', db, '--json']);
   const big: Record<string, unknown> = {
     records,
+    load: load(),
     zipMB: Math.round((statSync(zip).size / 1048576) * 10) / 10,
     summary: parse.stdout.split('\n')[2]?.trim(),
     parse: slim(parse),
@@ -193,5 +199,6 @@ if (records > 0) {
   }
   result.bigReport = big;
 }
+result.loadAtEnd = load();
 process.stdout.write(`${JSON.stringify(result)}\n`);
 if (!values.keep) rmSync(dir, { recursive: true, force: true });
