@@ -128,7 +128,7 @@ const result: Record<string, unknown> = {
   records,
   cpus: cpus().length,
   /** 1-minute load average when the run began (other work on the machine stretches wall times) */
-  loadAtStart: Math.round(loadavg()[0] * 10) / 10,
+  loadAtStart: Math.round((loadavg()[0] as number) * 10) / 10,
 };
 const load = () => Math.round((loadavg()[0] as number) * 10) / 10;
 const mbRuns: Record<string, unknown>[] = [];
