@@ -348,6 +348,8 @@ describe('BIMI (--bimi)', () => {
       addressPolicy: createAddressPolicy(['127.0.0.0/8']),
       options: {
         selectors: [],
+        selectorList: 'full',
+        obsoleteSpfType: true,
         noSmtp: true,
         noHttp: true,
         ehlo: 'mailsec.test',

@@ -39,6 +39,8 @@ const ctx = (selectors: string[] = []): GatherContext => ({
   addressPolicy: createAddressPolicy(['127.0.0.0/8', '::1/128']),
   options: {
     selectors,
+    selectorList: 'full',
+    obsoleteSpfType: true,
     noSmtp: true,
     noHttp: true,
     ehlo: 'mailsec.test',

@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { documentStatusViolations } from '../src/checks/consistency.ts';
-import { ScanStore } from '../src/store/scan-store.ts';
+import { openScanSource } from '../src/scan/store.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
 import { LOOPBACK_V4, runCli } from './helpers.ts';
@@ -68,12 +68,15 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
     exited = true;
   });
   const started = Date.now();
-  const wal = `${db}.wal`;
-  // the WAL's first bytes are the schema and the scans row (about 1 KB); a stored result adds
-  // several KB: wait for one, so that a loaded machine (slow first domains) does not kill the
-  // run before any result is stored
+  // parts are registered right after they appear beside the catalogue
+  const parts = `${db}.parts`;
+  const hasPart = () =>
+    existsSync(parts) && readdirSync(parts, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
   while (!exited && Date.now() - started < 30_000) {
-    if (Date.now() - started > 1500 && existsSync(wal) && statSync(wal).size > 4096) break;
+    if (Date.now() - started > 1500 && hasPart()) {
+      await sleep(300);
+      break;
+    }
     await sleep(100);
   }
   assert.equal(exited, false, 'the first run finished before it could be killed');
@@ -116,12 +119,12 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
   assert.equal(s4.stored, tw.domains.length);
 
   // every domain exactly once
-  const store = await ScanStore.open(db, { readOnly: true });
+  const store = await openScanSource(db);
   const docs: Record<string, unknown>[] = [];
   try {
     for await (const d of store.documents('tw')) docs.push(d);
   } finally {
-    store.close();
+    await store.close();
   }
   assert.deepEqual(docs.map((d) => d.domain).sort(), [...tw.domains].sort());
   // every testworld domain's document: no section better than its worst finding allows
@@ -180,6 +183,85 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
   assert.equal(stat('securityTxt.present').count, 0);
   assert.equal(stat('securityTxt.present.skipped').count, tw.domains.length);
   assert.ok(report.providers.length > 0);
+
+  // 5. the stored document of one domain, and `check --selector-list short` gives the scan's DKIM result
+  const one = await runCli(['report', '--db', db, '--scan', 'tw', '--domain', 'full.test', '--json']);
+  assert.equal(one.code, 0, one.stderr);
+  const stored = JSON.parse(one.stdout) as Record<string, Record<string, unknown>>;
+  assert.equal(stored.domain as unknown, 'full.test');
+  assert.equal(stored.dkim?.selectorList, 'short');
+  const check = await runCli([
+    'check',
+    'full.test',
+    '--json',
+    '--only',
+    'dkim',
+    '--selector-list',
+    'short',
+    '--resolver',
+    tw.resolver,
+  ]);
+  const live = JSON.parse(check.stdout) as Record<string, Record<string, unknown>>;
+  const strip = (s: Record<string, unknown> | undefined) => ({ ...s, queryCount: undefined });
+  assert.deepEqual(strip(live.dkim), strip(stored.dkim));
+  assert.ok(((stored.dkim?.selectors ?? []) as unknown[]).length > 0);
+  const missing = await runCli(['report', '--db', db, '--scan', 'tw', '--domain', 'nowhere.test']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nowhere\.test is not stored in scan "tw"/);
+});
+
+test('scan: the first SIGINT finishes the domains in flight, stores them and exits resumable', async () => {
+  const list = join(dir, 'sigint.txt');
+  writeFileSync(list, `${tw.domains.join('\n')}\n`);
+  const db = join(dir, 'sigint.duckdb');
+  const args = [
+    'scan',
+    list,
+    '--db',
+    db,
+    '--scan',
+    'int',
+    '--no-http',
+    '--no-smtp',
+    '--resolver',
+    tw.resolver,
+  ];
+  const child = spawn(process.execPath, [MAIN, ...args, '--concurrency', '2', '--batch', '1', '--json'], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const code = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  const parts = `${db}.parts`;
+  const t0 = Date.now();
+  while (Date.now() - t0 < 30_000) {
+    if (
+      existsSync(parts) &&
+      readdirSync(parts, { recursive: true }).some((f) => String(f).endsWith('.parquet'))
+    )
+      break;
+    await sleep(50);
+  }
+  child.kill('SIGINT');
+  assert.equal(await code, 3, stderr);
+  assert.match(stderr, /finishing the domains in flight/);
+  assert.match(stderr, /interrupted \(re-run to resume\)/);
+  const first = JSON.parse(stdout) as { stored: number; aborted: boolean; scanned: number };
+  assert.equal(first.aborted, true);
+  assert.ok(first.stored >= 1 && first.stored < tw.domains.length, stdout);
+  assert.equal(first.scanned, first.stored, 'every domain finished after the signal was stored');
+  const again = await runCli([...args, '--json'], {}, 120_000);
+  assert.equal(again.code, 0, again.stderr);
+  const second = JSON.parse(again.stdout) as { stored: number; alreadyStored: number };
+  assert.equal(second.alreadyStored, first.stored);
+  assert.equal(second.stored, tw.domains.length);
 });
 
 test('scan: a gzipped zone file on stdin (delegations only, gzip recognised by its magic), report as CSV and Markdown', async () => {

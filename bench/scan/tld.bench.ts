@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAuditEnvironment } from '../../src/audit/environment.ts';
 import { runScan } from '../../src/scan/run.ts';
-import { ScanStore } from '../../src/store/scan-store.ts';
+import { openScanSink } from '../../src/scan/store.ts';
 import { startTestworld } from '../../testworld/index.ts';
 import { startSmtpHosts } from '../../testworld/smtp/index.ts';
 
@@ -25,7 +25,7 @@ const repeat = Number(values.repeat);
 const tw = await startTestworld();
 const smtp = values.smtp ? await startSmtpHosts(tw, { postfix: false, ipv6: false }) : undefined;
 const dir = mkdtempSync(join(tmpdir(), 'mailsec-bench-scan-'));
-const store = await ScanStore.open(join(dir, 'bench.duckdb'));
+const store = await openScanSink(join(dir, 'bench.duckdb'));
 let peakRss = process.memoryUsage().rss;
 let peakHeap = process.memoryUsage().heapUsed;
 const rssTimer = setInterval(() => {
@@ -38,7 +38,7 @@ try {
   const t0 = performance.now();
   // the rounds run side by side (a TLD has no barrier between domains), each with a share of the concurrency
   const perRound = Math.max(1, Math.floor(Number(values.concurrency) / repeat));
-  for (let k = 0; k < repeat; k++) await store.beginScan(`bench-${k}`, {}, 'testworld', tw.domains.length);
+  for (let k = 0; k < repeat; k++) await store.begin(`bench-${k}`, {}, 'testworld');
   const rounds = Array.from({ length: repeat }, async (_, k) => {
     const env = await createAuditEnvironment({
       resolver: tw.resolver,
@@ -52,9 +52,10 @@ try {
     const name = `bench-${k}`;
     const r = await runScan({
       scan: name,
-      domains: tw.domains,
+      domains: [tw.domains],
+      total: tw.domains.length,
       env,
-      store,
+      sink: store,
       resolver: { address: tw.resolver, validates: env.probe.validates },
       concurrency: perRound,
       batchSize: Number(values.batch),
@@ -87,7 +88,7 @@ try {
   );
 } finally {
   clearInterval(rssTimer);
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
   await smtp?.stop();
   await tw.stop();

@@ -6,16 +6,19 @@
  * cannot drift apart. Nothing here reads the process environment: the CLI resolves its flags and
  * variables into an `AuditConfig` first.
  */
-import type { CheckId, CheckOptions } from '../checks/types.ts';
+import type { CheckId, CheckOptions, SelectorList } from '../checks/types.ts';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import { createResolver, type ManagedResolver } from '../dns/index.ts';
+import { excludingNames } from '../dns/exclude.ts';
+import { type CreateResolverOptions, createResolver, type ManagedResolver } from '../dns/index.ts';
 import type { Resolver } from '../dns/types.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
 import { readCaFile } from '../net/ca.ts';
+import { excludingAddresses, NO_EXCLUSIONS, parseExclusions } from '../net/exclusions.ts';
 import type { HttpFetcher } from '../net/https.ts';
 import { createHttpFetcher } from '../net/https.ts';
 import type { Prober } from '../net/prober.ts';
 import { createProber } from '../net/prober.ts';
+import { registrableDomain } from '../protocol/psl.ts';
 import type { AuditEnvironment } from './audit.ts';
 
 /** Plain data (JSON-serialisable): what to audit with. Every field but `resolver` has a default. */
@@ -37,6 +40,15 @@ export interface AuditConfig {
   readonly only?: readonly CheckId[];
   /** DKIM selectors to try besides the built-in list */
   readonly selectors?: readonly string[];
+  /** the built-in DKIM selector list: `full` (default; check) or `short` (scan) */
+  readonly selectorList?: SelectorList;
+  /** also ask the obsolete SPF RR type 99 (default true; a scan does not) */
+  readonly obsoleteSpfType?: boolean;
+  /**
+   * never scanned, asked or connected to (`--exclude`): domains (with everything below them),
+   * addresses and CIDRs, as the lines of an exclusion list
+   */
+  readonly exclude?: readonly string[];
   readonly bimiSelector?: string;
   /** PEM text of the trusted BIMI mark verifying authorities' roots (without: chains are not verified) */
   readonly vmcRoots?: string;
@@ -99,6 +111,8 @@ export const DEFAULTS = {
 export function checkOptionsFrom(c: AuditConfig): CheckOptions {
   return {
     selectors: [...(c.selectors ?? [])],
+    selectorList: c.selectorList ?? 'full',
+    obsoleteSpfType: c.obsoleteSpfType ?? true,
     ...(c.bimiSelector ? { bimiSelector: c.bimiSelector } : {}),
     noSmtp: c.noSmtp ?? false,
     noHttp: c.noHttp ?? false,
@@ -114,7 +128,10 @@ export function checkOptionsFrom(c: AuditConfig): CheckOptions {
  * one place a resolver is made from configuration. `createAuditEnvironment` uses it; so does a
  * command that only asks DNS (`spf`).
  */
-export function openResolver(config: AuditConfig): ManagedResolver {
+export function openResolver(
+  config: AuditConfig,
+  extra: Pick<CreateResolverOptions, 'rate' | 'cache' | 'onQuery'> = {},
+): ManagedResolver {
   if (!config.resolver) {
     throw new MailsecError(
       ErrorCode.Usage,
@@ -128,6 +145,7 @@ export function openResolver(config: AuditConfig): ManagedResolver {
     timeoutMs: config.timeoutMs ?? DEFAULTS.timeoutMs,
     attempts: config.attempts ?? DEFAULTS.attempts,
     ...(ca ? { ca } : {}),
+    ...extra,
   });
 }
 
@@ -141,9 +159,13 @@ export async function createAuditEnvironment(
   config: AuditConfig,
   live: AuditLive = {},
 ): Promise<OpenAuditEnvironment> {
-  const addressPolicy = createAddressPolicy(config.allowPrivate ?? []);
+  const exclusions = config.exclude?.length
+    ? parseExclusions(config.exclude.join('\n'), 'exclude')
+    : NO_EXCLUSIONS;
+  const addressPolicy = excludingAddresses(createAddressPolicy(config.allowPrivate ?? []), exclusions);
   const owned = live.resolver ? null : openResolver(config);
-  const resolver: Resolver = live.resolver ?? (owned as Resolver);
+  const given: Resolver = live.resolver ?? (owned as Resolver);
+  const resolver = exclusions.domains ? excludingNames(given, (n) => exclusions.excludesName(n)) : given;
   try {
     const signal = live.signal ?? new AbortController().signal;
     const probe = await probeResolver(resolver, signal);
@@ -156,6 +178,7 @@ export async function createAuditEnvironment(
             addressPolicy,
             timeoutMs: options.smtpTimeoutMs,
             ehlo: options.ehlo,
+            providerOf: (sni) => registrableDomain(sni) ?? sni,
             ...(config.caFile ? { caFile: config.caFile } : {}),
           }));
     const http =

@@ -1,9 +1,13 @@
 import type { CheckResult } from '../core/result.ts';
+import type { StatisticsContribution } from '../core/statistics.ts';
 import type { Status } from '../core/status.ts';
 import type { Resolver } from '../dns/types.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import type { HttpFetcher } from '../net/https.ts';
 import type { Prober } from '../net/prober.ts';
+
+/** The built-in DKIM selector lists (`--selector-list`). */
+export type SelectorList = 'short' | 'full';
 
 /** The JSON section keys; also `--only` values and finding-id prefixes. */
 export type CheckId =
@@ -30,6 +34,10 @@ export type CheckId =
 export interface CheckOptions {
   /** DKIM selectors to try besides the built-in list */
   readonly selectors: readonly string[];
+  /** which built-in DKIM selector list: `full` (check) or `short` (scan; src/checks/dkim/selectors.ts) */
+  readonly selectorList: SelectorList;
+  /** also ask the obsolete SPF RR type 99 (RFC 7208 §3.1: a note when published); check yes, scan no */
+  readonly obsoleteSpfType: boolean;
   readonly bimiSelector?: string;
   /** --vmc-roots: PEM text of the trusted BIMI mark roots (absent: chains are not verified) */
   readonly vmcRoots?: string;
@@ -97,6 +105,11 @@ export interface CheckDefinition<E extends object = object> {
    * required list); schema/check.schema.json is generated from these (scripts/gen-schema.ts).
    */
   readonly schema: { readonly properties: Record<string, object>; readonly required?: readonly string[] };
+  /**
+   * What this check adds to the TLD statistics (keys and shares, src/core/statistics.ts);
+   * `NO_STATISTICS` when no statistic reads its evidence.
+   */
+  readonly statistics: StatisticsContribution<E>;
   /** gather (I/O through ctx) then check (pure) */
   run(domain: string, ctx: GatherContext, prior: PriorResults): Promise<CheckResult<E>>;
 }

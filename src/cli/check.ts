@@ -74,6 +74,13 @@ export const CHECK_OPTIONS: CommandDef['options'] = {
     description: 'BIMI selector besides default',
     example: 'brand',
   },
+  'selector-list': {
+    type: 'string',
+    value: 'short|full',
+    description:
+      'the built-in DKIM selector list: full (48 names; check’s default) or short (8; scan’s default)',
+    example: 'short',
+  },
   'no-smtp': { type: 'boolean', description: 'no SMTP connections (smtp and DANE matching become skipped)' },
   'no-http': {
     type: 'boolean',
@@ -127,11 +134,16 @@ export const checkCommand: CommandDef = {
     verbose: { type: 'boolean', short: 'v', description: 'also show notes (info findings) in human output' },
     ...JSON_OPTION,
     ...FAIL_ON_OPTION,
+    fix: {
+      type: 'boolean',
+      description: 'also print the records (and files) the findings ask for, made by mailsec generate',
+    },
   },
   examples: [
     'mailsec check example.ch',
     'mailsec check example.ch --only spf,dmarc --json --resolver 127.0.0.1:5353',
     'mailsec check a.ch b.ch --json --fail-on error    # JSON Lines, exit 1 on an error finding or an undetermined section',
+    'mailsec check example.ch --fix                    # the zone snippet that fixes the findings',
   ],
   exitStatus: EXIT_STATUS_HELP,
   async run(args, io) {
@@ -187,25 +199,31 @@ export const checkCommand: CommandDef = {
         else active--;
       };
       const shared = env;
+      const wantFix = bool(args, 'fix');
       const jobs = domains.map(async (domain) => {
         await acquire();
         try {
-          return toDocument(await auditDomain(domain, shared), {
-            address: cfg.resolver,
-            validates: probe.validates,
-          });
+          const audit = await auditDomain(domain, shared);
+          const doc = toDocument(audit, { address: cfg.resolver, validates: probe.validates });
+          // --fix: the generators' records for the findings, from the same audit (src/generate/fix.ts)
+          const fix = wantFix
+            ? await (await import('../generate/fix.ts')).fixDomain(audit, shared)
+            : undefined;
+          return { doc, fix };
         } finally {
           release();
         }
       });
       for (const job of jobs) {
-        const report = await job;
+        const { doc: report, fix } = await job;
         reports.push(report);
         io.stdout.write(
           cfg.json
-            ? renderJsonDocument(report, domains.length === 1)
+            ? renderJsonDocument((fix ? { ...report, fix } : report) as DomainDocument, domains.length === 1)
             : `${renderHuman(report, style, { verbose: bool(args, 'verbose') })}\n`,
         );
+        if (fix && !cfg.json)
+          io.stdout.write(`${(await import('../render/generate.ts')).renderFix(fix, style)}\n`);
       }
       // interface.md: the highest applicable status wins (3 > 2 > 1 > 0)
       return Math.max(findingsExit(reports, cfg.failOn), names.bad.length ? EXIT.usage : EXIT.ok);

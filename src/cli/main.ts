@@ -16,6 +16,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
     summary: 'analyse SPF, or evaluate check_host for an IP',
     load: async () => (await import('./spf.ts')).spfCommand,
   },
+  generate: {
+    summary: 'the records to publish (spf, dmarc, mta-sts, tls-rpt, tlsa, caa, bimi, parked), checked first',
+    load: async () => (await import('./generate.ts')).generateCommand,
+  },
   message: {
     summary: 'verify SPF, DKIM, ARC and DMARC of a message and explain its Authentication-Results',
     load: async () => (await import('./message.ts')).messageCommand,
@@ -89,8 +93,17 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     return EXIT.usage;
   }
   try {
-    const def = await entry.load();
-    const args = parseCommandArgs(def, rest);
+    let def = await entry.load();
+    let argv = rest;
+    const sub = argv[0] !== undefined ? def.subcommands?.[argv[0]] : undefined;
+    if (sub) {
+      def = sub;
+      argv = argv.slice(1);
+    } else if (def.subcommands && argv[0] !== undefined && !argv[0].startsWith('-')) {
+      // an unknown subcommand: say so before its options are judged
+      return await def.run({ values: {}, positionals: [argv[0]] }, io);
+    }
+    const args = parseCommandArgs(def, argv);
     if (args.values.help === true) {
       io.stdout.write(def.help ? def.help(args) : formatHelp(def));
       return EXIT.ok;

@@ -1,16 +1,77 @@
+import { createWriteStream, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
-import { createAuditEnvironment, type OpenAuditEnvironment } from '../audit/environment.ts';
-import { ErrorCode, MailsecError } from '../core/errors.ts';
-import type { InputFormat, InputResult } from '../scan/input.ts';
-import { readInput } from '../scan/input.ts';
-import { formatProgress, runScan } from '../scan/run.ts';
-import { DEFAULT_DB, ScanStore } from '../store/scan-store.ts';
+import { createAuditEnvironment, type OpenAuditEnvironment, openResolver } from '../audit/environment.ts';
+import { ErrorCode, isMailsecError, MailsecError } from '../core/errors.ts';
+import { normaliseDomain } from '../core/names.ts';
+import type { ResolverStats } from '../dns/index.ts';
+import { createRateGate } from '../dns/rate.ts';
+import { type Exclusions, NO_EXCLUSIONS, parseExclusions } from '../net/exclusions.ts';
+import type { InputFormat, InputStream } from '../scan/input.ts';
+import { openInput } from '../scan/input.ts';
+import { createOperatorGate } from '../scan/politeness.ts';
+import { formatProgress, type RunCounters, runScan } from '../scan/run.ts';
+import { openScanSink } from '../scan/store.ts';
+import { DEFAULT_DB, type Staged } from '../store/scan-store.ts';
 import { CHECK_OPTIONS, parseOnly } from './check.ts';
 import type { CommandDef, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
-import { auditConfig } from './environment.ts';
+import { auditConfig, selectorListOf } from './environment.ts';
 import { EXIT } from './exit.ts';
 import { allowPrivate, networkConfig } from './options.ts';
+
+/** Defaults of the pacing options (docs/scan.md says why). */
+export const DEFAULT_QPS = 10_000;
+export const DEFAULT_NS_QPS = 2_000;
+
+function nonNegativeInt(args: ParsedArgs, name: string, fallback: number): number {
+  const raw = str(args, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!(Number.isInteger(n) && n >= 0)) {
+    throw new MailsecError(
+      ErrorCode.Usage,
+      `--${name} "${raw}" is not a whole number ≥ 0`,
+      `try --${name} ${fallback}`,
+    );
+  }
+  return n;
+}
+
+/**
+ * The EHLO name of a scan's probes: --ehlo, else this machine's name when it is fully qualified
+ * (so a postmaster can see who knocks), else mailsec.invalid with a note to set one.
+ */
+function scanEhlo(given: string | undefined, stderr: NodeJS.WritableStream, noSmtp: boolean): string {
+  if (given) return given;
+  const host = hostname().toLowerCase();
+  if (host.includes('.') && normaliseDomain(host).ok) return host;
+  if (!noSmtp) {
+    stderr.write(
+      'mailsec: SMTP probes say EHLO mailsec.invalid; give --ehlo with a name of yours that explains the scan (a web page at it helps postmasters)\n',
+    );
+  }
+  return 'mailsec.invalid';
+}
+
+/** --exclude FILE, read once: the parsed list and its lines (for the environment). */
+function readExclusions(file: string | undefined, cwd: string): Exclusions & { lines: string[] } {
+  if (!file) return { ...NO_EXCLUSIONS, lines: [] };
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), 'utf8');
+  } catch (e) {
+    throw new MailsecError(
+      ErrorCode.InputUnreadable,
+      `--exclude ${file}: ${(e as Error).message}`,
+      'give a readable file',
+      {
+        cause: e,
+      },
+    );
+  }
+  return { ...parseExclusions(text, file), lines: text.split('\n') };
+}
 
 function positiveInt(args: ParsedArgs, name: string, fallback: number, max: number): number {
   const raw = str(args, name);
@@ -55,7 +116,44 @@ const SCAN_OPTIONS: CommandDef['options'] = {
   },
   origin: { type: 'string', value: 'NAME', description: 'zone file: the origin before any $ORIGIN' },
   concurrency: { type: 'string', value: 'N', description: 'domains in flight at once', default: '64' },
-  batch: { type: 'string', value: 'N', description: 'results written per transaction', default: '200' },
+  batch: {
+    type: 'string',
+    value: 'N',
+    description: 'results written per part file (at least every second)',
+    default: '1000',
+  },
+  qps: {
+    type: 'string',
+    value: 'N',
+    description:
+      'DNS queries per second at most, retries included (0: no fixed ceiling; SERVFAIL/timeout storms still slow it)',
+    default: String(DEFAULT_QPS),
+  },
+  'ns-qps': {
+    type: 'string',
+    value: 'N',
+    description:
+      'queries per second per name-server operator (the registrable domains of a domain’s NS hosts; 0: no limit)',
+    default: String(DEFAULT_NS_QPS),
+  },
+  exclude: {
+    type: 'string',
+    value: 'FILE',
+    description:
+      'domains (with everything below them), addresses and CIDRs never scanned, asked or connected to',
+  },
+  'query-log': {
+    type: 'string',
+    value: 'FILE',
+    description:
+      'write every DNS query sent (name, type, CD bit) to FILE, one a line (benchmarks: bench/scan/)',
+  },
+  'progress-every': {
+    type: 'string',
+    value: 'S',
+    description: 'seconds between progress lines when stderr is not a terminal',
+    default: '30',
+  },
   'retry-errors': {
     type: 'boolean',
     description:
@@ -98,11 +196,11 @@ export const scanCommand: CommandDef = {
     }
     const only = parseOnly(args);
     const concurrency = positiveInt(args, 'concurrency', 64, 10_000);
-    const batchSize = positiveInt(args, 'batch', 200, 100_000);
+    const batchSize = positiveInt(args, 'batch', 1000, 100_000);
     const cfg = await networkConfig(args, io.env);
-    let parsed: InputResult;
+    let source: InputStream;
     try {
-      parsed = await readInput(input === '-' ? '-' : resolve(io.cwd, input), {
+      source = await openInput(input === '-' ? '-' : resolve(io.cwd, input), {
         ...(format ? { format: format as InputFormat } : {}),
         ...(str(args, 'origin') ? { origin: str(args, 'origin') } : {}),
       });
@@ -116,86 +214,176 @@ export const scanCommand: CommandDef = {
         },
       );
     }
-    if (parsed.invalid) {
-      io.stderr.write(
-        `mailsec: ${parsed.invalid} invalid name(s) skipped (e.g. ${parsed.invalidSamples.join(', ')})\n`,
-      );
-    }
     const scanName = str(args, 'scan') ?? defaultScanName(input);
     const dbPath = resolve(io.cwd, str(args, 'db') ?? DEFAULT_DB);
     const options = {
       only: only ?? null,
       selectors: list(args, 'selectors'),
+      selectorList: selectorListOf(args, 'short'),
       noSmtp: bool(args, 'no-smtp'),
       noHttp: bool(args, 'no-http'),
       ehlo: str(args, 'ehlo') ?? null,
       allowPrivate: allowPrivate(args, io.env),
       resolver: cfg.resolver,
     };
-    const store = await ScanStore.open(dbPath);
-    const controller = new AbortController();
-    const onSigint = () => controller.abort();
-    process.once('SIGINT', onSigint);
-    process.once('SIGTERM', onSigint);
+    const qps = nonNegativeInt(args, 'qps', DEFAULT_QPS);
+    const nsQps = nonNegativeInt(args, 'ns-qps', DEFAULT_NS_QPS);
+    const exclusions = readExclusions(str(args, 'exclude'), io.cwd);
+    let excluded = 0;
+    const wanted = async function* (chunks: AsyncIterable<string[]>): AsyncGenerator<string[]> {
+      for await (const chunk of chunks) {
+        const keep = chunk.filter((d) => !exclusions.excludesName(d));
+        excluded += chunk.length - keep.length;
+        yield keep;
+      }
+    };
+    const store = await openScanSink(dbPath);
+    const rate = createRateGate({ qps });
+    const progressEvery = positiveInt(args, 'progress-every', 30, 86_400) * 1000;
+    const logFile = str(args, 'query-log');
+    const queryLog = logFile ? createWriteStream(resolve(io.cwd, logFile)) : null;
+    const config = auditConfig(args, cfg, only, {
+      selectorList: 'short',
+      scan: true,
+      ehlo: scanEhlo(str(args, 'ehlo'), io.stderr, bool(args, 'no-smtp')),
+      exclude: exclusions.lines,
+    });
+    const resolver = openResolver(config, {
+      rate,
+      // shared infrastructure (hosters' NS, MX, SPF includes) is a few thousand names; per-domain names are asked once
+      cache: { maxEntries: 50_000, maxBytes: 32 * 2 ** 20 },
+      ...(queryLog
+        ? { onQuery: (n: string, t: string, cd: boolean) => queryLog.write(`${n} ${t} ${cd ? 1 : 0}\n`) }
+        : {}),
+    });
+    // the first ^C (or SIGTERM) finishes the domains in flight and stores them; a second one aborts them
+    const soft = new AbortController();
+    const hard = new AbortController();
+    const onSignal = () => {
+      if (soft.signal.aborted) hard.abort();
+      else {
+        soft.abort();
+        io.stderr.write('\nmailsec: stopping — finishing the domains in flight (^C again to abort them)\n');
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     let env: OpenAuditEnvironment | undefined;
     try {
-      const scan = await store.beginScan(scanName, options, input, parsed.domains.length);
+      const scan = await store.begin(scanName, options, input);
       if (JSON.stringify(scan.options) !== JSON.stringify(options)) {
         io.stderr.write(
           `mailsec: scan "${scanName}" was started with other options (${JSON.stringify(scan.options)}); the remaining domains use these ones\n`,
         );
       }
-      const stored = await store.doneDomains(scanName);
-      const retry = bool(args, 'retry-errors') ? await store.errorDomains(scanName) : new Set<string>();
-      for (const d of retry) stored.delete(d);
-      const todo = parsed.domains.filter((d) => !stored.has(d));
-      env = await createAuditEnvironment(auditConfig(args, cfg, only), { signal: controller.signal });
+      let staged: Staged;
+      try {
+        staged = await store.stage(scanName, wanted(source.chunks), {
+          retryErrors: bool(args, 'retry-errors'),
+        });
+      } catch (e) {
+        if (isMailsecError(e)) throw e;
+        throw new MailsecError(
+          ErrorCode.InputUnreadable,
+          `${input}: ${(e as Error).message}`,
+          'give a readable file or -',
+          {
+            cause: e,
+          },
+        );
+      }
+      const counters = source.counters;
+      if (counters.invalid) {
+        io.stderr.write(
+          `mailsec: ${counters.invalid} invalid name(s) skipped (e.g. ${counters.invalidSamples.join(', ')})\n`,
+        );
+      }
+      await store.setTotal(scanName, staged.unique);
+      const duplicates = staged.duplicates + counters.repeats;
+      // the environment wraps the resolver (exclusions) and the address policy; it does not close it
+      env = await createAuditEnvironment(config, { resolver, signal: hard.signal });
       const probe = env.probe;
       if (!probe.reachable) {
         io.stderr.write(`mailsec: the resolver ${cfg.resolver} does not answer; nothing scanned.\n`);
         return EXIT.cannotRun;
       }
       const tty = io.stderr.isTTY === true;
-      let lastDraw = 0;
+      let doneSoFar = 0;
       const result = await runScan({
         scan: scanName,
-        domains: todo,
+        domains: store.pending(),
+        total: staged.todo,
         env,
-        store,
+        sink: store,
         resolver: { address: cfg.resolver, validates: probe.validates },
         concurrency,
         batchSize,
-        replace: retry.size > 0,
-        ...(tty
-          ? {
-              progress: (p) => {
-                const now = Date.now();
-                if (now - lastDraw < 250 && p.done < p.total) return;
-                lastDraw = now;
-                io.stderr.write(`\r\x1b[K${scanName}: ${formatProgress(p)}`);
-              },
+        replace: bool(args, 'retry-errors'),
+        stop: soft.signal,
+        gate: createOperatorGate({
+          resolver: env.resolver,
+          qps: nsQps,
+          queriesPerDomain: () => {
+            const s = resolver.stats();
+            const done = Math.max(1, doneSoFar);
+            return doneSoFar < 50 ? 20 : s.sent / done;
+          },
+        }),
+        counters: () => resolverCounters(resolver.stats()),
+        // a live line on a terminal; otherwise one line every 30 s
+        progressMs: tty ? 250 : progressEvery,
+        progress: tty
+          ? (p) => {
+              doneSoFar = p.done;
+              io.stderr.write(`\r\x1b[K${scanName}: ${formatProgress(p)}`);
             }
-          : {}),
+          : (() => {
+              let last = Date.now();
+              return (p) => {
+                doneSoFar = p.done;
+                if (Date.now() - last < progressEvery - 50) return;
+                last = Date.now();
+                io.stderr.write(`mailsec scan ${scanName}: ${formatProgress(p)}\n`);
+              };
+            })(),
       });
       if (tty) io.stderr.write('\n');
+      const queries = resolver.stats().sent;
+      if (!result.aborted) await store.finish(scanName);
       const total = await store.count(scanName);
       const rate = result.elapsedMs > 0 ? ((result.done / result.elapsedMs) * 1000).toFixed(1) : '0';
       io.stderr.write(
-        `mailsec scan ${scanName}: ${result.done} domains scanned in ${(result.elapsedMs / 1000).toFixed(1)} s (${rate}/s), ${stored.size} already stored, ${total}/${parsed.domains.length} in ${dbPath}` +
-          `${parsed.invalid ? `, ${parsed.invalid} invalid names skipped` : ''}${parsed.duplicates ? `, ${parsed.duplicates} duplicates` : ''}` +
-          `${result.failed ? `, ${result.failed} failed (re-run to retry)` : ''}${result.aborted ? ', interrupted (re-run to resume)' : ''}\n`,
+        `mailsec scan ${scanName}: ${result.done} domains scanned in ${(result.elapsedMs / 1000).toFixed(1)} s (${rate}/s), ${staged.stored} already stored, ${total}/${staged.unique} in ${dbPath}` +
+          `${counters.invalid ? `, ${counters.invalid} invalid names skipped` : ''}${duplicates ? `, ${duplicates} duplicates` : ''}${excluded ? `, ${excluded} excluded` : ''}` +
+          `${result.failed ? `, ${result.failed} failed (re-run to retry)` : ''}${result.aborted ? ', interrupted (re-run to resume)' : ''}` +
+          `; ${queries} DNS queries sent${result.done ? ` (${(queries / result.done).toFixed(1)}/domain)` : ''}\n`,
       );
       if (bool(args, 'json')) {
         io.stdout.write(
-          `${JSON.stringify({ scan: scanName, db: dbPath, domains: parsed.domains.length, stored: total, scanned: result.done, alreadyStored: stored.size, invalid: parsed.invalid, failed: result.failed, aborted: result.aborted })}\n`,
+          `${JSON.stringify({ scan: scanName, db: dbPath, domains: staged.unique, stored: total, scanned: result.done, alreadyStored: staged.stored, invalid: counters.invalid, failed: result.failed, aborted: result.aborted, queries, excluded })}\n`,
         );
       }
       return result.aborted || result.failed ? EXIT.cannotRun : EXIT.ok;
     } finally {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       await env?.close();
-      store.close();
+      await resolver.close();
+      await store.close();
+      if (queryLog) await new Promise((r) => queryLog.end(r));
     }
   },
 };
+
+/** The progress line's network counters from the resolver's. */
+function resolverCounters(s: ResolverStats): RunCounters {
+  return {
+    queries: s.sent,
+    errors: {
+      timeout: s.timeouts,
+      network: s.netErrors,
+      SERVFAIL: s.rcodes?.SERVFAIL ?? 0,
+      REFUSED: s.rcodes?.REFUSED ?? 0,
+    },
+  };
+}

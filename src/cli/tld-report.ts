@@ -2,16 +2,18 @@ import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
+import { normaliseDomain } from '../core/names.ts';
 import {
   renderStatisticsCsv,
   renderStatisticsJson,
   renderStatisticsMarkdown,
   renderStatisticsTable,
 } from '../render/statistics.ts';
+import { openScanSource } from '../scan/store.ts';
 import { statisticsDocument } from '../statistics/document.ts';
-import { MethodologyAccumulator } from '../statistics/methodology.ts';
-import { StatsAccumulator } from '../statistics/stats.ts';
-import { DEFAULT_DB, ScanStore } from '../store/scan-store.ts';
+import { methodologyFrom } from '../statistics/methodology.ts';
+import { statisticsFrom } from '../statistics/stats.ts';
+import { DEFAULT_DB } from '../store/scan-store.ts';
 import type { CommandDef } from './command.ts';
 import { bool, str } from './command.ts';
 import { EXIT } from './exit.ts';
@@ -68,6 +70,11 @@ export const reportCommand: CommandDef = {
       default: DEFAULT_DB,
     },
     scan: { type: 'string', value: 'NAME', description: 'which scan [default: the latest]' },
+    domain: {
+      type: 'string',
+      value: 'D',
+      description: 'print the stored `check --json` document of one domain',
+    },
     list: { type: 'boolean', description: 'list the scans in the database (name, started, stored/total)' },
     json: { type: 'boolean', description: 'the report as one JSON document on stdout' },
     format: {
@@ -96,6 +103,7 @@ export const reportCommand: CommandDef = {
     'mailsec report --db ch.duckdb --list',
     'mailsec report --db ch.duckdb --format html --out report.html',
     'mailsec report --db ch.duckdb --format pdf --out report.pdf',
+    'mailsec report --db ch.duckdb --scan ch-2026-11 --domain example.ch --json',
   ],
   async run(args, io) {
     const format = bool(args, 'json') ? 'json' : (str(args, 'format') ?? 'table');
@@ -120,13 +128,13 @@ export const reportCommand: CommandDef = {
         'run mailsec scan first, or give --db FILE',
       );
     }
-    const store = await ScanStore.open(dbPath, { readOnly: true });
+    const store = await openScanSource(dbPath);
     let closed = false;
     try {
       // a file without the scan tables (only `reports import` wrote it) holds no scan
       const scans = await store.scans().catch(() => []);
       if (!scans.length && !bool(args, 'list')) {
-        store.close();
+        await store.close();
         closed = true;
         throw new MailsecError(
           ErrorCode.Usage,
@@ -151,13 +159,26 @@ export const reportCommand: CommandDef = {
           scans.length ? `scans: ${scans.map((s) => s.name).join(', ')}` : 'run mailsec scan first',
         );
       }
-      const acc = new StatsAccumulator();
-      const method = new MethodologyAccumulator();
-      for await (const doc of store.documents(scan.name)) {
-        acc.add(doc);
-        method.add(doc);
+      const domain = str(args, 'domain');
+      if (domain !== undefined) {
+        const name = normaliseDomain(domain);
+        const stored = name.ok ? await store.document(scan.name, name.name) : undefined;
+        if (!stored) {
+          throw new MailsecError(
+            ErrorCode.Usage,
+            `${domain} is not stored in scan "${scan.name}" of ${dbPath}`,
+            'give a domain the scan holds (mailsec report --list shows the scans)',
+          );
+        }
+        io.stdout.write(`${JSON.stringify(stored, null, 2)}\n`);
+        return EXIT.ok;
       }
-      const doc = { ...statisticsDocument(scan.name, acc.result()), methodology: method.result(scan) };
+      // counted in the database over the stored columns, never document by document
+      const source = { query: (sql: string) => store.query(scan.name, sql) };
+      const doc = {
+        ...statisticsDocument(scan.name, await statisticsFrom(source)),
+        methodology: await methodologyFrom(source, scan),
+      };
       let output: string | Buffer;
       if (format === 'json') output = renderStatisticsJson(doc);
       else if (format === 'md') output = renderStatisticsMarkdown(doc);
@@ -182,7 +203,7 @@ export const reportCommand: CommandDef = {
       else io.stdout.write(output);
       return EXIT.ok;
     } finally {
-      if (!closed) store.close();
+      if (!closed) await store.close();
     }
   },
 };

@@ -13,6 +13,8 @@ export const ErrorCode = {
   /** the database was written by a newer (or incompatible) mailsec */
   StoreVersion: 'MAILSEC_ERR_STORE_VERSION',
   TestworldFailed: 'MAILSEC_ERR_TESTWORLD_FAILED',
+  /** the live state a command needs could not be determined (SERVFAIL, timeout …) */
+  Undetermined: 'MAILSEC_ERR_UNDETERMINED',
   /** the IMAP server could not be used (connection, TLS, STARTTLS missing, authentication) */
   ImapFailed: 'MAILSEC_ERR_IMAP',
   /** Chromium (for `report --format pdf`) is not installed or did not start */

@@ -9,6 +9,8 @@ import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.t
 export interface CacheOptions {
   /** entries kept (default 10000) */
   readonly maxEntries?: number;
+  /** approximate bytes kept (default 32 MiB): names and record data, the larger bound wins */
+  readonly maxBytes?: number;
   /** cap on positive TTLs, seconds (default 3600) */
   readonly maxTtl?: number;
   /** cap on negative TTLs, seconds (default 900); without an SOA: `defaultNegativeTtl` */
@@ -31,13 +33,30 @@ interface Entry {
   readonly answer: Answer<unknown>;
   readonly stored: number;
   readonly expires: number;
+  readonly bytes: number;
 }
 
-const cachedAnswers = new WeakSet<object>();
+/** A cheap estimate of an answer's heap size: names, texts, a fixed cost per record. */
+function sizeOf(a: Answer<unknown>): number {
+  let n = 160 + a.name.length * 2;
+  for (const c of a.cnames) n += 40 + c.length * 2;
+  for (const r of a.records) {
+    if (typeof r === 'string') n += 40 + r.length * 2;
+    else {
+      n += 96;
+      const t = (r as { text?: unknown }).text;
+      if (typeof t === 'string') n += t.length * 2;
+    }
+  }
+  return n;
+}
+
+/** marks the copies a cache hands out (a property, not a WeakSet: one per hit would load the GC) */
+const CACHED = Symbol('mailsec.cached');
 
 /** Whether an Answer came from a cache (for query logs). */
 export function isCachedAnswer(a: Answer<unknown>): boolean {
-  return cachedAnswers.has(a);
+  return (a as { [CACHED]?: boolean })[CACHED] === true;
 }
 
 export function withCache(
@@ -45,6 +64,8 @@ export function withCache(
   options: CacheOptions = {},
 ): Resolver & { cacheStats(): CacheStats; clear(): void } {
   const maxEntries = Math.max(1, options.maxEntries ?? 10000);
+  const maxBytes = Math.max(1, options.maxBytes ?? 32 * 2 ** 20);
+  let bytes = 0;
   const maxTtl = options.maxTtl ?? 3600;
   const maxNeg = options.maxNegativeTtl ?? 900;
   const defaultNeg = options.defaultNegativeTtl ?? 60;
@@ -76,14 +97,16 @@ export function withCache(
       const t = now();
       if (hit) {
         map.delete(key);
+        bytes -= hit.bytes;
         if (hit.expires > t) {
           map.set(key, hit); // most recently used
+          bytes += hit.bytes;
           hits++;
           const copy: Answer<RecordOf<T>> = { ...(hit.answer as Answer<RecordOf<T>>) };
           if (copy.ttl !== undefined) {
             (copy as { ttl?: number }).ttl = Math.max(0, copy.ttl - Math.floor((t - hit.stored) / 1000));
           }
-          cachedAnswers.add(copy);
+          Object.defineProperty(copy, CACHED, { value: true });
           return copy;
         }
       }
@@ -92,12 +115,26 @@ export function withCache(
       const life = lifetime(a);
       if (life > 0) {
         const stored = now();
-        map.set(key, { answer: a, stored, expires: stored + life * 1000 });
-        while (map.size > maxEntries) map.delete(map.keys().next().value as string);
+        const prev = map.get(key);
+        if (prev) {
+          bytes -= prev.bytes;
+          map.delete(key);
+        }
+        const entry = { answer: a, stored, expires: stored + life * 1000, bytes: sizeOf(a) };
+        map.set(key, entry);
+        bytes += entry.bytes;
+        while (map.size > maxEntries || (bytes > maxBytes && map.size > 1)) {
+          const k = map.keys().next().value as string;
+          bytes -= map.get(k)?.bytes ?? 0;
+          map.delete(k);
+        }
       }
       return a;
     },
     cacheStats: () => ({ hits, misses, entries: map.size }),
-    clear: () => map.clear(),
+    clear: () => {
+      map.clear();
+      bytes = 0;
+    },
   };
 }

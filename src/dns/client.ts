@@ -3,7 +3,9 @@
  * Every DNS failure becomes an Answer (TIMEOUT, NETERROR with detail); the only rejections are
  * MailsecError EgressDenied (a packet would leave the allowed ranges) and the caller's abort.
  */
+
 import { DohTransport, type DohTransportOptions } from './doh.ts';
+import type { RateGate } from './rate.ts';
 import type { ResolverSpec } from './spec.ts';
 import type { Outcome, Transport, TransportStats } from './transport.ts';
 import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
@@ -15,11 +17,17 @@ export interface ClientOptions extends UdpTransportOptions, DohTransportOptions 
   readonly timeoutMs?: number;
   /** attempts per query (default 3) */
   readonly attempts?: number;
+  /** a query-rate ceiling shared by the run (`--qps`, storm backoff); every packet sent takes a token */
+  readonly rate?: RateGate;
+  /** told of every query that goes to the network (cache and in-flight sharing already passed) */
+  readonly onQuery?: (name: string, type: RRType, checkingDisabled: boolean) => void;
 }
 
 export interface ClientStats extends TransportStats {
   /** queries asked of the client */
   queries: number;
+  /** answers by rcode (NOERROR, NXDOMAIN, SERVFAIL, REFUSED, …) */
+  rcodes: Record<string, number>;
 }
 
 export interface ResolverClient extends Resolver {
@@ -41,6 +49,8 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
   const timeoutMs = Math.max(1, options.timeoutMs ?? 2000);
   const attempts = Math.max(1, Math.floor(options.attempts ?? 3));
   let queries = 0;
+  const rcodes: Record<string, number> = {};
+  const rate = options.rate;
   return {
     label: transport.label,
     async query<T extends RRType>(name: string, type: T, opts?: QueryOptions): Promise<Answer<RecordOf<T>>> {
@@ -55,10 +65,15 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
       const bad = unencodableName(q.name);
       // not sent: the server would answer FORMERR (or a truncated name would match nothing)
       if (bad) return failedAnswer(q, 'FORMERR', `"${q.name}" cannot be asked in DNS: ${bad}`);
+      options.onQuery?.(q.name, type, q.checkingDisabled);
       let edns = true;
       let last: Outcome | undefined;
       for (let attempt = 0; attempt < attempts; attempt++) {
+        if (rate) await rate.acquire(signal);
         const o = await transport.exchange(q, edns, timeoutMs, signal);
+        rate?.report(
+          o.kind === 'timeout' || (o.kind === 'response' && o.response.rcode === 'SERVFAIL') ? 'fail' : 'ok',
+        );
         if (o.kind === 'aborted') {
           signal?.throwIfAborted();
           throw new Error('aborted');
@@ -70,6 +85,7 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
             attempt--;
             continue;
           }
+          rcodes[o.response.rcode] = (rcodes[o.response.rcode] ?? 0) + 1;
           return toAnswer(q, o.response);
         }
         last = o;
@@ -79,7 +95,7 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
         ? failedAnswer(q, 'TIMEOUT', `${failure.detail} (${attempts} × ${timeoutMs} ms)`)
         : failedAnswer(q, 'NETERROR', failure.detail);
     },
-    stats: () => ({ ...transport.stats(), queries }),
+    stats: () => ({ ...transport.stats(), queries, rcodes: { ...rcodes } }),
     close: () => transport.close(),
   };
 }

@@ -11,6 +11,7 @@ import type { Resolver } from './types.ts';
 export { type CacheOptions, type CacheStats, isCachedAnswer, withCache } from './cache.ts';
 export { type ClientOptions, type ClientStats, createClient, type ResolverClient } from './client.ts';
 export { queryKey, sharingInFlight } from './inflight.ts';
+export { createRateGate, type RateGate } from './rate.ts';
 export { recording } from './recording.ts';
 export {
   firstNameserver,

@@ -3,6 +3,7 @@
  * query is pending get the same answer from one packet. Each caller keeps its own abort signal;
  * the shared query runs on while anyone still waits for it.
  */
+import { whenAborted } from '../core/abort.ts';
 import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
 import { queryName } from './wire.ts';
 
@@ -33,15 +34,14 @@ export function sharingInFlight(inner: Resolver): Resolver & { sharedCount(): nu
     if (!signal) return p;
     if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise<Answer<RecordOf<T>>>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
+      const unsubscribe = whenAborted(signal, () => reject(signal.reason));
       p.then(
         (a) => {
-          signal.removeEventListener('abort', onAbort);
+          unsubscribe();
           resolve(a);
         },
         (e) => {
-          signal.removeEventListener('abort', onAbort);
+          unsubscribe();
           reject(e);
         },
       );

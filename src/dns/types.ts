@@ -148,6 +148,6 @@ export function failureReason(a: Answer<unknown>): string {
     case 'NETERROR':
       return `the resolver could not be reached for ${what}${a.detail ? ` (${a.detail})` : ''}`;
     default:
-      return `the resolver answered ${a.rcode} for ${what}`;
+      return `the resolver answered ${a.rcode} for ${what}${a.detail ? ` (${a.detail})` : ''}`;
   }
 }

@@ -6,6 +6,7 @@
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { isIP, connect as tcpConnect } from 'node:net';
+import { whenAborted } from '../core/abort.ts';
 import { assertEgressAllowed } from '../net/egress.ts';
 import { emptyStats, errorDetail, type Outcome, type Transport, type TransportStats } from './transport.ts';
 import { decodeResponse, encodeQuery, type Question } from './wire.ts';
@@ -172,12 +173,12 @@ export class UdpTransport implements Transport {
     while (ps.pending.has(id)) id = this.ids.next();
     const udp = await new Promise<Outcome>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const onAbort = () => finish({ kind: 'aborted' });
+      let unsubscribe = () => {};
       const finish = (o: Outcome) => {
         if (timer === undefined) return; // already finished
         clearTimeout(timer);
         timer = undefined;
-        signal?.removeEventListener('abort', onAbort);
+        unsubscribe();
         if (ps.pending.get(id)?.finish === finish) {
           ps.pending.delete(id);
           this.release();
@@ -188,7 +189,7 @@ export class UdpTransport implements Transport {
         () => finish({ kind: 'timeout', detail: `no answer from ${this.label}` }),
         timeoutMs,
       );
-      signal?.addEventListener('abort', onAbort, { once: true });
+      unsubscribe = whenAborted(signal, () => finish({ kind: 'aborted' }));
       ps.pending.set(id, { q, finish });
       this.counters.sent++;
       ps.sock.send(encodeQuery(q, id, edns), (err) => {
@@ -213,7 +214,7 @@ export class UdpTransport implements Transport {
     return new Promise<Outcome>((resolve) => {
       let done = false;
       const sock = tcpConnect({ host: this.address, port: this.port });
-      const onAbort = () => finish({ kind: 'aborted' });
+      let unsubscribe = () => {};
       const timer = setTimeout(
         () => finish({ kind: 'timeout', detail: `no answer over TCP from ${this.label}` }),
         timeoutMs,
@@ -222,14 +223,14 @@ export class UdpTransport implements Transport {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        unsubscribe();
         sock.destroy();
         if (o.kind === 'timeout') this.counters.timeouts++;
         if (o.kind === 'neterror') this.counters.netErrors++;
         if (o.kind === 'response') this.counters.received++;
         resolve(o);
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      unsubscribe = whenAborted(signal, () => finish({ kind: 'aborted' }));
       let buf = Buffer.alloc(0);
       sock.on('connect', () => {
         this.counters.sent++;

@@ -9,12 +9,17 @@ import type { Answer, Rcode, RecordMap, RecordOf, RRType } from './types.ts';
 /** EDNS0 UDP payload size announced (DNS Flag Day 2020). */
 export const EDNS_PAYLOAD = 1232;
 
+/** lower-case LDH labels (underscore allowed) of 1–63 octets, no trailing dot */
+const CANONICAL = /^(?:[a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}$/;
+
 /**
  * The name as queried and as reported in Answer.name: lower case, A-labels, no trailing dot, ''
  * for the root. Names that are not host names (SPF macro expansions with '%', spaces, ':' …) are
  * kept as given, only lower-cased.
  */
 export function queryName(name: string): string {
+  // the common case, already canonical (names from DNS data and from earlier answers): as it is
+  if (name.length <= 253 && CANONICAL.test(name)) return name;
   const r = normaliseDomain(name);
   if (r.ok) return r.name;
   const n = name.trim().toLowerCase();
@@ -282,7 +287,7 @@ export function toAnswer<T extends RRType>(q: Question & { type: T }, r: WireRes
 /** An Answer that says the resolver could not be asked or did not answer. */
 export function failedAnswer<T extends RRType>(
   q: Question & { type: T },
-  rcode: 'TIMEOUT' | 'NETERROR' | 'FORMERR',
+  rcode: 'TIMEOUT' | 'NETERROR' | 'FORMERR' | 'REFUSED',
   detail: string,
 ): Answer<RecordOf<T>> {
   return { name: q.name, type: q.type, rcode, records: [], authenticated: false, cnames: [], detail };

@@ -81,6 +81,7 @@ function keyInfo(d: string, s: string, seen: ReadonlyMap<string, RecordedAnswer>
     };
   const checked = checkDkim({
     domain: d,
+    selectorList: 'full',
     domainkeyNode: true,
     tried: [s],
     answers: [{ selector: s, name, outcome: 'found', records: texts, cname: null }],

@@ -1,10 +1,12 @@
 import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
+import type { TLSSocket } from 'node:tls';
+import { Agent, buildConnector, request } from 'undici';
 import type { Resolver } from '../dns/types.ts';
 import { failureReason, isFailure } from '../dns/types.ts';
 import type { AddressPolicy } from './address-policy.ts';
 import { trustStore } from './ca.ts';
 import { assertEgressAllowed } from './egress.ts';
+import { captureTls, type TlsInfo } from './tls-info.ts';
 
 /**
  * HTTPS GET for the checks that read web resources (MTA-STS policy, security.txt, BIMI assets,
@@ -62,6 +64,8 @@ export interface HttpResponse {
   readonly address: string | null;
   /** what went wrong, for humans */
   readonly error: string | null;
+  /** the TLS session (certificate chain as presented), when asked for with `captureTls` and a handshake completed */
+  readonly tls?: TlsInfo;
 }
 
 export interface FetchOptions {
@@ -69,6 +73,8 @@ export interface FetchOptions {
   readonly maxBytes?: number;
   readonly signal?: AbortSignal;
   readonly accept?: string;
+  /** report the certificate chain the server presented (`tls` in the response) */
+  readonly captureTls?: boolean;
 }
 
 export interface HttpFetcher {
@@ -204,17 +210,27 @@ export function createHttpFetcher(o: HttpFetcherOptions): HttpFetcher {
       }
       assertEgressAllowed(address, 'HTTPS');
       const family = isIP(address);
+      const connectOptions = {
+        ...(ca ? { ca } : {}),
+        ...(isIP(host) ? {} : { servername: host }),
+        rejectUnauthorized: true,
+        timeout: o.timeoutMs,
+        lookup: (_name: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) => {
+          if (opts?.all) cb(null, [{ address, family }]);
+          else cb(null, address, family);
+        },
+      };
+      let tls: TlsInfo | undefined;
+      const connector = f.captureTls ? buildConnector(connectOptions as never) : undefined;
       const agent = new Agent({
-        connect: {
-          ...(ca ? { ca } : {}),
-          ...(isIP(host) ? {} : { servername: host }),
-          rejectUnauthorized: true,
-          timeout: o.timeoutMs,
-          lookup: (_name: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) => {
-            if (opts?.all) cb(null, [{ address, family }]);
-            else cb(null, address, family);
-          },
-        } as never,
+        connect: connector
+          ? (opts, cb) =>
+              connector(opts, (...args) => {
+                const socket = args[1] as TLSSocket | null;
+                if (!args[0] && socket) tls = captureTls(socket, host, ca);
+                (cb as (...a: unknown[]) => void)(...args);
+              })
+          : (connectOptions as never),
         connections: 1,
         pipelining: 0,
       });
@@ -243,6 +259,7 @@ export function createHttpFetcher(o: HttpFetcherOptions): HttpFetcher {
         const cs = ct ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(ct) : null;
         const base = {
           url,
+          ...(tls ? { tls } : {}),
           status: res.statusCode,
           headers,
           mediaType,

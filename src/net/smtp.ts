@@ -1,5 +1,6 @@
 import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { whenAborted } from '../core/abort.ts';
 import { isMailsecError } from '../core/errors.ts';
 import { assertEgressAllowed } from './egress.ts';
 import { captureTls, type TlsInfo } from './tls-info.ts';
@@ -240,7 +241,7 @@ export async function probeSmtp(o: SmtpProbeOptions): Promise<SmtpProbeResult> {
     tlsSocket?.destroy();
     socket?.destroy();
   };
-  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const unsubscribe = whenAborted(o.signal, onAbort);
   try {
     assertEgressAllowed(o.address, 'SMTP');
     socket = await connectTcp(o.address, port, o.timeoutMs);
@@ -297,7 +298,7 @@ export async function probeSmtp(o: SmtpProbeOptions): Promise<SmtpProbeResult> {
     if (o.signal?.aborted) return done('timeout', 'aborted');
     return done('refused', e instanceof Error ? e.message : String(e));
   } finally {
-    o.signal?.removeEventListener('abort', onAbort);
+    unsubscribe();
     tlsSocket?.destroy();
     socket?.destroy();
   }

@@ -50,43 +50,83 @@ export async function* lines(chunks: AsyncIterable<string>): AsyncGenerator<stri
   else if (buf !== '') yield buf;
 }
 
+/** Names come out in chunks of this many (the scan stages and resumes chunk by chunk). */
+export const CHUNK = 10_000;
+
+export interface InputCounters {
+  /** names that were not valid domain names (first few kept for the message) */
+  invalid: number;
+  readonly invalidSamples: string[];
+  /** a name repeated on the next line or record (more NS records of one owner) */
+  repeats: number;
+}
+
+/**
+ * Normalises names and hands them out in chunks, without keeping the input: only a name repeated
+ * right after itself is dropped here (the scan drops the other duplicates in its database).
+ */
 class Collector {
-  readonly domains: string[] = [];
-  private readonly seen = new Set<string>();
-  invalid = 0;
-  duplicates = 0;
-  readonly invalidSamples: string[] = [];
+  pending: string[] = [];
+  private last = '';
+  readonly counters: InputCounters = { invalid: 0, invalidSamples: [], repeats: 0 };
   add(raw: string): void {
     const r = normaliseDomain(raw);
     if (!r.ok) {
       this.bad(raw);
       return;
     }
-    if (this.seen.has(r.name)) {
-      this.duplicates++;
+    if (r.name === this.last) {
+      this.counters.repeats++;
       return;
     }
-    this.seen.add(r.name);
-    this.domains.push(r.name);
+    this.last = r.name;
+    this.pending.push(r.name);
   }
   bad(raw: string): void {
-    this.invalid++;
-    if (this.invalidSamples.length < 5) this.invalidSamples.push(JSON.stringify(raw.slice(0, 80)));
+    this.counters.invalid++;
+    if (this.counters.invalidSamples.length < 5)
+      this.counters.invalidSamples.push(JSON.stringify(raw.slice(0, 80)));
   }
-  result(format: InputFormat): InputResult {
-    return {
-      domains: this.domains,
-      format,
-      invalid: this.invalid,
-      invalidSamples: this.invalidSamples,
-      duplicates: this.duplicates,
-    };
+  drain(): string[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
   }
 }
 
+/** Collects streamed chunks into the unique names in input order (small inputs and tests). */
+async function collect(
+  format: InputFormat,
+  c: Collector,
+  chunks: AsyncIterable<string[]>,
+): Promise<InputResult> {
+  const seen = new Set<string>();
+  const domains: string[] = [];
+  let duplicates = 0;
+  for await (const chunk of chunks)
+    for (const d of chunk) {
+      if (seen.has(d)) duplicates++;
+      else {
+        seen.add(d);
+        domains.push(d);
+      }
+    }
+  return {
+    domains,
+    format,
+    invalid: c.counters.invalid,
+    invalidSamples: c.counters.invalidSamples,
+    duplicates: duplicates + c.counters.repeats,
+  };
+}
+
 /** Domain list: one name a line; `#` starts a comment; blank lines ignored. */
-export async function readList(chunks: AsyncIterable<string>): Promise<InputResult> {
+export function readList(chunks: AsyncIterable<string>): Promise<InputResult> {
   const c = new Collector();
+  return collect('list', c, listChunks(chunks, c));
+}
+
+async function* listChunks(chunks: AsyncIterable<string>, c: Collector): AsyncGenerator<string[]> {
   for await (const line of lines(chunks)) {
     if (typeof line !== 'string') {
       c.bad('<line too long>');
@@ -95,8 +135,9 @@ export async function readList(chunks: AsyncIterable<string>): Promise<InputResu
     const hash = line.indexOf('#');
     const text = (hash >= 0 ? line.slice(0, hash) : line).trim();
     if (text !== '') c.add(text);
+    if (c.pending.length >= CHUNK) yield c.drain();
   }
-  return c.result('list');
+  if (c.pending.length) yield c.drain();
 }
 
 const CLASSES = new Set(['IN', 'CH', 'HS', 'CS']);
@@ -163,8 +204,16 @@ function absolute(name: string, origin: string): string {
  * domains — deduplicated. Handles $ORIGIN, $TTL, `@`, relative names, blank (repeated) owners,
  * parentheses over several lines, `;` comments and quoted strings. $INCLUDE is not followed.
  */
-export async function readZone(chunks: AsyncIterable<string>, defaultOrigin = ''): Promise<InputResult> {
+export function readZone(chunks: AsyncIterable<string>, defaultOrigin = ''): Promise<InputResult> {
   const c = new Collector();
+  return collect('zone', c, zoneChunks(chunks, defaultOrigin, c));
+}
+
+async function* zoneChunks(
+  chunks: AsyncIterable<string>,
+  defaultOrigin: string,
+  c: Collector,
+): AsyncGenerator<string[]> {
   let origin = defaultOrigin.replace(/\.$/, '').toLowerCase();
   let apex: string | null = null;
   let owner: string | null = null;
@@ -224,11 +273,12 @@ export async function readZone(chunks: AsyncIterable<string>, defaultOrigin = ''
       handle(pending, pendingBlankOwner);
       pending = [];
     }
+    if (c.pending.length >= CHUNK) yield c.drain();
   }
   // a record whose parenthesis never closes is incomplete: not read
   if (pending.length && state.depth > 0) c.bad(pending.slice(0, 3).join(' '));
   else if (pending.length) handle(pending, pendingBlankOwner);
-  return c.result('zone');
+  if (c.pending.length) yield c.drain();
 }
 
 /** A zone file has directives or records (SOA/NS with a class or TTL); a list has one name a line. */
@@ -271,11 +321,19 @@ async function* decode(stream: NodeJS.ReadableStream): AsyncGenerator<string> {
   if (tail) yield tail;
 }
 
-/** Reads `path` (`-`: stdin; `.gz`: gunzipped), sniffs its format unless given, returns the domains. */
-export async function readInput(
+/** An input being read: its format, its names in chunks (duplicates not yet removed), its counters. */
+export interface InputStream {
+  readonly format: InputFormat;
+  readonly chunks: AsyncGenerator<string[]>;
+  /** final once `chunks` is exhausted */
+  readonly counters: InputCounters;
+}
+
+/** Opens `path` (`-`: stdin; gzip by its magic bytes), sniffs its format unless given; never reads it whole. */
+export async function openInput(
   path: string,
   opts: { format?: InputFormat; origin?: string; stdin?: NodeJS.ReadableStream } = {},
-): Promise<InputResult> {
+): Promise<InputStream> {
   const raw: NodeJS.ReadableStream =
     path === '-' ? (opts.stdin ?? process.stdin) : createReadStream(path, { highWaterMark: 1 << 20 });
   const stream = await gunzipIfGzip(raw);
@@ -294,7 +352,7 @@ export async function readInput(
   }
   const format = opts.format ?? sniffFormat(firstChunks.join('').slice(0, 65536));
   async function* all(): AsyncGenerator<string> {
-    yield* firstChunks;
+    yield* firstChunks.splice(0);
     if (done) return;
     for (;;) {
       const n = await iter.next();
@@ -302,5 +360,26 @@ export async function readInput(
       yield n.value;
     }
   }
-  return format === 'zone' ? readZone(all(), opts.origin) : readList(all());
+  const c = new Collector();
+  return {
+    format,
+    chunks: format === 'zone' ? zoneChunks(all(), opts.origin ?? '', c) : listChunks(all(), c),
+    counters: c.counters,
+  };
+}
+
+/** Reads `path` whole into its unique domains (small inputs and tests; the scan streams with openInput). */
+export async function readInput(
+  path: string,
+  opts: { format?: InputFormat; origin?: string; stdin?: NodeJS.ReadableStream } = {},
+): Promise<InputResult> {
+  const input = await openInput(path, opts);
+  const c = new Collector();
+  const r = await collect(input.format, c, input.chunks);
+  return {
+    ...r,
+    invalid: input.counters.invalid,
+    invalidSamples: input.counters.invalidSamples,
+    duplicates: r.duplicates + input.counters.repeats,
+  };
 }

@@ -1,28 +1,50 @@
 /**
  * The scan loop: a bounded pool of domains in flight over one shared AuditEnvironment (one
- * resolver with its cache, one prober, one HTTPS fetcher), results written to the store in
- * batches (one transaction each), progress on a terminal.
+ * resolver with its cache, one prober, one HTTPS fetcher), the input pulled chunk by chunk,
+ * results written to the sink in batches (one part each), progress reported as it goes.
  */
 import type { AuditEnvironment } from '../audit/audit.ts';
 import { auditDomain } from '../audit/audit.ts';
 import { toDocument } from '../audit/document.ts';
-import type { ResultRow, ScanStore } from '../store/scan-store.ts';
+import type { ScanSink, StoredDomain } from '../store/scan-store.ts';
+import { toStored } from './store.ts';
 
 export interface ScanRunOptions {
   readonly scan: string;
-  readonly domains: readonly string[];
+  /** the domains to scan, in chunks (the input is never held whole) */
+  readonly domains: AsyncIterable<readonly string[]> | Iterable<readonly string[]>;
+  /** how many `domains` holds (for progress) */
+  readonly total: number;
   readonly env: AuditEnvironment;
-  readonly store: ScanStore;
+  readonly sink: ScanSink;
   readonly resolver: { address: string; validates: boolean };
   /** domains in flight at once */
   readonly concurrency: number;
-  /** results per transaction */
+  /** results per part */
   readonly batchSize: number;
   /** a batch is written at least this often (ms) */
   readonly flushMs?: number;
   readonly progress?: (p: Progress) => void;
+  /** how often `progress` is called besides after each batch (ms; default 1000) */
+  readonly progressMs?: number;
   /** replace a stored result of the same domain (the --retry-errors pass) */
   readonly replace?: boolean;
+  /**
+   * A soft stop (the first ^C): no new domain is started; those in flight finish and are stored,
+   * so the scan resumes where it stopped. `env.signal` is the hard stop (audits abort, not stored).
+   */
+  readonly stop?: AbortSignal;
+  /** per name-server-operator pacing: a domain starts once its operator has budget */
+  readonly gate?: { admit(domain: string, signal?: AbortSignal): Promise<void> };
+  /** counters of the run's network layer, shown with the progress */
+  readonly counters?: () => RunCounters;
+}
+
+export interface RunCounters {
+  /** DNS queries sent so far */
+  readonly queries: number;
+  /** failures by kind (timeout, SERVFAIL, REFUSED, network, …), counted where they happen */
+  readonly errors: Readonly<Record<string, number>>;
 }
 
 export interface Progress {
@@ -30,60 +52,107 @@ export interface Progress {
   readonly total: number;
   readonly elapsedMs: number;
   readonly failed: number;
+  /** domains with at least one section that could not be determined */
+  readonly undetermined: number;
+  readonly counters?: RunCounters;
 }
 
 export interface ScanRunResult extends Progress {
+  /** stopped early (^C, SIGTERM): re-run to resume */
   readonly aborted: boolean;
 }
 
-/** "12/100 3.2/s ETA 27s" */
+function duration(s: number): string {
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
+}
+
+/** "12/100 (12.0%) 3.2 domains/s ETA 27s 140 q/s errors: timeout 3, SERVFAIL 1" */
 export function formatProgress(p: Progress): string {
   const rate = p.elapsedMs > 0 ? (p.done / p.elapsedMs) * 1000 : 0;
   const left = p.total - p.done;
   const eta = rate > 0 ? Math.round(left / rate) : null;
-  const etaText =
-    eta === null
-      ? '?'
-      : eta >= 3600
-        ? `${Math.floor(eta / 3600)}h${String(Math.floor((eta % 3600) / 60)).padStart(2, '0')}m`
-        : eta >= 60
-          ? `${Math.floor(eta / 60)}m${String(eta % 60).padStart(2, '0')}s`
-          : `${eta}s`;
   const percent = p.total ? ((p.done / p.total) * 100).toFixed(1) : '100.0';
-  return `${p.done}/${p.total} (${percent}%) ${rate.toFixed(1)} domains/s ETA ${etaText}${p.failed ? ` failed ${p.failed}` : ''}`;
+  const parts = [
+    `${p.done}/${p.total} (${percent}%) ${rate.toFixed(1)} domains/s ETA ${eta === null ? '?' : duration(eta)}`,
+  ];
+  if (p.counters && p.elapsedMs > 0)
+    parts.push(`${Math.round((p.counters.queries / p.elapsedMs) * 1000)} q/s`);
+  if (p.undetermined) parts.push(`undetermined ${p.undetermined}`);
+  const errs = Object.entries(p.counters?.errors ?? {}).filter(([, n]) => n > 0);
+  if (errs.length) parts.push(`errors: ${errs.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (p.failed) parts.push(`failed ${p.failed}`);
+  return parts.join(' ');
 }
 
 export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
   const started = Date.now();
-  let next = 0;
   let done = 0;
   let failed = 0;
-  let batch: ResultRow[] = [];
+  let undetermined = 0;
+  let batch: StoredDomain[] = [];
   let writing: Promise<void> = Promise.resolve();
   let writeError: unknown = null;
+  const stopped = () => o.env.signal.aborted || o.stop?.aborted === true;
+  const snapshot = (): Progress => ({
+    done,
+    total: o.total,
+    elapsedMs: Date.now() - started,
+    failed,
+    undetermined,
+    ...(o.counters ? { counters: o.counters() } : {}),
+  });
   const flush = () => {
     if (!batch.length) return writing;
     const rows = batch;
     batch = [];
     writing = writing.then(async () => {
       try {
-        await o.store.writeBatch(o.scan, rows, { replace: o.replace === true });
+        await o.sink.write(o.scan, rows, { replace: o.replace === true });
         done += rows.length;
-        o.progress?.({ done, total: o.domains.length, elapsedMs: Date.now() - started, failed });
+        for (const r of rows) if (r.undetermined > 0) undetermined++;
+        o.progress?.(snapshot());
       } catch (e) {
         writeError ??= e;
       }
     });
     return writing;
   };
-  const timer = setInterval(() => void flush(), o.flushMs ?? 1000);
+  // the input, pulled one chunk at a time and shared by the workers
+  const chunks: AsyncIterator<readonly string[]> | Iterator<readonly string[]> =
+    Symbol.asyncIterator in o.domains ? o.domains[Symbol.asyncIterator]() : o.domains[Symbol.iterator]();
+  let current: readonly string[] = [];
+  let at = 0;
+  let fetching: Promise<boolean> | null = null;
+  let exhausted = false;
+  const next = async (): Promise<string | undefined> => {
+    for (;;) {
+      if (at < current.length) return current[at++];
+      if (exhausted) return undefined;
+      fetching ??= Promise.resolve(chunks.next()).then((r) => {
+        fetching = null;
+        if (r.done) exhausted = true;
+        else {
+          current = r.value;
+          at = 0;
+        }
+        return !r.done;
+      });
+      await fetching;
+    }
+  };
+  const flushTimer = setInterval(() => void flush(), o.flushMs ?? 1000);
+  const progressTimer = o.progress ? setInterval(() => o.progress?.(snapshot()), o.progressMs ?? 1000) : null;
   const worker = async () => {
-    while (next < o.domains.length && !o.env.signal.aborted && writeError === null) {
-      const domain = o.domains[next++] as string;
+    while (!stopped() && writeError === null) {
+      const domain = await next();
+      if (domain === undefined || stopped()) return;
       try {
-        const report = toDocument(await auditDomain(domain, o.env), o.resolver);
+        if (o.gate) await o.gate.admit(domain, o.env.signal);
+        const doc = toDocument(await auditDomain(domain, o.env), o.resolver);
         if (o.env.signal.aborted) return; // an aborted audit is incomplete: not stored, redone on resume
-        batch.push({ domain, checkedAt: report.checkedAt, doc: report });
+        batch.push(toStored(doc));
       } catch {
         failed++; // not stored: a resumed run tries it again
       }
@@ -93,15 +162,11 @@ export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
   try {
     await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
   } finally {
-    clearInterval(timer);
+    clearInterval(flushTimer);
+    if (progressTimer) clearInterval(progressTimer);
     await flush();
+    await chunks.return?.(undefined);
   }
   if (writeError) throw writeError;
-  return {
-    done,
-    total: o.domains.length,
-    elapsedMs: Date.now() - started,
-    failed,
-    aborted: o.env.signal.aborted,
-  };
+  return { ...snapshot(), aborted: stopped() };
 }

@@ -52,3 +52,34 @@ export class MethodologyAccumulator {
     };
   }
 }
+
+/** What `methodologyFrom` asks: SQL over the scan's `domains` view (src/scan/store.ts). */
+export interface MethodologySource {
+  query(sql: string): Promise<Record<string, unknown>[]>;
+}
+
+/** The methodology block counted in the database (the typed columns checked_at and resolver.*). */
+export async function methodologyFrom(source: MethodologySource, scan: ScanRecord): Promise<Methodology> {
+  const [r] = await source.query(
+    `SELECT count(*) AS stored, min(checked_at) AS first, max(checked_at) AS last,
+            count(*) FILTER (WHERE "resolver.validates") AS yes,
+            count(*) FILTER (WHERE NOT "resolver.validates") AS no
+     FROM domains`,
+  );
+  const names = await source.query(
+    `SELECT DISTINCT "resolver.address" AS a FROM domains WHERE "resolver.address" IS NOT NULL ORDER BY a LIMIT ${MAX_RESOLVERS}`,
+  );
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    scan: scan.name,
+    started: scan.started,
+    input: scan.input,
+    total: scan.total,
+    stored: Number(r?.stored ?? 0),
+    firstChecked: text(r?.first),
+    lastChecked: text(r?.last),
+    resolvers: names.map((n) => String(n.a)),
+    resolverValidated: { yes: Number(r?.yes ?? 0), no: Number(r?.no ?? 0) },
+    options: scan.options,
+  };
+}

@@ -1,16 +1,29 @@
 /**
- * TLD statistics over stored per-domain documents (the `mailsec check --json` document): pure
- * functions, one pass, constant memory per key. See docs/scan.md for every definition.
+ * TLD statistics (`mailsec report`): every key with count, denominator and percent; `<key>.error`
+ * and `<key>.skipped` apart from "no" — an undetermined answer is never counted as absent. See
+ * docs/scan.md for every definition; the definitions themselves are the checks' statistics
+ * contributions (src/core/statistics.ts, `src/checks/<id>/statistics.ts`), turned into one typed
+ * row per domain by row.ts.
  *
- * Each key classifies a domain as yes / no / error (could not be determined) / skipped (not
- * tested: option or missing prerequisite). `count` is the yes count over the key's denominator
- * (all domains, or domains with MX); the error and skipped counts are reported as `<key>.error`
- * and `<key>.skipped` over the same denominator — an undetermined answer is never counted as "no".
+ * Two ways to the same figures: `statisticsFrom(source)` counts the stored columns in the
+ * database (what `mailsec report` does, constant memory for millions of domains);
+ * `computeStats(docs)` counts documents in memory (tests, a handful of documents).
  */
-import { getDomain } from 'tldts';
+import type { ShareName, Verdict } from '../core/statistics.ts';
+import { VERDICT_CODE } from '../core/statistics.ts';
+import {
+  type Doc,
+  type DomainRow,
+  domainRow,
+  keyColumn,
+  SHARE_NAMES,
+  SHARES,
+  STATISTIC_KEYS,
+  shareColumn,
+} from './row.ts';
 
-export type Doc = Record<string, unknown>;
-type Verdict = 'yes' | 'no' | 'error' | 'skipped';
+export { bannerSoftware, issuerName } from '../checks/smtp/software.ts';
+export { type Doc, hasMx, STATISTIC_KEYS } from './row.ts';
 
 export interface Stat {
   count: number;
@@ -32,177 +45,6 @@ export interface ScanStats {
   software: ShareItem[];
 }
 
-type Section = { status?: string } & Record<string, unknown>;
-
-function section(doc: Doc, name: string): Section | undefined {
-  const s = doc[name];
-  return typeof s === 'object' && s !== null ? (s as Section) : undefined;
-}
-
-/** error/skipped from the section status; otherwise the predicate decides */
-function by(doc: Doc, name: string, pred: (s: Section) => boolean): Verdict {
-  const s = section(doc, name);
-  if (!s) return 'skipped';
-  if (s.status === 'error') return 'error';
-  if (s.status === 'skipped') return 'skipped';
-  return pred(s) ? 'yes' : 'no';
-}
-
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const present = (s: Section) => s.status === 'pass' || s.status === 'warn' || s.status === 'fail';
-const hasRecord = (s: Section) => typeof s.record === 'string' || arr(s.records).length > 0;
-
-interface SmtpHost {
-  exchange?: string;
-  starttls?: string;
-  banner?: string | null;
-  certificate?: { issuer?: string | null } | null;
-  dane?: { status?: string; records?: unknown[] };
-}
-
-function daneVerdict(doc: Doc, valid: boolean): Verdict {
-  const s = section(doc, 'smtp');
-  if (!s) return 'skipped';
-  const hosts = arr(s.hosts) as SmtpHost[];
-  const withTlsa = hosts.filter((h) => arr(h.dane?.records).length > 0);
-  if (!valid) {
-    if (withTlsa.length) return 'yes';
-    if (hosts.some((h) => h.dane?.status === 'error') || s.status === 'error') return 'error';
-    if (s.status === 'skipped' && hosts.length === 0) return 'skipped';
-    return 'no';
-  }
-  if (!withTlsa.length) return hosts.some((h) => h.dane?.status === 'error') ? 'error' : 'no';
-  const st = withTlsa.map((h) => h.dane?.status);
-  if (st.includes('invalid')) return 'no';
-  if (st.includes('error')) return 'error';
-  if (st.every((x) => x === 'skipped')) return 'skipped';
-  return st.includes('valid') ? 'yes' : 'no';
-}
-
-function spfAll(value: string) {
-  return (doc: Doc) => by(doc, 'spf', (s) => s.all === value);
-}
-
-function dmarcPolicy(p: string) {
-  return (doc: Doc) => by(doc, 'dmarc', (s) => s.policy === p);
-}
-
-function starttls(v: string) {
-  return (doc: Doc): Verdict => {
-    const s = section(doc, 'smtp');
-    if (!s || s.starttlsSupport === 'skipped' || s.status === 'skipped') return 'skipped';
-    if (s.starttlsSupport === 'error' || s.status === 'error') return 'error';
-    return s.starttlsSupport === v ? 'yes' : 'no';
-  };
-}
-
-/** over all domains */
-export const ALL_KEYS: Record<string, (d: Doc) => Verdict> = {
-  // a name that does not exist (exists: false) has a validated denial at best, not a signed zone
-  'dnssec.signed': (d) =>
-    d.exists === false ? 'skipped' : by(d, 'dnssec', (s) => s.validation === 'secure'),
-  'dnssec.bogus': (d) => by(d, 'dnssec', (s) => s.validation === 'bogus'),
-  'caa.present': (d) => by(d, 'caa', (s) => arr(s.records).length > 0),
-  idn: (d) =>
-    String(d.domain ?? '')
-      .split('.')
-      .some((l) => l.startsWith('xn--'))
-      ? 'yes'
-      : 'no',
-  'securityTxt.present': (d) => by(d, 'securityTxt', present),
-  'securityTxt.valid': (d) => by(d, 'securityTxt', (s) => s.status === 'pass' || s.status === 'warn'),
-  'm365.tenant': (d) => by(d, 'microsoft365', (s) => typeof s.tenantId === 'string' && s.tenantId !== ''),
-  'mx.present': (d) => by(d, 'mx', (s) => arr(s.records).length > 0),
-};
-
-/** over domains with MX (Null MX and localhost targets included) */
-export const MX_KEYS: Record<string, (d: Doc) => Verdict> = {
-  'mx.nullMx': (d) => by(d, 'mx', (s) => s.nullMx === true),
-  'mx.localhost': (d) =>
-    by(d, 'mx', (s) => arr(s.records).some((r) => (r as { kind?: string }).kind === 'localhost')),
-  'starttls.all': starttls('all'),
-  'starttls.some': starttls('some'),
-  'starttls.none': starttls('none'),
-  'spf.present': (d) => by(d, 'spf', hasRecord),
-  'spf.hardfail': spfAll('-all'),
-  'spf.softfail': spfAll('~all'),
-  'spf.neutral': spfAll('?all'),
-  'spf.passAll': spfAll('+all'),
-  'spf.redirect': (d) => by(d, 'spf', (s) => typeof s.redirect === 'string' && s.redirect !== ''),
-  'spf.denyAll': (d) =>
-    by(
-      d,
-      'spf',
-      (s) =>
-        typeof s.record === 'string' &&
-        s.record.trim().toLowerCase().split(/\s+/).join(' ') === 'v=spf1 -all',
-    ),
-  'spf.multiple': (d) => by(d, 'spf', (s) => arr(s.records).length > 1),
-  'spf.tooManyLookups': (d) =>
-    by(
-      d,
-      'spf',
-      (s) =>
-        (typeof s.lookups === 'number' && s.lookups > 10) ||
-        arr(d.findings).some((f) => (f as { id?: string }).id === 'spf.too-many-lookups'),
-    ),
-  'dkim.found': (d) => by(d, 'dkim', (s) => arr(s.selectors).length > 0),
-  'dkim.maybe': (d) => by(d, 'dkim', (s) => s.domainkeyNode === true || arr(s.selectors).length > 0),
-  'dmarc.present': (d) => by(d, 'dmarc', hasRecord),
-  'dmarc.none': dmarcPolicy('none'),
-  'dmarc.quarantine': dmarcPolicy('quarantine'),
-  'dmarc.reject': dmarcPolicy('reject'),
-  'dmarc.rua': (d) => by(d, 'dmarc', (s) => arr(s.rua).length > 0),
-  'dane.present': (d) => daneVerdict(d, false),
-  'dane.valid': (d) => daneVerdict(d, true),
-  'mtaSts.present': (d) => by(d, 'mtaSts', hasRecord),
-  'mtaSts.enforce': (d) => {
-    const s = section(d, 'mtaSts');
-    if (s && hasRecord(s) && s.policyFetched === false && s.status !== 'fail') return 'skipped';
-    return by(d, 'mtaSts', (x) => (x.policy as { mode?: string } | null)?.mode === 'enforce');
-  },
-  'tlsRpt.present': (d) => by(d, 'tlsRpt', hasRecord),
-  'bimi.present': (d) => by(d, 'bimi', hasRecord),
-  'bimi.withCertificate': (d) => by(d, 'bimi', (s) => typeof s.authority === 'string' && s.authority !== ''),
-};
-
-/** A domain "has MX" when its MX RRset is non-empty (Null MX and localhost targets count). */
-export function hasMx(doc: Doc): boolean {
-  return arr(section(doc, 'mx')?.records).length > 0;
-}
-
-const SOFTWARE: readonly [RegExp, string][] = [
-  [/\bpostfix\b/i, 'Postfix'],
-  [/\bexim\b/i, 'Exim'],
-  [/microsoft esmtp|outlook\.com|protection\.outlook/i, 'Microsoft Exchange'],
-  [/\bsendmail\b/i, 'Sendmail'],
-  [/\bgoogle|gsmtp\b/i, 'Google'],
-  [/\bharaka\b/i, 'Haraka'],
-  [/\bopensmtpd\b/i, 'OpenSMTPD'],
-  [/\bqmail\b/i, 'qmail'],
-  [/\bkerio\b/i, 'Kerio'],
-  [/\bmdaemon\b/i, 'MDaemon'],
-  [/\bcommunigate\b/i, 'CommuniGate'],
-  [/\bzimbra\b/i, 'Zimbra'],
-  [/\bproofpoint|pphosted\b/i, 'Proofpoint'],
-  [/\bmimecast\b/i, 'Mimecast'],
-  [/\bchasquid\b/i, 'chasquid'],
-  [/\bmailcleaner\b/i, 'MailCleaner'],
-];
-
-/** The MTA software a 220 banner names, or `unknown`. */
-export function bannerSoftware(banner: string): string {
-  for (const [re, name] of SOFTWARE) if (re.test(banner)) return name;
-  return 'unknown';
-}
-
-/** The organisation part of a certificate issuer DN (`O=`), else its `CN=`, else the whole DN. */
-export function issuerName(issuer: string): string {
-  const o = /(?:^|[,/\n]\s*)O\s*=\s*("[^"]*"|[^,/\n]+)/.exec(issuer);
-  const cn = /(?:^|[,/\n]\s*)CN\s*=\s*("[^"]*"|[^,/\n]+)/.exec(issuer);
-  return (o?.[1] ?? cn?.[1] ?? issuer).replace(/^"|"$/g, '').trim();
-}
-
 const pct = (count: number, denominator: number): number | null =>
   denominator === 0 ? null : Math.round((count / denominator) * 10000) / 100;
 
@@ -210,77 +52,77 @@ export function stat(count: number, denominator: number): Stat {
   return { count, denominator, percent: pct(count, denominator) };
 }
 
-/** Accumulates documents one at a time; `result()` gives the statistics. */
+type Tally = Record<Verdict, number>;
+
+const shareOver = (s: ShareName): 'mx' | 'seen' => SHARES.find((d) => d.share === s)?.over ?? 'mx';
+
+/** The statistics document from the counts: per key yes/no/error/skipped, shares as name → count. */
+function assemble(
+  domains: number,
+  withMx: number,
+  tallies: ReadonlyMap<string, Tally>,
+  shares: Record<ShareName, { counts: ReadonlyMap<string, number>; seen: number }>,
+  limit: number,
+): ScanStats {
+  const stats: Record<string, Stat> = {};
+  for (const k of STATISTIC_KEYS) {
+    const c = tallies.get(k.key) ?? { yes: 0, no: 0, error: 0, skipped: 0 };
+    const denominator = k.over === 'all' ? domains : withMx;
+    stats[k.key] = stat(c.yes, denominator);
+    stats[`${k.key}.error`] = stat(c.error, denominator);
+    if (c.skipped) stats[`${k.key}.skipped`] = stat(c.skipped, denominator);
+  }
+  const share = (s: ShareName): ShareItem[] => {
+    const denominator = shareOver(s) === 'mx' ? withMx : shares[s].seen;
+    return [...shares[s].counts.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, limit)
+      .map(([name, count]) => ({ name, ...stat(count, denominator) }));
+  };
+  return {
+    domains,
+    domainsWithMx: withMx,
+    stats,
+    // providers over domains with MX; issuers over domains with a certificate seen; software over domains with a banner seen
+    providers: share('providers'),
+    issuers: share('issuers'),
+    software: share('software'),
+  };
+}
+
+/** Accumulates rows in memory (tests and small sets); `result()` gives the statistics. */
 export class StatsAccumulator {
   private domains = 0;
   private withMx = 0;
-  private readonly counts = new Map<string, Record<Verdict, number>>();
-  private readonly providers = new Map<string, number>();
-  private readonly issuers = new Map<string, number>();
-  private readonly software = new Map<string, number>();
-  private certDomains = 0;
-  private bannerDomains = 0;
-
-  private tally(key: string, v: Verdict): void {
-    let c = this.counts.get(key);
-    if (!c) {
-      c = { yes: 0, no: 0, error: 0, skipped: 0 };
-      this.counts.set(key, c);
-    }
-    c[v]++;
-  }
+  private readonly tallies = new Map<string, Tally>();
+  private readonly shares = Object.fromEntries(
+    SHARE_NAMES.map((s) => [s, { counts: new Map<string, number>(), seen: 0 }]),
+  ) as Record<ShareName, { counts: Map<string, number>; seen: number }>;
 
   add(doc: Doc): void {
+    this.addRow(domainRow(doc));
+  }
+
+  addRow(r: DomainRow): void {
     this.domains++;
-    for (const [k, f] of Object.entries(ALL_KEYS)) this.tally(k, f(doc));
-    if (!hasMx(doc)) return;
-    this.withMx++;
-    for (const [k, f] of Object.entries(MX_KEYS)) this.tally(k, f(doc));
-    const provs = new Set<string>();
-    for (const r of arr(section(doc, 'mx')?.records) as { exchange?: string; kind?: string }[]) {
-      if (!r.exchange || r.kind === 'null' || r.kind === 'ip-literal' || r.kind === 'localhost') continue;
-      provs.add(getDomain(r.exchange, { allowPrivateDomains: false }) ?? r.exchange);
+    if (r.hasMx) this.withMx++;
+    for (const [key, v] of Object.entries(r.verdicts)) {
+      let t = this.tallies.get(key);
+      if (!t) {
+        t = { yes: 0, no: 0, error: 0, skipped: 0 };
+        this.tallies.set(key, t);
+      }
+      t[v]++;
     }
-    for (const p of provs) this.providers.set(p, (this.providers.get(p) ?? 0) + 1);
-    const hosts = arr(section(doc, 'smtp')?.hosts) as SmtpHost[];
-    const iss = new Set<string>();
-    const sw = new Set<string>();
-    for (const h of hosts) {
-      if (h.certificate?.issuer) iss.add(issuerName(h.certificate.issuer));
-      if (typeof h.banner === 'string' && h.banner !== '') sw.add(bannerSoftware(h.banner));
+    for (const s of SHARE_NAMES) {
+      const names = r.shares[s];
+      if (names.length) this.shares[s].seen++;
+      for (const n of names) this.shares[s].counts.set(n, (this.shares[s].counts.get(n) ?? 0) + 1);
     }
-    if (iss.size) this.certDomains++;
-    if (sw.size) this.bannerDomains++;
-    for (const i of iss) this.issuers.set(i, (this.issuers.get(i) ?? 0) + 1);
-    for (const s of sw) this.software.set(s, (this.software.get(s) ?? 0) + 1);
   }
 
   result(limit = 50): ScanStats {
-    const stats: Record<string, Stat> = {};
-    const emit = (keys: string[], denominator: number) => {
-      for (const k of keys) {
-        const c = this.counts.get(k) ?? { yes: 0, no: 0, error: 0, skipped: 0 };
-        stats[k] = stat(c.yes, denominator);
-        stats[`${k}.error`] = stat(c.error, denominator);
-        if (c.skipped) stats[`${k}.skipped`] = stat(c.skipped, denominator);
-      }
-    };
-    emit(Object.keys(ALL_KEYS), this.domains);
-    emit(Object.keys(MX_KEYS), this.withMx);
-    const share = (m: Map<string, number>, denominator: number): ShareItem[] =>
-      [...m.entries()]
-        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-        .slice(0, limit)
-        .map(([name, count]) => ({ name, ...stat(count, denominator) }));
-    return {
-      domains: this.domains,
-      domainsWithMx: this.withMx,
-      stats,
-      // providers over domains with MX; issuers over domains with a certificate seen; software over domains with a banner seen
-      providers: share(this.providers, this.withMx),
-      issuers: share(this.issuers, this.certDomains),
-      software: share(this.software, this.bannerDomains),
-    };
+    return assemble(this.domains, this.withMx, this.tallies, this.shares, limit);
   }
 }
 
@@ -288,4 +130,50 @@ export function computeStats(docs: Iterable<Doc>): ScanStats {
   const acc = new StatsAccumulator();
   for (const d of docs) acc.add(d);
   return acc.result();
+}
+
+/** What `statisticsFrom` needs: SQL over the view `domains` of one scan (the store's typed columns). */
+export interface StatisticsSource {
+  query(sql: string): Promise<Record<string, unknown>[]>;
+}
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const VERDICTS: readonly Verdict[] = ['yes', 'no', 'error', 'skipped'];
+
+/** The statistics of the rows behind `source` (its `domains` view), counted in the database. */
+export async function statisticsFrom(source: StatisticsSource, limit = 50): Promise<ScanStats> {
+  const aggregates = ['count(*) AS domains', 'count(*) FILTER (WHERE has_mx) AS with_mx'];
+  for (const k of STATISTIC_KEYS) {
+    for (const v of VERDICTS) {
+      aggregates.push(
+        `count(*) FILTER (WHERE ${q(keyColumn(k.key))} = ${VERDICT_CODE[v]}) AS ${q(`${k.key}:${v}`)}`,
+      );
+    }
+  }
+  for (const s of SHARE_NAMES) {
+    aggregates.push(`count(*) FILTER (WHERE has_mx AND len(${q(shareColumn(s))}) > 0) AS ${q(`seen:${s}`)}`);
+  }
+  const [row] = await source.query(`SELECT ${aggregates.join(', ')} FROM domains`);
+  const n = (k: string) => Number(row?.[k] ?? 0);
+  const tallies = new Map<string, Tally>();
+  for (const k of STATISTIC_KEYS) {
+    tallies.set(k.key, {
+      yes: n(`${k.key}:yes`),
+      no: n(`${k.key}:no`),
+      error: n(`${k.key}:error`),
+      skipped: n(`${k.key}:skipped`),
+    });
+  }
+  const shares = {} as Record<ShareName, { counts: Map<string, number>; seen: number }>;
+  for (const s of SHARE_NAMES) {
+    // every name whose count reaches the limit-th largest: the exact order (ties by name, as
+    // localeCompare sorts them) is made in assemble()
+    const rows = await source.query(
+      `WITH c AS (SELECT name, count(*) AS n FROM (SELECT unnest(${q(shareColumn(s))}) AS name FROM domains WHERE has_mx) GROUP BY name),
+            t AS (SELECT n FROM c ORDER BY n DESC LIMIT 1 OFFSET ${Math.max(0, limit - 1)})
+       SELECT name, n FROM c WHERE n >= coalesce((SELECT n FROM t), 0)`,
+    );
+    shares[s] = { counts: new Map(rows.map((r) => [String(r.name), Number(r.n)])), seen: n(`seen:${s}`) };
+  }
+  return assemble(n('domains'), n('with_mx'), tallies, shares, limit);
 }

@@ -109,7 +109,8 @@ export class Database {
       await this.conn.run('COMMIT');
       return out;
     } catch (e) {
-      await this.conn.run('ROLLBACK');
+      // a failed statement may have ended the transaction already: the first error is the one to see
+      await this.conn.run('ROLLBACK').catch(() => undefined);
       throw e;
     }
   }

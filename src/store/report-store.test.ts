@@ -161,18 +161,18 @@ test('a corrupt file does not stop the import: its reports are none, the others 
 });
 
 test('the report tables live beside the scan tables without touching their schema version', async () => {
-  const { ScanStore } = await import('./scan-store.ts');
+  const { openScanSink, openScanSource } = await import('../scan/store.ts');
   const path = db();
-  const scan = await ScanStore.open(path);
-  scan.close();
+  const scan = await openScanSink(path);
+  await scan.close();
   const reports = await ReportStore.open(path);
   await reports.importBatch(await fixtures());
   reports.close();
-  const again = await ScanStore.open(path);
+  const again = await openScanSource(path);
   try {
     assert.deepEqual(await again.scans(), []);
   } finally {
-    again.close();
+    await again.close();
   }
 });
 

@@ -1,21 +1,40 @@
 /**
- * The scan store: an embedded DuckDB file. With reports-store.ts (the report tables, which may
- * share the file) the only modules that import @duckdb/node-api.
+ * The scan store: a DuckDB catalogue file plus immutable Parquet part files beside it.
  *
- *   scans   (name PK, started, options JSON, input, total)
- *   results (scan, domain, checked_at, has_mx, errors, doc JSON) PK (scan, domain)
+ *   <db>                       catalogue: mailsec_schema, scans, scan_parts (and the report tables
+ *                              of report-store.ts, which share the file under their own schema table)
+ *   <db>.parts/<scan>/<part>.parquet        one row per domain: typed columns + the document
+ *   <db>.parts/<scan>/<part>.certs.parquet  the certificates (DER) of those documents, once each
  *
- * Each batch of results is written in one transaction with INSERT OR IGNORE, so a crash loses at
- * most the batch in flight and a re-run never duplicates a domain.
+ * DuckDB lets one process hold a file read-write and no reader beside it, so nobody holds the
+ * catalogue for long: a writer opens it per part (`withDatabase`), a reader opens it read-only
+ * (waiting while a writer has it) just to list the parts, then queries the Parquet files through
+ * its own in-memory DuckDB. A part is written to a temporary name, renamed, and then registered in
+ * the catalogue in one short transaction: registration is the commit point (a file that was never
+ * registered is ignored). Small parts are merged in tiers while the scan runs and into one part
+ * (certificates deduplicated) when it ends; readers that lose a merged file re-list and retry.
+ *
+ * The typed columns (status per section, one verdict per statistic key, the share names, the
+ * findings) come from the caller (src/statistics/row.ts), so this module knows no check.
  */
-
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { Database, type OpenOptions } from './duckdb.ts';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ErrorCode, MailsecError } from '../core/errors.ts';
+import { CatalogueWorker } from './catalogue-worker.ts';
+import { type Database, type OpenOptions, withDatabase } from './duckdb.ts';
 
 export { DEFAULT_DB } from './duckdb.ts';
 
-/** schema migrations, applied in order; the index + 1 is the schema version */
+/** The catalogue's schema table and migrations; the index + 1 is the version. */
+export const SCAN_SCHEMA_TABLE = 'mailsec_schema';
+export const SCAN_SCHEMA_VERSION = 2;
 const MIGRATIONS: readonly string[] = [
+  // 1: documents in the catalogue itself (mailsec before the part store)
   `CREATE TABLE scans (
      name VARCHAR PRIMARY KEY,
      started TIMESTAMPTZ NOT NULL,
@@ -32,155 +51,1018 @@ const MIGRATIONS: readonly string[] = [
      doc JSON NOT NULL,
      PRIMARY KEY (scan, domain)
    );`,
+  // 2: the part store; version-1 results are converted into parts by ScanStore.open
+  `CREATE TABLE scan_state (
+     scan VARCHAR PRIMARY KEY,
+     replacements BOOLEAN NOT NULL DEFAULT false,
+     finished TIMESTAMPTZ
+   );
+   CREATE TABLE scan_parts (
+     scan VARCHAR NOT NULL,
+     part VARCHAR NOT NULL,
+     file VARCHAR NOT NULL,
+     certs VARCHAR,
+     level INTEGER NOT NULL,
+     rows BIGINT NOT NULL,
+     bytes BIGINT NOT NULL,
+     created TIMESTAMPTZ NOT NULL,
+     PRIMARY KEY (scan, part)
+   );`,
 ];
 
-export interface ScanRow {
+/** A column of the part files besides the fixed ones (see src/statistics/row.ts). */
+export interface ColumnSpec {
+  readonly name: string;
+  /** a DuckDB type: VARCHAR, UTINYINT, VARCHAR[], … */
+  readonly type: string;
+}
+
+export interface ScanInfo {
   readonly name: string;
   readonly started: string;
   readonly options: Record<string, unknown>;
   readonly input: string | null;
   readonly total: number | null;
+  readonly finished: string | null;
 }
 
-export interface ResultRow {
+/** One domain to store: the document and its typed row. */
+export interface StoredDomain {
   readonly domain: string;
   readonly checkedAt: string;
-  /** the per-domain JSON document (`toDocument`) */
+  readonly hasMx: boolean;
+  /** error findings */
+  readonly errors: number;
+  /** sections whose status is error (what --retry-errors scans again) */
+  readonly undetermined: number;
+  /** values of the extra columns by name */
+  readonly columns: Record<string, string | number | boolean | string[] | null>;
+  readonly findings: readonly { id: string; severity: string }[];
+  /** the `check --json` document; the store takes it over (certificate DER is moved out) */
   readonly doc: Record<string, unknown>;
 }
 
-export class ScanStore {
-  private readonly db: Database;
-  private readonly conn: DuckDBConnection;
-  private constructor(db: Database) {
-    this.db = db;
-    this.conn = db.conn;
-  }
-
-  static async open(path: string, opts: OpenOptions = {}): Promise<ScanStore> {
-    const db = await Database.open(path, opts);
-    try {
-      if (!opts.readOnly) await db.migrate('mailsec_schema', MIGRATIONS);
-    } catch (e) {
-      db.close();
-      throw e;
-    }
-    return new ScanStore(db);
-  }
-
+/** Where scan results go (`mailsec scan`, later a collector of workers' chunks). */
+export interface ScanSink {
   /** Creates the scan or returns the stored one (resume). */
-  async beginScan(
-    name: string,
-    options: Record<string, unknown>,
-    input: string,
-    total: number,
-  ): Promise<ScanRow> {
-    const existing = await this.scan(name);
-    if (existing) {
-      await this.conn.run('UPDATE scans SET total = $1 WHERE name = $2', [total, name]);
-      return existing;
+  begin(name: string, options: Record<string, unknown>, input: string): Promise<ScanInfo>;
+  setTotal(name: string, total: number): Promise<void>;
+  /** Stages the input: unique names minus the stored ones (`retryErrors`: undetermined ones again). */
+  stage(
+    scan: string,
+    chunks: AsyncIterable<readonly string[]>,
+    o?: { retryErrors?: boolean },
+  ): Promise<Staged>;
+  /** The staged names still to scan, in input order, in chunks. */
+  pending(size?: number): AsyncGenerator<string[]>;
+  /** Stores one part (a batch); `replace`: these domains replace their stored rows. */
+  write(scan: string, rows: readonly StoredDomain[], o?: { replace?: boolean; part?: string }): Promise<void>;
+  /** Merges the scan's parts into one, certificates deduplicated. */
+  finish(scan: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Staged {
+  /** unique names in the input */
+  readonly unique: number;
+  /** names seen again */
+  readonly duplicates: number;
+  /** of the unique names, those already stored (skipped) */
+  readonly stored: number;
+  /** names to scan */
+  readonly todo: number;
+}
+
+/** What readers ask (`report`, later `serve`). */
+export interface ScanSource {
+  scans(): Promise<ScanInfo[]>;
+  count(scan: string): Promise<number>;
+  /** SQL over the view `domains` (one row per stored domain of the scan) */
+  query(scan: string, sql: string, params?: DuckDBValue[]): Promise<Record<string, unknown>[]>;
+  /** The stored document of one domain, certificates restored; undefined when not stored. */
+  document(scan: string, domain: string): Promise<Record<string, unknown> | undefined>;
+  /** Every stored document of the scan, streamed. */
+  documents(scan: string): AsyncGenerator<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** The catalogue holds a few rows per part: a small engine is plenty. */
+const CATALOGUE_MEMORY = '128MB';
+/** The in-memory engine that stages the input and writes or reads the parts (spills beyond it). */
+const WORK_MEMORY = '256MB';
+
+/** The files of a store beside its catalogue. */
+export function partsDir(dbPath: string): string {
+  return `${dbPath}.parts`;
+}
+
+function scanDir(scan: string): string {
+  const safe = scan.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 48);
+  return `${safe}-${createHash('sha256').update(scan).digest('hex').slice(0, 10)}`;
+}
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+interface PartRow {
+  readonly part: string;
+  readonly file: string;
+  readonly certs: string | null;
+  readonly level: number;
+  readonly rows: number;
+}
+
+interface CatalogueScan extends ScanInfo {
+  readonly replacements: boolean;
+  readonly parts: PartRow[];
+}
+
+const FIXED_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'domain', type: 'VARCHAR' },
+  { name: 'checked_at', type: 'VARCHAR' },
+  { name: 'part_seq', type: 'BIGINT' },
+  { name: 'has_mx', type: 'BOOLEAN' },
+  { name: 'errors', type: 'INTEGER' },
+  { name: 'undetermined', type: 'INTEGER' },
+  { name: 'findings', type: 'STRUCT(id VARCHAR, severity VARCHAR)[]' },
+];
+
+async function readCatalogue(db: Database): Promise<CatalogueScan[]> {
+  if (!(await db.hasTable('scans'))) return [];
+  const hasParts = await db.hasTable('scan_parts');
+  const scans = await db.all(
+    hasParts
+      ? `SELECT name, CAST(started AS VARCHAR) AS started, CAST(options AS VARCHAR) AS options, input, total,
+           coalesce(st.replacements, false) AS replacements, CAST(st.finished AS VARCHAR) AS finished
+         FROM scans LEFT JOIN scan_state st ON st.scan = scans.name ORDER BY started, name`
+      : 'SELECT name, CAST(started AS VARCHAR) AS started, CAST(options AS VARCHAR) AS options, input, total FROM scans ORDER BY started, name',
+  );
+  const parts = hasParts
+    ? await db.all('SELECT scan, part, file, certs, level, rows FROM scan_parts ORDER BY created, part')
+    : [];
+  return scans.map((o) => ({
+    name: String(o.name),
+    started: String(o.started),
+    options: JSON.parse(String(o.options)) as Record<string, unknown>,
+    input: o.input === null ? null : String(o.input),
+    total: o.total === null || o.total === undefined ? null : Number(o.total),
+    finished: o.finished === null || o.finished === undefined ? null : String(o.finished),
+    replacements: o.replacements === true,
+    parts: parts
+      .filter((p) => p.scan === o.name)
+      .map((p) => ({
+        part: String(p.part),
+        file: String(p.file),
+        certs: p.certs === null ? null : String(p.certs),
+        level: Number(p.level),
+        rows: Number(p.rows),
+      })),
+  }));
+}
+
+function publicInfo(s: CatalogueScan): ScanInfo {
+  return {
+    name: s.name,
+    started: s.started,
+    options: s.options,
+    input: s.input,
+    total: s.total,
+    finished: s.finished,
+  };
+}
+
+/** The in-memory DuckDB a writer or reader uses for Parquet (never the catalogue file). */
+async function workDatabase(
+  memoryLimit: string,
+  threads: number,
+  tempDirectory?: string,
+): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
+  const instance = await DuckDBInstance.create(':memory:', {
+    memory_limit: memoryLimit,
+    threads: String(threads),
+    preserve_insertion_order: 'false',
+    temp_directory: tempDirectory ?? join(tmpdir(), `mailsec-duckdb-${process.pid}`),
+  });
+  return { instance, conn: await instance.connect() };
+}
+
+/** The view over a scan's parts: one row per domain (the newest when a domain was replaced). */
+function domainsView(
+  files: readonly string[],
+  replacements: boolean,
+  columns: readonly ColumnSpec[] = [],
+): string {
+  if (!files.length) {
+    return `SELECT ${[...FIXED_COLUMNS, ...columns].map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(', ')}, CAST(NULL AS VARCHAR) AS doc WHERE false`;
+  }
+  const src = `read_parquet([${files.map(lit).join(', ')}], union_by_name = true)`;
+  return replacements
+    ? `SELECT * FROM ${src} QUALIFY row_number() OVER (PARTITION BY domain ORDER BY part_seq DESC) = 1`
+    : `SELECT * FROM ${src}`;
+}
+
+const isMissingFile = (e: unknown) =>
+  e instanceof Error && /No files found|No such file|Cannot open file|could not open/i.test(e.message);
+
+/** Puts the certificates' DER back into a stored document (smtp.hosts[].chain[]). */
+function restoreCertificates(doc: Record<string, unknown>, der: ReadonlyMap<string, string>): void {
+  const hosts = (doc.smtp as { hosts?: { chain?: { sha256?: string; der?: string }[] }[] } | undefined)
+    ?.hosts;
+  for (const h of hosts ?? [])
+    for (const c of h.chain ?? [])
+      if (c.der === undefined && c.sha256 && der.has(c.sha256)) c.der = der.get(c.sha256);
+}
+
+/** The certificates of a document, moved out of it (sha256 → DER). */
+function takeCertificates(doc: Record<string, unknown>, into: Map<string, string>): void {
+  const hosts = (doc.smtp as { hosts?: { chain?: { sha256?: string; der?: string }[] }[] } | undefined)
+    ?.hosts;
+  for (const h of hosts ?? [])
+    for (const c of h.chain ?? []) {
+      if (typeof c.sha256 === 'string' && typeof c.der === 'string') {
+        into.set(c.sha256, c.der);
+        delete c.der;
+      }
     }
-    await this.conn.run('INSERT INTO scans VALUES ($1, now(), $2, $3, $4)', [
-      name,
-      JSON.stringify(options),
-      input,
-      total,
-    ]);
-    return (await this.scan(name)) as ScanRow;
-  }
+}
 
-  async scan(name: string): Promise<ScanRow | undefined> {
-    return (await this.scans()).find((s) => s.name === name);
-  }
+export interface StoreOptions extends OpenOptions {
+  /** the typed columns of the rows (src/statistics/row.ts ROW_COLUMNS) */
+  readonly columns: readonly ColumnSpec[];
+  /** turns a stored document of a version-1 database into its row (the migration) */
+  readonly toRow?: (doc: Record<string, unknown>) => StoredDomain;
+  /** parts of one level merged into one of the next (default 8) */
+  readonly mergeFanIn?: number;
+  /** DuckDB memory limit of the in-memory engine that writes and reads the parts (default 512MB) */
+  readonly workMemoryLimit?: string;
+}
 
-  async scans(): Promise<ScanRow[]> {
-    const r = await this.conn.runAndReadAll(
-      'SELECT name, CAST(started AS VARCHAR) AS started, CAST(options AS VARCHAR) AS options, input, total FROM scans ORDER BY started',
+/**
+ * Opens the catalogue once to migrate it (a version-1 file is converted: its documents become
+ * parts), refusing a newer version. Returns after closing it.
+ */
+async function prepareCatalogue(path: string, o: StoreOptions): Promise<void> {
+  const version = existsSync(path)
+    ? await withDatabase(path, { memoryLimit: CATALOGUE_MEMORY, ...o, readOnly: true }, (db) =>
+        db.schemaVersion(SCAN_SCHEMA_TABLE),
+      )
+    : 0;
+  if (version > SCAN_SCHEMA_VERSION) {
+    throw new MailsecError(
+      ErrorCode.StoreVersion,
+      `${path}: the scan store is at schema version ${version}; this mailsec knows up to ${SCAN_SCHEMA_VERSION}`,
+      'use the mailsec version that wrote it, or another database file',
     );
-    return r.getRowObjects().map((o) => ({
-      name: String(o.name),
-      started: String(o.started),
-      options: JSON.parse(String(o.options)) as Record<string, unknown>,
-      input: o.input === null ? null : String(o.input),
-      total: o.total === null ? null : Number(o.total),
-    }));
+  }
+  if (version === SCAN_SCHEMA_VERSION) return;
+  if (o.readOnly && version === 0) return; // nothing to read; readers never create the file
+  await withDatabase(path, { ...o, readOnly: false }, async (db) => {
+    await db.migrate(SCAN_SCHEMA_TABLE, MIGRATIONS);
+    if (await db.hasTable('results')) await convertVersion1(path, db, o);
+  });
+}
+
+/** Version 1 kept documents in `results`: each scan's rows become parts, then the table goes. */
+async function convertVersion1(path: string, db: Database, o: StoreOptions): Promise<void> {
+  const [count] = await db.all('SELECT count(*) AS n FROM results');
+  if (Number(count?.n ?? 0) === 0) {
+    await db.run('DROP TABLE results');
+    return;
+  }
+  if (!o.toRow) {
+    throw new MailsecError(
+      ErrorCode.StoreVersion,
+      `${path}: the scan results are at schema version 1 and need converting`,
+      'run mailsec scan or mailsec report on it once to convert it',
+    );
+  }
+  const work = await workDatabase(o.workMemoryLimit ?? WORK_MEMORY, o.threads ?? 2);
+  const writer = new PartWriter(path, work.conn, o.columns);
+  try {
+    const scans = (await db.all('SELECT DISTINCT scan FROM results ORDER BY scan')).map((r) =>
+      String(r.scan),
+    );
+    const registered: { scan: string; p: WrittenPart }[] = [];
+    for (const scan of scans) {
+      let after = '';
+      for (;;) {
+        const page = await db.all(
+          'SELECT domain, CAST(doc AS VARCHAR) AS doc FROM results WHERE scan = $1 AND domain > $2 ORDER BY domain LIMIT 5000',
+          [scan, after],
+        );
+        if (!page.length) break;
+        after = String(page[page.length - 1]?.domain);
+        const rows = page.map(
+          (r) => o.toRow?.(JSON.parse(String(r.doc)) as Record<string, unknown>) as StoredDomain,
+        );
+        registered.push({ scan, p: await writer.write(scan, rows, 0) });
+      }
+    }
+    await db.transaction(async () => {
+      for (const { scan, p } of registered) await registerPart(db, scan, p);
+      await db.run('DROP TABLE results');
+    });
+  } finally {
+    work.conn.closeSync();
+    work.instance.closeSync();
+  }
+}
+
+interface WrittenPart {
+  readonly part: string;
+  readonly file: string;
+  readonly certs: string | null;
+  readonly level: number;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+function registration(scan: string, p: WrittenPart): [string, DuckDBValue[]] {
+  return [
+    'INSERT OR REPLACE INTO scan_parts VALUES ($1, $2, $3, $4, $5, $6, $7, now())',
+    [scan, p.part, p.file, p.certs, p.level, p.rows, p.bytes],
+  ];
+}
+
+async function registerPart(db: Database, scan: string, p: WrittenPart): Promise<void> {
+  const [sql, params] = registration(scan, p);
+  await db.run(sql, params);
+}
+
+let seqBase = BigInt(Date.now()) * 1000n;
+
+/** Writes part files through an in-memory DuckDB: JSON lines → Parquet (ZSTD), temp name then rename. */
+class PartWriter {
+  private readonly dbPath: string;
+  private readonly conn: DuckDBConnection;
+  private readonly columns: readonly ColumnSpec[];
+  private readonly runId: string;
+  private seq = 0;
+  /** certificates already written by this run (bounded): most repeats are never written twice */
+  private readonly certsWritten = new Map<string, true>();
+  constructor(dbPath: string, conn: DuckDBConnection, columns: readonly ColumnSpec[], tag = '') {
+    this.dbPath = dbPath;
+    this.conn = conn;
+    this.columns = columns;
+    this.runId = `${Date.now().toString(36)}${process.pid.toString(36)}${tag}`;
   }
 
-  /** The domains already stored for a scan (what a resumed run skips). */
-  async doneDomains(scan: string): Promise<Set<string>> {
-    const done = new Set<string>();
-    const r = await this.conn.runAndReadAll('SELECT domain FROM results WHERE scan = $1', [scan]);
-    for (const row of r.getRows()) done.add(String(row[0]));
-    return done;
+  private dir(scan: string): string {
+    const d = join(partsDir(this.dbPath), scanDir(scan));
+    mkdirSync(d, { recursive: true });
+    return d;
   }
 
-  /** writes on the one connection, one transaction after the other */
-  private writes: Promise<unknown> = Promise.resolve();
+  private rel(file: string): string {
+    return relative(dirname(this.dbPath), file);
+  }
 
-  /** Writes a batch in one transaction; a domain already stored is left as it is (replaced with `replace`). */
-  writeBatch(scan: string, rows: readonly ResultRow[], opts: { replace?: boolean } = {}): Promise<void> {
-    const p = this.writes.then(() => this.write(scan, rows, opts.replace === true));
-    this.writes = p.catch(() => undefined);
+  private jsonColumns(): string {
+    const all = [...FIXED_COLUMNS, ...this.columns, { name: 'doc', type: 'JSON' }];
+    return `{${all.map((c) => `${q(c.name)}: ${lit(c.type)}`).join(', ')}}`;
+  }
+
+  async write(
+    scan: string,
+    rows: readonly StoredDomain[],
+    level: number,
+    name?: string,
+  ): Promise<WrittenPart> {
+    const dir = this.dir(scan);
+    const part = name ?? `L${level}-${this.runId}-${String(this.seq++).padStart(6, '0')}`;
+    seqBase += 1n;
+    const partSeq = seqBase;
+    const certs = new Map<string, string>();
+    const lines: string[] = [];
+    for (const r of rows) {
+      takeCertificates(r.doc, certs);
+      lines.push(
+        JSON.stringify({
+          domain: r.domain,
+          checked_at: r.checkedAt,
+          part_seq: Number(partSeq),
+          has_mx: r.hasMx,
+          errors: r.errors,
+          undetermined: r.undetermined,
+          findings: r.findings,
+          ...r.columns,
+          doc: r.doc,
+        }),
+      );
+    }
+    const tmp = join(dir, `${part}.tmp`);
+    const jsonFile = `${tmp}.jsonl`;
+    await writeFile(jsonFile, `${lines.join('\n')}\n`);
+    const file = join(dir, `${part}.parquet`);
+    let certsFile: string | null = null;
+    try {
+      await this.conn.run(
+        `COPY (SELECT * FROM read_json(${lit(jsonFile)}, format = 'newline_delimited', columns = ${this.jsonColumns()}))
+         TO ${lit(`${tmp}.parquet`)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6)`,
+      );
+      const fresh = [...certs].filter(([sha]) => !this.certsWritten.has(sha));
+      if (fresh.length) {
+        await writeFile(
+          jsonFile,
+          `${fresh.map(([sha256, der]) => JSON.stringify({ sha256, der })).join('\n')}\n`,
+        );
+        certsFile = join(dir, `${part}.certs.parquet`);
+        await this.conn.run(
+          `COPY (SELECT * FROM read_json(${lit(jsonFile)}, format = 'newline_delimited', columns = {sha256: 'VARCHAR', der: 'VARCHAR'}))
+           TO ${lit(`${tmp}.certs.parquet`)} (FORMAT parquet, COMPRESSION zstd)`,
+        );
+        renameSync(`${tmp}.certs.parquet`, certsFile);
+        for (const [sha] of fresh) {
+          this.certsWritten.set(sha, true);
+          if (this.certsWritten.size > 50_000)
+            this.certsWritten.delete(this.certsWritten.keys().next().value as string);
+        }
+      }
+      renameSync(`${tmp}.parquet`, file);
+    } finally {
+      rmSync(jsonFile, { force: true });
+    }
+    return {
+      part,
+      file: this.rel(file),
+      certs: certsFile ? this.rel(certsFile) : null,
+      level,
+      rows: rows.length,
+      bytes: statSync(file).size + (certsFile ? statSync(certsFile).size : 0),
+    };
+  }
+
+  /** Merges parts into one of `level` (rows of replaced domains: the newest kept). */
+  async merge(scan: string, parts: readonly PartRow[], level: number, dedupe: boolean): Promise<WrittenPart> {
+    const dir = this.dir(scan);
+    const part = `L${level}-${this.runId}-${String(this.seq++).padStart(6, '0')}`;
+    const base = dirname(this.dbPath);
+    const files = parts.map((p) => resolve(base, p.file));
+    const tmp = join(dir, `${part}.tmp`);
+    const file = join(dir, `${part}.parquet`);
+    const src = domainsView(files, dedupe);
+    await this.conn.run(
+      `COPY (${src}) TO ${lit(`${tmp}.parquet`)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6)`,
+    );
+    const rows = Number(
+      (
+        await this.conn.runAndReadAll(
+          `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${lit(`${tmp}.parquet`)})`,
+        )
+      ).getRowObjects()[0]?.n ?? 0,
+    );
+    const certFiles = parts.filter((p) => p.certs).map((p) => resolve(base, p.certs as string));
+    let certsFile: string | null = null;
+    if (certFiles.length) {
+      certsFile = join(dir, `${part}.certs.parquet`);
+      await this.conn.run(
+        `COPY (SELECT sha256, any_value(der) AS der FROM read_parquet([${certFiles.map(lit).join(', ')}]) GROUP BY sha256)
+         TO ${lit(`${tmp}.certs.parquet`)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      renameSync(`${tmp}.certs.parquet`, certsFile);
+    }
+    renameSync(`${tmp}.parquet`, file);
+    return {
+      part,
+      file: this.rel(file),
+      certs: certsFile ? this.rel(certsFile) : null,
+      level,
+      rows,
+      bytes: statSync(file).size + (certsFile ? statSync(certsFile).size : 0),
+    };
+  }
+}
+
+/**
+ * The writer side (`ScanSink`) and, for the writing process itself, a reader of its own scan.
+ * One instance per process; all catalogue work is serialised.
+ */
+export class ScanStore implements ScanSink {
+  readonly path: string;
+  private readonly o: StoreOptions;
+  private readonly work: { instance: DuckDBInstance; conn: DuckDBConnection };
+  private readonly writer: PartWriter;
+  /** merges run beside the writes, on their own connection, one at a time */
+  private readonly mergeWriter: PartWriter;
+  private readonly mergeConn: DuckDBConnection;
+  private merging: Promise<void> = Promise.resolve();
+  private mergeError: unknown = null;
+  /** the catalogue's write holds, on a worker thread */
+  private readonly holds = new CatalogueWorker();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    path: string,
+    o: StoreOptions,
+    work: { instance: DuckDBInstance; conn: DuckDBConnection },
+    mergeConn: DuckDBConnection,
+  ) {
+    this.path = path;
+    this.o = o;
+    this.work = work;
+    this.writer = new PartWriter(path, work.conn, o.columns);
+    this.mergeConn = mergeConn;
+    this.mergeWriter = new PartWriter(path, mergeConn, o.columns, 'm');
+  }
+
+  static async open(path: string, o: StoreOptions): Promise<ScanStore> {
+    await prepareCatalogue(path, { ...o, readOnly: false });
+    const work = await workDatabase(o.workMemoryLimit ?? WORK_MEMORY, o.threads ?? 2);
+    return new ScanStore(path, o, work, await work.instance.connect());
+  }
+
+  /** the catalogue's open options (plain data, for the worker) */
+  private openOptions(): OpenOptions {
+    const { memoryLimit, threads, lockWaitMs } = this.o;
+    return {
+      memoryLimit: memoryLimit ?? CATALOGUE_MEMORY,
+      ...(threads ? { threads } : {}),
+      ...(lockWaitMs ? { lockWaitMs } : {}),
+    };
+  }
+
+  /** one catalogue hold at a time, in order */
+  private serial<T>(body: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(body);
+    this.queue = p.catch(() => undefined);
     return p;
   }
 
-  private async write(scan: string, rows: readonly ResultRow[], replace: boolean): Promise<void> {
-    if (!rows.length) return;
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      const stmt = await this.conn.prepare(
-        `INSERT OR ${replace ? 'REPLACE' : 'IGNORE'} INTO results VALUES ($1, $2, CAST($3 AS TIMESTAMPTZ), $4, $5, $6)`,
-      );
-      for (const row of rows) {
-        const mx = row.doc.mx as { records?: unknown[] } | undefined;
-        const summary = row.doc.summary as { errors?: number } | undefined;
-        stmt.bind([
-          scan,
-          row.domain,
-          row.checkedAt,
-          Array.isArray(mx?.records) ? mx.records.length > 0 : false,
-          summary?.errors ?? 0,
-          JSON.stringify(row.doc),
-        ]);
-        await stmt.run();
+  /**
+   * Every hold of the catalogue by this process, one after the other: DuckDB's file lock is per
+   * process, so two instances of one process on the same file (this thread's and the worker's)
+   * would not exclude each other — and would corrupt it.
+   */
+  private lock: Promise<unknown> = Promise.resolve();
+  private locked<T>(body: () => Promise<T>): Promise<T> {
+    const p = this.lock.then(body);
+    this.lock = p.catch(() => undefined);
+    return p;
+  }
+
+  private catalogue<T>(body: (db: Database) => Promise<T>): Promise<T> {
+    return this.locked(() => withDatabase(this.path, this.openOptions(), body));
+  }
+
+  private async scanRow(name: string): Promise<CatalogueScan | undefined> {
+    return (await this.catalogue(readCatalogue)).find((s) => s.name === name);
+  }
+
+  begin(name: string, options: Record<string, unknown>, input: string): Promise<ScanInfo> {
+    return this.serial(async () => {
+      const scans = await this.catalogue(async (db) => {
+        const existing = (await readCatalogue(db)).find((s) => s.name === name);
+        if (!existing) {
+          await db.run(
+            'INSERT INTO scans (name, started, options, input, total) VALUES ($1, now(), $2, $3, NULL)',
+            [name, JSON.stringify(options), input],
+          );
+        }
+        return readCatalogue(db);
+      });
+      return publicInfo(scans.find((s) => s.name === name) as CatalogueScan);
+    });
+  }
+
+  setTotal(name: string, total: number): Promise<void> {
+    return this.serial(() =>
+      this.catalogue((db) => db.run('UPDATE scans SET total = $1 WHERE name = $2', [total, name])),
+    );
+  }
+
+  /**
+   * Stages the input in the work database (never in JavaScript memory): unique names in input
+   * order, minus those already stored for the scan (with `retryErrors`, the stored ones with an
+   * undetermined section are scanned again). `pending()` then hands out the rest in chunks.
+   */
+  stage(
+    scan: string,
+    chunks: AsyncIterable<readonly string[]>,
+    o: { retryErrors?: boolean } = {},
+  ): Promise<Staged> {
+    return this.serial(async () => {
+      const c = this.work.conn;
+      await c.run('DROP TABLE IF EXISTS input; DROP TABLE IF EXISTS todo; DROP TABLE IF EXISTS stored');
+      await c.run('CREATE TABLE input (idx BIGINT, domain VARCHAR)');
+      let idx = 0n;
+      for await (const chunk of chunks) {
+        const app = await c.createAppender('input');
+        for (const d of chunk) {
+          app.appendBigInt(idx++);
+          app.appendVarchar(d);
+          app.endRow();
+        }
+        app.closeSync();
       }
-      await this.conn.run('COMMIT');
-    } catch (e) {
-      await this.conn.run('ROLLBACK');
-      throw e;
+      const s = await this.scanRow(scan);
+      const base = dirname(this.path);
+      const files = (s?.parts ?? []).map((p) => resolve(base, p.file));
+      await c.run(
+        files.length
+          ? `CREATE TABLE stored AS SELECT DISTINCT domain FROM (${domainsView(files, s?.replacements === true)})${
+              o.retryErrors ? ' WHERE undetermined = 0' : ''
+            }`
+          : 'CREATE TABLE stored (domain VARCHAR)',
+      );
+      await c.run(
+        `CREATE TABLE todo AS
+           SELECT domain, row_number() OVER (ORDER BY idx) AS n
+           FROM (SELECT domain, min(idx) AS idx FROM input GROUP BY domain) i
+           WHERE NOT EXISTS (SELECT 1 FROM stored s WHERE s.domain = i.domain)`,
+      );
+      const r = (
+        await c.runAndReadAll(
+          'SELECT (SELECT count(*) FROM input) AS names, (SELECT count(DISTINCT domain) FROM input) AS uniq, (SELECT count(*) FROM todo) AS todo',
+        )
+      ).getRowObjects()[0];
+      await c.run('DROP TABLE input; DROP TABLE stored');
+      const names = Number(r?.names ?? 0);
+      const unique = Number(r?.uniq ?? 0);
+      const todo = Number(r?.todo ?? 0);
+      return { unique, duplicates: names - unique, stored: unique - todo, todo };
+    });
+  }
+
+  /** The staged names still to scan, in input order. */
+  async *pending(size = 10_000): AsyncGenerator<string[]> {
+    for (let from = 1; ; from += size) {
+      const rows = await this.serial(async () =>
+        (
+          await this.work.conn.runAndReadAll('SELECT domain FROM todo WHERE n >= $1 AND n < $2 ORDER BY n', [
+            from,
+            from + size,
+          ])
+        ).getRows(),
+      );
+      if (!rows.length) return;
+      yield rows.map((row) => String(row[0]));
     }
   }
 
-  /** The stored domains of a scan with at least one section that could not be determined (status error). */
-  async errorDomains(scan: string): Promise<Set<string>> {
-    const r = await this.conn.runAndReadAll(
-      "SELECT domain FROM results WHERE scan = $1 AND coalesce(CAST(json_extract(doc, '$.summary.error') AS INTEGER), 0) > 0",
-      [scan],
-    );
-    return new Set(r.getRows().map((row) => String(row[0])));
+  /**
+   * The parts of the scans this process writes, as registered: it is their only writer, so after
+   * one read of the catalogue it keeps them itself (no catalogue hold to plan a merge).
+   */
+  private readonly mirror = new Map<string, { replacements: boolean; parts: PartRow[] }>();
+
+  private async known(scan: string): Promise<{ replacements: boolean; parts: PartRow[] }> {
+    let m = this.mirror.get(scan);
+    if (!m) {
+      const s = await this.scanRow(scan);
+      m = { replacements: s?.replacements === true, parts: [...(s?.parts ?? [])] };
+      this.mirror.set(scan, m);
+    }
+    return m;
   }
 
+  /** registrations waiting for the next catalogue hold (one hold registers them all) */
+  private pendingRegistrations: {
+    scan: string;
+    p: WrittenPart;
+    replace: boolean;
+    done: (e?: unknown) => void;
+  }[] = [];
+  private registrar: Promise<void> | null = null;
+
+  /** Registers a written part; parts written while a hold is under way go in the next one together. */
+  private register(scan: string, p: WrittenPart, replace: boolean): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.pendingRegistrations.push({ scan, p, replace, done: (e) => (e ? reject(e) : resolve()) });
+    });
+    this.registrar ??= (async () => {
+      while (this.pendingRegistrations.length) {
+        const batch = this.pendingRegistrations;
+        this.pendingRegistrations = [];
+        try {
+          await this.locked(() =>
+            this.holds.run(
+              this.path,
+              this.openOptions(),
+              batch.flatMap((r) => [
+                registration(r.scan, r.p),
+                ...(r.replace
+                  ? [
+                      [
+                        'INSERT INTO scan_state VALUES ($1, true, NULL) ON CONFLICT (scan) DO UPDATE SET replacements = true',
+                        [r.scan],
+                      ] as [string, DuckDBValue[]],
+                    ]
+                  : []),
+              ]),
+            ),
+          );
+          for (const r of batch) {
+            const m = await this.known(r.scan);
+            m.parts.push({
+              part: r.p.part,
+              file: r.p.file,
+              certs: r.p.certs,
+              level: r.p.level,
+              rows: r.p.rows,
+            });
+            if (r.replace) m.replacements = true;
+            r.done();
+          }
+        } catch (e) {
+          for (const r of batch) r.done(e);
+        }
+      }
+      this.registrar = null;
+    })();
+    return done;
+  }
+
+  /** Writes one part and registers it (the commit point); parts of one level are merged in tiers. */
+  async write(
+    scan: string,
+    rows: readonly StoredDomain[],
+    o: { replace?: boolean; part?: string } = {},
+  ): Promise<void> {
+    if (!rows.length) return;
+    await this.known(scan);
+    const p = await this.serial(() => this.writer.write(scan, rows, 0, o.part));
+    await this.register(scan, p, o.replace === true);
+    // a merge never holds up the next part: the scan's results keep flowing while it runs
+    this.merging = this.merging
+      .then(() => this.compact(scan, false, this.mergeWriter))
+      .catch((e) => {
+        this.mergeError ??= e;
+      });
+  }
+
+  /** Tiered merging (`final`: everything into one part). */
+  private async compact(scan: string, final: boolean, writer: PartWriter = this.writer): Promise<void> {
+    const fanIn = Math.max(2, this.o.mergeFanIn ?? 8);
+    for (;;) {
+      const s = await this.known(scan);
+      let group: PartRow[] = [];
+      let level = 0;
+      if (final) {
+        if (s.parts.length <= 1 && !(s.replacements && s.parts.length === 1)) return;
+        group = [...s.parts];
+        level = Math.max(...s.parts.map((p) => p.level)) + 1;
+      } else {
+        const byLevel = new Map<number, PartRow[]>();
+        for (const p of s.parts) byLevel.set(p.level, [...(byLevel.get(p.level) ?? []), p]);
+        const full = [...byLevel.entries()].sort((a, b) => a[0] - b[0]).find(([, ps]) => ps.length >= fanIn);
+        if (!full) return;
+        group = full[1].slice(0, fanIn);
+        level = full[0] + 1;
+      }
+      const merged = await writer.merge(scan, group, level, s.replacements);
+      await this.locked(() =>
+        this.holds.run(this.path, this.openOptions(), [
+          ...group.map(
+            (p) =>
+              ['DELETE FROM scan_parts WHERE scan = $1 AND part = $2', [scan, p.part]] as [
+                string,
+                DuckDBValue[],
+              ],
+          ),
+          registration(scan, merged),
+          ...(final
+            ? [
+                ['UPDATE scan_state SET replacements = false WHERE scan = $1', [scan]] as [
+                  string,
+                  DuckDBValue[],
+                ],
+              ]
+            : []),
+        ]),
+      );
+      const gone = new Set(group.map((p) => p.part));
+      s.parts = [
+        ...s.parts.filter((p) => !gone.has(p.part)),
+        { part: merged.part, file: merged.file, certs: merged.certs, level: merged.level, rows: merged.rows },
+      ];
+      if (final) s.replacements = false;
+      const base = dirname(this.path);
+      for (const p of group) {
+        for (const f of [p.file, p.certs]) if (f) rmSync(resolve(base, f), { force: true });
+      }
+      if (final) return;
+    }
+  }
+
+  async finish(scan: string): Promise<void> {
+    await this.merging;
+    if (this.mergeError) throw this.mergeError;
+    return this.serial(async () => {
+      await this.compact(scan, true);
+      await this.catalogue((db) =>
+        db.run(
+          'INSERT INTO scan_state VALUES ($1, false, now()) ON CONFLICT (scan) DO UPDATE SET finished = now()',
+          [scan],
+        ),
+      );
+      removeOrphans(this.path, scan, (await this.known(scan)).parts);
+    });
+  }
+
+  /** Stored domains of a scan (from the catalogue's part counts; exact when nothing was replaced). */
   async count(scan: string): Promise<number> {
-    const r = await this.conn.runAndReadAll('SELECT count(*) AS n FROM results WHERE scan = $1', [scan]);
+    await this.registrar;
+    const s = await this.serial(() => this.known(scan));
+    if (!s.replacements) return s.parts.reduce((n, p) => n + p.rows, 0);
+    const base = dirname(this.path);
+    const r = await this.work.conn.runAndReadAll(
+      `SELECT count(DISTINCT domain) AS n FROM read_parquet([${s.parts.map((p) => lit(resolve(base, p.file))).join(', ')}])`,
+    );
     return Number(r.getRowObjects()[0]?.n ?? 0);
   }
 
-  /** Every stored document of a scan, in pages (constant memory for millions of rows). */
-  async *documents(scan: string, pageSize = 5000): AsyncGenerator<Record<string, unknown>> {
-    let after = '';
-    for (;;) {
-      const r = await this.conn.runAndReadAll(
-        'SELECT domain, CAST(doc AS VARCHAR) AS doc FROM results WHERE scan = $1 AND domain > $2 ORDER BY domain LIMIT $3',
-        [scan, after, pageSize],
-      );
-      const rows = r.getRows();
-      for (const row of rows) yield JSON.parse(String(row[1])) as Record<string, unknown>;
-      if (rows.length < pageSize) return;
-      after = String(rows[rows.length - 1]?.[0]);
+  /** Resolves once every registration and background merge so far is done. */
+  async idle(): Promise<void> {
+    await this.registrar;
+    await this.merging;
+  }
+
+  async close(): Promise<void> {
+    await this.registrar;
+    await this.merging;
+    await this.queue;
+    await this.holds.close();
+    this.mergeConn.closeSync();
+    this.work.conn.closeSync();
+    this.work.instance.closeSync();
+  }
+}
+
+/**
+ * Removes the files of a scan's folder that no registered part names and that are older than a
+ * minute: the leftovers of a crash between writing a part and registering it.
+ */
+function removeOrphans(dbPath: string, scan: string, registered: readonly PartRow[]): void {
+  const dir = join(partsDir(dbPath), scanDir(scan));
+  if (!existsSync(dir)) return;
+  const base = dirname(dbPath);
+  const keep = new Set(
+    registered
+      .flatMap((p) => [p.file, p.certs])
+      .filter((f): f is string => !!f)
+      .map((f) => resolve(base, f)),
+  );
+  const cutoff = Date.now() - 60_000;
+  for (const f of readdirSync(dir)) {
+    const full = join(dir, f);
+    if (keep.has(full)) continue;
+    try {
+      if (statSync(full).mtimeMs < cutoff) unlinkSync(full);
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** The reader side: the catalogue read-only and briefly, the parts through an in-memory DuckDB. */
+export class ScanReader implements ScanSource {
+  readonly path: string;
+  private readonly o: StoreOptions;
+  private readonly work: { instance: DuckDBInstance; conn: DuckDBConnection };
+  private cached: CatalogueScan[] | null = null;
+
+  private constructor(
+    path: string,
+    o: StoreOptions,
+    work: { instance: DuckDBInstance; conn: DuckDBConnection },
+  ) {
+    this.path = path;
+    this.o = o;
+    this.work = work;
+  }
+
+  static async open(path: string, o: StoreOptions): Promise<ScanReader> {
+    await prepareCatalogue(path, { ...o, readOnly: true });
+    const work = await workDatabase(o.workMemoryLimit ?? WORK_MEMORY, o.threads ?? 2);
+    const r = new ScanReader(path, o, work);
+    await r.refresh();
+    return r;
+  }
+
+  private async refresh(): Promise<CatalogueScan[]> {
+    this.cached = existsSync(this.path)
+      ? await withDatabase(
+          this.path,
+          { memoryLimit: CATALOGUE_MEMORY, ...this.o, readOnly: true },
+          readCatalogue,
+        )
+      : [];
+    return this.cached;
+  }
+
+  private async scanRow(name: string): Promise<CatalogueScan | undefined> {
+    return (this.cached ?? (await this.refresh())).find((s) => s.name === name);
+  }
+
+  async scans(): Promise<ScanInfo[]> {
+    return (this.cached ?? (await this.refresh())).map(publicInfo);
+  }
+
+  private files(s: CatalogueScan): string[] {
+    const base = dirname(this.path);
+    return s.parts.map((p) => resolve(base, p.file));
+  }
+
+  /** Runs `body` over the scan's current parts; a part merged away meanwhile: re-list and retry. */
+  private async withParts<T>(scan: string, body: (s: CatalogueScan) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const s = await this.scanRow(scan);
+      if (!s)
+        throw new MailsecError(
+          ErrorCode.Usage,
+          `no scan "${scan}" in ${this.path}`,
+          'the scans of a database are listed by mailsec report with its list option',
+        );
+      try {
+        return await body(s);
+      } catch (e) {
+        if (!isMissingFile(e) || attempt >= 4) throw e;
+        await this.refresh();
+      }
     }
   }
 
-  close(): void {
-    this.db.close();
+  async count(scan: string): Promise<number> {
+    return this.withParts(scan, async (s) => {
+      if (!s.replacements) return s.parts.reduce((n, p) => n + p.rows, 0);
+      const r = await this.work.conn.runAndReadAll(
+        `SELECT count(*) AS n FROM (${domainsView(this.files(s), true)})`,
+      );
+      return Number(r.getRowObjects()[0]?.n ?? 0);
+    });
+  }
+
+  query(scan: string, sql: string, params?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
+    return this.withParts(scan, async (s) => {
+      await this.work.conn.run(
+        `CREATE OR REPLACE TEMP VIEW domains AS ${domainsView(this.files(s), s.replacements, this.o.columns)}`,
+      );
+      await this.work.conn.run(
+        'CREATE OR REPLACE TEMP VIEW findings AS SELECT domain, f.id AS id, f.severity AS severity FROM (SELECT domain, unnest(findings) AS f FROM domains)',
+      );
+      const r = await this.work.conn.runAndReadAll(sql, params);
+      return r.getRowObjects() as Record<string, unknown>[];
+    });
+  }
+
+  private async certificates(s: CatalogueScan, shas: readonly string[]): Promise<Map<string, string>> {
+    const base = dirname(this.path);
+    const files = s.parts.filter((p) => p.certs).map((p) => resolve(base, p.certs as string));
+    const out = new Map<string, string>();
+    if (!files.length || !shas.length) return out;
+    const r = await this.work.conn.runAndReadAll(
+      `SELECT sha256, der FROM read_parquet([${files.map(lit).join(', ')}]) WHERE sha256 IN (${shas.map(lit).join(', ')})`,
+    );
+    for (const row of r.getRows()) out.set(String(row[0]), String(row[1]));
+    return out;
+  }
+
+  private static shas(doc: Record<string, unknown>): string[] {
+    const hosts = (doc.smtp as { hosts?: { chain?: { sha256?: string; der?: string }[] }[] } | undefined)
+      ?.hosts;
+    const out = new Set<string>();
+    for (const h of hosts ?? [])
+      for (const c of h.chain ?? []) if (c.sha256 && c.der === undefined) out.add(c.sha256);
+    return [...out];
+  }
+
+  document(scan: string, domain: string): Promise<Record<string, unknown> | undefined> {
+    return this.withParts(scan, async (s) => {
+      if (!s.parts.length) return undefined;
+      const r = await this.work.conn.runAndReadAll(
+        `SELECT CAST(doc AS VARCHAR) AS doc FROM read_parquet([${this.files(s).map(lit).join(', ')}], union_by_name = true)
+         WHERE domain = $1 ORDER BY part_seq DESC LIMIT 1`,
+        [domain],
+      );
+      const row = r.getRows()[0];
+      if (!row) return undefined;
+      const doc = JSON.parse(String(row[0])) as Record<string, unknown>;
+      restoreCertificates(doc, await this.certificates(s, ScanReader.shas(doc)));
+      return doc;
+    });
+  }
+
+  async *documents(scan: string): AsyncGenerator<Record<string, unknown>> {
+    const s = await this.scanRow(scan);
+    if (!s?.parts.length) return;
+    const result = await this.work.conn.stream(
+      `SELECT CAST(doc AS VARCHAR) AS doc FROM (${domainsView(this.files(s), s.replacements)})`,
+    );
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) return;
+      const docs = chunk.getRows().map((row) => JSON.parse(String(row[0])) as Record<string, unknown>);
+      const shas = [...new Set(docs.flatMap(ScanReader.shas))];
+      const der = await this.certificates(s, shas);
+      for (const d of docs) {
+        restoreCertificates(d, der);
+        yield d;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.work.conn.closeSync();
+    this.work.instance.closeSync();
   }
 }

@@ -194,6 +194,17 @@ export const HTTPS_HOSTS: readonly HttpsHostDef[] = [
     route: (p) => only(p, '/logo.svg', () => ({ status: 200, type: 'image/svg+xml', body: SVG_INVALID })),
   },
   {
+    // testworld/scenarios/generate.ts: mta-sts serves only what a test publishes (HttpsHostsOptions.files)
+    names: ['gen-mail.test', 'www.gen-mail.test', 'mta-sts.gen-mail.test', 'gen-bimi.test'],
+    suffix: '9.20',
+    route: (p, c) => {
+      if (c.host === 'gen-bimi.test' && p === '/logo.svg')
+        return { status: 200, type: 'image/svg+xml', body: SVG_VALID };
+      if (p === '/' && c.host !== 'mta-sts.gen-mail.test') return text(`${c.host}\n`);
+      return undefined;
+    },
+  },
+  {
     names: ['did-good.test'],
     suffix: '8.60',
     route: (p, c) =>

@@ -48,6 +48,11 @@ export interface HttpsHostsOptions {
   readonly port?: number;
   /** the clock for Expires fields (default now) */
   readonly now?: () => Date;
+  /**
+   * Files published for a test (`mailsec generate` output): served at their URL by the host that
+   * holds the URL's name, before its own routes.
+   */
+  readonly files?: readonly { readonly url: string; readonly contentType: string; readonly body: string }[];
 }
 
 export async function startHttpsHosts(tw: TestworldLike, o: HttpsHostsOptions = {}): Promise<HttpsHosts> {
@@ -82,7 +87,14 @@ export async function startHttpsHosts(tw: TestworldLike, o: HttpsHostsOptions = 
           port: o.port ?? 443,
           keyPem: leaf.keyPem,
           chainPem: leaf.chainPem,
-          route: (path, host): Reply | undefined => h.route(path, { host, now, markPem: mark.chainPem, did }),
+          route: (path, host): Reply | undefined => {
+            const f = o.files?.find((x) => {
+              const u = new URL(x.url);
+              return u.hostname === host && u.pathname === path;
+            });
+            if (f) return { status: 200, type: f.contentType, body: f.body };
+            return h.route(path, { host, now, markPem: mark.chainPem, did });
+          },
         });
         started.push(server);
         byKey.set(key, server);

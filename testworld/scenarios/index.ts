@@ -4,6 +4,7 @@
  */
 import type { Scenario } from '../scenario.ts';
 import { foundation } from './foundation.ts';
+import { generate } from './generate.ts';
 import { hostile } from './hostile.ts';
 import { https } from './https.ts';
 import { message } from './message.ts';
@@ -11,4 +12,13 @@ import { records } from './records.ts';
 import { smtp } from './smtp.ts';
 import { spf } from './spf.ts';
 
-export const scenarios: readonly Scenario[] = [foundation, spf, records, smtp, https, message, hostile];
+export const scenarios: readonly Scenario[] = [
+  foundation,
+  spf,
+  records,
+  smtp,
+  https,
+  message,
+  hostile,
+  generate,
+];

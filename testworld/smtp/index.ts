@@ -73,6 +73,13 @@ export const SMTP_HOSTS: readonly SmtpHostDef[] = [
   { domain: 'dane-ta-bad.test', suffix: '5.13', starttls: 'yes', cert: { key: 'dane-ta-leaf' } },
   { domain: 'dane-insecure.test', suffix: '5.14', starttls: 'yes', cert: { key: 'dane-ee' } },
   { domain: 'dane-bogus.test', suffix: '5.15', starttls: 'yes', cert: { key: 'dane-ee' } },
+  // testworld/scenarios/generate.ts: a fixed key, so TLSA records generated in one testworld hold in the next
+  {
+    domain: 'gen-mail.test',
+    suffix: '9.10',
+    starttls: 'yes',
+    cert: { key: 'gen-mx', sans: ['mx.gen-mail.test', 'mx.gen-insecure.test'] },
+  },
   // testworld/scenarios/hostile.ts: a payload greeting and a self-signed certificate whose subject
   // (and so issuer) is a payload
   {

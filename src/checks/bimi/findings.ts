@@ -1,9 +1,18 @@
 import { defineFindings } from '../../core/finding.ts';
+import { recordText } from '../../protocol/presentation.ts';
+import { serialiseBimi } from './serialise.ts';
 
 type D = { domain: string };
 type S = D & { name: string };
 const example = (name: string) =>
-  `${name} TXT "v=BIMI1; l=https://<your web host>/bimi/logo.svg; a=https://<your web host>/bimi/vmc.pem"`;
+  recordText(
+    name,
+    'TXT',
+    serialiseBimi({
+      location: 'https://<your web host>/bimi/logo.svg',
+      authority: 'https://<your web host>/bimi/vmc.pem',
+    }),
+  );
 
 export const bimiFindings = defineFindings('bimi', {
   'multiple-records': {
@@ -92,7 +101,7 @@ export const bimiFindings = defineFindings('bimi', {
     message: (p: D & { reason: string; at: string }) =>
       `BIMI needs DMARC at enforcement, but for ${p.domain} ${p.reason}.`,
     fix: (p: D & { reason: string; at: string }) =>
-      `Publish _dmarc.${p.at} TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@${p.at}" (or p=reject), without sp=none, pct or t=y.`,
+      `Raise the DMARC policy at _dmarc.${p.at} to p=quarantine or p=reject, without sp=none, pct or t=y (mailsec generate dmarc --for ${p.at} --plan shows the steps).`,
   },
   'dmarc-undetermined': {
     severity: 'warning',

@@ -3,6 +3,7 @@ import { checkBimiAssets } from './assets.ts';
 import type { BimiEvidence } from './check.ts';
 import { checkBimi } from './check.ts';
 import { gatherBimi, gatherBimiAssets } from './gather.ts';
+import { bimiStatistics } from './statistics.ts';
 import { bimiSummary } from './summary.ts';
 
 const asset = {
@@ -36,6 +37,7 @@ export const bimiCheck: CheckDefinition<BimiEvidence> = {
     },
     required: ['record', 'location', 'authority', 'svg', 'certificate'],
   },
+  statistics: bimiStatistics,
   async run(domain, ctx, prior) {
     const result = checkBimi(await gatherBimi(domain, ctx, prior));
     const e = result.evidence;

@@ -3,6 +3,7 @@ import { isFailure } from '../../dns/types.ts';
 import type { CheckDefinition } from '../types.ts';
 import type { CaaEvidence } from './check.ts';
 import { checkCaa } from './check.ts';
+import { caaStatistics } from './statistics.ts';
 import { caaSummary } from './summary.ts';
 
 export const caaCheck: CheckDefinition<CaaEvidence> = {
@@ -25,6 +26,7 @@ export const caaCheck: CheckDefinition<CaaEvidence> = {
     required: ['records', 'foundAt'],
   },
   /** RFC 8659 §3: climb from the name towards the root until a non-empty CAA set (the root excluded). */
+  statistics: caaStatistics,
   async run(domain, ctx) {
     const climb: Answer<CaaRecord>[] = [];
     const labels = domain.split('.');

@@ -1,3 +1,4 @@
+import { NO_STATISTICS } from '../../core/statistics.ts';
 import type { CheckDefinition } from '../types.ts';
 import type { DidEvidence } from './check.ts';
 import { checkDid } from './check.ts';
@@ -33,6 +34,7 @@ export const didCheck: CheckDefinition<DidEvidence> = {
     },
     required: ['url', 'dids', 'verified', 'problems'],
   },
+  statistics: NO_STATISTICS,
   async run(domain, ctx) {
     return checkDid(await gatherDid(domain, ctx), ctx.now());
   },

@@ -27,6 +27,8 @@ export interface DkimEvidence {
   readonly selectors: DkimSelector[];
   /** the selectors queried (none when `_domainkey` is NXDOMAIN) */
   readonly tried: readonly string[];
+  /** the built-in selector list tried: `full` (check) or `short` (scan) */
+  readonly selectorList: 'short' | 'full';
   readonly domainkeyNode: boolean | null;
   /** selectors whose lookup failed: neither found nor absent */
   readonly undetermined: { selector: string; reason: string }[];
@@ -126,6 +128,7 @@ export function checkDkim(g: DkimGathered): DkimResult {
   const evidence: DkimEvidence = {
     selectors,
     tried: g.tried,
+    selectorList: g.selectorList,
     domainkeyNode: g.domainkeyNode,
     undetermined: undet,
     cnameWithoutKey,

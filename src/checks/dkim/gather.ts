@@ -2,7 +2,7 @@ import type { Answer, TxtRecord } from '../../dns/types.ts';
 import { failureReason, isFailure } from '../../dns/types.ts';
 import { mapLimit } from '../shared/limit.ts';
 import type { GatherContext } from '../types.ts';
-import { selectorsToTry } from './selectors.ts';
+import { builtInSelectors, selectorsToTry } from './selectors.ts';
 
 /** Selector queries in flight at once: spreads them so rate-limiting zones do not answer REFUSED. */
 export const DKIM_QUERY_CONCURRENCY = 4;
@@ -24,6 +24,8 @@ export interface DkimGathered {
   /** RFC 8020: `_domainkey.<domain>` exists (NOERROR), does not (NXDOMAIN), or unknown (null) */
   readonly domainkeyNode: boolean | null;
   readonly domainkeyReason?: string;
+  /** the built-in list the selectors came from */
+  readonly selectorList: 'short' | 'full';
   readonly tried: readonly string[];
   readonly answers: readonly DkimSelectorAnswer[];
 }
@@ -35,14 +37,20 @@ export async function gatherDkim(domain: string, ctx: GatherContext): Promise<Dk
   // RFC 8020 §2: nothing exists below an NXDOMAIN name, so the built-in list is not tried; the
   // selectors the user named still are, since some servers answer NXDOMAIN for an empty
   // non-terminal (RFC 8020 §4) and a key the user knows of must not be reported absent
-  const tried = nxdomain ? selectorsToTry(ctx.options.selectors, []) : selectorsToTry(ctx.options.selectors);
-  if (nxdomain && tried.length === 0) return { domain, domainkeyNode: false, tried: [], answers: [] };
+  const tried = selectorsToTry(
+    ctx.options.selectors,
+    nxdomain ? [] : builtInSelectors(ctx.options.selectorList),
+  );
+  const selectorList = ctx.options.selectorList;
+  if (nxdomain && tried.length === 0)
+    return { domain, selectorList, domainkeyNode: false, tried: [], answers: [] };
   const domainkeyNode = isFailure(node) ? null : !nxdomain;
   const answers = await mapLimit(tried, DKIM_QUERY_CONCURRENCY, async (selector) =>
     toSelectorAnswer(selector, await ctx.resolver.query(`${selector}._domainkey.${domain}`, 'TXT', opts)),
   );
   return {
     domain,
+    selectorList,
     domainkeyNode,
     ...(domainkeyNode === null ? { domainkeyReason: failureReason(node) } : {}),
     tried,

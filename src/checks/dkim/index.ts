@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { DkimEvidence } from './check.ts';
 import { checkDkim } from './check.ts';
 import { gatherDkim } from './gather.ts';
+import { dkimStatistics } from './statistics.ts';
 import { dkimSummary } from './summary.ts';
 
 export const dkimCheck: CheckDefinition<DkimEvidence> = {
@@ -28,13 +29,15 @@ export const dkimCheck: CheckDefinition<DkimEvidence> = {
         },
       },
       tried: { type: 'array', items: { type: 'string' } },
+      selectorList: { enum: ['short', 'full'] },
       domainkeyNode: { type: ['boolean', 'null'] },
       undetermined: { type: 'array', items: { type: 'object' } },
       cnameWithoutKey: { type: 'array', items: { type: 'object' } },
       nonKeyTxt: { type: 'array', items: { type: 'string' } },
     },
-    required: ['selectors', 'tried', 'domainkeyNode'],
+    required: ['selectors', 'tried', 'selectorList', 'domainkeyNode'],
   },
+  statistics: dkimStatistics,
   async run(domain, ctx) {
     return checkDkim(await gatherDkim(domain, ctx));
   },

@@ -60,6 +60,29 @@ export const KNOWN_SELECTORS: readonly KnownSelector[] = [
   { selector: 'turbo-smtp', source: 'turboSMTP' },
 ];
 
+/**
+ * The short list a scan tries (`dkim.selectorList: "short"`): the defaults of the providers and
+ * panels that carry most domains — Microsoft 365 (selector1/2, also what the microsoft365 check
+ * reads), Google Workspace, the hosting panels (default, dkim, mail), Mailchimp and SendGrid —
+ * 8 queries wherever `_domainkey` exists instead of 48. `--selectors` extends it; `mailsec check
+ * --selector-list short` asks exactly the same names, so it reproduces a scan's DKIM result.
+ */
+export const SHORT_SELECTORS: readonly string[] = [
+  'selector1',
+  'selector2',
+  'google',
+  'default',
+  'dkim',
+  'mail',
+  'k1',
+  's1',
+];
+
+/** The built-in selectors of a list. */
+export function builtInSelectors(list: 'short' | 'full'): readonly string[] {
+  return list === 'short' ? SHORT_SELECTORS : KNOWN_SELECTORS.map((k) => k.selector);
+}
+
 /** Built-in selectors (or `builtIn`) followed by the user's, without duplicates, lower case. */
 export function selectorsToTry(
   extra: readonly string[],

@@ -1,8 +1,8 @@
-import { getPublicSuffix } from 'tldts';
 import type { Finding } from '../../core/finding.ts';
 import { undetermined } from '../../core/finding.ts';
 import type { CheckResult } from '../../core/result.ts';
 import { statusFrom } from '../../core/status.ts';
+import { publicSuffix } from '../../protocol/psl.ts';
 import type { DmarcLookup } from './discovery.ts';
 import { discoverPolicy, dmarcRecords, effectivePolicy, treeWalkOrgDomain } from './discovery.ts';
 import { dmarcFindings as F } from './findings.ts';
@@ -165,7 +165,7 @@ export function checkDmarc(g: DmarcGathered): DmarcResult {
       if (enforcing && r.sp === 'none') findings.push(F.make('subdomain-policy-none', { domain, at }));
       if (enforcing && r.np === 'none') findings.push(F.make('np-none', { domain, at }));
       if (r.testing) findings.push(F.make('testing', { domain, at }));
-      if (r.psd === 'y' && getPublicSuffix(at, { allowPrivateDomains: true }) !== at) {
+      if (r.psd === 'y' && publicSuffix(at, true) !== at) {
         findings.push(F.make('psd-on-registrable', { domain, at }));
       }
       if (r.rua.length === 0) findings.push(F.make('no-rua', { domain, at }));

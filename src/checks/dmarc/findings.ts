@@ -1,9 +1,19 @@
 import { defineFindings } from '../../core/finding.ts';
+import { recordText } from '../../protocol/presentation.ts';
+import {
+  DMARC_AUTHORISATION_RECORD,
+  defaultDmarcRua,
+  dmarcAuthorisationName,
+  dmarcName,
+  dmarcRejectRecord,
+  dmarcStartRecord,
+  serialiseDmarc,
+} from './serialise.ts';
 
 type D = { domain: string };
 type Tag = D & { text: string; record: string };
 
-const example = (d: string) => `_dmarc.${d} TXT "v=DMARC1; p=reject; rua=mailto:dmarc-reports@${d}"`;
+const example = (d: string) => recordText(dmarcName(d), 'TXT', dmarcRejectRecord(d));
 
 export const dmarcFindings = defineFindings('dmarc', {
   'not-found': {
@@ -12,7 +22,7 @@ export const dmarcFindings = defineFindings('dmarc', {
     message: (p: D & { walked: string; org: string }) =>
       `No DMARC record found for ${p.domain} (looked at ${p.walked}).`,
     fix: (p: D & { org: string }) =>
-      `Publish ${example(p.org)}; start with p=none to collect reports if you are unsure what sends mail for you.`,
+      `Publish ${recordText(dmarcName(p.org), 'TXT', dmarcStartRecord(p.org))} to collect aggregate reports, then raise the policy step by step to p=reject (mailsec generate dmarc --plan).`,
   },
   'multiple-records': {
     severity: 'error',
@@ -113,13 +123,13 @@ export const dmarcFindings = defineFindings('dmarc', {
     severity: 'error',
     why: 'Receivers cannot send reports to a URI they cannot parse.',
     message: (p: Tag) => `The DMARC record of ${p.domain} has an invalid report URI "${p.text}".`,
-    fix: (p: Tag) => `Use mailto: URIs, e.g. rua=mailto:dmarc-reports@${p.domain}.`,
+    fix: (p: Tag) => `Use mailto: URIs, e.g. rua=${defaultDmarcRua(p.domain)}.`,
   },
   'uri-scheme': {
     severity: 'warning',
     why: 'RFC 9990/9991 define report delivery by mailto: only; receivers ignore other schemes.',
     message: (p: Tag) => `The DMARC record of ${p.domain} has a non-mailto report URI "${p.text}".`,
-    fix: (p: Tag) => `Use a mailto: URI, e.g. mailto:dmarc-reports@${p.domain}.`,
+    fix: (p: Tag) => `Use a mailto: URI, e.g. ${defaultDmarcRua(p.domain)}.`,
   },
   'uri-size-suffix': {
     severity: 'warning',
@@ -146,7 +156,7 @@ export const dmarcFindings = defineFindings('dmarc', {
     message: (p: D & { at: string }) =>
       `The DMARC policy that applies to ${p.domain} is none (record at _dmarc.${p.at}).`,
     fix: (p: D & { at: string }) =>
-      `Once the aggregate reports show all your senders pass, publish _dmarc.${p.at} TXT "v=DMARC1; p=quarantine; rua=…", then p=reject.`,
+      `Once the aggregate reports show all your senders pass, publish ${recordText(dmarcName(p.at), 'TXT', serialiseDmarc({ p: 'quarantine', testing: true, rua: ['…'] }))}, then p=quarantine, then p=reject (mailsec generate dmarc --plan).`,
   },
   'subdomain-policy-none': {
     severity: 'warning',
@@ -192,7 +202,7 @@ export const dmarcFindings = defineFindings('dmarc', {
     why: 'Without rua you get no aggregate reports and cannot see who sends mail in your name.',
     message: (p: D & { at: string }) =>
       `The DMARC record at _dmarc.${p.at} requests no aggregate reports (no rua).`,
-    fix: (p: D & { at: string }) => `Add rua=mailto:dmarc-reports@${p.at} to the record.`,
+    fix: (p: D & { at: string }) => `Add rua=${defaultDmarcRua(p.at)} to the record.`,
   },
   'rua-not-authorised': {
     severity: 'warning',
@@ -200,7 +210,7 @@ export const dmarcFindings = defineFindings('dmarc', {
     message: (p: D & { uri: string; host: string; at: string }) =>
       `The report destination ${p.uri} is external and ${p.host} does not authorise reports for ${p.at}.`,
     fix: (p: D & { uri: string; host: string; at: string }) =>
-      `Ask the operator of ${p.host} to publish ${p.at}._report._dmarc.${p.host} TXT "v=DMARC1" (or a wildcard *._report._dmarc.${p.host}).`,
+      `Ask the operator of ${p.host} to publish ${recordText(dmarcAuthorisationName(p.at, p.host), 'TXT', DMARC_AUTHORISATION_RECORD)} (or a wildcard *._report._dmarc.${p.host}).`,
   },
   'authorisation-undetermined': {
     severity: 'warning',

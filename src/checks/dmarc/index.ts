@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { DmarcEvidence } from './check.ts';
 import { checkDmarc } from './check.ts';
 import { gatherDmarc } from './gather.ts';
+import { dmarcStatistics } from './statistics.ts';
 import { dmarcSummary } from './summary.ts';
 
 const policy = { enum: ['none', 'quarantine', 'reject', null] };
@@ -54,6 +55,7 @@ export const dmarcCheck: CheckDefinition<DmarcEvidence> = {
       'ruf',
     ],
   },
+  statistics: dmarcStatistics,
   async run(domain, ctx) {
     return checkDmarc(await gatherDmarc(domain, ctx));
   },

@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { DnssecEvidence } from './check.ts';
 import { checkDnssec } from './check.ts';
 import { gatherDnssec } from './gather.ts';
+import { dnssecStatistics } from './statistics.ts';
 import { dnssecSummary } from './summary.ts';
 
 export const dnssecCheck: CheckDefinition<DnssecEvidence> = {
@@ -19,6 +20,7 @@ export const dnssecCheck: CheckDefinition<DnssecEvidence> = {
     },
     required: ['validation', 'resolverValidates'],
   },
+  statistics: dnssecStatistics,
   async run(domain, ctx) {
     return checkDnssec(await gatherDnssec(domain, ctx, ctx.resolverName));
   },

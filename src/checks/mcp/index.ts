@@ -1,3 +1,4 @@
+import { NO_STATISTICS } from '../../core/statistics.ts';
 import type { CheckDefinition } from '../types.ts';
 import type { McpEvidence } from './check.ts';
 import { checkMcp } from './check.ts';
@@ -19,6 +20,7 @@ export const mcpCheck: CheckDefinition<McpEvidence> = {
     },
     required: ['url', 'valid', 'problems'],
   },
+  statistics: NO_STATISTICS,
   async run(domain, ctx) {
     return checkMcp(await gatherMcp(domain, ctx));
   },

@@ -21,9 +21,6 @@ function toLookup<R>(a: Answer<R>, type: EndpointLookup['type'], show: (r: R) =>
   return { name: a.name, type, outcome: values.length ? 'found' : 'absent', values };
 }
 
-async function cname(ctx: GatherContext, name: string): Promise<EndpointLookup> {
-  return toLookup(await ctx.resolver.query(name, 'CNAME', { signal: ctx.signal }), 'CNAME', norm);
-}
 async function address(ctx: GatherContext, name: string, type: 'A' | 'AAAA'): Promise<EndpointLookup> {
   return toLookup(await ctx.resolver.query(name, type, { signal: ctx.signal }), type, String);
 }
@@ -39,11 +36,20 @@ async function srv(ctx: GatherContext, name: string): Promise<EndpointLookup> {
   return { ...l, srv: usable };
 }
 
-/** A host name published as CNAME or address records (autodiscover.<d>, lyncdiscover.<d>). */
+/**
+ * A host name published as CNAME or address records (autodiscover.<d>, lyncdiscover.<d>). One A
+ * query answers both: the resolver follows a CNAME and returns the chain with the addresses (so
+ * the CNAME is seen even when its target has no address); AAAA only when A has no records and the
+ * name exists (NODATA; after NXDOMAIN nothing exists below or at the name, RFC 8020).
+ */
 export async function gatherHostName(ctx: GatherContext, name: string): Promise<EndpointLookup[]> {
-  const c = await cname(ctx, name);
-  if (c.outcome === 'found') return [c];
-  return [c, await address(ctx, name, 'A'), await address(ctx, name, 'AAAA')];
+  const a = await ctx.resolver.query(name, 'A', { signal: ctx.signal });
+  const target = a.cnames[0];
+  if (target !== undefined)
+    return [{ name: a.name, type: 'CNAME', outcome: 'found', values: [norm(target)] }];
+  const v4 = toLookup(a, 'A', String);
+  if (v4.outcome === 'found' || a.rcode === 'NXDOMAIN') return [v4];
+  return [v4, await address(ctx, name, 'AAAA')];
 }
 
 /** Autodiscover (Exchange / Microsoft 365): CNAME or A at autodiscover.<d>, else SRV _autodiscover._tcp.<d>. */

@@ -1,3 +1,4 @@
+import { NO_STATISTICS } from '../../core/statistics.ts';
 import type { CheckDefinition } from '../types.ts';
 import type { EndpointEvidence } from './check.ts';
 import { checkEndpoint } from './check.ts';
@@ -19,6 +20,7 @@ export const autodiscoverCheck: CheckDefinition<EndpointEvidence> = {
   title: 'Autodiscover',
   summary: endpointSummary,
   schema,
+  statistics: NO_STATISTICS,
   async run(domain, ctx) {
     return checkEndpoint('autodiscover', await gatherAutodiscover(domain, ctx));
   },
@@ -29,6 +31,7 @@ export const lyncdiscoverCheck: CheckDefinition<EndpointEvidence> = {
   title: 'Lyncdiscover',
   summary: endpointSummary,
   schema,
+  statistics: NO_STATISTICS,
   async run(domain, ctx) {
     return checkEndpoint('lyncdiscover', await gatherLyncdiscover(domain, ctx));
   },
@@ -39,6 +42,7 @@ export const sipFederationCheck: CheckDefinition<EndpointEvidence> = {
   title: 'SIP federation',
   summary: endpointSummary,
   schema,
+  statistics: NO_STATISTICS,
   async run(domain, ctx) {
     return checkEndpoint('sipFederation', await gatherSipFederation(domain, ctx));
   },

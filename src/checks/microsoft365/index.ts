@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { Microsoft365Evidence } from './check.ts';
 import { checkMicrosoft365 } from './check.ts';
 import { gatherMicrosoft365 } from './gather.ts';
+import { microsoft365Statistics } from './statistics.ts';
 import { microsoft365Summary } from './summary.ts';
 
 export const microsoft365Check: CheckDefinition<Microsoft365Evidence> = {
@@ -21,6 +22,7 @@ export const microsoft365Check: CheckDefinition<Microsoft365Evidence> = {
     },
     required: ['tenantId', 'namespaceType', 'federationUrl'],
   },
+  statistics: microsoft365Statistics,
   async run(domain, ctx, prior) {
     return checkMicrosoft365(await gatherMicrosoft365(domain, ctx, prior));
   },

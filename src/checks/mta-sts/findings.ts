@@ -1,7 +1,16 @@
 import { defineFindings } from '../../core/finding.ts';
+import { recordText } from '../../protocol/presentation.ts';
+import {
+  mtaStsName,
+  POLICY_PATH,
+  policyHost,
+  serialiseMtaStsPolicy,
+  serialiseMtaStsTxt,
+} from './serialise.ts';
 
 type D = { domain: string };
-const example = (d: string) => `_mta-sts.${d} TXT "v=STSv1; id=20260101T000000;"`;
+const example = (d: string) =>
+  recordText(mtaStsName(d), 'TXT', serialiseMtaStsTxt({ id: '20260101T000000', extensions: [] }));
 
 export const mtaStsFindings = defineFindings('mtaSts', {
   'not-found': {
@@ -9,7 +18,17 @@ export const mtaStsFindings = defineFindings('mtaSts', {
     why: 'Without MTA-STS (or DANE) a man in the middle can strip STARTTLS and read or redirect mail sent to you.',
     message: (p: D) => `${p.domain} publishes no MTA-STS record at _mta-sts.${p.domain}.`,
     fix: (p: D) =>
-      `Serve https://mta-sts.${p.domain}/.well-known/mta-sts.txt ("version: STSv1", "mode: testing", one "mx: <your MX host>" line per MX, "max_age: 604800"), then publish ${example(p.domain)}.`,
+      `Serve https://${policyHost(p.domain)}${POLICY_PATH} (${serialiseMtaStsPolicy({
+        mode: 'enforce',
+        mx: ['<your MX host>'],
+        maxAge: 604_800,
+      })
+        .trim()
+        .split('\r\n')
+        .map((l) => `"${l}"`)
+        .join(
+          ', ',
+        )}, one mx line per MX; mode: testing while an MX lacks a valid certificate), then publish ${example(p.domain)}. mailsec generate mta-sts --for ${p.domain} writes both and checks the MX certificates.`,
   },
   'multiple-records': {
     severity: 'error',
@@ -137,7 +156,8 @@ export const mtaStsFindings = defineFindings('mtaSts', {
     severity: 'warning',
     why: 'Without TLS-RPT (RFC 8460) you never hear about senders that fail to deliver under your MTA-STS policy.',
     message: (p: D) => `${p.domain} publishes MTA-STS but no TLS-RPT record at _smtp._tls.${p.domain}.`,
-    fix: (p: D) => `Publish _smtp._tls.${p.domain} TXT "v=TLSRPTv1; rua=mailto:tls-reports@${p.domain}".`,
+    fix: (p: D) =>
+      `Publish a TLS-RPT record at _smtp._tls.${p.domain} (mailsec generate tls-rpt --for ${p.domain} writes it).`,
   },
   'mode-none': {
     severity: 'info',

@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { MtaStsEvidence } from './check.ts';
 import { checkMtaSts } from './check.ts';
 import { gatherMtaSts } from './gather.ts';
+import { mtaStsStatistics } from './statistics.ts';
 import { mtaStsSummary } from './summary.ts';
 
 export const mtaStsCheck: CheckDefinition<MtaStsEvidence> = {
@@ -48,6 +49,7 @@ export const mtaStsCheck: CheckDefinition<MtaStsEvidence> = {
     },
     required: ['record', 'id', 'policy', 'mxMatch'],
   },
+  statistics: mtaStsStatistics,
   async run(domain, ctx, prior) {
     return checkMtaSts(await gatherMtaSts(domain, ctx, prior));
   },

@@ -1,4 +1,6 @@
 import { defineFindings } from '../../core/finding.ts';
+import { recordText } from '../../protocol/presentation.ts';
+import { NULL_MX, serialiseMx } from './serialise.ts';
 
 type Host = { exchange: string };
 
@@ -11,7 +13,7 @@ export const mxFindings = defineFindings('mx', {
         ? `${p.domain} has no MX records; mail goes to its A/AAAA address instead (implicit MX).`
         : `${p.domain} has no MX records and no address: it cannot receive mail.`,
     fix: (p: { domain: string }) =>
-      `If ${p.domain} receives mail: ${p.domain}. MX 10 mail.${p.domain}.  If it never does: ${p.domain}. MX 0 .  (Null MX, RFC 7505)`,
+      `If ${p.domain} receives mail: ${recordText(`${p.domain}.`, 'MX', serialiseMx({ preference: 10, exchange: `mail.${p.domain}` }))}  If it never does: ${recordText(`${p.domain}.`, 'MX', serialiseMx(NULL_MX))}  (Null MX, RFC 7505; mailsec generate parked)`,
   },
   'domain-not-found': {
     severity: 'error',
@@ -32,7 +34,7 @@ export const mxFindings = defineFindings('mx', {
     why: 'RFC 7505 §3 defines the Null MX with preference 0.',
     message: (p: { preference: number; domain: string }) =>
       `The Null MX has preference ${p.preference} instead of 0.`,
-    fix: (p: { domain: string }) => `${p.domain}. MX 0 .`,
+    fix: (p: { domain: string }) => recordText(`${p.domain}.`, 'MX', serialiseMx(NULL_MX)),
   },
   localhost: {
     severity: 'error',

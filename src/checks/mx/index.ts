@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { MxEvidence } from './check.ts';
 import { checkMx } from './check.ts';
 import { gatherMx } from './gather.ts';
+import { mxStatistics } from './statistics.ts';
 import { mxSummary } from './summary.ts';
 
 export const mxCheck: CheckDefinition<MxEvidence> = {
@@ -28,6 +29,7 @@ export const mxCheck: CheckDefinition<MxEvidence> = {
     },
     required: ['records', 'nullMx'],
   },
+  statistics: mxStatistics,
   async run(domain, ctx) {
     return checkMx(await gatherMx(domain, ctx));
   },

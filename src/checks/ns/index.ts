@@ -1,4 +1,5 @@
 import { parentName } from '../../core/names.ts';
+import { NO_STATISTICS } from '../../core/statistics.ts';
 import type { Resolver } from '../../dns/types.ts';
 import { isFailure } from '../../dns/types.ts';
 import { lookupAddresses } from '../shared/addresses.ts';
@@ -48,6 +49,7 @@ export const nsCheck: CheckDefinition<NsEvidence> = {
     },
     required: ['hosts', 'zone'],
   },
+  statistics: NO_STATISTICS,
   async run(domain, ctx) {
     const signal = ctx.signal;
     const ns = await ctx.resolver.query(domain, 'NS', { signal });

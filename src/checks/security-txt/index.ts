@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { SecurityTxtEvidence } from './check.ts';
 import { checkSecurityTxt } from './check.ts';
 import { gatherSecurityTxt } from './gather.ts';
+import { securityTxtStatistics } from './statistics.ts';
 import { securityTxtSummary } from './summary.ts';
 
 export const securityTxtCheck: CheckDefinition<SecurityTxtEvidence> = {
@@ -20,6 +21,7 @@ export const securityTxtCheck: CheckDefinition<SecurityTxtEvidence> = {
     },
     required: ['url', 'contact', 'expires', 'signed'],
   },
+  statistics: securityTxtStatistics,
   async run(domain, ctx) {
     return checkSecurityTxt(await gatherSecurityTxt(domain, ctx), ctx.now());
   },

@@ -16,6 +16,8 @@ export function testContext(
     addressPolicy: createAddressPolicy(o.allowPrivate ?? []),
     options: {
       selectors: [],
+      selectorList: 'full',
+      obsoleteSpfType: true,
       noSmtp: true,
       noHttp: true,
       ehlo: 'mailsec.invalid',

@@ -64,12 +64,17 @@ function selected(cert: X509Certificate, selector: number): Buffer {
   return selector === 0 ? cert.raw : cert.publicKey.export({ type: 'spki', format: 'der' });
 }
 
-function associationData(cert: X509Certificate, selector: number, matchingType: number): string {
-  const data = selected(cert, selector);
+/** TLSA association data of the selected bytes (RFC 6698 §2.1.3): as is, SHA-256 or SHA-512, hex. */
+export function associationDigest(data: Buffer, matchingType: number): string {
   if (matchingType === 0) return data.toString('hex');
   return createHash(matchingType === 1 ? 'sha256' : 'sha512')
     .update(data)
     .digest('hex');
+}
+
+/** The association data of a certificate for a selector (0 full certificate, 1 SPKI) and matching type. */
+export function associationData(cert: X509Certificate, selector: number, matchingType: number): string {
+  return associationDigest(selected(cert, selector), matchingType);
 }
 
 /** RFC 6125 §6.4.3 as RFC 7672 §3.2.3 narrows it: a wildcard only as the whole left-most label. */

@@ -1,4 +1,6 @@
 import { defineFindings } from '../../core/finding.ts';
+import { recordText } from '../../protocol/presentation.ts';
+import { serialiseTlsa, tlsaName } from './serialise.ts';
 
 type Host = { exchange: string; address: string };
 const at = (p: Host) => `${p.exchange} (${p.address})`;
@@ -87,7 +89,7 @@ export const smtpFindings = defineFindings('smtp', {
       `DANE validation fails for ${at(p)}: no TLSA record at _25._tcp.${p.base} matches ${p.detail}.`,
     fix: (p: Host & { base: string; spki: string | null }) =>
       p.spki
-        ? `Publish a record for the key in use: _25._tcp.${p.base}. TLSA 3 1 1 ${p.spki}  (keep the old record until the new one has propagated; during key changes publish both).`
+        ? `Publish a record for the key in use: ${recordText(`${tlsaName(p.base)}.`, 'TLSA', serialiseTlsa({ usage: 3, selector: 1, matchingType: 1, data: p.spki }))}  (keep the old record until the new one has propagated; during key changes publish both: mailsec generate tlsa --next-key).`
         : `Make ${p.exchange} offer STARTTLS with the certificate the TLSA records at _25._tcp.${p.base} describe.`,
   },
   'dane-ta-name-mismatch': {

@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { SmtpEvidence } from './check.ts';
 import { checkSmtp, WEIGHED_BY_SUPPORT } from './check.ts';
 import { gatherSmtp } from './gather.ts';
+import { smtpStatistics } from './statistics.ts';
 import { smtpDetails, smtpSummary } from './summary.ts';
 
 const str = { type: 'string' };
@@ -130,6 +131,7 @@ export const smtpCheck: CheckDefinition<SmtpEvidence> = {
     },
     required: ['hosts', 'starttlsSupport', 'undetermined'],
   },
+  statistics: smtpStatistics,
   async run(domain, ctx, prior) {
     return checkSmtp(await gatherSmtp(domain, ctx, prior));
   },

@@ -1,4 +1,6 @@
 import { defineFindings } from '../../core/finding.ts';
+import { recordText } from '../../protocol/presentation.ts';
+import { SPF_SENDS_NOTHING, serialiseSpf, spfTerm } from './serialise.ts';
 
 /** The SPF finding catalogue (RFC 7208). Ids are stable: never rename, only retire. */
 export const spfFindings = defineFindings('spf', {
@@ -8,7 +10,7 @@ export const spfFindings = defineFindings('spf', {
     message: (p: { domain: string }) =>
       `${p.domain} publishes no SPF record (no TXT record starting with "v=spf1").`,
     fix: (p: { domain: string }) =>
-      `Publish the servers that send for ${p.domain}, e.g. ${p.domain}. TXT "v=spf1 mx -all"; if it never sends mail: ${p.domain}. TXT "v=spf1 -all".`,
+      `Publish the servers that send for ${p.domain}, e.g. ${recordText(`${p.domain}.`, 'TXT', serialiseSpf({ terms: [spfTerm.mx(), spfTerm.all('-')] }))} (mailsec generate spf --for ${p.domain} --reports DB lists them from DMARC reports); if it never sends mail: ${recordText(`${p.domain}.`, 'TXT', SPF_SENDS_NOTHING)}.`,
   },
   'multiple-records': {
     severity: 'error',

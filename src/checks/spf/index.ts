@@ -1,6 +1,7 @@
 import type { CheckDefinition } from '../types.ts';
 import { checkSpf, type SpfEvidence } from './check.ts';
 import { gatherSpf } from './gather.ts';
+import { spfStatistics } from './statistics.ts';
 import { spfSummary } from './summary.ts';
 
 const term = {
@@ -93,6 +94,7 @@ export const spfCheck: CheckDefinition<SpfEvidence> = {
     },
     required: ['record', 'records', 'lookups', 'voidLookups', 'all', 'redirect', 'tree', 'flattened'],
   },
+  statistics: spfStatistics,
   async run(domain, ctx) {
     return checkSpf(await gatherSpf(domain, ctx));
   },

@@ -1,7 +1,9 @@
 import { defineFindings } from '../../core/finding.ts';
+import { recordText } from '../../protocol/presentation.ts';
+import { defaultTlsRptRua, tlsRptName, tlsRptRecord } from './serialise.ts';
 
 type D = { domain: string };
-const example = (d: string) => `_smtp._tls.${d} TXT "v=TLSRPTv1; rua=mailto:tls-reports@${d}"`;
+const example = (d: string) => recordText(tlsRptName(d), 'TXT', tlsRptRecord(d));
 
 export const tlsRptFindings = defineFindings('tlsRpt', {
   'not-found': {
@@ -35,14 +37,14 @@ export const tlsRptFindings = defineFindings('tlsRpt', {
     why: 'TLS-RPT reports are delivered only by mailto: or https: (RFC 8460 §3); other destinations get nothing.',
     message: (p: D & { uri: string }) =>
       `The TLS-RPT destination "${p.uri}" of ${p.domain} is neither mailto: nor https:.`,
-    fix: (p: D) => `Use rua=mailto:tls-reports@${p.domain} or rua=https://<host>/<path>.`,
+    fix: (p: D) => `Use rua=${defaultTlsRptRua(p.domain)} or rua=https://<host>/<path>.`,
   },
   'rua-invalid': {
     severity: 'error',
     why: 'A destination that is not a valid address or URL receives no reports.',
     message: (p: D & { uri: string }) =>
       `The TLS-RPT destination "${p.uri}" of ${p.domain} is not a valid URI.`,
-    fix: (p: D) => `Use rua=mailto:tls-reports@${p.domain}.`,
+    fix: (p: D) => `Use rua=${defaultTlsRptRua(p.domain)}.`,
   },
   'record-syntax': {
     severity: 'error',

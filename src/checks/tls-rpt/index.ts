@@ -2,6 +2,7 @@ import type { CheckDefinition } from '../types.ts';
 import type { TlsRptEvidence } from './check.ts';
 import { checkTlsRpt } from './check.ts';
 import { gatherTlsRpt } from './gather.ts';
+import { tlsRptStatistics } from './statistics.ts';
 import { tlsRptSummary } from './summary.ts';
 
 export const tlsRptCheck: CheckDefinition<TlsRptEvidence> = {
@@ -16,6 +17,7 @@ export const tlsRptCheck: CheckDefinition<TlsRptEvidence> = {
     },
     required: ['record', 'rua'],
   },
+  statistics: tlsRptStatistics,
   async run(domain, ctx) {
     return checkTlsRpt(await gatherTlsRpt(domain, ctx));
   },

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createRateGate } from './rate.ts';
+
+test('rate gate: at most qps tokens a second, waiting ones served in order', async () => {
+  let t = 0;
+  const gate = createRateGate({ qps: 10, now: () => t });
+  // the first second's budget at once
+  for (let i = 0; i < 10; i++) await gate.acquire();
+  let served = 0;
+  const waiting = gate.acquire().then(() => served++);
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(served, 0, 'the 11th query waits for a token');
+  t += 200; // 2 tokens later
+  await waiting;
+  assert.equal(served, 1);
+});
+
+test('rate gate: a SERVFAIL/timeout storm halves the ceiling, calm answers bring it back', () => {
+  let t = 0;
+  const gate = createRateGate({ qps: 1000, window: 50, now: () => t });
+  assert.equal(gate.ceiling(), 1000);
+  for (let i = 0; i < 50; i++) gate.report(i % 2 ? 'fail' : 'ok'); // 50 % failures
+  assert.equal(gate.storms, 1);
+  assert.ok(gate.ceiling() <= 500, String(gate.ceiling()));
+  const low = gate.ceiling();
+  for (let s = 0; s < 40; s++) {
+    t += 1100;
+    for (let i = 0; i < 50; i++) gate.report('ok');
+    void gate.acquire();
+  }
+  assert.ok(gate.ceiling() > low, 'recovers');
+  assert.ok(gate.ceiling() <= 1000, 'never above --qps');
+});
+
+test('rate gate without --qps: no ceiling until a storm', async () => {
+  const gate = createRateGate({ qps: 0, window: 50 });
+  assert.equal(gate.ceiling(), Number.POSITIVE_INFINITY);
+  for (let i = 0; i < 1000; i++) await gate.acquire();
+  for (let i = 0; i < 50; i++) gate.report('fail');
+  assert.ok(Number.isFinite(gate.ceiling()));
+});

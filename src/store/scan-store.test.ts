@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { openScanSink, openScanSource } from '../scan/store.ts';
+import { statisticsFrom } from '../statistics/stats.ts';
+import { Database } from './duckdb.ts';
+import { partsDir } from './scan-store.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'mailsec-scan-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const dbFile = () => join(dir, `s${n++}.duckdb`);
+
+/** A small document in the shape of `check --json` (what the statistics read). */
+function doc(
+  domain: string,
+  o: { spf?: string; cert?: string; error?: boolean } = {},
+): Record<string, unknown> {
+  return {
+    schemaVersion: '1',
+    domain,
+    checkedAt: '2026-12-01T00:00:00.000Z',
+    resolver: { address: '127.0.0.1', validates: true },
+    findings: o.error ? [{ id: 'spf.undetermined', check: 'spf', severity: 'warning', message: 'x' }] : [],
+    summary: {
+      pass: 1,
+      warn: 0,
+      fail: 0,
+      absent: 0,
+      error: o.error ? 1 : 0,
+      skipped: 0,
+      errors: 0,
+      warnings: 0,
+      infos: 0,
+    },
+    mx: {
+      status: 'pass',
+      records: [{ preference: 10, exchange: 'mx.hoster.ch', addresses: [], kind: 'host' }],
+      nullMx: false,
+      queryCount: 2,
+    },
+    spf: o.error
+      ? { status: 'error', record: null, records: [], all: null, redirect: null, lookups: 0, queryCount: 1 }
+      : {
+          status: 'pass',
+          record: o.spf ?? 'v=spf1 -all',
+          records: [o.spf ?? 'v=spf1 -all'],
+          all: '-all',
+          redirect: null,
+          lookups: 0,
+          queryCount: 1,
+        },
+    smtp: {
+      status: 'pass',
+      starttlsSupport: 'all',
+      hosts: o.cert
+        ? [
+            {
+              exchange: 'mx.hoster.ch',
+              banner: '220 mx ESMTP Postfix',
+              certificate: { issuer: 'O=Test CA' },
+              chain: [{ subject: 'CN=mx', sha256: o.cert, der: `DER-${o.cert}` }],
+              dane: { status: 'none', records: [] },
+            },
+          ]
+        : [],
+      queryCount: 0,
+    },
+  };
+}
+
+test('a scan stored in parts: statistics in SQL, one document read back whole, certificates once', async () => {
+  const path = dbFile();
+  const sink = await openScanSink(path, { lockWaitMs: 5000 });
+  try {
+    await sink.begin('s', { x: 1 }, 'list.txt');
+    const { toStored } = await import('../scan/store.ts');
+    await sink.write('s', [toStored(doc('a.ch', { cert: 'c1' })), toStored(doc('b.ch', { cert: 'c1' }))]);
+    await sink.write('s', [
+      toStored(doc('c.ch', { cert: 'c1', spf: 'v=spf1 ~all' })),
+      toStored(doc('d.ch', { error: true })),
+    ]);
+    await sink.finish('s');
+  } finally {
+    await sink.close();
+  }
+  const src = await openScanSource(path);
+  try {
+    assert.equal(await src.count('s'), 4);
+    const stats = await statisticsFrom({ query: (sql) => src.query('s', sql) });
+    assert.equal(stats.domains, 4);
+    assert.deepEqual(stats.stats['spf.present'], { count: 3, denominator: 4, percent: 75 });
+    assert.deepEqual(stats.stats['spf.present.error'], { count: 1, denominator: 4, percent: 25 });
+    assert.deepEqual(stats.providers, [{ name: 'hoster.ch', count: 4, denominator: 4, percent: 100 }]);
+    assert.deepEqual(stats.issuers, [{ name: 'Test CA', count: 3, denominator: 3, percent: 100 }]);
+    // the document as it was written, DER restored from the certificate table
+    assert.deepEqual(await src.document('s', 'c.ch'), doc('c.ch', { cert: 'c1', spf: 'v=spf1 ~all' }));
+    assert.equal(await src.document('s', 'zzz.ch'), undefined);
+    const certs = await src.query('s', 'SELECT 1');
+    assert.equal(certs.length, 1);
+    const findings = await src.query('s', 'SELECT domain, id, severity FROM findings');
+    assert.deepEqual(findings, [{ domain: 'd.ch', id: 'spf.undetermined', severity: 'warning' }]);
+    const all: string[] = [];
+    for await (const d of src.documents('s')) all.push(String(d.domain));
+    assert.deepEqual(all.sort(), ['a.ch', 'b.ch', 'c.ch', 'd.ch']);
+  } finally {
+    await src.close();
+  }
+  // finish merged everything into one part; the certificate c1 is stored once
+  const files = readdirSync(readdirSync(partsDir(path)).map((d) => join(partsDir(path), d))[0] as string);
+  assert.equal(files.filter((f) => f.endsWith('.certs.parquet')).length, 1, files.join(' '));
+  assert.equal(files.filter((f) => f.endsWith('.parquet')).length, 2, files.join(' '));
+});
+
+test('resume: the input is staged in the engine, stored domains and duplicates left out; --retry-errors takes undetermined ones again', async () => {
+  const path = dbFile();
+  const sink = await openScanSink(path);
+  const { toStored } = await import('../scan/store.ts');
+  try {
+    await sink.begin('r', {}, 'in');
+    await sink.write('r', [toStored(doc('a.ch')), toStored(doc('b.ch', { error: true }))]);
+    async function* input() {
+      yield ['a.ch', 'b.ch', 'c.ch'];
+      yield ['c.ch', 'd.ch', 'a.ch'];
+    }
+    const staged = await sink.stage('r', input());
+    assert.deepEqual(staged, { unique: 4, duplicates: 2, stored: 2, todo: 2 });
+    const todo: string[] = [];
+    for await (const chunk of sink.pending(1)) todo.push(...chunk);
+    assert.deepEqual(todo, ['c.ch', 'd.ch']);
+    const again = await sink.stage('r', input(), { retryErrors: true });
+    assert.equal(again.todo, 3);
+    const retry: string[] = [];
+    for await (const chunk of sink.pending()) retry.push(...chunk);
+    assert.deepEqual(retry, ['b.ch', 'c.ch', 'd.ch']);
+    // a replaced domain: the newest row counts, once
+    await sink.write('r', [toStored(doc('b.ch'))], { replace: true });
+    assert.equal(await sink.count('r'), 2);
+  } finally {
+    await sink.close();
+  }
+  const src = await openScanSource(path);
+  try {
+    assert.equal(await src.count('r'), 2);
+    const b = await src.document('r', 'b.ch');
+    assert.equal((b?.spf as { status?: string } | undefined)?.status, 'pass');
+  } finally {
+    await src.close();
+  }
+});
+
+test('parts are merged in tiers while the scan runs', async () => {
+  const path = dbFile();
+  const { ScanStore } = await import('./scan-store.ts');
+  const { ROW_COLUMNS } = await import('../statistics/row.ts');
+  const { toStored } = await import('../scan/store.ts');
+  const sink = await ScanStore.open(path, { columns: ROW_COLUMNS, mergeFanIn: 2 });
+  try {
+    await sink.begin('m', {}, 'in');
+    for (let i = 0; i < 5; i++) {
+      await sink.write('m', [toStored(doc(`d${i}.ch`))]);
+      await sink.idle(); // merges run in the background, beside the writes
+    }
+    const parts = await Database.open(path, { readOnly: true }).then(async (db) => {
+      try {
+        return await db.all('SELECT level, rows FROM scan_parts ORDER BY level');
+      } finally {
+        db.close();
+      }
+    });
+    // 5 writes with fan-in 2: one part of 4 rows (level 2) and one of 1 (level 0)
+    assert.deepEqual(
+      parts.map((p) => [Number(p.level), Number(p.rows)]),
+      [
+        [0, 1],
+        [2, 4],
+      ],
+    );
+    assert.equal(await sink.count('m'), 5);
+  } finally {
+    await sink.close();
+  }
+});
+
+test('a version-1 database is converted (its documents become parts); a newer version is refused naming it', async () => {
+  const path = dbFile();
+  const db = await Database.open(path);
+  await db.run(`CREATE TABLE mailsec_schema (version INTEGER NOT NULL); INSERT INTO mailsec_schema VALUES (1);
+    CREATE TABLE scans (name VARCHAR PRIMARY KEY, started TIMESTAMPTZ NOT NULL, options JSON NOT NULL, input VARCHAR, total BIGINT);
+    CREATE TABLE results (scan VARCHAR NOT NULL, domain VARCHAR NOT NULL, checked_at TIMESTAMPTZ NOT NULL, has_mx BOOLEAN, errors INTEGER, doc JSON NOT NULL, PRIMARY KEY (scan, domain));
+    INSERT INTO scans VALUES ('old', now(), '{}', 'x.txt', 2)`);
+  for (const d of ['a.ch', 'b.ch'])
+    await db.run("INSERT INTO results VALUES ('old', $1, now(), true, 0, $2)", [
+      d,
+      JSON.stringify(doc(d, { cert: 'c9' })),
+    ]);
+  db.close();
+  const src = await openScanSource(path);
+  try {
+    assert.equal(await src.count('old'), 2);
+    assert.deepEqual(await src.document('old', 'b.ch'), doc('b.ch', { cert: 'c9' }));
+  } finally {
+    await src.close();
+  }
+  const check = await Database.open(path, { readOnly: true });
+  try {
+    assert.equal(await check.hasTable('results'), false);
+    assert.equal(await check.schemaVersion('mailsec_schema'), 2);
+  } finally {
+    check.close();
+  }
+  const newer = dbFile();
+  const d2 = await Database.open(newer);
+  await d2.run(
+    'CREATE TABLE mailsec_schema (version INTEGER NOT NULL); INSERT INTO mailsec_schema VALUES (99)',
+  );
+  d2.close();
+  await assert.rejects(openScanSource(newer), /schema version 99; this mailsec knows up to 2/);
+  await assert.rejects(openScanSink(newer), /schema version 99/);
+});
+
+const WRITER = fileURLToPath(new URL('../../test/fixtures/scan-store-writer.ts', import.meta.url));
+
+test('readers beside a writer: report-style reads succeed while another process writes the same file', async () => {
+  const path = dbFile();
+  const child = spawn(process.execPath, [WRITER, path, '40', '25'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  try {
+    // wait for the first part
+    const t0 = Date.now();
+    while (!existsSync(partsDir(path)) && Date.now() - t0 < 20_000)
+      await new Promise((r) => setTimeout(r, 20));
+    let reads = 0;
+    let last = 0;
+    let running = true;
+    void exited.then(() => {
+      running = false;
+    });
+    while (running) {
+      const src = await openScanSource(path, { lockWaitMs: 20_000 });
+      try {
+        if ((await src.scans()).length) {
+          const count = await src.count('w');
+          assert.ok(count >= last, `count went back from ${last} to ${count}`);
+          last = count;
+          const stats = await statisticsFrom({ query: (sql) => src.query('w', sql) });
+          // a merge in between makes the reader list the parts again: never fewer
+          assert.ok(stats.domains >= count, `${stats.domains} < ${count}`);
+          if (count) assert.ok(await src.document('w', 'd0.ch'));
+          reads++;
+        }
+      } finally {
+        await src.close();
+      }
+    }
+    assert.equal(await exited, 0, stderr);
+    assert.ok(reads >= 3, `only ${reads} reads beside the writer`);
+    const src = await openScanSource(path);
+    try {
+      assert.equal(await src.count('w'), 40 * 25);
+    } finally {
+      await src.close();
+    }
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
