@@ -301,8 +301,7 @@ async function parse(paths: string[], json: boolean, io: CommandIo): Promise<num
       if (e.type === 'unreadable') {
         flush();
         warnUnreadable(shown, e.unreadable, io);
-      }
-      else if (e.type === 'report') {
+      } else if (e.type === 'report') {
         found++;
         write(json ? `${JSON.stringify(e.report)}\n` : `${summarise(e.report)}\n`);
       } else if (e.type === 'aggregate-start') {
@@ -321,9 +320,7 @@ async function parse(paths: string[], json: boolean, io: CommandIo): Promise<num
       } else if (e.type === 'aggregate-end') {
         found++;
         if (json)
-          write(
-            `],"recordCount":${e.report.recordCount},"problems":${JSON.stringify(e.report.problems)}}\n`,
-          );
+          write(`],"recordCount":${e.report.recordCount},"problems":${JSON.stringify(e.report.problems)}}\n`);
         else write(`${summarise(e.report, totals)}\n`);
         totals = undefined;
       } else if (e.type === 'aggregate-abort') {
