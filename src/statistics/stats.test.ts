@@ -127,8 +127,8 @@ const DOCS: Doc[] = [
 ];
 
 const S = computeStats(DOCS);
-const get = (k: string) => {
-  const s = S.stats[k];
+const get = (k: string, from = S) => {
+  const s = from.stats[k];
   assert.ok(s, `missing key ${k}`);
   return [s.count, s.denominator];
 };
@@ -238,6 +238,33 @@ test('stats: skipped sections (e.g. --no-http) are <key>.skipped, not absent', (
   const s = computeStats([doc('a.ch', { securityTxt: { status: 'skipped' }, mx: mx('mx.a.ch') })]);
   assert.equal(s.stats['securityTxt.present.skipped']?.count, 1);
   assert.equal(s.stats['starttls.all.skipped']?.count, 1);
+});
+
+test('stats: a Null MX or localhost-only domain has no DANE (no), also with --no-smtp (not skipped)', () => {
+  const nul = {
+    status: 'pass',
+    records: [{ preference: 0, exchange: '.', kind: 'null', addresses: [] }],
+    nullMx: true,
+  };
+  const s = computeStats([
+    doc('null.ch', { mx: nul }),
+    doc('lo.ch', { mx: mx('localhost', 'localhost') }),
+    // --no-smtp: the host is listed with its (empty) TLSA lookup
+    doc('real.ch', {
+      mx: mx('mx.real.ch'),
+      smtp: {
+        status: 'skipped',
+        hosts: [host({ starttls: 'skipped', dane: { status: 'skipped', records: [] } })],
+        starttlsSupport: 'skipped',
+      },
+    }),
+  ]);
+  assert.deepEqual(get('dane.present', s), [0, 3]);
+  assert.equal(s.stats['dane.present.skipped'], undefined);
+  assert.deepEqual(get('dane.valid', s), [0, 3]);
+  // a domain whose smtp section did not run at all (--only) stays skipped
+  const only = computeStats([{ domain: 'x.ch', findings: [], mx: mx('mx.x.ch') }]);
+  assert.equal(only.stats['dane.present.skipped']?.count, 1);
 });
 
 test('stats: percent with two decimals; null over an empty denominator', () => {

@@ -4,15 +4,24 @@ import type { BuiltZone } from './build.ts';
 import { fqdn } from './names.ts';
 import { NS1, NS2 } from './zones.ts';
 
-export function nsdConf(dir: string, net: string, zones: readonly BuiltZone[]): string {
+export interface NsdExtra {
+  /** the addresses NSD binds (default {net}.0.1 and {net}.0.2) */
+  readonly addresses?: readonly string[];
+  /** a file of further `zone:` entries (zones built elsewhere, e.g. the scale world's cache) */
+  readonly include?: string;
+  /** server processes (default 1) */
+  readonly servers?: number;
+}
+
+export function nsdConf(dir: string, net: string, zones: readonly BuiltZone[], extra: NsdExtra = {}): string {
   const q = (s: string) => JSON.stringify(s);
+  const addresses = extra.addresses ?? [`${net}.0.1`, `${net}.0.2`];
   const lines = [
     'server:',
-    `  ip-address: ${net}.0.1`,
-    `  ip-address: ${net}.0.2`,
+    ...addresses.map((a) => `  ip-address: ${a}`),
     '  port: 53',
     '  do-ip6: no',
-    '  server-count: 1',
+    `  server-count: ${extra.servers ?? 1}`,
     '  tcp-count: 64',
     '  username: ""',
     '  chroot: ""',
@@ -37,6 +46,7 @@ export function nsdConf(dir: string, net: string, zones: readonly BuiltZone[]): 
   for (const z of zones) {
     lines.push('zone:', `  name: ${q(fqdn(z.apex))}`, `  zonefile: ${q(z.file)}`, '');
   }
+  if (extra.include) lines.push(`include: ${q(extra.include)}`, '');
   return lines.join('\n');
 }
 
@@ -69,7 +79,22 @@ const REVERSE_DEFAULTS = [
   '8.b.d.0.1.0.0.2.ip6.arpa.',
 ];
 
+/** Unbound sizing for large worlds (defaults: the small testworld's). */
+export interface UnboundTuning {
+  readonly threads?: number;
+  readonly msgCacheMb?: number;
+  readonly rrsetCacheMb?: number;
+  readonly keyCacheMb?: number;
+  readonly outgoingRange?: number;
+  readonly queriesPerThread?: number;
+  /** RFC 8198 (Unbound's own default): NXDOMAIN synthesised from cached NSEC records */
+  readonly aggressiveNsec?: boolean;
+  /** socket receive/send buffers (MiB): bursts of a scan overflow the 208 KiB default */
+  readonly socketBufferMb?: number;
+}
+
 export interface UnboundOptions {
+  readonly tuning?: UnboundTuning;
   readonly dir: string;
   readonly net: string;
   readonly address: string;
@@ -108,20 +133,23 @@ export function unboundConf(o: UnboundOptions): string {
     '  use-syslog: no',
     '  verbosity: 1',
     '  log-servfail: yes',
-    '  num-threads: 1',
+    `  num-threads: ${o.tuning?.threads ?? 1}`,
     '  so-reuseport: no',
-    '  outgoing-range: 128',
-    '  num-queries-per-thread: 64',
-    '  msg-cache-size: 4m',
-    '  rrset-cache-size: 8m',
-    '  key-cache-size: 2m',
+    `  outgoing-range: ${o.tuning?.outgoingRange ?? 128}`,
+    `  num-queries-per-thread: ${o.tuning?.queriesPerThread ?? 64}`,
+    `  msg-cache-size: ${o.tuning?.msgCacheMb ?? 4}m`,
+    `  rrset-cache-size: ${o.tuning?.rrsetCacheMb ?? 8}m`,
+    `  key-cache-size: ${o.tuning?.keyCacheMb ?? 2}m`,
+    ...(o.tuning?.socketBufferMb
+      ? [`  so-rcvbuf: ${o.tuning.socketBufferMb}m`, `  so-sndbuf: ${o.tuning.socketBufferMb}m`]
+      : []),
     '  neg-cache-size: 1m',
     '  cache-max-negative-ttl: 5',
     '  infra-host-ttl: 60',
     '  val-bogus-ttl: 5',
     '  do-not-query-localhost: no',
     '  qname-minimisation: no',
-    '  aggressive-nsec: no',
+    `  aggressive-nsec: ${o.tuning?.aggressiveNsec ? 'yes' : 'no'}`,
     '  prefetch: no',
     '  harden-referral-path: no',
     '  hide-identity: yes',

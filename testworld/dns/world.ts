@@ -15,10 +15,11 @@ import {
 } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Scenario } from '../scenario.ts';
 import { toolPath } from '../tools.ts';
 import { buildZones } from './build.ts';
-import { nsdConf, rootHints, unboundConf } from './config.ts';
+import { nsdConf, rootHints, type UnboundTuning, unboundConf } from './config.ts';
 import { HELPER_SCRIPT } from './helper.ts';
 import { waitForDns } from './probe.ts';
 import { stopProcesses } from './process.ts';
@@ -94,6 +95,27 @@ export interface StartOptions {
   readonly keyCache?: string | false;
   /** startup timeout (ms), default 20000 */
   readonly timeoutMs?: number;
+  /**
+   * Zones built elsewhere (the scale world's cache): NSD includes `nsdInclude` (its `zone:`
+   * entries, absolute paths), and the root delegates each of `delegations` to ns1/ns2.nic.test with
+   * the given DS lines.
+   */
+  readonly prebuilt?: {
+    readonly nsdInclude: string;
+    readonly delegations: readonly { readonly apex: string; readonly ds: readonly string[] }[];
+  };
+  /** more addresses (suffixes of {net}, e.g. '10.1') NSD answers on: name servers of scenario operators */
+  readonly nsdAddresses?: readonly string[];
+  /**
+   * Latency per round trip to the authoritative servers (ms): NSD then listens on {net}.0.201 only
+   * and a relay process (testworld/dns/relay.ts) holds every message on {net}.0.1, .0.2 and the
+   * `nsdAddresses` for half of it each way.
+   */
+  readonly latencyMs?: number;
+  /** Unbound sizing (threads, caches, outgoing range) for large worlds */
+  readonly unbound?: UnboundTuning;
+  /** NSD server processes (default 1) */
+  readonly nsdServers?: number;
 }
 
 function tail(file: string, lines = 15): string {
@@ -180,6 +202,45 @@ function startHelper(cfg: HelperConfig, detached: boolean): Promise<Daemon> {
   });
 }
 
+const RELAY_SCRIPT = fileURLToPath(new URL('./relay.ts', import.meta.url));
+
+/** The latency relay as its own process; resolves once it prints "ready". */
+function startRelayProcess(configFile: string, log: string, detached: boolean): Promise<Daemon> {
+  const fd = openSync(log, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [RELAY_SCRIPT, configFile], { stdio: ['ignore', 'pipe', fd], detached });
+  } finally {
+    closeSync(fd);
+  }
+  const d: Daemon = { name: 'relay', child, log };
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`testworld latency relay did not start: ${out}`));
+    }, 10000);
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('ready\n')) {
+        clearTimeout(timer);
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.destroy();
+        if (detached) child.unref();
+        resolve(d);
+      } else if (out.includes('\n')) {
+        clearTimeout(timer);
+        reject(new Error(`testworld latency relay failed: ${out.trim()}`));
+      }
+    });
+    child.on('exit', (code, sig) => {
+      d.exited = `exited with ${sig ?? code}`;
+      clearTimeout(timer);
+      reject(new Error(`testworld latency relay ${d.exited}: ${out.trim()}`));
+    });
+  });
+}
+
 /** Resolves when node has seen the child exit (so it is reaped, not a zombie), or after `ms`. */
 function reaped(d: Daemon, ms: number): Promise<void> {
   const c = d.child;
@@ -232,12 +293,34 @@ export async function startTestworld(options: StartOptions = {}): Promise<Testwo
 
   try {
     const plan = planZones(scenarios, net);
+    if (options.prebuilt) {
+      const root = plan.zones.get('')!;
+      for (const d of options.prebuilt.delegations) {
+        if (plan.zones.has(d.apex)) throw new Error(`prebuilt zone ${d.apex} is also a scenario zone`);
+        root.lines.push(
+          `${d.apex}.\t3600\tIN\tNS\tns1.nic.test.`,
+          `${d.apex}.\t3600\tIN\tNS\tns2.nic.test.`,
+          ...d.ds,
+        );
+        plan.tlds.push(d.apex);
+      }
+    }
     const keyCache = options.keyCache === false ? undefined : (options.keyCache ?? join(SLOT_ROOT, 'keys'));
     if (keyCache) await mkdir(keyCache, { recursive: true });
     const built = await buildZones(plan, dir, keyCache);
     await mkdir(join(dir, 'nsd'), { recursive: true });
     const nsdConfFile = join(dir, 'nsd.conf');
-    await writeFile(nsdConfFile, nsdConf(dir, net, built.zones));
+    const publicNs = [`${net}.0.1`, `${net}.0.2`, ...(options.nsdAddresses ?? []).map((a) => `${net}.${a}`)];
+    const latency = options.latencyMs ?? 0;
+    const backend = `${net}.0.201`;
+    await writeFile(
+      nsdConfFile,
+      nsdConf(dir, net, built.zones, {
+        addresses: latency > 0 ? [backend] : publicNs,
+        ...(options.prebuilt ? { include: options.prebuilt.nsdInclude } : {}),
+        ...(options.nsdServers ? { servers: options.nsdServers } : {}),
+      }),
+    );
     await writeFile(join(dir, 'root.hints'), rootHints(net));
     await writeFile(join(dir, 'root.ds'), `${built.rootDs}\n`);
     const resolver = `${net}.0.53`;
@@ -246,7 +329,18 @@ export async function startTestworld(options: StartOptions = {}): Promise<Testwo
     const refusedServer = `${net}.0.66`;
     const ubConf = (name: string, address: string, validating: boolean) => {
       const file = join(dir, `${name}.conf`);
-      writeFileSync(file, unboundConf({ dir, net, address, name, validating, tlds: plan.tlds }));
+      writeFileSync(
+        file,
+        unboundConf({
+          dir,
+          net,
+          address,
+          name,
+          validating,
+          tlds: plan.tlds,
+          ...(options.unbound ? { tuning: options.unbound } : {}),
+        }),
+      );
       return file;
     };
     const vConf = ubConf('unbound', resolver, true);
@@ -270,6 +364,13 @@ export async function startTestworld(options: StartOptions = {}): Promise<Testwo
       nsd.exited
         ? `nsd failed to start (${nsd.exited}): ${tail(join(dir, 'nsd.log'))}\n${tail(nsd.log)}`
         : undefined;
+    if (latency > 0) {
+      await waitForDns(backend, '.', 'SOA', timeoutMs, nsdFatal);
+      const relayConf = join(dir, 'relay.json');
+      writeFileSync(relayConf, JSON.stringify({ listen: publicNs, backend, delayMs: latency }));
+      const relay = await startRelayProcess(relayConf, join(dir, 'relay.log'), detached);
+      daemons.push(relay);
+    }
     await waitForDns(`${net}.0.1`, '.', 'SOA', timeoutMs, nsdFatal);
     await waitForDns(`${net}.0.2`, '.', 'SOA', timeoutMs, nsdFatal);
 

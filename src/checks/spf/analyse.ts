@@ -175,8 +175,11 @@ async function walk(
       error: failureReason(txt),
       rcode: txt.rcode,
     };
-  if (via === 'root') w.rootTxt = txt.records.map((r) => r.text);
-  const records = txt.records.map((r) => r.text).filter(isSpfText);
+  // RFC 2181 §5: the records of an RRset come in no particular order (resolvers rotate them), so
+  // they are sorted: the same published data gives the same document in every run
+  const texts = txt.records.map((r) => r.text).sort();
+  if (via === 'root') w.rootTxt = texts;
+  const records = texts.filter(isSpfText);
   if (records.length === 0)
     return {
       ...base,
