@@ -1,6 +1,6 @@
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import type { Severity } from '../core/finding.ts';
-import { systemResolverSpec } from '../dns/index.ts';
+import { systemResolverSpec } from '../dns/spec.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
 import { bool, list, type OptionDef, type ParsedArgs, str } from './command.ts';

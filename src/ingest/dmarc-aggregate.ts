@@ -15,10 +15,10 @@
  * envelope_from, several SPF results, unknown reason types, BOM and XML declaration variants,
  * namespace prefixes. A DOCTYPE is refused, never expanded.
  */
-import { XMLParser } from 'fast-xml-parser';
 import { getDomain } from 'tldts';
 import type { AggregateRecord, AggregateReport, Parsed, Problem, ReportSource } from './normalise.ts';
 import { arr, count, isoTime, keyword, text } from './normalise.ts';
+import { parseXml } from './xml-tree.ts';
 
 /** records a report may hold and still come out whole (`report`); larger ones stream */
 export const INLINE_RECORDS = 10_000;
@@ -28,17 +28,6 @@ export const RECORD_BATCH = 5_000;
 export const MAX_HEAD_CHARS = 1024 * 1024;
 /** one record's text at most; a larger one is skipped with a problem */
 export const MAX_RECORD_CHARS = 1024 * 1024;
-
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  processEntities: false,
-  htmlEntities: false,
-  parseTagValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
 
 type Node = Record<string, unknown>;
 const obj = (v: unknown): Node =>
@@ -198,7 +187,7 @@ function parseHead(
   }
   let doc: Node;
   try {
-    doc = obj(parser.parse(repaired.text));
+    doc = obj(parseXml(repaired.text));
   } catch (e) {
     return {
       ok: false,
@@ -433,7 +422,7 @@ export class AggregateParser {
     let node: Node;
     const repaired = /<(?:[\w.-]+:)?(?:comment|human_result)[\s>]/.test(xml) ? escapeLeaves(xml).text : xml;
     try {
-      node = obj(first(obj(parser.parse(repaired)).record));
+      node = obj(first(obj(parseXml(repaired)).record));
     } catch (e) {
       this.recordProblems.push({
         code: 'record-unreadable',

@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { constants, gunzipSync, inflateRawSync } from 'node:zlib';
 import { Gunzip, Inflate, Unzip, type UnzipDecoder } from 'fflate';
-import { simpleParser } from 'mailparser';
+import { type MailParts, mailParts } from './mail.ts';
 
 export interface UnpackLimits {
   /** decompressed bytes one input may produce, all gzip/zip levels together (a work bound) */
@@ -98,7 +98,10 @@ export interface UnpackOptions {
    * number of reports stored from each) are skipped without being parsed (a re-import).
    */
   readonly knownMessages?: (digests: readonly string[]) => Promise<ReadonlyMap<string, number>>;
-  /** compute each mbox message's digest (for re-import bookkeeping); implied by `knownMessages` */
+  /**
+   * compute each mbox message's digest (for re-import bookkeeping): yes unless false (`reports
+   * parse` keeps none); always with `knownMessages`. Without, a `message` item's digest is ''.
+   */
   readonly digests?: boolean;
 }
 
@@ -599,15 +602,10 @@ async function* readMail(
   budget: Budget,
   options: UnpackOptions,
 ): AsyncGenerator<Item> {
-  let mail: Awaited<ReturnType<typeof simpleParser>>;
+  let mail: MailParts;
   const repaired = repairHeaderFolding(b);
   try {
-    mail = await simpleParser(repaired, {
-      skipHtmlToText: true,
-      skipTextToHtml: true,
-      skipImageLinks: true,
-      maxHtmlLengthToParse: 1024 * 1024,
-    });
+    mail = await mailParts(repaired);
   } catch (e) {
     yield {
       type: 'unreadable',
@@ -616,7 +614,7 @@ async function* readMail(
     };
     return;
   }
-  const parts = mail.attachments ?? [];
+  const parts = mail.attachments;
   const feedback = parts.find((a) => a.contentType?.toLowerCase() === 'message/feedback-report');
   if (feedback) {
     const original = parts.find((a) => /^(message\/rfc822|text\/rfc822-headers)$/i.test(a.contentType ?? ''));
@@ -668,6 +666,7 @@ async function* readMbox(
   options: UnpackOptions,
 ): AsyncGenerator<Item> {
   const max = budget.limits.maxMessages;
+  const digests = options.digests !== false || options.knownMessages !== undefined;
   let n = 0;
   let batch: { name: string; bytes?: Buffer; size: number; digest: string }[] = [];
   const flush = async function* (): AsyncGenerator<Item> {
@@ -703,7 +702,7 @@ async function* readMbox(
     batch.push({
       name,
       size: m.size,
-      digest: m.bytes ? sha256(m.bytes) : '',
+      digest: m.bytes && digests ? sha256(m.bytes) : '',
       ...(m.bytes ? { bytes: m.bytes } : {}),
     });
     if (batch.length >= MESSAGE_BATCH) {

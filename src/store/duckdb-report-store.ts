@@ -16,7 +16,15 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
-import type { AggregateRecord, AggregateReport, FeedbackReport } from '../ingest/normalise.ts';
+import type {
+  AggregateRecord,
+  AggregateReport,
+  FailureReport,
+  FeedbackReport,
+  TlsFailure,
+  TlsPolicy,
+  TlsReport,
+} from '../ingest/normalise.ts';
 import { Database, type OpenOptions } from './duckdb.ts';
 import { aggregateKey, reportKey } from './report-key.ts';
 import type {
@@ -161,8 +169,6 @@ const ts = (n: number) => `TRY_CAST($${n} AS TIMESTAMPTZ)`;
 /** a time column as ISO 8601 UTC text */
 const iso = (col: string) => `strftime(timezone('UTC', ${col}), '%Y-%m-%dT%H:%M:%SZ')`;
 
-/** placeholder of `insertRows` */
-const ROWS = '$ROWS';
 /** child rows per statement */
 const CHUNK = 5000;
 /** keys or digests per lookup statement */
@@ -177,6 +183,62 @@ const share = (count: number, of: number): Share => ({
 
 /** the override reasons that say a forwarder or an ARC chain vouched for the message (RE2) */
 const FORWARD_REASON = '(forwarded|mailing_list|trusted_forwarder|arc=pass)';
+
+/** One row of dmarc_aggregate_records as `insertRecordRows` passes it (short keys: less JSON). */
+interface RecordRow {
+  k: string;
+  n: number;
+  ip: string | null;
+  c: number | null;
+  disp: string | null;
+  dkim: string | null;
+  spf: string | null;
+  hf: string | null;
+  ef: string | null;
+  et: string | null;
+  d: AggregateRecord;
+  sa: string | null;
+  da: string | null;
+  rs: string | null;
+}
+
+/** the types of a `RecordRow` for json_transform (`d` stays JSON: the `doc` column) */
+const RECORD_ROW = {
+  k: 'VARCHAR',
+  n: 'INTEGER',
+  ip: 'VARCHAR',
+  c: 'BIGINT',
+  disp: 'VARCHAR',
+  dkim: 'VARCHAR',
+  spf: 'VARCHAR',
+  hf: 'VARCHAR',
+  ef: 'VARCHAR',
+  et: 'VARCHAR',
+  d: 'JSON',
+  sa: 'VARCHAR',
+  da: 'VARCHAR',
+  rs: 'VARCHAR',
+} as const;
+
+function recordRow(k: string, n: number, d: AggregateRecord): RecordRow {
+  const a = authColumns(d);
+  return {
+    k,
+    n,
+    ip: d.sourceIp,
+    c: d.count,
+    disp: d.disposition,
+    dkim: d.dkim,
+    spf: d.spf,
+    hf: d.headerFrom,
+    ef: d.envelopeFrom,
+    et: d.envelopeTo,
+    d,
+    sa: a.spfAuth,
+    da: a.dkimAuth,
+    rs: a.reasons,
+  };
+}
 
 /** The auth columns of a record (version 2). */
 function authColumns(r: AggregateRecord): {
@@ -374,14 +436,12 @@ export class DuckDbReportStore implements ReportStore {
   }
 
   private async insertInputs(inputs: readonly InputMark[]): Promise<void> {
-    for (let at = 0; at < inputs.length; at += CHUNK) {
-      await this.db.run(
-        `INSERT OR IGNORE INTO report_inputs
-           SELECT j->>'digest', j->>'kind', j->>'name', CAST(j->>'reports' AS INTEGER), now()
-           FROM (SELECT unnest(CAST($1 AS JSON[])) AS j)`,
-        [JSON.stringify(inputs.slice(at, at + CHUNK))],
-      );
-    }
+    await this.insertTyped(
+      'INSERT OR IGNORE INTO report_inputs',
+      'r.digest, r.kind, r.name, r.reports, now()',
+      { digest: 'VARCHAR', kind: 'VARCHAR', name: 'VARCHAR', reports: 'INTEGER' },
+      inputs.map(({ digest, kind, name, reports }) => ({ digest, kind, name, reports })),
+    );
   }
 
   async imapFolder(mailbox: string): Promise<ImapFolderState | undefined> {
@@ -438,17 +498,17 @@ export class DuckDbReportStore implements ReportStore {
    * (a statement per report costs a millisecond or two; an mbox holds tens of thousands).
    */
   private async insertMany(items: readonly { key: string; report: FeedbackReport }[]): Promise<void> {
-    const heads: unknown[] = [];
-    const records: unknown[] = [];
-    const tls: unknown[] = [];
-    const policies: unknown[] = [];
-    const tlsFailures: unknown[] = [];
-    const failures: unknown[] = [];
+    const heads: { k: string; m: number; doc: Omit<AggregateReport, 'records'> }[] = [];
+    const records: RecordRow[] = [];
+    const tls: { k: string; doc: Omit<TlsReport, 'policies'> }[] = [];
+    const policies: { k: string; n: number; d: Omit<TlsPolicy, 'failures'> }[] = [];
+    const tlsFailures: { k: string; p: number; n: number; d: TlsFailure }[] = [];
+    const failures: { k: string; doc: FailureReport }[] = [];
     for (const { key, report: r } of items) {
       if (r.kind === 'dmarc-aggregate') {
         const { records: recs, ...head } = r;
         heads.push({ k: key, m: messagesOf(recs), doc: head });
-        for (const [n, d] of recs.entries()) records.push({ k: key, n, d, ...authColumns(d) });
+        for (const [n, d] of recs.entries()) records.push(recordRow(key, n, d));
       } else if (r.kind === 'tls-rpt') {
         const { policies: pols, ...head } = r;
         tls.push({ k: key, doc: head });
@@ -459,81 +519,178 @@ export class DuckDbReportStore implements ReportStore {
         }
       } else failures.push({ k: key, doc: r });
     }
-    const each = async (rows: unknown[], sql: string) => {
-      for (let at = 0; at < rows.length; at += CHUNK) {
-        await this.db.run(`${sql} FROM (SELECT unnest(CAST($1 AS JSON[])) AS j)`, [
-          JSON.stringify(rows.slice(at, at + CHUNK)),
-        ]);
-      }
-    };
-    const T = (path: string) => `TRY_CAST(j->'doc'->>'${path}' AS TIMESTAMPTZ)`;
-    await each(
-      records,
-      `INSERT INTO dmarc_aggregate_records
-         (report, n, source_ip, count, disposition, dkim, spf, header_from, envelope_from, envelope_to, doc,
-          spf_auth, dkim_auth, reasons)
-       SELECT j->>'k', CAST(j->>'n' AS INTEGER), j->'d'->>'sourceIp', CAST(j->'d'->>'count' AS BIGINT),
-              j->'d'->>'disposition', j->'d'->>'dkim', j->'d'->>'spf', j->'d'->>'headerFrom',
-              j->'d'->>'envelopeFrom', j->'d'->>'envelopeTo', j->'d', j->>'spfAuth', j->>'dkimAuth', j->>'reasons'`,
-    );
-    await each(
-      heads,
+    const T = (col: string) => `TRY_CAST(r.${col} AS TIMESTAMPTZ)`;
+    await this.insertRecordRows(records);
+    await this.insertTyped(
       `INSERT INTO dmarc_aggregate_reports
          (key, org_name, report_id, policy_domain, begin_at, end_at, email, policy_p, record_count,
-          source_file, source_entry, imported_at, doc, messages)
-       SELECT j->>'k', j->'doc'->>'orgName', j->'doc'->>'reportId', j->'doc'->'policy'->>'domain', ${T('begin')},
-              ${T('end')}, j->'doc'->>'email', j->'doc'->'policy'->>'p', CAST(j->'doc'->>'recordCount' AS BIGINT),
-              j->'doc'->'source'->>'file', j->'doc'->'source'->>'entry', now(), j->'doc', CAST(j->>'m' AS BIGINT)`,
+          source_file, source_entry, imported_at, doc, messages)`,
+      `r.k, r.org, r.id, r.dom, ${T('b')}, ${T('e')}, r.em, r.p, r.rc, r.sf, r.se, now(), r.doc, r.m`,
+      {
+        k: 'VARCHAR',
+        org: 'VARCHAR',
+        id: 'VARCHAR',
+        dom: 'VARCHAR',
+        b: 'VARCHAR',
+        e: 'VARCHAR',
+        em: 'VARCHAR',
+        p: 'VARCHAR',
+        rc: 'BIGINT',
+        sf: 'VARCHAR',
+        se: 'VARCHAR',
+        doc: 'JSON',
+        m: 'BIGINT',
+      },
+      heads.map(({ k, m, doc }) => ({
+        k,
+        org: doc.orgName,
+        id: doc.reportId,
+        dom: doc.policy.domain,
+        b: doc.begin,
+        e: doc.end,
+        em: doc.email,
+        p: doc.policy.p,
+        rc: doc.recordCount,
+        sf: doc.source.file,
+        se: doc.source.entry,
+        doc,
+        m,
+      })),
     );
-    await each(
-      tls,
-      `INSERT INTO tls_reports
-       SELECT j->>'k', j->'doc'->>'organizationName', j->'doc'->>'reportId', ${T('begin')}, ${T('end')},
-              j->'doc'->>'contactInfo', j->'doc'->'source'->>'file', j->'doc'->'source'->>'entry', now(), j->'doc'`,
+    await this.insertTyped(
+      'INSERT INTO tls_reports',
+      `r.k, r.org, r.id, ${T('b')}, ${T('e')}, r.ci, r.sf, r.se, now(), r.doc`,
+      {
+        k: 'VARCHAR',
+        org: 'VARCHAR',
+        id: 'VARCHAR',
+        b: 'VARCHAR',
+        e: 'VARCHAR',
+        ci: 'VARCHAR',
+        sf: 'VARCHAR',
+        se: 'VARCHAR',
+        doc: 'JSON',
+      },
+      tls.map(({ k, doc }) => ({
+        k,
+        org: doc.organizationName,
+        id: doc.reportId,
+        b: doc.begin,
+        e: doc.end,
+        ci: doc.contactInfo,
+        sf: doc.source.file,
+        se: doc.source.entry,
+        doc,
+      })),
     );
-    await each(
-      policies,
-      `INSERT INTO tls_policies
-       SELECT j->>'k', CAST(j->>'n' AS INTEGER), j->'d'->>'policyType', j->'d'->>'policyDomain',
-              j->'d'->'policyString', j->'d'->'mxHost', CAST(j->'d'->>'successfulSessions' AS BIGINT),
-              CAST(j->'d'->>'failedSessions' AS BIGINT)`,
+    await this.insertTyped(
+      'INSERT INTO tls_policies',
+      'r.k, r.n, r.pt, r.pd, r.ps, r.mx, r.ok, r.bad',
+      {
+        k: 'VARCHAR',
+        n: 'INTEGER',
+        pt: 'VARCHAR',
+        pd: 'VARCHAR',
+        ps: 'JSON',
+        mx: 'JSON',
+        ok: 'BIGINT',
+        bad: 'BIGINT',
+      },
+      policies.map(({ k, n, d }) => ({
+        k,
+        n,
+        pt: d.policyType,
+        pd: d.policyDomain,
+        ps: d.policyString,
+        mx: d.mxHost,
+        ok: d.successfulSessions,
+        bad: d.failedSessions,
+      })),
     );
-    await each(
-      tlsFailures,
-      `INSERT INTO tls_failures
-       SELECT j->>'k', CAST(j->>'p' AS INTEGER), CAST(j->>'n' AS INTEGER), j->'d'->>'resultType',
-              j->'d'->>'sendingMtaIp', j->'d'->>'receivingMxHostname', j->'d'->>'receivingMxHelo',
-              j->'d'->>'receivingIp', CAST(j->'d'->>'failedSessions' AS BIGINT),
-              j->'d'->>'additionalInformation', j->'d'->>'failureReasonCode'`,
+    await this.insertTyped(
+      'INSERT INTO tls_failures',
+      'r.k, r.p, r.n, r.rt, r.ip, r.mx, r.helo, r.rip, r.fs, r.info, r.code',
+      {
+        k: 'VARCHAR',
+        p: 'INTEGER',
+        n: 'INTEGER',
+        rt: 'VARCHAR',
+        ip: 'VARCHAR',
+        mx: 'VARCHAR',
+        helo: 'VARCHAR',
+        rip: 'VARCHAR',
+        fs: 'BIGINT',
+        info: 'VARCHAR',
+        code: 'VARCHAR',
+      },
+      tlsFailures.map(({ k, p, n, d }) => ({
+        k,
+        p,
+        n,
+        rt: d.resultType,
+        ip: d.sendingMtaIp,
+        mx: d.receivingMxHostname,
+        helo: d.receivingMxHelo,
+        rip: d.receivingIp,
+        fs: d.failedSessions,
+        info: d.additionalInformation,
+        code: d.failureReasonCode,
+      })),
     );
-    await each(
-      failures,
-      `INSERT INTO dmarc_failure_reports
-       SELECT j->>'k', j->'doc'->>'feedbackType', j->'doc'->>'reportedDomain', j->'doc'->>'sourceIp',
-              ${T('arrivalDate')}, j->'doc'->>'originalMailFrom', coalesce(j->'doc'->'authFailure', '[]'),
-              j->'doc'->'source'->>'file', j->'doc'->'source'->>'entry', now(), j->'doc'`,
+    await this.insertTyped(
+      'INSERT INTO dmarc_failure_reports',
+      `r.k, r.ft, r.rd, r.ip, ${T('ad')}, r.mf, coalesce(r.af, '[]'), r.sf, r.se, now(), r.doc`,
+      {
+        k: 'VARCHAR',
+        ft: 'VARCHAR',
+        rd: 'VARCHAR',
+        ip: 'VARCHAR',
+        ad: 'VARCHAR',
+        mf: 'VARCHAR',
+        af: 'JSON',
+        sf: 'VARCHAR',
+        se: 'VARCHAR',
+        doc: 'JSON',
+      },
+      failures.map(({ k, doc }) => ({
+        k,
+        ft: doc.feedbackType,
+        rd: doc.reportedDomain,
+        ip: doc.sourceIp,
+        ad: doc.arrivalDate,
+        mf: doc.originalMailFrom,
+        af: doc.authFailure,
+        sf: doc.source.file,
+        se: doc.source.entry,
+        doc,
+      })),
     );
   }
 
   /**
-   * Child rows in chunks, each one statement over a JSON array (`ROWS` gives `j`, the row, and `n`,
-   * its index): a row at a time costs milliseconds, and a report may hold a million records.
-   * `sql` takes the fixed parameters first; the chunk and its offset are appended.
+   * Rows in chunks of 5,000, each chunk one statement over a JSON array that DuckDB reads once
+   * into typed columns (`json_transform_strict`; `r.<key>` in `select`) — not once per column, as
+   * `j->'d'->>…` does (it parses the row again for every field): a statement per row costs
+   * milliseconds, and a report may hold a million records. Strict: a value the column's type
+   * cannot hold (a count beyond BIGINT) fails the statement, as a CAST does — `json_transform`
+   * would store NULL in its place, silently; it also needs every key, so an absent one is null.
    */
-  private async insertRows(
-    sql: string,
-    fixed: DuckDBValue[],
-    rows: readonly unknown[],
-    offset = 0,
+  private async insertTyped(
+    into: string,
+    select: string,
+    types: Readonly<Record<string, string>>,
+    rows: readonly object[],
   ): Promise<void> {
-    const a = fixed.length + 1;
-    const text = sql.replace(
-      ROWS,
-      () =>
-        `(SELECT unnest(l) AS j, generate_subscripts(l, 1) - 1 + $${a + 1} AS n FROM (SELECT CAST($${a} AS JSON[]) AS l))`,
-    );
+    const schema = JSON.stringify([types]);
+    const keys = Object.keys(types);
+    for (const row of rows as Record<string, unknown>[]) {
+      for (const k of keys) if (row[k] === undefined) row[k] = null;
+    }
     for (let at = 0; at < rows.length; at += CHUNK) {
-      await this.db.run(text, [...fixed, JSON.stringify(rows.slice(at, at + CHUNK)), offset + at]);
+      await this.db.run(
+        `${into} SELECT ${select} FROM (SELECT unnest(json_transform_strict($1, '${schema}')) AS r)`,
+        [JSON.stringify(rows.slice(at, at + CHUNK))],
+      );
     }
   }
 
@@ -542,18 +699,17 @@ export class DuckDbReportStore implements ReportStore {
     records: readonly AggregateRecord[],
     offset: number,
   ): Promise<void> {
-    const rows = records.map((r) => ({ d: r, ...authColumns(r) }));
-    await this.insertRows(
+    await this.insertRecordRows(records.map((d, i) => recordRow(key, offset + i, d)));
+  }
+
+  private async insertRecordRows(rows: readonly RecordRow[]): Promise<void> {
+    await this.insertTyped(
       `INSERT INTO dmarc_aggregate_records
          (report, n, source_ip, count, disposition, dkim, spf, header_from, envelope_from, envelope_to, doc,
-          spf_auth, dkim_auth, reasons)
-         SELECT $1, n, j->'d'->>'sourceIp', CAST(j->'d'->>'count' AS BIGINT), j->'d'->>'disposition',
-                j->'d'->>'dkim', j->'d'->>'spf', j->'d'->>'headerFrom', j->'d'->>'envelopeFrom',
-                j->'d'->>'envelopeTo', j->'d', j->>'spfAuth', j->>'dkimAuth', j->>'reasons'
-         FROM ${ROWS}`,
-      [key],
+          spf_auth, dkim_auth, reasons)`,
+      'r.k, r.n, r.ip, r.c, r.disp, r.dkim, r.spf, r.hf, r.ef, r.et, r.d, r.sa, r.da, r.rs',
+      RECORD_ROW,
       rows,
-      offset,
     );
   }
 

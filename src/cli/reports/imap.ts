@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import { ErrorCode, MailsecError } from '../../core/errors.ts';
-import { streamReports } from '../../ingest/index.ts';
+import { streamReports } from '../../ingest/read.ts';
 import { createAddressPolicy } from '../../net/address-policy.ts';
 import { trustStore } from '../../net/ca.ts';
 import type { ImapMessageMark, ReportStore } from '../../store/report-store.ts';

@@ -11,7 +11,7 @@ import type {
   FeedbackReport,
   ReadEvent,
   Unreadable,
-} from '../../ingest/index.ts';
+} from '../../ingest/read.ts';
 import type { AggregateWriter, InputMark, ReportStore } from '../../store/report-store.ts';
 import type { CommandIo } from '../command.ts';
 

@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ErrorCode, MailsecError } from '../../core/errors.ts';
-import type { FeedbackReport } from '../../ingest/index.ts';
-import { AggregateTotals, streamReports, summarise } from '../../ingest/index.ts';
+import type { FeedbackReport } from '../../ingest/read.ts';
+import { AggregateTotals, streamReports, summarise } from '../../ingest/read.ts';
 import type { ViewFormat } from '../../render/reports.ts';
 import type { ReportFilter, ReportStore } from '../../store/report-store.ts';
 import type { CommandDef, CommandIo, OptionDef, ParsedArgs } from '../command.ts';
@@ -283,44 +283,56 @@ async function parse(paths: string[], json: boolean, io: CommandIo): Promise<num
   if (!paths.length)
     throw usage('no file given', 'try: mailsec reports parse report.xml.gz (or - for standard input)');
   let found = 0;
+  // output in pieces of 64 KiB (a write per report costs more than reading a small one); flushed
+  // before every stderr line, so that both stay in order on a terminal, and after every file
+  let pending = '';
+  const write = (s: string) => {
+    pending += s;
+    if (pending.length >= 65_536) flush();
+  };
+  const flush = () => {
+    if (pending) io.stdout.write(pending);
+    pending = '';
+  };
   for await (const { shown, chunks } of inputFiles(paths, io)) {
     let totals: AggregateTotals | undefined;
     let first = true;
-    for await (const e of streamReports(chunks, shown)) {
-      if (e.type === 'unreadable') warnUnreadable(shown, e.unreadable, io);
-      else if (e.type === 'report') {
+    for await (const e of streamReports(chunks, shown, { digests: false })) {
+      if (e.type === 'unreadable') {
+        flush();
+        warnUnreadable(shown, e.unreadable, io);
+      } else if (e.type === 'report') {
         found++;
-        io.stdout.write(json ? `${JSON.stringify(e.report)}\n` : `${summarise(e.report)}\n`);
+        write(json ? `${JSON.stringify(e.report)}\n` : `${summarise(e.report)}\n`);
       } else if (e.type === 'aggregate-start') {
         totals = new AggregateTotals();
         first = true;
         if (json) {
           const { records: _r, recordCount: _c, problems: _p, ...head } = e.head;
-          io.stdout.write(`${JSON.stringify(head).slice(0, -1)},"records":[`);
+          write(`${JSON.stringify(head).slice(0, -1)},"records":[`);
         }
       } else if (e.type === 'aggregate-records') {
         totals?.add(e.records);
         if (json) {
-          io.stdout.write((first ? '' : ',') + e.records.map((r) => JSON.stringify(r)).join(','));
+          write((first ? '' : ',') + e.records.map((r) => JSON.stringify(r)).join(','));
           first = false;
         }
       } else if (e.type === 'aggregate-end') {
         found++;
         if (json)
-          io.stdout.write(
-            `],"recordCount":${e.report.recordCount},"problems":${JSON.stringify(e.report.problems)}}\n`,
-          );
-        else io.stdout.write(`${summarise(e.report, totals)}\n`);
+          write(`],"recordCount":${e.report.recordCount},"problems":${JSON.stringify(e.report.problems)}}\n`);
+        else write(`${summarise(e.report, totals)}\n`);
         totals = undefined;
       } else if (e.type === 'aggregate-abort') {
         // the cap's line follows; a JSON object begun on stdout is closed as incomplete
         if (json)
-          io.stdout.write(
+          write(
             `],"recordCount":null,"problems":[{"code":"incomplete","text":${JSON.stringify(e.reason)}}]}\n`,
           );
         totals = undefined;
       }
     }
+    flush();
   }
   if (found === 0) {
     io.stderr.write('mailsec: no report could be read from the files given\n');

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { Chunks } from '../../ingest/index.ts';
+import type { Chunks } from '../../ingest/read.ts';
 import type { CommandIo } from '../command.ts';
 
 /** files taken from one directory (a Maildir's cur/ and new/, or a folder of reports) */
