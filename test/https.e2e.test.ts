@@ -9,6 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { openScanSource } from '../src/scan/store.ts';
+import { domainsIn, drillKey } from '../src/statistics/report.ts';
 import { type HttpsHosts, startHttpsHosts } from '../testworld/https/index.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
@@ -325,4 +327,143 @@ test('--no-http: HTTP parts skipped, no request sent', async () => {
   assert.ok(d[0]!.findings.some((f) => f.id === 'mtaSts.policy-not-fetched'));
   assert.equal((d[1]!.securityTxt as Section).status, 'skipped');
   assert.equal((d[1]!.microsoft365 as Section).status, 'skipped');
+});
+
+// ---- statistics of a DNS fact when the web host is down (issue 11) ----
+test('scan + report: a BIMI / MTA-STS / security.txt / M365 domain whose web host is down still counts for the record key; only the HTTPS-dependent key is error; gmp-csv cells', async () => {
+  const domains = [
+    'bimi-good.test',
+    'bimi-down.test',
+    'bimi-nohost.test',
+    'sts-good.test',
+    'sts-down.test',
+    'sts-nohost.test',
+    'sectxt-good.test',
+    'sectxt-half.test',
+    'sectxt-503.test',
+    'm365-tenant.test',
+    'm365-realmdown.test',
+    'did-good.test',
+    'did-forged.test',
+  ];
+  const list = join(tw.dir, 'webdown-domains.txt');
+  const db = join(tw.dir, 'webdown.duckdb');
+  writeFileSync(list, `${domains.join('\n')}\n`);
+  const scan = await runCli(
+    [
+      'scan',
+      list,
+      '--db',
+      db,
+      '--scan',
+      'webdown',
+      '--no-smtp',
+      '--only',
+      'mx,dmarc,bimi,mtaSts,securityTxt,microsoft365,did,mcp',
+      '--vmc-roots',
+      https.markRootFile,
+      ...args(['--allow-private', LOOPBACK]).filter((a) => a !== '--json'),
+    ],
+    {},
+    180_000,
+  );
+  assert.equal(scan.code, 0, scan.stderr);
+  const doc = async (d: string) => {
+    const r = await runCli(['report', '--db', db, '--domain', d, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Doc;
+  };
+  // the sections themselves could not test the web part: error, never "absent"
+  for (const [d, check] of [
+    ['bimi-down.test', 'bimi'],
+    ['sts-down.test', 'mtaSts'],
+    ['sectxt-503.test', 'securityTxt'],
+    ['m365-realmdown.test', 'microsoft365'],
+  ] as const)
+    assert.equal(((await doc(d))[check] as Section).status, 'error', `${d} ${check}`);
+  const want: [string, string[]][] = [
+    ['bimi.present', ['bimi-down.test', 'bimi-good.test', 'bimi-nohost.test']],
+    ['bimi.present.error', []],
+    ['bimi.withCertificate', ['bimi-down.test', 'bimi-good.test']],
+    ['bimi.withCertificate.error', []],
+    ['mtaSts.present', ['sts-down.test', 'sts-good.test', 'sts-nohost.test']],
+    ['mtaSts.present.error', []],
+    // the HTTPS-dependent key: the policy of sts-down.test could not be fetched (503); a policy
+    // host where nothing listens serves no policy (RFC 8461 §3.3)
+    ['mtaSts.enforce', ['sts-good.test']],
+    ['mtaSts.enforce.error', ['sts-down.test']],
+    ['securityTxt.present', ['sectxt-good.test', 'sectxt-half.test']],
+    // bimi-down.test's web host (its apex) is down too: its security.txt could not be tested
+    ['securityTxt.present.error', ['bimi-down.test', 'sectxt-503.test']],
+    ['m365.tenant', ['m365-realmdown.test', 'm365-tenant.test']],
+    ['m365.tenant.error', []],
+  ];
+  // the drill-down the CLI prints (report --domains), through the library in one process
+  const store = await openScanSource(db);
+  const got: [string, string[]][] = [];
+  try {
+    for (const [arg] of want) {
+      const key = drillKey(arg);
+      assert.ok(key, arg);
+      const ds: string[] = [];
+      for await (const rows of domainsIn(store, 'webdown', key)) ds.push(...rows.map((x) => x.domain));
+      got.push([arg, ds]);
+    }
+  } finally {
+    await store.close();
+  }
+  assert.deepEqual(got, want);
+  const cli = await runCli(['report', '--db', db, '--domains', 'bimi.present']);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.deepEqual(cli.stdout.split('\n').filter(Boolean), want[0]![1]);
+  // the same figures in the report
+  const r = await runCli(['report', '--db', db, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const stats = (JSON.parse(r.stdout) as { stats: Record<string, { count: number }> }).stats;
+  for (const [key, ds] of want) assert.equal(stats[key]?.count ?? 0, ds.length, key);
+
+  // Get-Mailprotection's columns (scan export --format gmp-csv): the record columns filled from the
+  // record, an undetermined fact empty (never False), DID only when its linkage verified
+  const gmp = await runCli(['scan', 'export', '--db', db, '--format', 'gmp-csv']);
+  assert.equal(gmp.code, 0, gmp.stderr);
+  const [head, ...lines] = gmp.stdout.split('\r\n').filter(Boolean);
+  const cells = (line: string) =>
+    [...line.matchAll(/"((?:[^"]|"")*)"/g)].map((m) => m[1]!.replace(/""/g, '"'));
+  const cols = cells(head!);
+  assert.equal(cols.length, 40);
+  const rows = new Map(
+    lines.map((l) => {
+      const c = cells(l);
+      return [c[0]!, Object.fromEntries(cols.map((h, i) => [h, c[i]]))] as const;
+    }),
+  );
+  assert.equal(rows.size, domains.length);
+  const cell = (d: string, c: string) => rows.get(d)?.[c];
+  assert.equal(cell('bimi-down.test', 'BIMIAvailable'), 'True');
+  assert.equal(
+    cell('bimi-down.test', 'BIMIRecord'),
+    'v=BIMI1; l=https://bimi-down.test/logo.svg; a=https://bimi-down.test/vmc.pem',
+  );
+  assert.equal(cell('bimi-down.test', 'SecurityTXT'), ''); // the web host failed: not known
+  assert.equal(cell('sectxt-half.test', 'SecurityTXT'), 'True');
+  assert.equal(cell('sectxt-503.test', 'SecurityTXT'), '');
+  assert.equal(cell('sts-down.test', 'MTASTSAvailable'), 'True');
+  assert.equal(cell('sts-down.test', 'MTASTSWeb'), '');
+  assert.equal(
+    cell('sts-good.test', 'MTASTSWeb'),
+    'version: STSv1 mode: enforce mx: mx.smtp-good.test max_age: 604800',
+  );
+  assert.equal(cell('m365-realmdown.test', 'M365'), 'True');
+  assert.equal(cell('m365-realmdown.test', 'TenantID'), '0c4e8a16-2b5d-4e7f-9a1b-3c5d7e9f1a2b');
+  assert.equal(cell('m365-tenant.test', 'M365NameSpaceType'), 'Managed');
+  // --no-smtp: STARTTLS was not tested (Get-Mailprotection would say None)
+  assert.equal(cell('sts-good.test', 'StartTLSSupport'), '');
+  assert.equal(cell('sts-good.test', 'MXRecord'), 'mx.smtp-good.test');
+  assert.equal(cell('did-good.test', 'DID'), 'did:web:did-good.test');
+  assert.equal(cell('did-forged.test', 'DID'), '');
+  assert.equal(
+    cell('did-good.test', 'MCP'),
+    JSON.stringify({ name: 'Testworld MCP', endpoint: 'https://did-good.test/mcp' }),
+  );
+  assert.equal(cell('did-forged.test', 'MCP'), '');
 });

@@ -9,7 +9,8 @@
  * scan name and input file name, renders a page in which Chromium sees no dialog, no console
  * message and no request.
  *
- * MAILSEC_UPDATE_SCREENSHOT=1 also writes docs/img/report.png (the README's picture).
+ * MAILSEC_UPDATE_SCREENSHOT=1 also writes docs/img/report.png (the README's picture) and
+ * docs/img/report-dane.png (docs/scan.md: the DANE and MTA-STS sections).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -63,6 +64,10 @@ const DOMAINS = [
   'sectxt-html.test',
   'bimi-good.test',
   'bimi-badsvg.test',
+  'bimi-down.test',
+  'sts-down.test',
+  'did-good.test',
+  'did-forged.test',
 ];
 const HOSTILE_SCAN = `${HOSTILE.script}${HOSTILE.img}`;
 const HOSTILE_INPUT = `"><img src=x onerror=alert(7)>.txt`;
@@ -253,6 +258,14 @@ test('report --format html: loads offline in Chromium with no console message an
         path: join(ROOT, 'docs/img/report.png'),
         fullPage: true,
         clip: { x: 0, y: top - 10, width: 980, height: 1000 },
+      });
+      // the statistics only mailsec gives (DANE against the live certificate, MTA-STS that would
+      // deliver under enforce), each over its own denominator
+      const dane = await page.$eval('#dane', (e) => e.getBoundingClientRect().top + window.scrollY);
+      await page.screenshot({
+        path: join(ROOT, 'docs/img/report-dane.png'),
+        fullPage: true,
+        clip: { x: 0, y: dane - 10, width: 980, height: 1250 },
       });
     }
   } finally {

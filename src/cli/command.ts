@@ -42,6 +42,8 @@ export interface CommandDef {
   readonly examples: readonly string[];
   /** commands below this one (`generate spf`): the first argument picks one, with its own options and help */
   readonly subcommands?: Readonly<Record<string, CommandDef>>;
+  /** the command takes positionals of its own beside its subcommands (`scan INPUT`, `scan export`) */
+  readonly ownPositionals?: boolean;
   /** help for these arguments (a subcommand's own), instead of the generated one */
   help?(args: ParsedArgs): string;
   /** the exit statuses this command returns, shown in --help (interface.md) */

@@ -103,7 +103,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     if (sub) {
       def = sub;
       argv = argv.slice(1);
-    } else if (def.subcommands && argv[0] !== undefined && !argv[0].startsWith('-')) {
+    } else if (def.subcommands && !def.ownPositionals && argv[0] !== undefined && !argv[0].startsWith('-')) {
       // an unknown subcommand: say so before its options are judged
       return await def.run({ values: {}, positionals: [argv[0]] }, io);
     }

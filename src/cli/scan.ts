@@ -19,6 +19,7 @@ import { bool, list, str } from './command.ts';
 import { auditConfig, selectorListOf } from './environment.ts';
 import { EXIT } from './exit.ts';
 import { allowPrivate, networkConfig } from './options.ts';
+import { scanExportCommand } from './scan-export.ts';
 
 /** Defaults of the pacing options (docs/scan.md says why). */
 export const DEFAULT_QPS = 10_000;
@@ -166,16 +167,20 @@ const SCAN_OPTIONS: CommandDef['options'] = {
 export const scanCommand: CommandDef = {
   name: 'scan',
   summary: 'Audit every domain of a list or zone file into a database (resumable).',
-  usage: 'mailsec scan [OPTIONS] <INPUT | -> [--db FILE] [--scan NAME]',
+  usage:
+    'mailsec scan [OPTIONS] <INPUT | -> [--db FILE] [--scan NAME] | mailsec scan export --format csv|jsonl|parquet|gmp-csv',
   description:
     'INPUT: a domain list (one name a line, # comments) or a DNS zone file (the delegated names, i.e. owners of NS records below the apex); - reads stdin; .gz is unpacked. Each domain’s result (the `check --json` document) is stored once per scan; an interrupted scan resumes where it stopped when run again with the same --scan. Takes the options of `check`.',
   options: SCAN_OPTIONS,
+  subcommands: { export: scanExportCommand },
+  ownPositionals: true,
   examples: [
     'mailsec scan domains.txt --db ch.duckdb --scan ch-2026-11 --resolver 127.0.0.1',
     'zcat ch.zone.gz | mailsec scan - --scan ch --no-http --concurrency 256',
     'mailsec scan ch.zone.gz --scan ch    # run again after a crash: resumes',
     'mailsec scan ch.zone.gz --scan ch --retry-errors    # later: a second pass over timeouts and SERVFAILs',
     'mailsec report --db ch.duckdb --scan ch --json',
+    'mailsec scan export --db ch.duckdb --scan ch --format parquet --out ch.parquet',
   ],
   async run(args, io) {
     if (args.positionals.length !== 1) {

@@ -10,10 +10,18 @@ import {
   renderStatisticsTable,
 } from '../render/statistics.ts';
 import { openScanSource } from '../scan/store.ts';
-import { statisticsDocument } from '../statistics/document.ts';
-import { methodologyFrom } from '../statistics/methodology.ts';
-import { statisticsFrom } from '../statistics/stats.ts';
-import { DEFAULT_DB } from '../store/scan-store.ts';
+import type { ReportScope } from '../statistics/document.ts';
+import {
+  buildReport,
+  domainsIn,
+  drillKey,
+  parseScope,
+  providerNames,
+  type ReportSource,
+  scopeSize,
+} from '../statistics/report.ts';
+import { STATISTIC_KEYS } from '../statistics/row.ts';
+import { DEFAULT_DB, type ScanInfo } from '../store/scan-store.ts';
 import type { CommandDef } from './command.ts';
 import { bool, str } from './command.ts';
 import { EXIT } from './exit.ts';
@@ -55,11 +63,62 @@ async function importedReports(dbPath: string): Promise<number> {
   }
 }
 
+/** `--provider`: parsed, and known in the scan (else a usage error listing the providers it has). */
+async function scopeOf(
+  store: ReportSource,
+  scan: string,
+  text: string | undefined,
+): Promise<ReportScope | null> {
+  if (text === undefined) return null;
+  const scope = parseScope(text);
+  if (!scope)
+    throw new MailsecError(
+      ErrorCode.Usage,
+      `--provider "${text}" names no provider`,
+      'give a registrable domain as the report lists it: --provider example.net, mx:example.net or ns:example.net',
+    );
+  if ((await scopeSize(store, scan, scope)) > 0) return scope;
+  const known = await providerNames(store, scan, scope.kind, 20);
+  const what =
+    scope.kind === 'mx' ? 'MX provider' : scope.kind === 'ns' ? 'DNS provider' : 'MX or DNS provider';
+  throw new MailsecError(
+    ErrorCode.Usage,
+    `no domain of scan "${scan}" has the ${what} ${scope.provider}`,
+    known.length
+      ? `the largest: ${known.map((p) => `${p.kind}:${p.name} (${p.domains})`).join(', ')}`
+      : 'the scan names no provider (were the mx and ns checks run?)',
+  );
+}
+
+/** The scans of `--trend` (all of them) or `--scans a,b,c`, in scan order (when begun). */
+function trendScans(
+  scans: readonly ScanInfo[],
+  trend: boolean,
+  names: string | undefined,
+  dbPath: string,
+): ScanInfo[] | null {
+  if (names === undefined) return trend ? [...scans] : null;
+  const wanted = names
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const missing = wanted.filter((n) => !scans.some((s) => s.name === n));
+  if (!wanted.length || missing.length)
+    throw new MailsecError(
+      ErrorCode.Usage,
+      wanted.length
+        ? `--scans: no scan ${missing.map((m) => `"${m}"`).join(', ')} in ${dbPath}`
+        : '--scans is empty',
+      `scans: ${scans.map((s) => s.name).join(', ')}`,
+    );
+  return scans.filter((s) => wanted.includes(s.name));
+}
+
 export const reportCommand: CommandDef = {
   name: 'report',
   summary: 'TLD statistics of a stored scan: every figure with count, denominator and percent.',
   usage:
-    'mailsec report [--db FILE] [--scan NAME] [--json | --format table|md|csv|json|html|pdf] [--out FILE] | --list',
+    'mailsec report [--db FILE] [--scan NAME] [--compare OLD] [--trend | --scans A,B,C] [--provider NAME] [--json | --format table|md|csv|json|html|pdf] [--out FILE] | --domains KEY | --domain D | --list',
   description:
     'Keys over all domains (dnssec.signed, mx.present, …) and over domains with MX, Null MX and localhost targets included (spf.present, dmarc.reject, starttls.all, …). A domain whose answer could not be determined counts in <key>.error, never as absent; <key>.skipped counts domains not tested (e.g. --no-http). See docs/scan.md.',
   options: {
@@ -76,6 +135,33 @@ export const reportCommand: CommandDef = {
       description: 'print the stored `check --json` document of one domain',
     },
     list: { type: 'boolean', description: 'list the scans in the database (name, started, stored/total)' },
+    compare: {
+      type: 'string',
+      value: 'OLD_SCAN',
+      description:
+        'add, per statistic, the figure of an earlier scan and the change (count, percentage points, and over the domains in both scans); domains added and removed are counted apart',
+    },
+    trend: {
+      type: 'boolean',
+      description: 'add the time series of every scan in the database (and trend charts)',
+    },
+    scans: {
+      type: 'string',
+      value: 'A,B,C',
+      description: 'the time series of these scans only (in scan order)',
+    },
+    domains: {
+      type: 'string',
+      value: 'KEY',
+      description:
+        'list the domains counted in a statistic, one a line (spf.passAll, dmarc.none, dane.present.error, dmarc.present.no …); with --json one object a line { domain, key, section }',
+    },
+    provider: {
+      type: 'string',
+      value: 'NAME',
+      description:
+        'restrict every statistic to the domains of one provider: its MX or NS registrable domain (mx:NAME or ns:NAME for one of them)',
+    },
     json: { type: 'boolean', description: 'the report as one JSON document on stdout' },
     format: {
       type: 'string',
@@ -104,6 +190,11 @@ export const reportCommand: CommandDef = {
     'mailsec report --db ch.duckdb --format html --out report.html',
     'mailsec report --db ch.duckdb --format pdf --out report.pdf',
     'mailsec report --db ch.duckdb --scan ch-2026-11 --domain example.ch --json',
+    'mailsec report --db ch.duckdb --scan ch-2026-11 --compare ch-2026-08 --format html --out report.html',
+    'mailsec report --db ch.duckdb --trend --json',
+    'mailsec report --db ch.duckdb --domains spf.passAll > plus-all.txt',
+    'mailsec report --db ch.duckdb --domains dane.present.error --json',
+    'mailsec report --db ch.duckdb --provider mx:hostpoint.ch --format md',
   ],
   async run(args, io) {
     const format = bool(args, 'json') ? 'json' : (str(args, 'format') ?? 'table');
@@ -173,12 +264,46 @@ export const reportCommand: CommandDef = {
         io.stdout.write(`${JSON.stringify(stored, null, 2)}\n`);
         return EXIT.ok;
       }
+      const scope = await scopeOf(store, scan.name, str(args, 'provider'));
+      const drill = str(args, 'domains');
+      if (drill !== undefined) {
+        const k = drillKey(drill);
+        if (!k) {
+          const keys = STATISTIC_KEYS.map((x) => x.key);
+          throw new MailsecError(
+            ErrorCode.Usage,
+            `--domains "${drill}" is not a statistic key`,
+            `keys: ${keys.join(', ')} (each also with .no, .error or .skipped)`,
+          );
+        }
+        // streamed: one chunk of names at a time, whatever the scan's size
+        const json = format === 'json';
+        for await (const rows of domainsIn(store, scan.name, k, { scope })) {
+          const text = rows
+            .map((r) =>
+              json ? JSON.stringify({ domain: r.domain, key: r.key, section: r.section }) : r.domain,
+            )
+            .join('\n');
+          if (!io.stdout.write(`${text}\n`)) await new Promise((r) => io.stdout.once('drain', r));
+        }
+        return EXIT.ok;
+      }
+      const compare = str(args, 'compare');
+      if (compare !== undefined && !scans.some((s) => s.name === compare))
+        throw new MailsecError(
+          ErrorCode.Usage,
+          `--compare: no scan "${compare}" in ${dbPath}`,
+          `scans: ${scans.map((s) => s.name).join(', ')}`,
+        );
+      if (compare === scan.name)
+        throw new MailsecError(
+          ErrorCode.Usage,
+          `--compare ${compare} is the scan reported on`,
+          'give an earlier scan (mailsec report --list), or --scan NAME for the later one',
+        );
+      const trend = trendScans(scans, bool(args, 'trend'), str(args, 'scans'), dbPath);
       // counted in the database over the stored columns, never document by document
-      const source = { query: (sql: string) => store.query(scan.name, sql) };
-      const doc = {
-        ...statisticsDocument(scan.name, await statisticsFrom(source)),
-        methodology: await methodologyFrom(source, scan),
-      };
+      const doc = await buildReport(store, { scan, compare: compare ?? null, trend, scope });
       let output: string | Buffer;
       if (format === 'json') output = renderStatisticsJson(doc);
       else if (format === 'md') output = renderStatisticsMarkdown(doc);

@@ -33,18 +33,27 @@ export interface StatisticKey<E> {
   /** `<area>.<name>`, stable once published (`spf.present`) */
   readonly key: string;
   readonly over: Denominator;
+  /**
+   * A narrower denominator: only the domains counted yes in this other key (of the same check,
+   * defined before this one) — `dane.invalid` over the domains with TLSA (`dane.present`). The
+   * verdict is not asked for the other domains.
+   */
+  readonly within?: string;
   /** one domain's verdict; `section` is undefined when the check did not run (`--only`) */
   verdict(section: StoredSection<E> | undefined, doc: DocumentView): Verdict;
 }
 
-/** `providers`, `issuers`, `software`: lists of `{ name, count, denominator, percent }`. */
-export type ShareName = 'providers' | 'issuers' | 'software';
+/** `providers` (MX), `dnsProviders` (NS), `issuers`, `software`: lists of `{ name, count, denominator, percent }`. */
+export type ShareName = 'providers' | 'dnsProviders' | 'issuers' | 'software';
 
 export interface ShareContribution<E> {
   readonly share: ShareName;
-  /** `mx`: over domains with MX; `seen`: over domains where at least one name was seen */
-  readonly over: 'mx' | 'seen';
-  /** the names of one domain (counted once each); only asked for domains with MX */
+  /**
+   * `all`: over every domain (names asked for every domain); `mx`: over domains with MX; `seen`:
+   * over domains with MX where at least one name was seen
+   */
+  readonly over: 'all' | 'mx' | 'seen';
+  /** the names of one domain (counted once each); asked for domains with MX unless `over` is `all` */
   names(section: StoredSection<E> | undefined, doc: DocumentView): readonly string[];
 }
 
@@ -75,6 +84,43 @@ export function keyOf<E>(
       return pred(s, doc) ? 'yes' : 'no';
     },
   };
+}
+
+/**
+ * A key about what the section's evidence shows — a DNS record and what it says, a file that was
+ * found: `fact` returns true or false when the evidence decides, null when it does not. Only then
+ * does the section's status decide (error → `error`, skipped → `skipped`, else `no`), so a record
+ * that was found stays `yes` when a later HTTPS or SMTP step of the same section failed (the BIMI
+ * record whose logo host is down is a BIMI record).
+ */
+export function factOf<E>(
+  key: string,
+  over: Denominator,
+  fact: (s: StoredSection<E>, doc: DocumentView) => boolean | null,
+  o: { readonly within?: string } = {},
+): StatisticKey<E> {
+  return {
+    key,
+    over,
+    ...(o.within ? { within: o.within } : {}),
+    verdict(s, doc) {
+      if (!s) return 'skipped';
+      const f = fact(s, doc);
+      if (f !== null) return f ? 'yes' : 'no';
+      if (s.status === 'error') return 'error';
+      if (s.status === 'skipped') return 'skipped';
+      return 'no';
+    },
+  };
+}
+
+/** `fact` when the section has its record (`hasRecord`), else undecided: the status says why there is none. */
+export function ofRecord<
+  E extends { readonly record?: string | null; readonly records?: readonly unknown[] },
+>(
+  fact: (s: StoredSection<E>, doc: DocumentView) => boolean,
+): (s: StoredSection<E>, doc: DocumentView) => boolean | null {
+  return (s, doc) => (hasRecord(s) ? fact(s, doc) : null);
 }
 
 /** A section's record was found (pass, warn or fail). */

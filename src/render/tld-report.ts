@@ -56,4 +56,6 @@ export interface TldReport {
   readonly methodology?: Methodology;
   readonly compare?: ReportComparison;
   readonly trend?: readonly TrendPoint[];
+  /** `--provider`: every figure is over the domains of one MX or DNS provider */
+  readonly scope?: { readonly provider: string; readonly kind: 'mx' | 'ns' | 'any' };
 }

@@ -6,7 +6,7 @@
  *   domain, checked_at, has_mx, errors (error findings), undetermined (sections in status error)
  *   "status.<check>"   the section's status (null: not run)
  *   "<key>"            the key's verdict, VERDICT_CODE (0 no, 1 yes, 2 error, 3 skipped)
- *   "share.<name>"     the names the domain counts once in that share (providers, issuers, software)
+ *   "share.<name>"     the names the domain counts once in that share (providers, dnsProviders, issuers, software)
  *   findings           [{ id, severity }]
  */
 import { CHECKS } from '../checks/index.ts';
@@ -28,13 +28,15 @@ export type Doc = Record<string, unknown>;
 export interface KeyDef {
   readonly key: string;
   readonly over: Denominator;
+  /** the key whose yes-domains are this key's denominator (`dane.invalid` within `dane.present`) */
+  readonly within: string | null;
   readonly check: CheckId | null;
   readonly def: StatisticKey<object>;
 }
 
 export interface ShareDef {
   readonly share: ShareName;
-  readonly over: 'mx' | 'seen';
+  readonly over: 'all' | 'mx' | 'seen';
   readonly check: CheckId;
   readonly def: ShareContribution<object>;
 }
@@ -47,18 +49,26 @@ const idnKey: StatisticKey<object> = {
 };
 
 function collectKeys(): KeyDef[] {
-  const out: KeyDef[] = [{ key: idnKey.key, over: 'all', check: null, def: idnKey }];
+  const out: KeyDef[] = [{ key: idnKey.key, over: 'all', within: null, check: null, def: idnKey }];
   for (const c of CHECKS)
-    for (const k of c.statistics.keys) out.push({ key: k.key, over: k.over, check: c.id, def: k });
-  const seen = new Set<string>();
+    for (const k of c.statistics.keys)
+      out.push({ key: k.key, over: k.over, within: k.within ?? null, check: c.id, def: k });
+  const seen = new Map<string, KeyDef>();
   for (const k of out) {
     if (seen.has(k.key)) throw new Error(`statistic key ${k.key} is defined twice`);
-    seen.add(k.key);
+    if (k.within !== null) {
+      const base = seen.get(k.within);
+      if (!base || base.over !== k.over || base.within !== null)
+        throw new Error(
+          `statistic key ${k.key}: ${k.within} must be defined before it, over the same domains`,
+        );
+    }
+    seen.set(k.key, k);
   }
   return out;
 }
 
-/** Every key: over all domains first, then over domains with MX, each in registry order. */
+/** Every key: over all domains first, then over domains with MX, each in registry order (a `within` key after its base). */
 export const STATISTIC_KEYS: readonly KeyDef[] = (() => {
   const all = collectKeys();
   return [...all.filter((k) => k.over === 'all'), ...all.filter((k) => k.over === 'mx')];
@@ -68,7 +78,7 @@ export const SHARES: readonly ShareDef[] = CHECKS.flatMap((c) =>
   (c.statistics.shares ?? []).map((s) => ({ share: s.share, over: s.over, check: c.id, def: s })),
 );
 
-export const SHARE_NAMES: readonly ShareName[] = ['providers', 'issuers', 'software'];
+export const SHARE_NAMES: readonly ShareName[] = ['providers', 'dnsProviders', 'issuers', 'software'];
 
 export interface DomainRow {
   readonly domain: string;
@@ -116,14 +126,15 @@ export function domainRow(doc: Doc): DomainRow {
   const verdicts: Record<string, Verdict> = {};
   for (const k of STATISTIC_KEYS) {
     if (k.over === 'mx' && !withMx) continue;
+    // a narrower denominator: only the domains counted yes in the base key
+    if (k.within !== null && verdicts[k.within] !== 'yes') continue;
     verdicts[k.key] = k.def.verdict(k.check ? sectionOf(doc, k.check) : undefined, view);
   }
-  const shares: Record<ShareName, string[]> = { providers: [], issuers: [], software: [] };
-  if (withMx) {
-    for (const s of SHARES) {
-      for (const n of s.def.names(sectionOf(doc, s.check), view))
-        if (!shares[s.share].includes(n)) shares[s.share].push(n);
-    }
+  const shares: Record<ShareName, string[]> = { providers: [], dnsProviders: [], issuers: [], software: [] };
+  for (const s of SHARES) {
+    if (s.over !== 'all' && !withMx) continue;
+    for (const n of s.def.names(sectionOf(doc, s.check), view))
+      if (!shares[s.share].includes(n)) shares[s.share].push(n);
   }
   const summary = doc.summary as { errors?: number; error?: number } | undefined;
   const res = doc.resolver as { address?: unknown; validates?: unknown } | undefined;

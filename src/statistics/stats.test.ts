@@ -113,7 +113,7 @@ const DOCS: Doc[] = [
     smtp: {
       status: 'error',
       starttlsSupport: 'error',
-      hosts: [host({ starttls: 'error', dane: { status: 'error', records: [] } })],
+      hosts: [host({ starttls: 'error', dane: { status: 'error', dnssec: 'error', records: [] } })],
     },
     spf: { status: 'error' },
     dkim: { status: 'error' },
@@ -267,6 +267,24 @@ test('stats: a Null MX or localhost-only domain has no DANE (no), also with --no
   assert.equal(only.stats['dane.present.skipped']?.count, 1);
 });
 
+test('stats: dane.present is a DNS fact — an MX host that refused the connection still has or lacks TLSA', () => {
+  const refused = (records: { usage: number }[]) => ({
+    status: 'error',
+    starttlsSupport: 'error',
+    hosts: [host({ starttls: 'error', dane: { status: 'error', dnssec: 'secure', records } })],
+  });
+  const s = computeStats([
+    doc('notlsa.ch', { mx: mx('mx.notlsa.ch'), smtp: refused([]) }),
+    doc('tlsa.ch', { mx: mx('mx.tlsa.ch'), smtp: refused([{ usage: 3 }]) }),
+  ]);
+  assert.deepEqual(get('dane.present', s), [1, 2]);
+  assert.equal(s.stats['dane.present.error']?.count, 0);
+  // whether the records match the certificate could not be tested
+  assert.deepEqual(get('dane.valid', s), [0, 2]);
+  assert.equal(s.stats['dane.valid.error']?.count, 1);
+  assert.equal(s.stats['starttls.all.error']?.count, 2);
+});
+
 test('stats: percent with two decimals; null over an empty denominator', () => {
   assert.equal(S.stats['mx.present']?.percent, 66.67);
   assert.equal(computeStats([]).stats['spf.present']?.percent, null);
@@ -290,13 +308,26 @@ test('shares: providers from MX registrable domains, issuers, banner software', 
   assert.equal(issuerName('CN=Some CA'), 'Some CA');
 });
 
-test('renderings: table, Markdown, CSV hold every key', () => {
+test('renderings: table, Markdown, CSV and JSON hold every key with its own count and denominator', () => {
   const d = statisticsDocument('t', S);
-  for (const out of [renderTable(d), renderMarkdown(d), renderCsv(d)]) {
-    assert.match(out, /spf\.denyAll/);
-    assert.match(out, /dnssec\.signed/);
+  const csv = renderCsv(d);
+  const md = renderMarkdown(d);
+  const table = renderTable(d);
+  assert.match(csv, /^scan,group,key,count,denominator,percent\n/);
+  for (const { key } of STATISTIC_KEYS) {
+    const s = S.stats[key];
+    assert.ok(s, `${key} in the JSON document`);
+    assert.ok(csv.includes(`\nt,stats,${key},${s.count},${s.denominator},`), `${key} in CSV`);
+    assert.ok(md.includes(`| ${key} | ${s.count} | ${s.denominator} |`), `${key} in Markdown`);
+    assert.match(
+      table,
+      new RegExp(`${key.replace(/\./g, '\\.')}\\s+${s.count} /\\s+${s.denominator}\\b`),
+      key,
+    );
   }
-  assert.match(renderCsv(d), /^scan,group,key,count,denominator,percent\n/);
+  // the keys over a narrower denominator (docs/scan.md): the domains counted yes in their base key
+  for (const { key, within } of STATISTIC_KEYS.filter((k) => k.within))
+    assert.equal(S.stats[key]?.denominator, S.stats[within as string]?.count, key);
 });
 
 test('a name that does not exist is not counted as DNSSEC-signed (its denial validates, its zone is not signed)', () => {

@@ -40,12 +40,15 @@ export interface ScanStats {
   domains: number;
   domainsWithMx: number;
   stats: Record<string, Stat>;
+  /** MX providers (registrable domain of the MX hosts), over domains with MX */
   providers: ShareItem[];
+  /** DNS operators (registrable domain of the NS hosts), over all domains */
+  dnsProviders: ShareItem[];
   issuers: ShareItem[];
   software: ShareItem[];
 }
 
-const pct = (count: number, denominator: number): number | null =>
+export const pct = (count: number, denominator: number): number | null =>
   denominator === 0 ? null : Math.round((count / denominator) * 10000) / 100;
 
 export function stat(count: number, denominator: number): Stat {
@@ -54,7 +57,18 @@ export function stat(count: number, denominator: number): Stat {
 
 type Tally = Record<Verdict, number>;
 
-const shareOver = (s: ShareName): 'mx' | 'seen' => SHARES.find((d) => d.share === s)?.over ?? 'mx';
+const shareOver = (s: ShareName): 'all' | 'mx' | 'seen' => SHARES.find((d) => d.share === s)?.over ?? 'mx';
+
+/** The denominator of a key: all domains, domains with MX, or the domains counted yes in its base key. */
+function denominatorOf(
+  k: (typeof STATISTIC_KEYS)[number],
+  domains: number,
+  withMx: number,
+  tallies: ReadonlyMap<string, Tally>,
+): number {
+  if (k.within !== null) return tallies.get(k.within)?.yes ?? 0;
+  return k.over === 'all' ? domains : withMx;
+}
 
 /** The statistics document from the counts: per key yes/no/error/skipped, shares as name → count. */
 function assemble(
@@ -67,13 +81,14 @@ function assemble(
   const stats: Record<string, Stat> = {};
   for (const k of STATISTIC_KEYS) {
     const c = tallies.get(k.key) ?? { yes: 0, no: 0, error: 0, skipped: 0 };
-    const denominator = k.over === 'all' ? domains : withMx;
+    const denominator = denominatorOf(k, domains, withMx, tallies);
     stats[k.key] = stat(c.yes, denominator);
     stats[`${k.key}.error`] = stat(c.error, denominator);
     if (c.skipped) stats[`${k.key}.skipped`] = stat(c.skipped, denominator);
   }
   const share = (s: ShareName): ShareItem[] => {
-    const denominator = shareOver(s) === 'mx' ? withMx : shares[s].seen;
+    const over = shareOver(s);
+    const denominator = over === 'all' ? domains : over === 'mx' ? withMx : shares[s].seen;
     return [...shares[s].counts.entries()]
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .slice(0, limit)
@@ -83,8 +98,10 @@ function assemble(
     domains,
     domainsWithMx: withMx,
     stats,
-    // providers over domains with MX; issuers over domains with a certificate seen; software over domains with a banner seen
+    // providers over domains with MX; DNS providers over all domains; issuers over domains with a
+    // certificate seen; software over domains with a banner seen
     providers: share('providers'),
+    dnsProviders: share('dnsProviders'),
     issuers: share('issuers'),
     software: share('software'),
   };
@@ -137,11 +154,33 @@ export interface StatisticsSource {
   query(sql: string): Promise<Record<string, unknown>[]>;
 }
 
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const q = quoteIdent;
+export const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const VERDICTS: readonly Verdict[] = ['yes', 'no', 'error', 'skipped'];
 
+export interface StatisticsOptions {
+  /** how many entries of each share list (default 50) */
+  readonly limit?: number;
+  /**
+   * the rows counted: a relation over the source's views (default `domains`; a provider's own
+   * report passes `(SELECT * FROM domains WHERE …)`, see `scopeRelation`)
+   */
+  readonly from?: string;
+  /** count the share lists (default true; a trend point has none) */
+  readonly shares?: boolean;
+}
+
 /** The statistics of the rows behind `source` (its `domains` view), counted in the database. */
-export async function statisticsFrom(source: StatisticsSource, limit = 50): Promise<ScanStats> {
+export async function statisticsFrom(
+  source: StatisticsSource,
+  o: StatisticsOptions | number = {},
+): Promise<ScanStats> {
+  const {
+    limit = 50,
+    from = 'domains',
+    shares: withShares = true,
+  } = typeof o === 'number' ? { limit: o } : o;
   const aggregates = ['count(*) AS domains', 'count(*) FILTER (WHERE has_mx) AS with_mx'];
   for (const k of STATISTIC_KEYS) {
     for (const v of VERDICTS) {
@@ -151,9 +190,10 @@ export async function statisticsFrom(source: StatisticsSource, limit = 50): Prom
     }
   }
   for (const s of SHARE_NAMES) {
-    aggregates.push(`count(*) FILTER (WHERE has_mx AND len(${q(shareColumn(s))}) > 0) AS ${q(`seen:${s}`)}`);
+    const cond = shareOver(s) === 'all' ? '' : 'has_mx AND ';
+    aggregates.push(`count(*) FILTER (WHERE ${cond}len(${q(shareColumn(s))}) > 0) AS ${q(`seen:${s}`)}`);
   }
-  const [row] = await source.query(`SELECT ${aggregates.join(', ')} FROM domains`);
+  const [row] = await source.query(`SELECT ${aggregates.join(', ')} FROM ${from}`);
   const n = (k: string) => Number(row?.[k] ?? 0);
   const tallies = new Map<string, Tally>();
   for (const k of STATISTIC_KEYS) {
@@ -165,15 +205,17 @@ export async function statisticsFrom(source: StatisticsSource, limit = 50): Prom
     });
   }
   const shares = {} as Record<ShareName, { counts: Map<string, number>; seen: number }>;
-  for (const s of SHARE_NAMES) {
+  for (const s of withShares ? SHARE_NAMES : []) {
     // every name whose count reaches the limit-th largest: the exact order (ties by name, as
     // localeCompare sorts them) is made in assemble()
+    const cond = shareOver(s) === 'all' ? '' : ' WHERE has_mx';
     const rows = await source.query(
-      `WITH c AS (SELECT name, count(*) AS n FROM (SELECT unnest(${q(shareColumn(s))}) AS name FROM domains WHERE has_mx) GROUP BY name),
+      `WITH c AS (SELECT name, count(*) AS n FROM (SELECT unnest(${q(shareColumn(s))}) AS name FROM ${from}${cond}) GROUP BY name),
             t AS (SELECT n FROM c ORDER BY n DESC LIMIT 1 OFFSET ${Math.max(0, limit - 1)})
        SELECT name, n FROM c WHERE n >= coalesce((SELECT n FROM t), 0)`,
     );
     shares[s] = { counts: new Map(rows.map((r) => [String(r.name), Number(r.n)])), seen: n(`seen:${s}`) };
   }
+  for (const s of SHARE_NAMES) shares[s] ??= { counts: new Map(), seen: n(`seen:${s}`) };
   return assemble(n('domains'), n('with_mx'), tallies, shares, limit);
 }

@@ -139,6 +139,18 @@ export interface ScanSource {
   count(scan: string): Promise<number>;
   /** SQL over the view `domains` (one row per stored domain of the scan) */
   query(scan: string, sql: string, params?: DuckDBValue[]): Promise<Record<string, unknown>[]>;
+  /** SQL over several scans: each key of `views` names a view of that scan's rows (`domains` as in query) */
+  queryScans(
+    views: Readonly<Record<string, string>>,
+    sql: string,
+    params?: DuckDBValue[],
+  ): Promise<Record<string, unknown>[]>;
+  /** the same, streamed in chunks of rows */
+  streamScans(
+    views: Readonly<Record<string, string>>,
+    sql: string,
+    params?: DuckDBValue[],
+  ): AsyncGenerator<Record<string, unknown>[]>;
   /** The stored document of one domain, certificates restored; undefined when not stored. */
   document(scan: string, domain: string): Promise<Record<string, unknown> | undefined>;
   /** Every stored document of the scan, streamed. */
@@ -280,14 +292,17 @@ function domainsView(
   files: readonly string[],
   replacements: boolean,
   columns: readonly ColumnSpec[] = [],
+  missing: readonly ColumnSpec[] = [],
 ): string {
   if (!files.length) {
     return `SELECT ${[...FIXED_COLUMNS, ...columns].map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(', ')}, CAST(NULL AS VARCHAR) AS doc WHERE false`;
   }
   const src = `read_parquet([${files.map(lit).join(', ')}], union_by_name = true)`;
+  // columns the parts lack (written by a mailsec that had fewer statistic keys) read as NULL
+  const extra = missing.map((c) => `, CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join('');
   return replacements
-    ? `SELECT * FROM ${src} SEMI JOIN (SELECT domain, max(part_seq) AS part_seq FROM ${src} GROUP BY domain) newest USING (domain, part_seq)`
-    : `SELECT * FROM ${src}`;
+    ? `SELECT *${extra} FROM ${src} SEMI JOIN (SELECT domain, max(part_seq) AS part_seq FROM ${src} GROUP BY domain) newest USING (domain, part_seq)`
+    : `SELECT *${extra} FROM ${src}`;
 }
 
 /** Runs a statement of the work engine; a failure names what it was doing. */
@@ -1063,16 +1078,100 @@ export class ScanReader implements ScanSource {
   }
 
   query(scan: string, sql: string, params?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
-    return this.withParts(scan, async (s) => {
-      await this.work.conn.run(
-        `CREATE OR REPLACE TEMP VIEW domains AS ${domainsView(this.files(s), s.replacements, this.o.columns)}`,
+    return this.queryScans({ domains: scan }, sql, params);
+  }
+
+  /** the column names of a set of part files (cached: parts are immutable) */
+  private readonly schemas = new Map<string, ReadonlySet<string>>();
+
+  /** The `domains` view of a scan: its parts, with NULL for the columns older parts lack. */
+  private async viewOf(s: CatalogueScan): Promise<string> {
+    const files = this.files(s);
+    if (!files.length) return domainsView(files, s.replacements, this.o.columns);
+    const key = files.join('\n');
+    let have = this.schemas.get(key);
+    if (!have) {
+      const r = await this.work.conn.runAndReadAll(
+        `DESCRIBE SELECT * FROM read_parquet([${files.map(lit).join(', ')}], union_by_name = true)`,
       );
-      await this.work.conn.run(
-        'CREATE OR REPLACE TEMP VIEW findings AS SELECT domain, f.id AS id, f.severity AS severity FROM (SELECT domain, unnest(findings) AS f FROM domains)',
-      );
-      const r = await this.work.conn.runAndReadAll(sql, params);
-      return r.getRowObjects() as Record<string, unknown>[];
-    });
+      have = new Set(r.getRowObjects().map((o) => String(o.column_name)));
+      if (this.schemas.size > 64) this.schemas.clear();
+      this.schemas.set(key, have);
+    }
+    const known = have;
+    const missing = this.o.columns.filter((c) => !known.has(c.name));
+    return domainsView(files, s.replacements, this.o.columns, missing);
+  }
+
+  /**
+   * Binds each view name to a scan's rows (`{ domains: 'ch-2026-11', previous: 'ch-2026-08' }`);
+   * `domains` also gets its `findings` view. Missing scans are a usage error naming them.
+   */
+  private async bind(views: Readonly<Record<string, string>>): Promise<void> {
+    for (const [name, scan] of Object.entries(views)) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`view name ${name} is not a plain identifier`);
+      const s = await this.scanRow(scan);
+      if (!s)
+        throw new MailsecError(
+          ErrorCode.Usage,
+          `no scan "${scan}" in ${this.path}`,
+          'the scans of a database are listed by mailsec report with its list option',
+        );
+      await this.work.conn.run(`CREATE OR REPLACE TEMP VIEW ${name} AS ${await this.viewOf(s)}`);
+      if (name === 'domains')
+        await this.work.conn.run(
+          'CREATE OR REPLACE TEMP VIEW findings AS SELECT domain, f.id AS id, f.severity AS severity FROM (SELECT domain, unnest(findings) AS f FROM domains)',
+        );
+    }
+  }
+
+  /** SQL over several scans at once: each key of `views` is a view of that scan's rows. */
+  async queryScans(
+    views: Readonly<Record<string, string>>,
+    sql: string,
+    params?: DuckDBValue[],
+  ): Promise<Record<string, unknown>[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.bind(views);
+        const r = await this.work.conn.runAndReadAll(sql, params);
+        return r.getRowObjects() as Record<string, unknown>[];
+      } catch (e) {
+        if (!isMissingFile(e) || attempt >= 4) throw e;
+        await this.refresh();
+      }
+    }
+  }
+
+  /**
+   * The rows of a query over scans' views, streamed chunk by chunk (about 2,048 rows each): the
+   * whole result never sits in memory. Interleaving another query on this reader while a stream is
+   * open is not supported.
+   */
+  async *streamScans(
+    views: Readonly<Record<string, string>>,
+    sql: string,
+    params?: DuckDBValue[],
+  ): AsyncGenerator<Record<string, unknown>[]> {
+    await this.bind(views);
+    const result = await this.work.conn.stream(sql, params);
+    const names = result.columnNames();
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) return;
+      yield chunk.getRowObjects(names) as Record<string, unknown>[];
+    }
+  }
+
+  /** Writes the result of a query over scans' views to a file with DuckDB's COPY (Parquet, CSV, JSON). */
+  async copyScans(
+    views: Readonly<Record<string, string>>,
+    sql: string,
+    path: string,
+    options: string,
+  ): Promise<void> {
+    await this.bind(views);
+    await this.work.conn.run(`COPY (${sql}) TO ${lit(path)} (${options})`);
   }
 
   private async certificates(s: CatalogueScan, shas: readonly string[]): Promise<Map<string, string>> {

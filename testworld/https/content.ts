@@ -7,7 +7,14 @@
 export const M365_TENANTS: Readonly<
   Record<
     string,
-    { tenantId: string; namespaceType: 'Managed' | 'Federated'; authUrl?: string; brand: string }
+    {
+      tenantId: string;
+      namespaceType: 'Managed' | 'Federated';
+      authUrl?: string;
+      brand: string;
+      /** getuserrealm.srf answers 503 for it (the second endpoint is down) */
+      realmDown?: boolean;
+    }
   >
 > = {
   'm365-tenant.test': {
@@ -20,6 +27,12 @@ export const M365_TENANTS: Readonly<
     namespaceType: 'Federated',
     authUrl: 'https://sts.m365-fed.test/adfs/ls/?username=user%40m365-fed.test&wa=wsignin1.0',
     brand: 'Testworld Federated',
+  },
+  'm365-realmdown.test': {
+    tenantId: '0c4e8a16-2b5d-4e7f-9a1b-3c5d7e9f1a2b',
+    namespaceType: 'Managed',
+    brand: 'Testworld Realm Down',
+    realmDown: true,
   },
 };
 

@@ -66,6 +66,9 @@ const SEC = '/.well-known/security.txt';
 const text = (body: string): Reply => ({ status: 200, type: 'text/plain; charset=utf-8', body });
 const DAY = 86_400_000;
 
+/** a web server that fails every request */
+const DOWN: Reply = { status: 503, type: 'text/plain; charset=utf-8', body: 'Service Unavailable\n' };
+
 const only = (path: string, want: string, reply: () => Reply) => (path === want ? reply() : undefined);
 
 export const HTTPS_HOSTS: readonly HttpsHostDef[] = [
@@ -148,6 +151,27 @@ export const HTTPS_HOSTS: readonly HttpsHostDef[] = [
     route: () => ({ status: 503, type: 'text/plain; charset=utf-8', body: 'Service Unavailable\n' }),
   },
   {
+    names: ['mta-sts.sts-down.test'],
+    suffix: '8.17',
+    // the policy host is down (5xx to every request); the TXT record stays (issue 11)
+    route: () => DOWN,
+  },
+  {
+    names: ['sectxt-half.test'],
+    suffix: '8.26',
+    // the well-known location fails (5xx), the legacy /security.txt answers: a file was found
+    route: (p, c) =>
+      p === '/security.txt'
+        ? text(securityTxt('sectxt-half.test', new Date(c.now.getTime() + 90 * DAY)))
+        : DOWN,
+  },
+  {
+    names: ['bimi-down.test'],
+    suffix: '8.42',
+    // the logo and mark certificate host is down (5xx); the BIMI record stays (issue 11)
+    route: () => DOWN,
+  },
+  {
     names: ['sectxt-legacy.test'],
     suffix: '8.23',
     route: (p, c) =>
@@ -173,6 +197,8 @@ export const HTTPS_HOSTS: readonly HttpsHostDef[] = [
       }
       if (u.pathname === '/getuserrealm.srf') {
         const login = u.searchParams.get('login') ?? '';
+        if (M365_TENANTS[login.split('@')[1]?.toLowerCase() ?? '']?.realmDown)
+          return json(503, '{"error":"service unavailable"}');
         return json(200, userRealm(login, login.split('@')[1]?.toLowerCase() ?? ''));
       }
       return undefined;

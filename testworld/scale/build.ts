@@ -25,7 +25,14 @@ import { dsOf, signRRset, signZone, type Validity, zoneKey } from './dnssec.ts';
 import { DNS_OPERATORS, GENERATOR_VERSION, type WorldSpec, worldKey } from './model.ts';
 import { LAME_NS, served, zoneRecords } from './records.ts';
 import { line, NEG_TTL, type RR, rr } from './rr.ts';
-import { DNS_ONLY, domainTruth, type ExpectedReport, TruthAccumulator, type TruthCounts } from './truth.ts';
+import {
+  DNS_ONLY,
+  domainTruth,
+  type ExpectedReport,
+  TRUTH_VERSION,
+  TruthAccumulator,
+  type TruthCounts,
+} from './truth.ts';
 import { World } from './world.ts';
 
 /** The repository's git-ignored cache (`.cache/scaleworld`). */
@@ -284,12 +291,31 @@ function loadCached(dir: string, spec: WorldSpec): BuiltWorld | null {
     if (manifest.version !== GENERATOR_VERSION || manifest.key !== worldKey(spec)) return null;
     if (manifest.validity.expiration - Date.now() / 1000 < REBUILD_DAYS * DAY) return null;
     const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as {
+      truthVersion?: number;
       modes: { 'dns-only': ExpectedReport };
     };
+    // the rules of the truth changed since the world was built: count it again (the zones stay)
+    if (truth.truthVersion !== TRUTH_VERSION)
+      return describe(dir, spec, manifest, recountTruth(dir, manifest, spec), false);
     return describe(dir, spec, manifest, truth.modes['dns-only'], false);
   } catch {
     return null;
   }
+}
+
+function truthFileText(manifest: Manifest, key: string, spec: WorldSpec, truth: ExpectedReport): string {
+  return `${JSON.stringify({ generator: manifest.generator, version: GENERATOR_VERSION, truthVersion: TRUTH_VERSION, key, spec, modes: { 'dns-only': truth } }, null, 1)}\n`;
+}
+
+/** The truth of a cached world counted again from its profiles (in this thread), written beside its zones. */
+function recountTruth(dir: string, manifest: Manifest, spec: WorldSpec): ExpectedReport {
+  const acc = new TruthAccumulator();
+  for (const p of new World(spec).profiles()) acc.add(domainTruth(p, DNS_ONLY));
+  const truth = acc.result();
+  const tmp = join(dir, `truth.json.${process.pid}.tmp`);
+  writeFileSync(tmp, truthFileText(manifest, manifest.key, spec, truth));
+  renameSync(tmp, join(dir, 'truth.json'));
+  return truth;
 }
 
 function describe(
@@ -467,10 +493,7 @@ export async function buildWorld(spec: WorldSpec, options: BuildOptions = {}): P
       tldDs,
       facts,
     };
-    writeFileSync(
-      join(tmp, 'truth.json'),
-      `${JSON.stringify({ generator: manifest.generator, version: GENERATOR_VERSION, key, spec, modes: { 'dns-only': truth } }, null, 1)}\n`,
-    );
+    writeFileSync(join(tmp, 'truth.json'), truthFileText(manifest, key, spec, truth));
     writeFileSync(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     try {

@@ -23,6 +23,12 @@ export interface ScanMode {
 
 export const DNS_ONLY: ScanMode = { smtp: false, http: false };
 
+/**
+ * Bumped whenever a rule below changes what a domain counts as: a cached world whose truth.json
+ * has another version gets its truth recomputed (its zones stay).
+ */
+export const TRUTH_VERSION = 2;
+
 /** Keys over all domains, in the report's order. */
 export const ALL_DOMAIN_KEYS = [
   'dnssec.signed',
@@ -32,6 +38,10 @@ export const ALL_DOMAIN_KEYS = [
   'securityTxt.present',
   'securityTxt.valid',
   'm365.tenant',
+  'did.present',
+  'did.verified',
+  'mcp.present',
+  'mcp.valid',
   'mx.present',
 ] as const;
 
@@ -58,16 +68,40 @@ export const MX_DOMAIN_KEYS = [
   'dmarc.quarantine',
   'dmarc.reject',
   'dmarc.rua',
+  'dmarc.ruaUnauthorised',
   'dane.present',
   'dane.valid',
+  'dane.invalid',
   'mtaSts.present',
   'mtaSts.enforce',
+  'mtaSts.enforceReady',
   'tlsRpt.present',
   'bimi.present',
   'bimi.withCertificate',
 ] as const;
 
 export type Key = (typeof ALL_DOMAIN_KEYS)[number] | (typeof MX_DOMAIN_KEYS)[number];
+
+/**
+ * Keys over a narrower denominator: the domains counted yes in another key (docs/scan.md). Their
+ * verdict counts only where the base key is yes.
+ */
+export const WITHIN: Readonly<Partial<Record<Key, Key>>> = {
+  'did.verified': 'did.present',
+  'mcp.valid': 'mcp.present',
+  'dmarc.ruaUnauthorised': 'dmarc.rua',
+  'dane.invalid': 'dane.present',
+  'mtaSts.enforceReady': 'mtaSts.present',
+};
+
+/** Whether a domain is in the denominator of `k` (null verdict otherwise). */
+export function counted(t: DomainTruth, k: Key): boolean {
+  if (!ALL_SET.has(k) && !t.hasMx) return false;
+  const base = WITHIN[k];
+  return base === undefined || t.verdicts[base] === 'yes';
+}
+
+const ALL_SET = new Set<string>(ALL_DOMAIN_KEYS);
 
 export interface DomainTruth {
   readonly domain: string;
@@ -96,6 +130,11 @@ export function domainTruth(p: Profile, mode: ScanMode): DomainTruth {
   v['securityTxt.present'] = mode.http ? dnsFact(false) : 'skipped';
   v['securityTxt.valid'] = mode.http ? dnsFact(false) : 'skipped';
   v['m365.tenant'] = mode.http ? dnsFact(false) : 'skipped';
+  // nor a DID configuration or an MCP description
+  v['did.present'] = mode.http ? dnsFact(false) : 'skipped';
+  v['did.verified'] = 'no';
+  v['mcp.present'] = mode.http ? dnsFact(false) : 'skipped';
+  v['mcp.valid'] = 'no';
   const mx = mxOf(p);
   v['mx.present'] = dnsFact(mx.length > 0);
 
@@ -124,14 +163,19 @@ export function domainTruth(p: Profile, mode: ScanMode): DomainTruth {
     v['dmarc.quarantine'] = yn(p.dmarc?.p === 'quarantine');
     v['dmarc.reject'] = yn(p.dmarc?.p === 'reject');
     v['dmarc.rua'] = yn(p.dmarc !== null && p.dmarc.rua !== 'none');
+    // an external destination always publishes its authorisation record here
+    v['dmarc.ruaUnauthorised'] = 'no';
     // TLSA (RFC 7672) is published at _25._tcp.<mx host>; only DNSSEC-signed hosts have it here
     const tlsa =
       (p.mail.kind === 'provider' && providerDane(p.mail.provider)) ||
       (p.mail.kind === 'self' && p.mail.dane);
     v['dane.present'] = yn(tlsa);
     v['dane.valid'] = !tlsa ? 'no' : mode.smtp ? 'yes' : 'skipped';
+    v['dane.invalid'] = mode.smtp ? 'no' : 'skipped';
     v['mtaSts.present'] = yn(p.mtaSts);
     v['mtaSts.enforce'] = !p.mtaSts ? 'no' : mode.http ? 'no' : 'skipped';
+    // no policy file is served: with HTTPS that is "no", without it not tested
+    v['mtaSts.enforceReady'] = mode.http ? 'no' : 'skipped';
     v['tlsRpt.present'] = yn(p.tlsRpt);
     v['bimi.present'] = yn(p.bimi !== null);
     v['bimi.withCertificate'] = yn(p.bimi?.certificate === true);
@@ -194,6 +238,7 @@ export class TruthAccumulator {
     this.domains++;
     if (t.hasMx) this.withMx++;
     for (const k of t.hasMx ? [...ALL_DOMAIN_KEYS, ...MX_DOMAIN_KEYS] : ALL_DOMAIN_KEYS) {
+      if (!counted(t, k)) continue;
       let c = this.counts.get(k);
       if (!c) {
         c = { yes: 0, no: 0, error: 0, skipped: 0 };
@@ -228,9 +273,11 @@ export class TruthAccumulator {
 
   result(limit = 50): ExpectedReport {
     const stats: Record<string, Stat> = {};
-    const emit = (keys: readonly string[], den: number) => {
+    const emit = (keys: readonly Key[], all: number) => {
       for (const k of keys) {
         const c = this.counts.get(k) ?? { yes: 0, no: 0, error: 0, skipped: 0 };
+        const base = WITHIN[k];
+        const den = base === undefined ? all : (this.counts.get(base)?.yes ?? 0);
         stats[k] = stat(c.yes, den);
         stats[`${k}.error`] = stat(c.error, den);
         if (c.skipped) stats[`${k}.skipped`] = stat(c.skipped, den);

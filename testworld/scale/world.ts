@@ -13,7 +13,7 @@ import {
   type WorldSpec,
 } from './model.ts';
 import { Rng } from './rng.ts';
-import { ALL_DOMAIN_KEYS, DNS_ONLY, domainTruth, type Key, type ScanMode, type Verdict } from './truth.ts';
+import { counted, DNS_ONLY, domainTruth, type Key, type ScanMode, type Verdict } from './truth.ts';
 
 export interface Change {
   readonly mutation: number;
@@ -162,8 +162,8 @@ export class World {
         const keys: Partial<Record<Key, [Verdict | null, Verdict | null]>> = {};
         const all = new Set([...Object.keys(a.verdicts), ...Object.keys(b.verdicts)] as Key[]);
         for (const k of all) {
-          const x = isAllKey(k) || a.hasMx ? (a.verdicts[k] ?? null) : null;
-          const y = isAllKey(k) || b.hasMx ? (b.verdicts[k] ?? null) : null;
+          const x = counted(a, k) ? (a.verdicts[k] ?? null) : null;
+          const y = counted(b, k) ? (b.verdicts[k] ?? null) : null;
           if (x !== y) keys[k] = [x, y];
         }
         out.changed.push({ domain: c.domain, fact: c.fact!, hasMx: [a.hasMx, b.hasMx], keys });
@@ -173,13 +173,10 @@ export class World {
   }
 }
 
-const ALL_SET = new Set<string>(ALL_DOMAIN_KEYS);
-const isAllKey = (k: string) => ALL_SET.has(k);
-
 export interface Deltas {
   added: string[];
   removed: string[];
-  /** modified domains: each statistic whose verdict changed, [before, after] (null: not in the MX denominator) */
+  /** modified domains: each statistic whose verdict changed, [before, after] (null: not in the key's denominator) */
   changed: {
     domain: string;
     fact: string;

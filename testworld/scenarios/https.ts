@@ -52,6 +52,16 @@ export const https: Scenario = {
       '{net}.8.16',
       'enforce policy naming mx.elsewhere.test only: the MX is outside → fail',
     ),
+    sts(
+      'sts-down.test',
+      '{net}.8.17',
+      'MTA-STS TXT record; the policy host answers 503 to every request → mtaSts.present counts (the record), the policy could not be fetched',
+    ),
+    sts(
+      'sts-nohost.test',
+      '{net}.8.18',
+      'MTA-STS TXT record; nothing listens on port 443 of the policy host → mtaSts.present counts (the record)',
+    ),
     {
       name: 'sts-private.test',
       description:
@@ -79,6 +89,11 @@ export const https: Scenario = {
       'sectxt-refused.test',
       '{net}.8.24',
       'an address where nothing listens on port 443 (no web server) → security.txt absent, with that reason',
+    ),
+    web(
+      'sectxt-half.test',
+      '{net}.8.26',
+      'well-known security.txt answers 503, the legacy /security.txt serves a file → securityTxt.present counts',
     ),
     web('sectxt-503.test', '{net}.8.25', 'every request answered 503 → security.txt error (never absent)'),
     {
@@ -108,6 +123,12 @@ export const https: Scenario = {
       ],
     },
     {
+      name: 'm365-realmdown.test',
+      description:
+        'Microsoft 365 tenant whose getuserrealm.srf answers 503 → section error, the tenant id (OpenID configuration) still counts in m365.tenant',
+      records: [['@', 'MX', '0 m365-realmdown-test.mail.protection.outlook.com.']],
+    },
+    {
       name: 'm365-fed.test',
       description: 'Microsoft 365 federated tenant (AD FS AuthURL), MX elsewhere → warn',
       records: [['@', 'MX', '10 mx.smtp-good.test.']],
@@ -134,6 +155,30 @@ export const https: Scenario = {
           'TXT',
           txt('v=BIMI1; l=https://bimi-good.test/logo.svg; a=https://bimi-good.test/vmc.pem'),
         ],
+      ],
+    ),
+    web(
+      'bimi-down.test',
+      '{net}.8.42',
+      'BIMI record with l= and a=; the web host answers 503 to every request → bimi.present and bimi.withCertificate count (the record)',
+      [
+        MX_GOOD,
+        dmarc('bimi-down.test'),
+        [
+          'default._bimi',
+          'TXT',
+          txt('v=BIMI1; l=https://bimi-down.test/logo.svg; a=https://bimi-down.test/vmc.pem'),
+        ],
+      ],
+    ),
+    web(
+      'bimi-nohost.test',
+      '{net}.8.43',
+      'BIMI record with l=; nothing listens on port 443 of the web host → bimi.present counts (the record)',
+      [
+        MX_GOOD,
+        dmarc('bimi-nohost.test'),
+        ['default._bimi', 'TXT', txt('v=BIMI1; l=https://bimi-nohost.test/logo.svg')],
       ],
     ),
     web(

@@ -1,9 +1,19 @@
-import { hasRecord, keyOf, type StatisticsContribution } from '../../core/statistics.ts';
+import { factOf, ofRecord, type StatisticsContribution } from '../../core/statistics.ts';
 import type { BimiEvidence } from './check.ts';
 
+// both from the DNS record: a logo or certificate fetch that fails (the web host is down) makes
+// the section "could not test", but the record is there and says what it says
 export const bimiStatistics: StatisticsContribution<BimiEvidence> = {
   keys: [
-    keyOf('bimi.present', 'mx', hasRecord),
-    keyOf('bimi.withCertificate', 'mx', (s) => typeof s.authority === 'string' && s.authority !== ''),
+    factOf(
+      'bimi.present',
+      'mx',
+      ofRecord(() => true),
+    ),
+    factOf(
+      'bimi.withCertificate',
+      'mx',
+      ofRecord((s) => typeof s.authority === 'string' && s.authority !== ''),
+    ),
   ],
 };

@@ -1,6 +1,6 @@
-import { keyOf, type StatisticsContribution } from '../../core/statistics.ts';
+import { factOf, type StatisticsContribution } from '../../core/statistics.ts';
 import type { CaaEvidence } from './check.ts';
 
 export const caaStatistics: StatisticsContribution<CaaEvidence> = {
-  keys: [keyOf('caa.present', 'all', (s) => (s.records?.length ?? 0) > 0)],
+  keys: [factOf('caa.present', 'all', (s) => ((s.records?.length ?? 0) > 0 ? true : null))],
 };

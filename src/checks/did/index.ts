@@ -1,8 +1,8 @@
-import { NO_STATISTICS } from '../../core/statistics.ts';
 import type { CheckDefinition } from '../types.ts';
 import type { DidEvidence } from './check.ts';
 import { checkDid } from './check.ts';
 import { gatherDid } from './gather.ts';
+import { didStatistics } from './statistics.ts';
 import { didSummary } from './summary.ts';
 
 export const didCheck: CheckDefinition<DidEvidence> = {
@@ -34,7 +34,7 @@ export const didCheck: CheckDefinition<DidEvidence> = {
     },
     required: ['url', 'dids', 'verified', 'problems'],
   },
-  statistics: NO_STATISTICS,
+  statistics: didStatistics,
   async run(domain, ctx) {
     return checkDid(await gatherDid(domain, ctx), ctx.now());
   },

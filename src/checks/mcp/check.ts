@@ -17,6 +17,8 @@ export interface McpEvidence {
   readonly httpStatus: number | null;
   /** the description's `name`, when it has a string one */
   readonly name: string | null;
+  /** the description as served, re-serialised compactly (a JSON object within the size cap; null otherwise) */
+  readonly description: string | null;
 }
 
 export type McpResult = CheckResult<McpEvidence>;
@@ -43,6 +45,7 @@ export function checkMcp(g: McpGathered): McpResult {
       problems,
       httpStatus: g.response?.status ?? null,
       name: null,
+      description: null,
       ...e,
     },
     findings,
@@ -89,5 +92,5 @@ export function checkMcp(g: McpGathered): McpResult {
     return result(true, { url });
   }
   const name = typeof parsed.value.name === 'string' ? parsed.value.name.slice(0, 200) : null;
-  return result(true, { url, valid: true, name });
+  return result(true, { url, valid: true, name, description: JSON.stringify(parsed.value) });
 }

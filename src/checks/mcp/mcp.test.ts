@@ -85,4 +85,11 @@ test('mcp check: status per case', () => {
   assert.equal(checkMcp(body('{"name":"Example MCP"}')).evidence.name, 'Example MCP');
   assert.equal(checkMcp(body('{"name":"Example MCP"}')).evidence.url, URL_);
   assert.equal(checkMcp(g({ status: 404 })).evidence.url, null);
+  // the description as served, compact (Get-Mailprotection's MCP column); none when it is not valid
+  assert.equal(
+    checkMcp(body('{ "name": "Example MCP",\n  "endpoint": "https://example.ch/mcp" }')).evidence.description,
+    '{"name":"Example MCP","endpoint":"https://example.ch/mcp"}',
+  );
+  assert.equal(checkMcp(body('{name: oops')).evidence.description, null);
+  assert.equal(checkMcp(g({ status: 404 })).evidence.description, null);
 });

@@ -67,11 +67,12 @@ export function checkMicrosoft365(g: Microsoft365Gathered): Microsoft365Result {
       findings.push(F.make('not-fetched', { domain, reason: r.error ?? 'address not allowed' }));
       return done('skipped');
     }
-    if (r.outcome !== 'ok') {
-      findings.push(undetermined('microsoft365', `${r.url}: ${r.outcome}${r.error ? ` (${r.error})` : ''}`));
-      return done('unknown');
-    }
   }
+  const failed = (r: HttpResponse): Microsoft365Result => {
+    findings.push(undetermined('microsoft365', `${r.url}: ${r.outcome}${r.error ? ` (${r.error})` : ''}`));
+    return done('unknown');
+  };
+  if (g.openid.outcome !== 'ok') return failed(g.openid);
   const oidc = json(g.openid);
   const realm = json(g.realm);
   if (g.openid.status === 200 && oidc) {
@@ -84,6 +85,14 @@ export function checkMicrosoft365(g: Microsoft365Gathered): Microsoft365Result {
     evidence.tenantId = m[0].toLowerCase();
   } else if (g.openid.status !== 400 && g.openid.status !== 404) {
     findings.push(undetermined('microsoft365', `${g.openid.url} answered HTTP ${g.openid.status}`));
+    return done('unknown');
+  }
+  // the tenant id stays in the evidence when the realm endpoint could not be asked: the section
+  // could not be completed, but the tenant is known (the statistic m365.tenant counts it)
+  if (g.realm.outcome !== 'ok') return failed(g.realm);
+  // a realm endpoint that failed (5xx, 429 …) says nothing about the namespace
+  if (g.realm.status !== 200) {
+    findings.push(undetermined('microsoft365', `${g.realm.url} answered HTTP ${g.realm.status}`));
     return done('unknown');
   }
   if (realm) {

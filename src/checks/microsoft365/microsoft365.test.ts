@@ -63,6 +63,13 @@ const cases: [string, Microsoft365Gathered, string, string[], string | null][] =
     null,
   ],
   [
+    'tenant known, the realm endpoint answers 503: error, the tenant id kept (m365.tenant counts it)',
+    g({ realm: res(503, { error: 'service unavailable' }) }),
+    'error',
+    ['microsoft365.undetermined'],
+    GUID,
+  ],
+  [
     'a GUID-like run inside a longer hex string is not a tenant id',
     g({
       openid: res(200, { token_endpoint: `https://login.microsoftonline.com/0${GUID}0/oauth2/v2.0/token` }),

@@ -1,6 +1,10 @@
-import { keyOf, type StatisticsContribution } from '../../core/statistics.ts';
+import { factOf, type StatisticsContribution } from '../../core/statistics.ts';
 import type { Microsoft365Evidence } from './check.ts';
 
 export const microsoft365Statistics: StatisticsContribution<Microsoft365Evidence> = {
-  keys: [keyOf('m365.tenant', 'all', (s) => typeof s.tenantId === 'string' && s.tenantId !== '')],
+  // the tenant id Microsoft's OpenID configuration names: known even when the realm lookup (the
+  // second endpoint) could not be made
+  keys: [
+    factOf('m365.tenant', 'all', (s) => (typeof s.tenantId === 'string' && s.tenantId !== '' ? true : null)),
+  ],
 };

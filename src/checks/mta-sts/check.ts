@@ -148,7 +148,12 @@ export function checkMtaSts(g: MtaStsGathered): MtaStsResult {
     findings.push(
       F.make('policy-redirect', { domain, url, status: r.status, location: r.location ?? '(none)' }),
     );
-  else if (r.status !== 200) findings.push(F.make('policy-status', { domain, url, status: r.status ?? 0 }));
+  else if (r.status !== null && (r.status >= 500 || r.status === 429)) {
+    // the web server failed (or is busy): the policy could not be fetched now, a later fetch may
+    // deliver it — could not test, never "no policy" (the TXT record still counts)
+    deployed = 'unknown';
+    findings.push(undetermined('mtaSts', `the policy ${url} could not be fetched: HTTP ${r.status}`));
+  } else if (r.status !== 200) findings.push(F.make('policy-status', { domain, url, status: r.status ?? 0 }));
   else {
     evidence.policyFetched = true;
     if (r.mediaType !== 'text/plain')

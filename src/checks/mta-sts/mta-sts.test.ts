@@ -169,6 +169,8 @@ const fetchCases: [title: string, r: Partial<HttpResponse>, status: string, ids:
     ['mtaSts.policy-certificate'],
   ],
   ['timeout: error', { outcome: 'timeout', status: null }, 'error', ['mtaSts.undetermined']],
+  ['503 (the web server failed): error, never fail', { status: 503 }, 'error', ['mtaSts.undetermined']],
+  ['429 (busy): error', { status: 429 }, 'error', ['mtaSts.undetermined']],
   [
     'no route from here (ENETUNREACH): error, never fail',
     { outcome: 'unreachable', status: null, error: 'connect ENETUNREACH 2001:db8::1:443' },

@@ -1,13 +1,16 @@
-import { keyOf, type StatisticsContribution } from '../../core/statistics.ts';
+import { factOf, type StatisticsContribution } from '../../core/statistics.ts';
 import { registrableDomain } from '../../protocol/psl.ts';
 import type { MxEvidence } from './check.ts';
 
 export const mxStatistics: StatisticsContribution<MxEvidence> = {
   keys: [
     // the denominator of the `mx` keys: a non-empty MX RRset, Null MX and localhost included
-    keyOf('mx.present', 'all', (s) => (s.records?.length ?? 0) > 0),
-    keyOf('mx.nullMx', 'mx', (s) => s.nullMx === true),
-    keyOf('mx.localhost', 'mx', (s) => (s.records ?? []).some((r) => r.kind === 'localhost')),
+    // from the MX RRset itself: an address lookup of an MX host that fails changes none of them
+    factOf('mx.present', 'all', (s) => ((s.records?.length ?? 0) > 0 ? true : null)),
+    factOf('mx.nullMx', 'mx', (s) => ((s.records?.length ?? 0) > 0 ? s.nullMx === true : null)),
+    factOf('mx.localhost', 'mx', (s) =>
+      (s.records?.length ?? 0) > 0 ? (s.records ?? []).some((r) => r.kind === 'localhost') : null,
+    ),
   ],
   shares: [
     {

@@ -1,11 +1,11 @@
 import { parentName } from '../../core/names.ts';
-import { NO_STATISTICS } from '../../core/statistics.ts';
 import type { Resolver } from '../../dns/types.ts';
 import { isFailure } from '../../dns/types.ts';
 import { lookupAddresses } from '../shared/addresses.ts';
 import type { CheckDefinition } from '../types.ts';
 import type { NsEvidence } from './check.ts';
 import { checkNs } from './check.ts';
+import { nsStatistics } from './statistics.ts';
 import { nsSummary } from './summary.ts';
 
 /** parents asked at most while looking for the zone a name belongs to */
@@ -49,7 +49,7 @@ export const nsCheck: CheckDefinition<NsEvidence> = {
     },
     required: ['hosts', 'zone'],
   },
-  statistics: NO_STATISTICS,
+  statistics: nsStatistics,
   async run(domain, ctx) {
     const signal = ctx.signal;
     const ns = await ctx.resolver.query(domain, 'NS', { signal });

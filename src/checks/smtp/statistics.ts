@@ -42,14 +42,21 @@ function dane(valid: boolean): StatisticKey<SmtpEvidence> {
       const hosts = s.hosts ?? [];
       const withTlsa = hosts.filter((h) => (h.dane?.records?.length ?? 0) > 0);
       if (!valid) {
+        // a DNS fact: the TLSA lookups decide, not the SMTP connections (an MX host that refused
+        // or timed out still has or lacks TLSA records; issue 11)
         if (withTlsa.length) return 'yes';
-        if (hosts.some((h) => h.dane?.status === 'error') || s.status === 'error') return 'error';
-        // a Null MX or localhost-only domain has no MX host that could publish TLSA: "no", not
-        // "not tested" (it is in the denominator, and dane.valid already says "no" for it)
-        if (s.status === 'skipped' && hosts.length === 0 && !noMxHost(doc)) return 'skipped';
+        if (hosts.some((h) => h.dane?.dnssec === 'error')) return 'error';
+        if (hosts.length === 0) {
+          // a Null MX or localhost-only domain has no MX host that could publish TLSA: "no", not
+          // "not tested" (it is in the denominator, and dane.valid already says "no" for it)
+          if (noMxHost(doc)) return 'no';
+          if (s.status === 'error') return 'error';
+          if (s.status === 'skipped') return 'skipped';
+        }
         return 'no';
       }
-      if (!withTlsa.length) return hosts.some((h) => h.dane?.status === 'error') ? 'error' : 'no';
+      // no TLSA records (the lookups answered): no DANE, whatever the connections did
+      if (!withTlsa.length) return hosts.some((h) => h.dane?.dnssec === 'error') ? 'error' : 'no';
       const st = withTlsa.map((h) => h.dane?.status);
       if (st.includes('invalid')) return 'no';
       if (st.includes('error')) return 'error';
@@ -59,6 +66,24 @@ function dane(valid: boolean): StatisticKey<SmtpEvidence> {
   };
 }
 
+/**
+ * `dane.invalid`, over the domains with TLSA: an MX host's TLSA records match none of the
+ * certificates it presents, so a DANE-validating sender (RFC 7672 §2.2) does not deliver to it.
+ */
+const daneInvalid: StatisticKey<SmtpEvidence> = {
+  key: 'dane.invalid',
+  over: 'mx',
+  within: 'dane.present',
+  verdict(s: S): Verdict {
+    if (!s) return 'skipped';
+    const st = (s.hosts ?? []).filter((h) => (h.dane?.records?.length ?? 0) > 0).map((h) => h.dane?.status);
+    if (st.includes('invalid')) return 'yes';
+    if (st.includes('error')) return 'error';
+    if (!st.length || st.every((x) => x === 'skipped')) return s.status === 'error' ? 'error' : 'skipped';
+    return 'no';
+  },
+};
+
 export const smtpStatistics: StatisticsContribution<SmtpEvidence> = {
   keys: [
     starttls('starttls.all', 'all'),
@@ -66,6 +91,7 @@ export const smtpStatistics: StatisticsContribution<SmtpEvidence> = {
     starttls('starttls.none', 'none'),
     dane(false),
     dane(true),
+    daneInvalid,
   ],
   shares: [
     {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { allCatalogues } from '../../core/finding.ts';
 import { statisticsDocument } from '../../statistics/document.ts';
-import { computeStats } from '../../statistics/stats.ts';
+import { computeStats, STATISTIC_KEYS } from '../../statistics/stats.ts';
 import type { TldReport } from '../tld-report.ts';
 import { assertSafeSvg, renderSvg, shareBarSpec } from './charts.ts';
 import { contentSecurityPolicy, formatCount, formatPercent, renderHtml } from './index.ts';
@@ -42,9 +42,10 @@ function docs(n: number): Record<string, unknown>[] {
           i % 9 === 0 ? [] : [{ exchange: `mx.${i % 4 ? 'provider.ch' : `${payload}.ch`}`, kind: 'host' }],
       },
       spf: {
+        // error: the TXT lookup failed, so there is no record to count from
         status: i % 5 ? 'pass' : 'error',
-        record: 'v=spf1 -all',
-        records: ['v=spf1 -all'],
+        record: i % 5 ? 'v=spf1 -all' : null,
+        records: i % 5 ? ['v=spf1 -all'] : [],
         all: ['-all', '~all', '?all', '+all', null][i % 5],
       },
       dmarc: { status: 'pass', record: 'x', policy: ['none', 'reject', 'quarantine', null][i % 4], rua: [] },
@@ -310,4 +311,45 @@ test('charts: vega escapes hostile text in SVG; the SVG check refuses scripts, h
 test('charts: the loader loads nothing — a spec naming a URL fails instead of fetching', async () => {
   const spec = { ...shareBarSpec([], '%'), data: { url: 'https://tracker.elsewhere.test/data.json' } };
   await assert.rejects(renderSvg(spec), /load nothing/);
+});
+
+test('every statistic key has its topic (none falls to "Other statistics"), with its label and denominator in words', async () => {
+  const listed = new Set(TOPICS.flatMap((t) => [...(t.keys ?? []), ...(t.split?.keys ?? [])]));
+  assert.deepEqual(
+    STATISTIC_KEYS.map((k) => k.key).filter((k) => !listed.has(k)),
+    [],
+  );
+  const r = statisticsDocument('t', computeStats([])) as unknown as TldReport;
+  const html = await renderHtml(r, { version: '0', generatedAt: '2026-01-01T00:00:00Z' });
+  assert.ok(!html.includes('Other statistics'));
+  for (const [key, base] of [
+    ['dane.invalid', 'domains with TLSA records'],
+    ['mtaSts.enforceReady', 'domains with MTA-STS record'],
+    ['dmarc.ruaUnauthorised', 'domains with aggregate reports (rua)'],
+    ['did.verified', 'domains with DID configuration served'],
+    ['spf.present', 'domains with MX'],
+    ['caa.present', 'all domains'],
+  ] as const)
+    assert.match(
+      html,
+      new RegExp(`<code>${key.replace(/\./g, '\\.')}</code>[\\s\\S]{0,400}${base.replace(/[()]/g, '\\$&')}`),
+      key,
+    );
+});
+
+test('--provider: the page says every figure is over one provider’s domains, escaped', async () => {
+  const r = {
+    ...(statisticsDocument('t', computeStats([])) as unknown as TldReport),
+    scope: { provider: '<b>x</b>.example', kind: 'mx' as const },
+  };
+  const html = await renderHtml(r, { version: '0', generatedAt: '2026-01-01T00:00:00Z' });
+  assert.match(
+    html,
+    /<p class="scope" id="scope">Only the domains with an MX host under &lt;b&gt;x&lt;\/b&gt;\.example/,
+  );
+  const plain = await renderHtml(statisticsDocument('t', computeStats([])) as unknown as TldReport, {
+    version: '0',
+    generatedAt: '2026-01-01T00:00:00Z',
+  });
+  assert.ok(!plain.includes('class="scope"'));
 });

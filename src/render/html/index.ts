@@ -14,6 +14,7 @@ import { Eta } from 'eta';
 // the check registry defines every findings catalogue (allCatalogues() below)
 import '../../checks/index.ts';
 import { allCatalogues } from '../../core/finding.ts';
+import { STATISTIC_KEYS } from '../../statistics/row.ts';
 import type { ReportStat, ShareFigure, StatFigure, TldReport } from '../tld-report.ts';
 import {
   type BarSegment,
@@ -103,13 +104,13 @@ const percentOf = (count: number, denominator: number): number | null =>
 
 const ZERO: StatFigure = { count: 0, denominator: 0, percent: null };
 
-/** keys counted over all domains (the others are over domains with MX): docs/scan.md */
-const OVER_ALL = /^(dnssec|caa|idn|securityTxt|m365|mx\.present)\b/;
+const KEY_DEFS = new Map(STATISTIC_KEYS.map((k) => [k.key, k]));
 
-function baseOf(report: TldReport, key: string, denominator: number): string {
-  if (denominator === report.domains && (OVER_ALL.test(key) || denominator !== report.domainsWithMx))
-    return 'all domains';
-  if (denominator === report.domainsWithMx) return 'domains with MX';
+/** The denominator in words, from the key's definition (docs/scan.md). */
+function baseOf(key: string): string {
+  const k = KEY_DEFS.get(key);
+  if (k?.within) return `domains with ${label(k.within)}`;
+  if (k) return k.over === 'all' ? 'all domains' : 'domains with MX';
   return 'domains';
 }
 
@@ -123,7 +124,7 @@ function statRow(report: TldReport, key: string): StatRowView {
   } = {
     key,
     label: label(key),
-    base: baseOf(report, key, s.denominator),
+    base: baseOf(key),
     count: printed(formatCount(s.count), p('count')),
     denominator: printed(formatCount(s.denominator), p('denominator')),
     percent: printed(formatPercent(s.percent), p('percent')),
@@ -479,6 +480,9 @@ export async function reportView(report: TldReport, o: HtmlOptions) {
           removed: printed(formatCount(report.compare.removed), 'compare/removed'),
           common: printed(formatCount(report.compare.common), 'compare/common'),
         }
+      : null,
+    scope: report.scope
+      ? `${report.scope.kind === 'mx' ? 'an MX host' : report.scope.kind === 'ns' ? 'a name server' : 'an MX host or a name server'} under ${report.scope.provider}`
       : null,
     compared,
     largest,

@@ -28,6 +28,7 @@ h3 { font-size: 1rem; margin: 1.25rem 0 .25rem; }
 p, li { max-width: 48rem; }
 a { color: var(--accent); }
 .sub { color: var(--muted); margin: 0 0 1.5rem; }
+.scope { background: var(--card); border-left: 4px solid var(--accent); padding: .5rem .9rem; font-weight: 600; }
 .figures { display: flex; flex-wrap: wrap; gap: .75rem; margin: 1rem 0; padding: 0; list-style: none; }
 .figures li { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .5rem .9rem; }
 .figures b { display: block; font-size: 1.35rem; }
@@ -84,6 +85,7 @@ export const TEMPLATE = `<!doctype html>
 <header>
 <h1>Domain security report</h1>
 <p class="sub">Scan <b><%= it.scan %></b><% if (it.methodology) { %>, begun <%= it.methodology.started %><% } %> · rendered by mailsec <%= it.version %> on <%= it.generatedAt %></p>
+<% if (it.scope) { %><p class="scope" id="scope">Only the domains with <%= it.scope %>: every figure, share and change below is over those domains.</p><% } %>
 <ul class="figures">
 <li><b data-path="<%= it.domains.path %>"><%= it.domains.text %></b>domains</li>
 <li><b data-path="<%= it.domainsWithMx.path %>"><%= it.domainsWithMx.text %></b>with MX</li>
@@ -113,6 +115,7 @@ export const TEMPLATE = `<!doctype html>
 <dt>input</dt><dd><code><%= m.input %></code></dd>
 <dt>names in the input</dt><dd><% if (m.total) { %><span data-path="<%= m.total.path %>"><%= m.total.text %></span><% } else { %>–<% } %></dd>
 <dt>documents stored</dt><dd><span data-path="<%= m.stored.path %>"><%= m.stored.text %></span></dd>
+<% if (it.scope) { %><dt>restricted to</dt><dd>the domains with <%= it.scope %></dd><% } %>
 <dt>domains</dt><dd><span data-path="<%= it.domains.path %>"><%= it.domains.text %></span>, of which <span data-path="<%= it.domainsWithMx.path %>"><%= it.domainsWithMx.text %></span> with MX (Null MX and localhost targets included)</dd>
 <dt>resolver</dt><dd><code><%= m.resolvers %></code>: validating for <span data-path="<%= m.validatedYes.path %>"><%= m.validatedYes.text %></span> domains, not validating for <span data-path="<%= m.validatedNo.path %>"><%= m.validatedNo.text %></span> (DNSSEC and DANE are then not tested)</dd>
 <% m.options.forEach(function (op) { %><dt><%= op.name %></dt><dd><code><%= op.value %></code></dd>

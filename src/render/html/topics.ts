@@ -58,13 +58,20 @@ export const KEY_LABELS: Readonly<Record<string, string>> = {
   'dmarc.quarantine': 'p=quarantine',
   'dmarc.reject': 'p=reject',
   'dmarc.rua': 'aggregate reports (rua)',
+  'dmarc.ruaUnauthorised': 'external rua not authorised',
   'dane.present': 'TLSA records',
   'dane.valid': 'DANE matches the certificate',
+  'dane.invalid': 'TLSA matches no certificate',
   'mtaSts.present': 'MTA-STS record',
   'mtaSts.enforce': 'MTA-STS mode enforce',
+  'mtaSts.enforceReady': 'would deliver under mode enforce',
   'tlsRpt.present': 'TLS-RPT record',
   'bimi.present': 'BIMI record',
   'bimi.withCertificate': 'BIMI with a mark certificate',
+  'did.present': 'DID configuration served',
+  'did.verified': 'every DID linkage verified',
+  'mcp.present': 'MCP description served',
+  'mcp.valid': 'MCP description valid',
 };
 
 export const label = (key: string): string => KEY_LABELS[key] ?? key;
@@ -84,6 +91,14 @@ export const TOPICS: readonly Topic[] = [
     keys: ['caa.present'],
     meaning: 'Domains that name the certificate authorities allowed to issue for them (RFC 8659).',
     advice: ['caa.missing'],
+  },
+  {
+    id: 'idn',
+    title: 'Internationalised names',
+    keys: ['idn'],
+    meaning:
+      'Domains whose name has an xn-- label (an internationalised name, RFC 5890): the share of the zone whose owners and senders depend on IDNA-aware software.',
+    advice: [],
   },
   {
     id: 'security-txt',
@@ -160,31 +175,31 @@ export const TOPICS: readonly Topic[] = [
   {
     id: 'dmarc',
     title: 'DMARC',
-    keys: ['dmarc.present', 'dmarc.rua'],
+    keys: ['dmarc.present', 'dmarc.rua', 'dmarc.ruaUnauthorised'],
     split: {
       label: 'DMARC policy',
       keys: ['dmarc.none', 'dmarc.quarantine', 'dmarc.reject'],
       rest: 'no record or no policy',
     },
     meaning:
-      'Domains with MX that publish DMARC, the policy they ask receivers to apply to mail failing SPF and DKIM alignment, and whether they ask for aggregate reports.',
-    advice: ['dmarc.not-found', 'dmarc.policy-none', 'dmarc.no-rua'],
+      'Domains with MX that publish DMARC, the policy they ask receivers to apply to mail failing SPF and DKIM alignment, and whether they ask for aggregate reports. Of those that ask, the domains naming an external destination that has not agreed to receive them (no authorisation record, RFC 7489 §7.1): receivers that check send those reports nowhere.',
+    advice: ['dmarc.not-found', 'dmarc.policy-none', 'dmarc.no-rua', 'dmarc.rua-not-authorised'],
   },
   {
     id: 'dane',
     title: 'DANE',
-    keys: ['dane.present', 'dane.valid'],
+    keys: ['dane.present', 'dane.valid', 'dane.invalid'],
     meaning:
-      'Domains with MX whose mail servers publish TLSA records (RFC 7672), and those whose records match the certificate the server presents.',
+      'Domains with MX whose mail servers publish TLSA records (RFC 7672), and those whose records match the certificate the server presents, checked against the live certificate. Of the domains with TLSA, those where a server’s records match none of its certificates: a DANE-validating sender does not deliver there.',
     advice: ['smtp.dane-invalid', 'smtp.dane-no-rollover'],
   },
   {
     id: 'mta-sts',
     title: 'MTA-STS and TLS-RPT',
-    keys: ['mtaSts.present', 'mtaSts.enforce', 'tlsRpt.present'],
+    keys: ['mtaSts.present', 'mtaSts.enforce', 'mtaSts.enforceReady', 'tlsRpt.present'],
     meaning:
-      'Domains with MX that publish an MTA-STS record (RFC 8461), those whose policy is in enforce mode, and those that ask for TLS reports (RFC 8460).',
-    advice: ['mtaSts.not-found', 'mtaSts.mode-testing', 'tlsRpt.not-found'],
+      'Domains with MX that publish an MTA-STS record (RFC 8461), those whose policy is in enforce mode, and those that ask for TLS reports (RFC 8460). Of the domains with an MTA-STS record, those whose policy would deliver mail under mode enforce today: fetched, every MX matched and presenting a certificate senders accept (whatever the mode is now).',
+    advice: ['mtaSts.not-found', 'mtaSts.mode-testing', 'mtaSts.enforce-would-fail', 'tlsRpt.not-found'],
   },
   {
     id: 'bimi',
@@ -192,6 +207,14 @@ export const TOPICS: readonly Topic[] = [
     keys: ['bimi.present', 'bimi.withCertificate'],
     meaning: 'Domains with MX that publish a BIMI logo record, and those with a mark certificate (a=).',
     advice: ['bimi.dmarc-not-enforcing', 'bimi.svg-invalid'],
+  },
+  {
+    id: 'did-mcp',
+    title: 'DID and MCP',
+    keys: ['did.present', 'did.verified', 'mcp.present', 'mcp.valid'],
+    meaning:
+      'Domains that link decentralised identifiers at /.well-known/did-configuration.json (DIF Well-Known DID Configuration) and, of those, the ones whose every linkage verifies against its did:web key; domains that describe an MCP server at /.well-known/mcp.json and, of those, the ones whose description is a JSON object within the size cap.',
+    advice: ['did.linkage-invalid', 'mcp.invalid-json'],
   },
   {
     id: 'providers',

@@ -1,0 +1,110 @@
+/**
+ * `report` (JSON, HTML) and `scan export` (csv, jsonl, parquet, gmp-csv) on a large store, without
+ * the hours a real 1,000,000-domain scan takes: the documents of a stored scan (e.g. a scan of a
+ * generated TLD, testworld/scale) are copied under new names into a fresh store, N domains in
+ * all, through the same sink `mailsec scan` writes with. Then every command runs as its own
+ * process under /usr/bin/time: wall time and peak RSS each, and the output's size.
+ *
+ *   node bench/scan/export.bench.ts --from scans.duckdb --scan after --domains 1000000 [--work DIR] [--keep]
+ *
+ * The statistics of the copy are those of the template scan multiplied (the names differ, the
+ * documents do not): what is measured is the store, the SQL and the streaming, not the world.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openScanSink, openScanSource, toStored } from '../../src/scan/store.ts';
+import type { StoredDomain } from '../../src/store/scan-store.ts';
+
+const { values } = parseArgs({
+  options: {
+    from: { type: 'string' },
+    scan: { type: 'string' },
+    domains: { type: 'string', default: '1000000' },
+    work: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    batch: { type: 'string', default: '5000' },
+  },
+});
+if (!values.from) throw new Error('give --from DB (a database with a stored scan)');
+const N = Number(values.domains);
+const BATCH = Number(values.batch);
+const work = values.work ?? mkdtempSync(join(tmpdir(), 'mailsec-export-bench-'));
+mkdirSync(work, { recursive: true });
+const db = join(work, 'big.duckdb');
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+
+// the template documents
+const source = await openScanSource(values.from);
+const templates: string[] = [];
+try {
+  const scans = await source.scans();
+  const scan = values.scan ?? scans.at(-1)?.name;
+  if (!scan) throw new Error(`${values.from} holds no scan`);
+  for await (const rows of source.streamScans(
+    { domains: scan },
+    'SELECT CAST(doc AS VARCHAR) AS doc FROM domains ORDER BY domain',
+  ))
+    for (const r of rows) templates.push(String(r.doc));
+} finally {
+  await source.close();
+}
+process.stdout.write(`# ${templates.length} template documents; writing ${N} domains to ${db}\n`);
+
+// --work DIR with a store already written there: measure it again without writing it again
+const reuse = values.work !== undefined && existsSync(db);
+const t0 = performance.now();
+if (!reuse) {
+  const sink = await openScanSink(db);
+  try {
+    await sink.begin('big', { bench: true }, `copies of ${values.from}`);
+    await sink.setTotal('big', N);
+    for (let start = 0; start < N; start += BATCH) {
+      const rows: StoredDomain[] = [];
+      for (let i = start; i < Math.min(N, start + BATCH); i++) {
+        const doc = JSON.parse(templates[i % templates.length] as string) as Record<string, unknown>;
+        doc.domain = `b${i.toString(36)}-${String(doc.domain)}`;
+        rows.push(toStored(doc));
+      }
+      await sink.write('big', rows);
+    }
+    await sink.finish('big');
+  } finally {
+    await sink.close();
+  }
+  const writeS = (performance.now() - t0) / 1000;
+  process.stdout.write(`write: ${N} domains in ${writeS.toFixed(1)} s (${Math.round(N / writeS)}/s)\n`);
+}
+const du = spawnSync('du', ['-sb', work], { encoding: 'utf8' }).stdout.split('\t')[0];
+process.stdout.write(`store (and outputs so far): ${du} bytes\n`);
+
+function timed(label: string, args: string[], out: string | null): void {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, MAIN, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    stdio: ['ignore', out === '-' ? 'ignore' : 'pipe', 'pipe'],
+  });
+  const last = r.stderr.trim().split('\n').at(-1) ?? '';
+  const [wall, rssKb] = last.split(' ');
+  if (r.status !== 0) throw new Error(`${label}: exit ${r.status}\n${r.stderr}`);
+  const size = out && out !== '-' ? statSync(out).size : null;
+  process.stdout.write(
+    `${label.padEnd(22)} ${String(wall).padStart(8)} s  peak RSS ${(Number(rssKb) / 1024).toFixed(0).padStart(6)} MB${size === null ? '' : `  ${(size / 1e6).toFixed(1)} MB out`}\n`,
+  );
+}
+
+process.stdout.write(`# load average ${spawnSync('uptime', { encoding: 'utf8' }).stdout.trim()}\n`);
+timed('report --json', ['report', '--db', db, '--json'], '-');
+timed(
+  'report --format html',
+  ['report', '--db', db, '--format', 'html', '--out', join(work, 'r.html')],
+  join(work, 'r.html'),
+);
+for (const f of ['csv', 'jsonl', 'parquet', 'gmp-csv']) {
+  const out = join(work, `export.${f}`);
+  timed(`scan export ${f}`, ['scan', 'export', '--db', db, '--format', f, '--out', out], out);
+}
+timed('report --domains', ['report', '--db', db, '--domains', 'spf.softfail'], '-');
+if (!values.keep && !values.work) rmSync(work, { recursive: true, force: true });
