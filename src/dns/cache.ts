@@ -3,6 +3,7 @@
  * answers kept for their TTL (capped), NXDOMAIN / NODATA for the SOA negative TTL (capped),
  * SERVFAIL / REFUSED / FORMERR / NOTIMP briefly, TIMEOUT and NETERROR never.
  */
+import { oldestKeys } from '../core/oldest.ts';
 import { queryKey } from './inflight.ts';
 import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
 
@@ -72,6 +73,7 @@ export function withCache(
   const errorTtl = options.errorTtl ?? 5;
   const now = options.now ?? (() => performance.now() + performance.timeOrigin);
   const map = new Map<string, Entry>();
+  const oldest = oldestKeys(map);
   let hits = 0;
   let misses = 0;
 
@@ -124,7 +126,7 @@ export function withCache(
         map.set(key, entry);
         bytes += entry.bytes;
         while (map.size > maxEntries || (bytes > maxBytes && map.size > 1)) {
-          const k = map.keys().next().value as string;
+          const k = oldest() as string;
           bytes -= map.get(k)?.bytes ?? 0;
           map.delete(k);
         }
