@@ -86,6 +86,7 @@ try {
       domainsPerSecond: Math.round((domains / seconds) * 10) / 10,
       // user + system CPU of this process (mailsec and the DuckDB sink; the testworld servers run apart)
       cpuMsPerDomain: Math.round(((cpu.user + cpu.system) / 1000 / domains) * 100) / 100,
+      cpuSysMsPerDomain: Math.round((cpu.system / 1000 / domains) * 100) / 100,
       peakRssMiB: Math.round(peakRss / 2 ** 20),
       peakHeapMiB: Math.round(peakHeap / 2 ** 20),
     }),
