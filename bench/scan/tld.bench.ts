@@ -2,7 +2,7 @@
 // scan name, with its own mailsec resolver: mailsec cache cold, Unbound shared and warm), side by
 // side, into a temporary DuckDB file through the same loop `mailsec scan` runs.
 //   node bench/scan/tld.bench.ts [--repeat 24] [--concurrency 384] [--batch 200] [--smtp] [--http]
-// Prints one JSON line: domains, seconds, domains/s, peak RSS (MiB), rows stored.
+// Prints one JSON line: domains, seconds, domains/s, CPU ms per domain, peak RSS (MiB), rows stored.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,7 @@ const rssTimer = setInterval(() => {
 try {
   let domains = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   // the rounds run side by side (a TLD has no barrier between domains), each with a share of the concurrency
   const perRound = Math.max(1, Math.floor(Number(values.concurrency) / repeat));
   for (let k = 0; k < repeat; k++) await store.begin(`bench-${k}`, {}, 'testworld');
@@ -65,6 +66,7 @@ try {
   });
   for (const n of await Promise.all(rounds)) domains += n;
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   let stored = 0;
   for (let k = 0; k < repeat; k++) stored += await store.count(`bench-${k}`);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -82,6 +84,9 @@ try {
       stored,
       seconds: Math.round(seconds * 100) / 100,
       domainsPerSecond: Math.round((domains / seconds) * 10) / 10,
+      // user + system CPU of this process (mailsec and the DuckDB sink; the testworld servers run apart)
+      cpuMsPerDomain: Math.round(((cpu.user + cpu.system) / 1000 / domains) * 100) / 100,
+      cpuSysMsPerDomain: Math.round((cpu.system / 1000 / domains) * 100) / 100,
       peakRssMiB: Math.round(peakRss / 2 ** 20),
       peakHeapMiB: Math.round(peakHeap / 2 ** 20),
     }),

@@ -1,8 +1,9 @@
 /**
- * A small answer cache in front of a Resolver: LRU with a bounded number of entries, positive
+ * A small answer cache in front of a Resolver: a bounded number of entries (least recently used out, approximated by a second chance: CLOCK), positive
  * answers kept for their TTL (capped), NXDOMAIN / NODATA for the SOA negative TTL (capped),
  * SERVFAIL / REFUSED / FORMERR / NOTIMP briefly, TIMEOUT and NETERROR never.
  */
+import { oldestKeys } from '../core/oldest.ts';
 import { queryKey } from './inflight.ts';
 import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
 
@@ -34,6 +35,8 @@ interface Entry {
   readonly stored: number;
   readonly expires: number;
   readonly bytes: number;
+  /** hit since it was stored or last passed over by the eviction (its second chance) */
+  used: boolean;
 }
 
 /** A cheap estimate of an answer's heap size: names, texts, a fixed cost per record. */
@@ -72,6 +75,7 @@ export function withCache(
   const errorTtl = options.errorTtl ?? 5;
   const now = options.now ?? (() => performance.now() + performance.timeOrigin);
   const map = new Map<string, Entry>();
+  const oldest = oldestKeys(map);
   let hits = 0;
   let misses = 0;
 
@@ -96,11 +100,10 @@ export function withCache(
       const hit = map.get(key);
       const t = now();
       if (hit) {
-        map.delete(key);
-        bytes -= hit.bytes;
         if (hit.expires > t) {
-          map.set(key, hit); // most recently used
-          bytes += hit.bytes;
+          // marked, not moved: a delete + set per hit cost more than the rest of the hit path;
+          // the eviction gives a marked entry a second chance instead (CLOCK, close to LRU)
+          hit.used = true;
           hits++;
           const copy: Answer<RecordOf<T>> = { ...(hit.answer as Answer<RecordOf<T>>) };
           if (copy.ttl !== undefined) {
@@ -109,6 +112,8 @@ export function withCache(
           Object.defineProperty(copy, CACHED, { value: true });
           return copy;
         }
+        map.delete(key);
+        bytes -= hit.bytes;
       }
       misses++;
       const a = await inner.query(name, type, opts);
@@ -120,13 +125,25 @@ export function withCache(
           bytes -= prev.bytes;
           map.delete(key);
         }
-        const entry = { answer: a, stored, expires: stored + life * 1000, bytes: sizeOf(a) };
+        const entry: Entry = {
+          answer: a,
+          stored,
+          expires: stored + life * 1000,
+          bytes: sizeOf(a),
+          used: false,
+        };
         map.set(key, entry);
         bytes += entry.bytes;
         while (map.size > maxEntries || (bytes > maxBytes && map.size > 1)) {
-          const k = map.keys().next().value as string;
-          bytes -= map.get(k)?.bytes ?? 0;
+          const k = oldest() as string;
+          const e = map.get(k) as Entry;
           map.delete(k);
+          if (e.used && e.expires > stored && k !== key) {
+            e.used = false; // used since: goes to the back once, the next oldest is evicted
+            map.set(k, e);
+            continue;
+          }
+          bytes -= e.bytes;
         }
       }
       return a;

@@ -137,21 +137,28 @@ export class UdpTransport implements Transport {
     if (w) w();
   }
 
-  /** A socket with room, round robin; waits when every socket is full. */
-  private async socket(): Promise<PoolSocket> {
-    for (;;) {
-      if (this.pool.length < this.size) {
-        const ps = this.openSocket();
-        this.pool.push(ps);
+  /** A socket with room, round robin, or undefined when every socket is full. */
+  private socketWithRoom(): PoolSocket | undefined {
+    if (this.pool.length < this.size) {
+      const ps = this.openSocket();
+      this.pool.push(ps);
+      return ps;
+    }
+    for (let i = 0; i < this.pool.length; i++) {
+      const ps = this.pool[(this.next + i) % this.pool.length]!;
+      if (ps.pending.size < this.perSocket) {
+        this.next = (this.next + i + 1) % this.pool.length;
         return ps;
       }
-      for (let i = 0; i < this.pool.length; i++) {
-        const ps = this.pool[(this.next + i) % this.pool.length]!;
-        if (ps.pending.size < this.perSocket) {
-          this.next = (this.next + i + 1) % this.pool.length;
-          return ps;
-        }
-      }
+    }
+    return undefined;
+  }
+
+  /** A socket with room; waits when every socket is full. */
+  private async socket(): Promise<PoolSocket> {
+    for (;;) {
+      const ps = this.socketWithRoom();
+      if (ps) return ps;
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
   }
@@ -160,8 +167,9 @@ export class UdpTransport implements Transport {
     assertEgressAllowed(this.address, 'DNS query');
     if (this.closed) return { kind: 'neterror', detail: 'resolver client closed' };
     if (signal?.aborted) return { kind: 'aborted' };
-    const ps = await this.socket();
-    await ps.ready;
+    // no await on the common path (a connected socket with room): each costs a microtask per query
+    const ps = this.socketWithRoom() ?? (await this.socket());
+    if (!ps.connected && ps.failed === undefined) await ps.ready;
     if (ps.failed) {
       const detail = ps.failed;
       this.pool.splice(this.pool.indexOf(ps), 1);

@@ -10,11 +10,17 @@ import { parseCidr } from './address-policy.ts';
  * safety guard, not configuration, so that library code and tests that never pass through the
  * CLI are guarded too.
  */
-let cached: { raw: string | undefined; list: BlockList | null } | undefined;
+interface Guard {
+  readonly raw: string | undefined;
+  readonly list: BlockList | null;
+  /** the verdict per address already checked against `list` (a scan asks one resolver per query) */
+  readonly verdicts: Map<string, boolean>;
+}
+let cached: Guard | undefined;
 
-function guardList(): BlockList | null {
+function guard(): Guard {
   const raw = process.env.MAILSEC_EGRESS_ALLOW;
-  if (cached && cached.raw === raw) return cached.list;
+  if (cached && cached.raw === raw) return cached;
   let list: BlockList | null = null;
   if (raw !== undefined && raw.trim() !== '') {
     list = new BlockList();
@@ -23,15 +29,21 @@ function guardList(): BlockList | null {
       list.addSubnet(c.address, c.prefix, c.family);
     }
   }
-  cached = { raw, list };
-  return list;
+  cached = { raw, list, verdicts: new Map() };
+  return cached;
 }
 
 export function assertEgressAllowed(address: string, purpose: string): void {
-  const list = guardList();
-  if (!list) return;
-  const fam = isIP(address);
-  if (fam !== 0 && list.check(address, fam === 4 ? 'ipv4' : 'ipv6')) return;
+  const g = guard();
+  if (!g.list) return;
+  let allowed = g.verdicts.get(address);
+  if (allowed === undefined) {
+    const fam = isIP(address);
+    allowed = fam !== 0 && g.list.check(address, fam === 4 ? 'ipv4' : 'ipv6');
+    if (g.verdicts.size >= 4096) g.verdicts.clear(); // bounded: SMTP and HTTPS ask many addresses
+    g.verdicts.set(address, allowed);
+  }
+  if (allowed) return;
   throw new MailsecError(
     ErrorCode.EgressDenied,
     `refusing to send ${purpose} to ${address}: outside MAILSEC_EGRESS_ALLOW (${process.env.MAILSEC_EGRESS_ALLOW})`,

@@ -3,11 +3,13 @@
  * provider names millions of times, and an unbounded cache would grow with the input.
  */
 import { getDomain, getPublicSuffix } from 'tldts';
+import { oldestKeys } from '../core/oldest.ts';
 
 /** A least-recently-used map of at most `max` entries. */
 export class BoundedCache<K, V> {
   private readonly map = new Map<K, V>();
   private readonly max: number;
+  private readonly oldest = oldestKeys(this.map);
   constructor(max: number) {
     this.max = Math.max(1, max);
   }
@@ -22,7 +24,7 @@ export class BoundedCache<K, V> {
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+    if (this.map.size > this.max) this.map.delete(this.oldest() as K);
   }
   get size(): number {
     return this.map.size;
