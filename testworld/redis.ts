@@ -55,7 +55,8 @@ function freePort(host: string): Promise<number> {
 
 /** PING over a fresh connection (AUTH first with a password): the first reply line. */
 function ping(host: string, port: number, password: string | undefined): Promise<string> {
-  const encode = (a: string[]) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
+  const encode = (a: string[]) =>
+    `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host, port });
     let buf = '';
@@ -128,7 +129,10 @@ export async function startRedis(o: RedisOptions = {}): Promise<RunningRedis> {
     });
     const deadline = Date.now() + (o.timeoutMs ?? 15_000);
     for (;;) {
-      if (spawnError) throw new Error(`redis-server: ${(spawnError as Error).message} (run scripts/install-debian-deps.sh)`);
+      if (spawnError)
+        throw new Error(
+          `redis-server: ${(spawnError as Error).message} (run scripts/install-debian-deps.sh)`,
+        );
       if (c.exitCode !== null) throw new Error(`redis-server exited (${c.exitCode}): ${log}`);
       try {
         const r = await ping(host, port, o.password);

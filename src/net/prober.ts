@@ -205,36 +205,44 @@ export function createProber(o: ProberOptions): Prober {
       }
       const verdict = o.addressPolicy.verdict(address);
       const connect = () =>
-        held(limits, `smtp-provider:${providerOf(sni)}`, perProvider, () =>
-          held(limits, `smtp-prefix:${prefixOf(address)}`, perPrefix, () =>
+        held(
+          limits,
+          `smtp-provider:${providerOf(sni)}`,
+          perProvider,
+          () =>
             held(
               limits,
-              `smtp-address:${address}`,
-              perAddress,
-              async () => {
-                const skip = polite.shortCircuit(address, sni);
-                if (skip) return skip;
-                await polite.wait(address, signal);
-                return total('*', async () => {
-                  connections++;
-                  const r = await probeSmtp({
-                    address,
-                    sni,
-                    ehlo: o.ehlo,
-                    timeoutMs: o.timeoutMs,
-                    ...(o.port ? { port: o.port } : {}),
-                    ...(ca ? { ca } : {}),
-                    ...(signal ? { signal } : {}),
-                  });
-                  polite.record(address, r);
-                  return r;
-                });
-              },
+              `smtp-prefix:${prefixOf(address)}`,
+              perPrefix,
+              () =>
+                held(
+                  limits,
+                  `smtp-address:${address}`,
+                  perAddress,
+                  async () => {
+                    const skip = polite.shortCircuit(address, sni);
+                    if (skip) return skip;
+                    await polite.wait(address, signal);
+                    return total('*', async () => {
+                      connections++;
+                      const r = await probeSmtp({
+                        address,
+                        sni,
+                        ehlo: o.ehlo,
+                        timeoutMs: o.timeoutMs,
+                        ...(o.port ? { port: o.port } : {}),
+                        ...(ca ? { ca } : {}),
+                        ...(signal ? { signal } : {}),
+                      });
+                      polite.record(address, r);
+                      return r;
+                    });
+                  },
+                  signal,
+                ),
               signal,
             ),
           signal,
-          ),
-        signal,
         );
       const p: Promise<SmtpProbeResult> = verdict.allowed
         ? o.shared
