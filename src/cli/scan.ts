@@ -470,7 +470,7 @@ async function showStatus(queueUrl: string, scan: string, args: ParsedArgs, io: 
   const results = s.results as Record<string, number>;
   io.stdout.write(
     [
-      `scan ${scan}: ${String(s.state)}${s.collectorAlive ? '' : ' (no collector running: re-run the scan command to collect)'}`,
+      `scan ${scan}: ${String(s.state)}${s.collectorAlive || s.state === 'finished' ? '' : ' (no collector running: re-run the scan command to collect)'}`,
       `  stored ${done}/${n('unique')} (${n('unique') ? ((done / n('unique')) * 100).toFixed(1) : '100.0'}%), this run ${n('collected')}/${n('todo')}, failed ${n('failed')}, excluded ${n('excluded')}`,
       `  chunks: ${n('chunksCollected')} collected, ${n('chunksOut')} out (${n('chunkSize')} domains each), ${n('failedChunks')} failed, ${n('lost')} lost and re-enqueued; results waiting ${results.waiting ?? 0}`,
       `  DNS queries ${n('queries')}; started ${String(s.started)}, updated ${String(s.updated)}`,

@@ -137,7 +137,8 @@ export async function runQueuedScan(o: QueuedScanOptions): Promise<QueuedScanRes
   const lockRenew = setInterval(() => {
     void redis
       .eval(
-        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], 30000) end return 0",
+        // (set again when a Redis restart without AOF lost it)
+        "local v = redis.call('GET', KEYS[1]) if v == ARGV[1] or not v then return redis.call('SET', KEYS[1], ARGV[1], 'PX', 30000) end return 0",
         1,
         lockKey(o.scan),
         me,
@@ -359,6 +360,7 @@ export async function runQueuedScan(o: QueuedScanOptions): Promise<QueuedScanRes
     let exhausted = false;
     let lastReconcile = Date.now();
     let lastWorkers = 0;
+    let lastStatus = 0;
     while (!stopped()) {
       while (!exhausted && outstanding.size < WINDOW && !stopped()) {
         const next = await pending.next();
@@ -374,6 +376,9 @@ export async function runQueuedScan(o: QueuedScanOptions): Promise<QueuedScanRes
       if (Date.now() - lastWorkers > HEARTBEAT_MS) {
         lastWorkers = Date.now();
         workers = (await liveWorkers(redis).catch(() => [])).length;
+      }
+      if (Date.now() - lastStatus >= 1000) {
+        lastStatus = Date.now();
         await status('running');
       }
       if (Date.now() - lastReconcile >= RECONCILE_MS) {
