@@ -86,10 +86,17 @@ export const workerCommand: CommandDef = {
     json: { type: 'boolean', description: 'print a JSON summary on stdout when it stops' },
   },
   examples: [
-    'mailsec worker --queue redis://10.0.0.5:6379/0 --resolver 10.0.0.53',
-    'MAILSEC_REDIS_PASSWORD=… mailsec worker --queue rediss://queue.example.net:6380/0 --concurrency 256 --jobs 4',
-    'mailsec worker --queue redis://127.0.0.1:6379 --allow-private 127.0.0.0/8 --stall-ms 5000    # a testworld',
+    'mailsec scan ch.zone.gz --db ch.duckdb --scan ch --queue redis://10.0.0.5:6379/0    # the scan and its collector, on one machine',
+    'mailsec worker --queue redis://10.0.0.5:6379/0 --resolver 10.0.0.53    # on every worker machine',
+    'MAILSEC_REDIS_PASSWORD=… mailsec worker --queue rediss://queue.example.net:6380/0 --concurrency 256 --jobs 4 --exclude exclude.txt',
+    'mailsec worker --queue redis://127.0.0.1:6379 --allow-private 127.0.0.0/8 --stall-ms 5000    # a testworld (mailsec testworld up)',
+    'mailsec scan --queue redis://10.0.0.5:6379/0 --status ch    # progress across the workers',
   ],
+  exitStatus: {
+    0: 'stopped (SIGTERM/^C, or --max-chunks reached) after the chunks in hand',
+    2: 'usage error',
+    3: 'could not run (Redis unreachable, wrong password or certificate)',
+  },
   async run(args, io) {
     const url = str(args, 'queue');
     if (!url) {

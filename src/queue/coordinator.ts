@@ -351,6 +351,8 @@ export async function runQueuedScan(o: QueuedScanOptions): Promise<QueuedScanRes
           if (rs === 'unknown' && outstanding.has(id)) {
             lost++;
             outstanding.delete(id);
+            // a job hash a restart left in no list would make the same id a no-op to add
+            await chunkQueue.remove(id).catch(() => 0);
             await enqueue(domains);
           }
         }
