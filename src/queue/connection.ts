@@ -104,12 +104,13 @@ export async function connectRedis(t: QueueTarget, o: ConnectOptions = {}): Prom
   client.on('error', (e: Error) => {
     last = e;
   });
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([
       client.connect(),
-      new Promise((_, reject) =>
-        setTimeout(() => reject(last ?? new Error('no answer within 10 s')), 10_000),
-      ),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(last ?? new Error('no answer within 10 s')), 10_000);
+      }),
     ]);
     await client.ping();
   } catch (e) {
@@ -123,6 +124,9 @@ export async function connectRedis(t: QueueTarget, o: ConnectOptions = {}): Prom
         : 'check that Redis runs there (redis-cli -h HOST -p PORT ping) and that this machine may connect',
       { cause: e },
     );
+  } finally {
+    // (a pending timer would keep the process alive for 10 s after its work is done)
+    clearTimeout(timer);
   }
   return client;
 }

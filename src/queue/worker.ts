@@ -77,6 +77,8 @@ interface Runtime {
   done: number;
   active: number;
   lastUsed: number;
+  /** queries of the shared resolver already counted in a result */
+  reported: number;
 }
 
 const IDLE_MS = 10 * 60_000;
@@ -135,6 +137,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
             done: 0,
             active: 0,
             lastUsed: Date.now(),
+            reported: 0,
             gate: createOperatorGate({
               resolver: env.resolver,
               qps: limits.nsQps,
@@ -187,7 +190,6 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
     rt.lastUsed = Date.now();
     active.set(job.chunk, { scan: job.scan, domains: job.domains.length, since: Date.now() });
     const started = Date.now();
-    const sentBefore = rt.resolver.stats().sent;
     try {
       const excluded = job.domains.filter((d) => rt.exclusions.excludesName(d));
       const wanted = excluded.length
@@ -212,6 +214,11 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
       });
       if (result.aborted) throw new Error(`chunk ${job.chunk} aborted on ${id} (retried elsewhere)`);
       const got = new Set(rows.map((r) => r.domain));
+      // the chunks of a scan share one resolver: each result carries what was sent since the
+      // last one, so the results add up to the queries sent (a chunk cannot be told apart)
+      const sent = rt.resolver.stats().sent;
+      const queries = sent - rt.reported;
+      rt.reported = sent;
       const out: ChunkResult = {
         v: JOB_VERSION,
         scan: job.scan,
@@ -221,7 +228,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
         count: rows.length,
         failed: wanted.filter((d) => !got.has(d)),
         excluded,
-        queries: rt.resolver.stats().sent - sentBefore,
+        queries,
         elapsedMs: Date.now() - started,
       };
       // job id = chunk id: a chunk run twice while its first result still waits adds nothing
