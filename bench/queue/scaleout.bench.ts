@@ -4,12 +4,13 @@
  * processes on a real Redis (testworld/redis.ts), all on this machine, side by side in one run.
  * Unbound's cache is flushed (SIGHUP) before every run, so each meets the same cold cache.
  *
- * Then the per-job overhead: the same one-worker scan of the first `--overhead-domains` names with
- * chunks of `--chunk` and of `--small-chunk` domains; the extra wall time divided by the extra
- * chunks is what one chunk costs (job out, lock, result job back, a part stored).
+ * Then the per-job overhead: the first `--overhead-chunks` names again (the cache now warm), one
+ * domain a chunk, one worker running one chunk at a time: the collector's wall time minus the
+ * time the worker spent in the chunks (`workerMs` of `scan --json`), per chunk, is the queue's
+ * round trip (job out, lock, result job back, the ledger, a part stored).
  *
  *   node bench/queue/scaleout.bench.ts [--size 3000] [--seed ch23] [--workers 1,2,4]
- *        [--concurrency 128] [--chunk 250] [--small-chunk 10] [--overhead-domains 1000]
+ *        [--concurrency 128] [--chunk 250] [--overhead-chunks 100]
  *
  * Each worker gets `--concurrency` domains in flight (as a worker on a machine of its own would);
  * the single-process scan gets the same. Prints one JSON line: domains/s of each run, its ratio to
@@ -34,8 +35,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1,2,4' },
     concurrency: { type: 'string', default: '128' },
     chunk: { type: 'string', default: '250' },
-    'small-chunk': { type: 'string', default: '10' },
-    'overhead-domains': { type: 'string', default: '1000' },
+    'overhead-chunks': { type: 'string', default: '100' },
   },
 });
 const concurrency = values.concurrency as string;
@@ -54,14 +54,18 @@ function cpuOf(pid: number | undefined): number {
 
 interface Proc {
   readonly child: ChildProcess;
-  readonly done: Promise<{ code: number | null; stderr: string; cpuSeconds: number }>;
+  readonly done: Promise<{ code: number | null; stdout: string; stderr: string; cpuSeconds: number }>;
 }
 
 /** A mailsec process; its CPU time is read from /proc just before it exits (sampled). */
 function mailsec(args: readonly string[]): Proc {
   const child = spawn(process.execPath, [MAIN, ...args], {
     env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout?.on('data', (d) => {
+    stdout += d;
   });
   let stderr = '';
   child.stderr?.on('data', (d) => {
@@ -71,12 +75,14 @@ function mailsec(args: readonly string[]): Proc {
   const sample = setInterval(() => {
     cpu = Math.max(cpu, cpuOf(child.pid));
   }, 200);
-  const done = new Promise<{ code: number | null; stderr: string; cpuSeconds: number }>((resolve) => {
-    child.on('exit', (code) => {
-      clearInterval(sample);
-      resolve({ code, stderr, cpuSeconds: cpu });
-    });
-  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string; cpuSeconds: number }>(
+    (resolve) => {
+      child.on('close', (code) => {
+        clearInterval(sample);
+        resolve({ code, stdout, stderr, cpuSeconds: cpu });
+      });
+    },
+  );
   return { child, done };
 }
 
@@ -143,8 +149,9 @@ async function queued(
   domains: number,
   workers: number,
   chunk: string,
-): Promise<Run & { workerCpuSeconds: number; collectorCpuSeconds: number }> {
-  await flushUnbound();
+  o: { jobs?: number; warm?: boolean } = {},
+): Promise<Run & { workerCpuSeconds: number; collectorCpuSeconds: number; summary: Record<string, number> }> {
+  if (!o.warm) await flushUnbound();
   const u0 = cpuOf(unbound);
   // the workers are up and idle first: the run measures scanning, not Node's start-up
   const ws = Array.from({ length: workers }, () =>
@@ -157,7 +164,7 @@ async function queued(
       '--concurrency',
       concurrency,
       '--jobs',
-      '4',
+      String(o.jobs ?? 4),
       '--stall-ms',
       '10000',
     ]),
@@ -175,6 +182,7 @@ async function queued(
     redis.url,
     '--chunk',
     chunk,
+    '--json',
     ...check,
   ]);
   const r = await c.done;
@@ -190,6 +198,7 @@ async function queued(
     workerCpuSeconds: r2(workerCpu),
     collectorCpuSeconds: r2(r.cpuSeconds),
     unboundCpuSeconds: r2(cpuOf(unbound) - u0),
+    summary: JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}'),
   };
 }
 
@@ -199,21 +208,19 @@ try {
   const ref = await single(sw.world.domainsFile, domains);
   const runs: Record<string, unknown> = {};
   for (const w of (values.workers as string).split(',').map(Number)) {
-    const q = await queued(sw.world.domainsFile, domains, w, values.chunk as string);
+    const { summary, ...q } = await queued(sw.world.domainsFile, domains, w, values.chunk as string);
+    if (summary.stored !== domains) throw new Error(`${w} workers stored ${summary.stored} of ${domains}`);
     runs[`workers${w}`] = { ...q, ratioToSingle: r2(q.domainsPerSecond / ref.domainsPerSecond) };
   }
-  // per-job overhead: the same names in many small chunks against few large ones, one worker
-  const m = Math.min(domains, Number(values['overhead-domains']));
+  // per-job overhead: one-domain chunks, one at a time, on a warm cache
+  const m = Math.min(domains, Number(values['overhead-chunks']));
   const list = join(dir, 'overhead.txt');
   writeFileSync(
     list,
     `${readFileSync(sw.world.domainsFile, 'utf8').trim().split('\n').slice(0, m).join('\n')}\n`,
   );
-  const big = Number(values.chunk);
-  const small = Number(values['small-chunk']);
-  const few = await queued(list, m, 1, String(big));
-  const many = await queued(list, m, 1, String(small));
-  const extraChunks = Math.ceil(m / small) - Math.ceil(m / big);
+  const serial = await queued(list, m, 1, '1', { jobs: 1, warm: true });
+  const { elapsedMs = 0, workerMs = 0, chunks = 0 } = serial.summary;
   console.log(
     JSON.stringify({
       bench: 'queue.scaleout',
@@ -224,17 +231,15 @@ try {
       world: sw.world.key,
       domains,
       concurrencyPerProcess: Number(concurrency),
-      chunk: big,
+      chunk: Number(values.chunk),
       loadavgBefore: load0,
       single: ref,
       ...runs,
       overhead: {
-        domains: m,
-        chunkLarge: big,
-        chunkSmall: small,
-        wallLarge: few.wallSeconds,
-        wallSmall: many.wallSeconds,
-        msPerChunk: r2(((many.wallSeconds - few.wallSeconds) * 1000) / extraChunks),
+        chunks,
+        collectMs: elapsedMs,
+        workerMs,
+        msPerChunk: r2((elapsedMs - workerMs) / Math.max(1, chunks)),
       },
       loadavgAfter: loadavg().map(r2),
     }),

@@ -550,7 +550,7 @@ async function queuedScan(q: QueuedScanArgs): Promise<number> {
   );
   if (bool(args, 'json')) {
     io.stdout.write(
-      `${JSON.stringify({ scan: scanName, db: q.dbPath, queue: target.display, domains: q.staged.unique, stored: total, scanned: result.done, alreadyStored: q.staged.stored, invalid: q.summary.invalid, failed: result.failed, aborted: result.aborted, queries: result.queries, excluded, chunks: result.chunks, dropped: result.dropped, lost: result.lost })}\n`,
+      `${JSON.stringify({ scan: scanName, db: q.dbPath, queue: target.display, domains: q.staged.unique, stored: total, scanned: result.done, alreadyStored: q.staged.stored, invalid: q.summary.invalid, failed: result.failed, aborted: result.aborted, queries: result.queries, excluded, chunks: result.chunks, elapsedMs: result.elapsedMs, workerMs: result.workerMs, dropped: result.dropped, lost: result.lost })}\n`,
     );
   }
   return result.aborted || result.failed ? EXIT.cannotRun : EXIT.ok;

@@ -83,6 +83,8 @@ export interface QueuedScanResult extends QueueProgress {
   readonly excluded: number;
   readonly queries: number;
   readonly chunks: number;
+  /** the workers' time in the collected chunks (ms, summed): wall time minus this is the queue's */
+  readonly workerMs: number;
   /** chunks that failed for good (their domains: re-run to retry) */
   readonly failedChunks: number;
   /** chunks enqueued again because their job vanished from Redis */
@@ -159,6 +161,7 @@ export async function runQueuedScan(o: QueuedScanOptions): Promise<QueuedScanRes
   let dropped = 0;
   let excluded = 0;
   let queries = 0;
+  let workerMs = 0;
   let chunks = 0;
   let lost = 0;
   let workers = 0;
@@ -210,6 +213,7 @@ export async function runQueuedScan(o: QueuedScanOptions): Promise<QueuedScanRes
       failed += r.failed.length;
       excluded += r.excluded.length;
       queries += r.queries;
+      workerMs += r.elapsedMs;
       if (outstanding.delete(r.chunk)) chunks++;
       rows = [];
       poke();
@@ -399,6 +403,7 @@ export async function runQueuedScan(o: QueuedScanOptions): Promise<QueuedScanRes
       excluded,
       queries,
       chunks,
+      workerMs,
       failedChunks,
       lost,
     };
