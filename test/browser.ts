@@ -53,3 +53,37 @@ export async function openPage(
   await page.goto(url, { waitUntil: 'load' });
   return { page, context, events, url };
 }
+
+/**
+ * Opens a page of a server under test: requests to its origin go through, every other request is
+ * recorded and refused (a page that asks for anything elsewhere shows up in `events.requests`).
+ * `context` may be given to keep cookies (a session) across pages.
+ */
+export async function openUrl(
+  browser: Browser,
+  url: string,
+  o: { context?: BrowserContext; colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {},
+): Promise<OpenedPage & { status: number }> {
+  const origin = new URL(url).origin;
+  const context =
+    o.context ??
+    (await browser.newContext({
+      colorScheme: o.colorScheme ?? 'light',
+      viewport: { width: o.width ?? 1100, height: o.height ?? 900 },
+    }));
+  const events: PageEvents = { console: [], pageErrors: [], dialogs: [], requests: [] };
+  if (!o.context)
+    await context.route('**/*', (route) =>
+      new URL(route.request().url()).origin === origin ? route.continue() : route.abort(),
+    );
+  const page = await context.newPage();
+  page.on('console', (m) => events.console.push({ type: m.type(), text: m.text() }));
+  page.on('pageerror', (e) => events.pageErrors.push(e.message));
+  page.on('dialog', (d) => {
+    events.dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss().catch(() => undefined);
+  });
+  page.on('request', (r) => events.requests.push(r.url()));
+  const response = await page.goto(url, { waitUntil: 'load' });
+  return { page, context, events, url, status: response?.status() ?? 0 };
+}

@@ -1,7 +1,9 @@
 // auditDomain and a name that does not exist (interface.md `exists`): one verdict, every check but
 // DNSSEC skipped — also when the NXDOMAIN comes only after the checks started.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { staticResolver } from '../dns/static.ts';
 import type { Resolver } from '../dns/types.ts';
 import { createAddressPolicy } from '../net/address-policy.ts';
@@ -114,4 +116,35 @@ test('a name that exists: exists true, no domain finding, the checks run', async
   assert.equal(doc.exists, true);
   assert.equal((doc.spf as { status: string }).status, 'pass');
   assert.ok(!doc.findings.some((f) => f.check === 'domain'));
+});
+
+test('a check that fails inside mailsec: error (never absent), its finding, and a document the schema accepts', async () => {
+  // a resolver with a bug (it throws a TypeError, not a DNS outcome) stands in for any internal failure
+  const buggy: Resolver = {
+    async query(name, type, options) {
+      if (type === 'TXT') throw new TypeError('answer without data');
+      return world.query(name, type, options);
+    },
+  };
+  const doc = toDocument(await auditDomain('example.test', { ...env(buggy), only: ['spf'] }), {
+    address: 'x',
+    validates: true,
+  });
+  const { queryCount: _, ...spf } = doc.spf as unknown as { queryCount: number };
+  assert.deepEqual(spf, { status: 'error', undeterminedBecause: 'internal-error' });
+  assert.deepEqual(
+    doc.findings.map((f) => f.id),
+    ['spf.undetermined'],
+  );
+  assert.match(doc.findings[0]!.message, /internal error \(answer without data\)/);
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  const schema = JSON.parse(readFileSync(new URL('../../schema/check.schema.json', import.meta.url), 'utf8'));
+  const validate = ajv.compile(schema);
+  assert.ok(validate(JSON.parse(JSON.stringify(doc))), JSON.stringify(validate.errors));
+  // and the schema still refuses a section that claims an internal error with another status
+  const wrong = {
+    ...JSON.parse(JSON.stringify(doc)),
+    spf: { status: 'absent', undeterminedBecause: 'internal-error' },
+  };
+  assert.equal(validate(wrong), false);
 });

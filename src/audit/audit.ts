@@ -135,7 +135,7 @@ export async function auditDomain(domain: string, env: AuditEnvironment): Promis
         return {
           check: def.id,
           status: statusFrom('unknown', [finding]),
-          evidence: {},
+          evidence: { undeterminedBecause: 'internal-error' },
           findings: [finding],
           queries: log,
         };

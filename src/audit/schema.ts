@@ -16,6 +16,11 @@ export function buildCheckSchema(): Record<string, unknown> {
           enum: ['domain-not-found'],
           description: 'why a skipped section holds no fields (the name does not exist)',
         },
+        undeterminedBecause: {
+          enum: ['internal-error'],
+          description:
+            'why a section that could not be determined holds no fields (the check failed inside mailsec; its finding <check>.undetermined says how)',
+        },
         ...c.schema.properties,
       },
       required: ['status'],
@@ -23,7 +28,13 @@ export function buildCheckSchema(): Record<string, unknown> {
       if: { required: ['skippedBecause'] },
       // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
       then: { properties: { status: { const: 'skipped' } } },
-      else: { required: ['status', ...(c.schema.required ?? [])] },
+      else: {
+        // a check that failed inside mailsec: an error (could not test), never absent
+        if: { required: ['undeterminedBecause'] },
+        // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
+        then: { properties: { status: { const: 'error' } } },
+        else: { required: ['status', ...(c.schema.required ?? [])] },
+      },
     };
   }
   return {

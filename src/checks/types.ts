@@ -72,7 +72,7 @@ export type PriorResults = Partial<Record<CheckId, CheckResult<object>>>;
 
 /**
  * A section as the document carries it: the check's evidence fields beside its status. Fields may
- * be missing (an internal error keeps no evidence; a stored document may be older).
+ * be missing (an internal error keeps only `undeterminedBecause`; a stored document may be older).
  */
 export type SectionView<E extends object> = Partial<Readonly<E>> & { readonly status: Status };
 

@@ -40,6 +40,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
     summary: 'TLD statistics of a stored scan (count, denominator, percent)',
     load: async () => (await import('./tld-report.ts')).reportCommand,
   },
+  serve: {
+    summary: 'web dashboard over scans, domains and reports, with live checks (loopback by default)',
+    load: async () => (await import('./serve.ts')).serveCommand,
+  },
   demo: {
     summary: 'start the bundled testworld, check a few of its domains, stop it',
     load: async () => (await import('./demo.ts')).demoCommand,

@@ -47,6 +47,9 @@ export interface SpfOptions {
 export const flattenName = (domain: string, i: number) => `_spf${i}.${domain}`;
 
 const textOf = (t: SpfTermSpec) => serialiseSpfTerm(t);
+/** qualifiers from the most permissive to the strictest */
+const PERMISSIVE: readonly Qualifier[] = ['+', '?', '~', '-'];
+
 const isAll = (t: SpfTermSpec) => t.kind === 'mechanism' && t.name === 'all';
 
 /** Terms of the published record(s), with why each change was made. */
@@ -66,7 +69,9 @@ function liveTerms(
     const parsed = parseSpf(text);
     for (const t of spfSpecOf(parsed.record).terms) {
       if (t.kind === 'mechanism' && t.name === 'all') {
-        all ??= t.qualifier;
+        // records merged: the most permissive "all" of them, so that no host one of them let
+        // pass fails now (the records of an RRset have no order: the result must not depend on it)
+        if (all === null || PERMISSIVE.indexOf(t.qualifier) < PERMISSIVE.indexOf(all)) all = t.qualifier;
         continue;
       }
       if (t.kind === 'mechanism' && t.name === 'ptr') {

@@ -9,6 +9,8 @@
  * - migrations per schema table (the scan and the report tables share one file and never disturb
  *   each other's versions), and transactions that roll back on any error.
  */
+
+import { resolve as resolvePath } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
@@ -24,6 +26,67 @@ export interface OpenOptions {
   readonly threads?: number;
   /** how long to wait while another process holds the file (ms); default 30 000 */
   readonly lockWaitMs?: number;
+  /**
+   * A reader that also waits for this process's own writers of the file, and that writers of the
+   * file in this process wait for (`mailsec serve --imap`, where the server reads beside its own
+   * IMAP watcher): DuckDB's file lock keeps processes apart, not two instances in one process.
+   */
+  readonly guardInProcess?: boolean;
+}
+
+/** per file (absolute path), this process's open writers, writers waiting, and guarded readers */
+const inProcess = new Map<string, { writers: number; waiting: number; readers: number }>();
+const slot = (key: string) => {
+  let st = inProcess.get(key);
+  if (!st) {
+    st = { writers: 0, waiting: 0, readers: 0 };
+    inProcess.set(key, st);
+  }
+  return st;
+};
+
+/**
+ * Takes this process's turn on a file: a guarded reader waits while a writer of the file is open
+ * or waiting here; a writer waits while guarded readers are open. Returns the release.
+ */
+async function inProcessTurn(
+  path: string,
+  readOnly: boolean,
+  guard: boolean,
+  deadline: number,
+): Promise<() => void> {
+  const key = resolvePath(path);
+  const st = slot(key);
+  if (readOnly && !guard) return () => undefined;
+  let wait = 10;
+  if (!readOnly) st.waiting++;
+  try {
+    for (;;) {
+      const blocked = readOnly ? st.writers > 0 || st.waiting > 0 : st.readers > 0;
+      if (!blocked) break;
+      if (Date.now() >= deadline) {
+        throw new MailsecError(
+          ErrorCode.StoreLocked,
+          `${path}: this process keeps the database busy (${readOnly ? 'a writer' : 'readers'} of the same file)`,
+          'wait for it to finish, or use another database file',
+          { detail: { option: 'db', path } },
+        );
+      }
+      await sleep(wait);
+      wait = Math.min(wait * 2, 200);
+    }
+  } finally {
+    if (!readOnly) st.waiting--;
+  }
+  if (readOnly) st.readers++;
+  else st.writers++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (readOnly) st.readers--;
+    else st.writers--;
+  };
 }
 
 const LOCK_RE = /Could not set lock on file|Conflicting lock is held/i;
@@ -40,6 +103,8 @@ export class Database {
   readonly readOnly: boolean;
   private readonly instance: DuckDBInstance;
   readonly conn: DuckDBConnection;
+  /** gives this process's turn on the file back (see OpenOptions.guardInProcess) */
+  private release: () => void = () => undefined;
   private constructor(path: string, readOnly: boolean, instance: DuckDBInstance, conn: DuckDBConnection) {
     this.path = path;
     this.readOnly = readOnly;
@@ -55,12 +120,16 @@ export class Database {
     };
     if (readOnly) config.access_mode = 'READ_ONLY';
     const deadline = Date.now() + (o.lockWaitMs ?? 30_000);
+    const release = await inProcessTurn(path, readOnly, o.guardInProcess === true, deadline);
     let wait = 20;
     for (;;) {
       try {
         const instance = await DuckDBInstance.create(path, config);
-        return new Database(path, readOnly, instance, await instance.connect());
+        const db = new Database(path, readOnly, instance, await instance.connect());
+        db.release = release;
+        return db;
       } catch (e) {
+        if (!(isLockConflict(e) && Date.now() < deadline)) release();
         if (isLockConflict(e) && Date.now() < deadline) {
           await sleep(wait);
           wait = Math.min(wait * 2, 500);
@@ -147,8 +216,12 @@ export class Database {
   }
 
   close(): void {
-    this.conn.closeSync();
-    this.instance.closeSync();
+    try {
+      this.conn.closeSync();
+      this.instance.closeSync();
+    } finally {
+      this.release();
+    }
   }
 }
 

@@ -186,6 +186,63 @@ test('parts are merged in tiers while the scan runs', async () => {
   }
 });
 
+test('memory bounded by the engine limit, not the scan: parts far larger than the work memory are merged, replaced and read', async () => {
+  // 8 parts of 1,000 documents of ~6 KB (48 MB of JSON) and a second pass over 1,000 of them, the
+  // work engine limited to 128 MB. Before: the part writer parsed each document as a JSON tree and
+  // the final merge kept the newest row of each domain with a window over whole rows (every
+  // document sorted in memory): "Out of Memory Error: failed to allocate data of size 55.1 MiB".
+  const path = dbFile();
+  const { ScanStore } = await import('./scan-store.ts');
+  const { ROW_COLUMNS } = await import('../statistics/row.ts');
+  const { toStored } = await import('../scan/store.ts');
+  const big = (d: string, spf?: string) => ({
+    ...doc(d, spf ? { spf } : {}),
+    padding: `${d} `.repeat(6_000 / (d.length + 1)),
+  });
+  const sink = await ScanStore.open(path, {
+    columns: ROW_COLUMNS,
+    mergeFanIn: 4,
+    workMemoryLimit: '128MB',
+    toRow: toStored,
+  });
+  try {
+    await sink.begin('big', {}, 'in');
+    for (let p = 0; p < 8; p++) {
+      const rows = [];
+      for (let i = 0; i < 1000; i++) rows.push(toStored(big(`d${p}-${i}.ch`)));
+      await sink.write('big', rows);
+    }
+    await sink.idle();
+    // a second pass replaces 1,000 domains: the final merge keeps the newest row of each
+    const again = [];
+    for (let i = 0; i < 1000; i++) again.push(toStored(big(`d1-${i}.ch`, 'v=spf1 ~all')));
+    await sink.write('big', again, { replace: true });
+    await sink.finish('big');
+  } finally {
+    await sink.close();
+  }
+  const src = await openScanSource(path);
+  try {
+    assert.equal(await src.count('big'), 8000);
+    const [again] = await src.query(
+      'big',
+      "SELECT count(*) AS n FROM domains WHERE doc LIKE '%v=spf1 ~all%'",
+    );
+    assert.equal(Number(again?.n), 1000);
+    assert.deepEqual(await src.document('big', 'd1-7.ch'), big('d1-7.ch', 'v=spf1 ~all'));
+    assert.deepEqual(await src.document('big', 'd2-7.ch'), big('d2-7.ch'));
+    let n = 0;
+    let replaced = 0;
+    for await (const d of src.documents('big')) {
+      if (String(d.padding).length > 5_000) n++;
+      if ((d.spf as { record?: string }).record === 'v=spf1 ~all') replaced++;
+    }
+    assert.deepEqual([n, replaced], [8000, 1000]);
+  } finally {
+    await src.close();
+  }
+});
+
 test('a version-1 database is converted (its documents become parts); a newer version is refused naming it', async () => {
   const path = dbFile();
   const db = await Database.open(path);

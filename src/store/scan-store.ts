@@ -151,6 +151,30 @@ const CATALOGUE_MEMORY = '128MB';
 /** The in-memory engine that stages the input and writes or reads the parts (spills beyond it). */
 const WORK_MEMORY = '256MB';
 
+/** Bytes of a DuckDB size ('256MB', '1GiB', '512 KB', a plain number of bytes). */
+export function parseSize(size: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$/i.exec(size);
+  if (!m) throw new Error(`not a size: ${size}`);
+  const unit = (m[2] ?? '').toLowerCase();
+  const base = m[3] ? 1024 : 1000;
+  return Math.round(Number(m[1]) * base ** ' kmgt'.indexOf(unit || ' '));
+}
+
+/**
+ * The Parquet row group a COPY buffers per thread before it compresses and writes it. DuckDB's
+ * default is 122,880 rows, whatever their size: with documents of 5–20 KB a merge of a few
+ * thousand rows held hundreds of megabytes and failed at the engine's limit. Sized in bytes
+ * instead (ROW_GROUP_SIZE_BYTES, honoured because insertion order is not preserved). DuckDB
+ * closes a row group once it has passed that size, checked after each incoming chunk (≤ 2,048
+ * rows: a part's rows, `--batch`), so a row group is at most this plus one chunk, and a merge
+ * reads back chunks no larger than the parts it merges. Two connections (writes, merges) ×
+ * threads × (the chunk read, the row group, its pages compressed) stay below the limit.
+ */
+export function rowGroupBytes(memoryLimit: string, threads: number): number {
+  const share = Math.floor(parseSize(memoryLimit) / (32 * Math.max(1, threads)));
+  return Math.min(64 * 2 ** 20, Math.max(2 ** 20, share));
+}
+
 /** The files of a store beside its catalogue. */
 export function partsDir(dbPath: string): string {
   return `${dbPath}.parts`;
@@ -246,7 +270,12 @@ async function workDatabase(
   return { instance, conn: await instance.connect() };
 }
 
-/** The view over a scan's parts: one row per domain (the newest when a domain was replaced). */
+/**
+ * The view over a scan's parts: one row per domain (the newest when a domain was replaced). The
+ * newest row is found on the keys alone (domain, part_seq: a spilling aggregate) and the rows are
+ * then streamed through a semi-join against them — a window over whole rows would sort every
+ * document in memory.
+ */
 function domainsView(
   files: readonly string[],
   replacements: boolean,
@@ -257,8 +286,20 @@ function domainsView(
   }
   const src = `read_parquet([${files.map(lit).join(', ')}], union_by_name = true)`;
   return replacements
-    ? `SELECT * FROM ${src} QUALIFY row_number() OVER (PARTITION BY domain ORDER BY part_seq DESC) = 1`
+    ? `SELECT * FROM ${src} SEMI JOIN (SELECT domain, max(part_seq) AS part_seq FROM ${src} GROUP BY domain) newest USING (domain, part_seq)`
     : `SELECT * FROM ${src}`;
+}
+
+/** Runs a statement of the work engine; a failure names what it was doing. */
+async function work(conn: DuckDBConnection, what: string, sql: string): Promise<void> {
+  try {
+    await conn.run(sql);
+  } catch (e) {
+    const m = e instanceof Error ? e.message : String(e);
+    throw Object.assign(new Error(`scan store, ${what}: ${m.split('\n')[0]}`, { cause: e }), {
+      name: e instanceof Error ? e.name : 'Error',
+    });
+  }
 }
 
 const isMissingFile = (e: unknown) =>
@@ -337,7 +378,12 @@ async function convertVersion1(path: string, db: Database, o: StoreOptions): Pro
     );
   }
   const work = await workDatabase(o.workMemoryLimit ?? WORK_MEMORY, o.threads ?? 2);
-  const writer = new PartWriter(path, work.conn, o.columns);
+  const writer = new PartWriter(
+    path,
+    work.conn,
+    o.columns,
+    rowGroupBytes(o.workMemoryLimit ?? WORK_MEMORY, o.threads ?? 2),
+  );
   try {
     const scans = (await db.all('SELECT DISTINCT scan FROM results ORDER BY scan')).map((r) =>
       String(r.scan),
@@ -400,10 +446,19 @@ class PartWriter {
   private seq = 0;
   /** certificates already written by this run (bounded): most repeats are never written twice */
   private readonly certsWritten = new Map<string, true>();
-  constructor(dbPath: string, conn: DuckDBConnection, columns: readonly ColumnSpec[], tag = '') {
+  /** the COPY options of every Parquet file: ZSTD, row groups bounded in bytes */
+  private readonly parquet: string;
+  constructor(
+    dbPath: string,
+    conn: DuckDBConnection,
+    columns: readonly ColumnSpec[],
+    rowGroup: number,
+    tag = '',
+  ) {
     this.dbPath = dbPath;
     this.conn = conn;
     this.columns = columns;
+    this.parquet = `FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6, ROW_GROUP_SIZE_BYTES ${rowGroup}`;
     this.runId = `${Date.now().toString(36)}${process.pid.toString(36)}${tag}`;
   }
 
@@ -417,8 +472,14 @@ class PartWriter {
     return relative(dirname(this.dbPath), file);
   }
 
+  /**
+   * The JSON-lines schema of a part. The document travels as a JSON string (VARCHAR), not as an
+   * object: DuckDB's JSON reader then keeps one string per row instead of a parsed tree of every
+   * document of the vector (which needed ten times the part's size: 12 MB of documents did not
+   * fit in 128 MB).
+   */
   private jsonColumns(): string {
-    const all = [...FIXED_COLUMNS, ...this.columns, { name: 'doc', type: 'JSON' }];
+    const all = [...FIXED_COLUMNS, ...this.columns, { name: 'doc', type: 'VARCHAR' }];
     return `{${all.map((c) => `${q(c.name)}: ${lit(c.type)}`).join(', ')}}`;
   }
 
@@ -446,7 +507,7 @@ class PartWriter {
           undetermined: r.undetermined,
           findings: r.findings,
           ...r.columns,
-          doc: r.doc,
+          doc: JSON.stringify(r.doc),
         }),
       );
     }
@@ -456,9 +517,11 @@ class PartWriter {
     const file = join(dir, `${part}.parquet`);
     let certsFile: string | null = null;
     try {
-      await this.conn.run(
+      await work(
+        this.conn,
+        `writing part ${part} (${rows.length} rows)`,
         `COPY (SELECT * FROM read_json(${lit(jsonFile)}, format = 'newline_delimited', columns = ${this.jsonColumns()}))
-         TO ${lit(`${tmp}.parquet`)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6)`,
+         TO ${lit(`${tmp}.parquet`)} (${this.parquet})`,
       );
       const fresh = [...certs].filter(([sha]) => !this.certsWritten.has(sha));
       if (fresh.length) {
@@ -467,9 +530,11 @@ class PartWriter {
           `${fresh.map(([sha256, der]) => JSON.stringify({ sha256, der })).join('\n')}\n`,
         );
         certsFile = join(dir, `${part}.certs.parquet`);
-        await this.conn.run(
+        await work(
+          this.conn,
+          `writing the certificates of part ${part}`,
           `COPY (SELECT * FROM read_json(${lit(jsonFile)}, format = 'newline_delimited', columns = {sha256: 'VARCHAR', der: 'VARCHAR'}))
-           TO ${lit(`${tmp}.certs.parquet`)} (FORMAT parquet, COMPRESSION zstd)`,
+           TO ${lit(`${tmp}.certs.parquet`)} (${this.parquet})`,
         );
         renameSync(`${tmp}.certs.parquet`, certsFile);
         for (const [sha] of fresh) {
@@ -501,8 +566,10 @@ class PartWriter {
     const tmp = join(dir, `${part}.tmp`);
     const file = join(dir, `${part}.parquet`);
     const src = domainsView(files, dedupe);
-    await this.conn.run(
-      `COPY (${src}) TO ${lit(`${tmp}.parquet`)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6)`,
+    await work(
+      this.conn,
+      `merging ${parts.length} parts (${parts.reduce((n, p) => n + p.rows, 0)} rows) into ${part}`,
+      `COPY (${src}) TO ${lit(`${tmp}.parquet`)} (${this.parquet})`,
     );
     const rows = Number(
       (
@@ -515,9 +582,11 @@ class PartWriter {
     let certsFile: string | null = null;
     if (certFiles.length) {
       certsFile = join(dir, `${part}.certs.parquet`);
-      await this.conn.run(
+      await work(
+        this.conn,
+        `merging the certificates of ${parts.length} parts into ${part}`,
         `COPY (SELECT sha256, any_value(der) AS der FROM read_parquet([${certFiles.map(lit).join(', ')}]) GROUP BY sha256)
-         TO ${lit(`${tmp}.certs.parquet`)} (FORMAT parquet, COMPRESSION zstd)`,
+         TO ${lit(`${tmp}.certs.parquet`)} (${this.parquet})`,
       );
       renameSync(`${tmp}.certs.parquet`, certsFile);
     }
@@ -560,9 +629,10 @@ export class ScanStore implements ScanSink {
     this.path = path;
     this.o = o;
     this.work = work;
-    this.writer = new PartWriter(path, work.conn, o.columns);
+    const rowGroup = rowGroupBytes(o.workMemoryLimit ?? WORK_MEMORY, o.threads ?? 2);
+    this.writer = new PartWriter(path, work.conn, o.columns, rowGroup);
     this.mergeConn = mergeConn;
-    this.mergeWriter = new PartWriter(path, mergeConn, o.columns, 'm');
+    this.mergeWriter = new PartWriter(path, mergeConn, o.columns, rowGroup, 'm');
   }
 
   static async open(path: string, o: StoreOptions): Promise<ScanStore> {

@@ -135,6 +135,48 @@ export function trendSpec(values: readonly TrendDatum[]): TopLevelSpec {
   };
 }
 
+/** one bar segment of a volume chart: messages of a period in one class (pass / fail) */
+export interface VolumeDatum {
+  readonly period: string;
+  readonly order: number;
+  readonly segment: string;
+  readonly segmentOrder: number;
+  readonly count: number;
+  readonly description: string;
+}
+
+/**
+ * Messages per period as stacked columns (e.g. DMARC pass and fail per day), in the given
+ * segment order and colours (the dashboard's reports page).
+ */
+export function volumeSpec(values: readonly VolumeDatum[], segments: readonly SegmentStyle[]): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 520,
+    height: 180,
+    data: { values: values as unknown as Record<string, unknown>[] },
+    mark: { type: 'bar' },
+    encoding: {
+      x: {
+        field: 'period',
+        type: 'ordinal',
+        sort: { field: 'order', op: 'min', order: 'ascending' },
+        title: null,
+        axis: { labelAngle: -40 },
+      },
+      y: { field: 'count', type: 'quantitative', stack: 'zero', title: 'messages' },
+      color: {
+        field: 'segment',
+        type: 'nominal',
+        scale: { domain: segments.map((s) => s.name), range: segments.map((s) => s.colour) },
+      },
+      order: { field: 'segmentOrder', type: 'quantitative' },
+      description: { field: 'description', type: 'nominal' },
+    },
+    config: CONFIG,
+  };
+}
+
 /**
  * A loader that loads nothing: the report's charts never fetch data, images or fonts. Vega
  * logs a failed load and draws on, so every attempt is also recorded, and renderSvg fails.

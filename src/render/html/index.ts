@@ -424,8 +424,16 @@ export function contentSecurityPolicy(): string {
   return `default-src 'none'; style-src 'sha256-${hash}'; img-src data:; base-uri 'none'; form-action 'none'`;
 }
 
+/** The view the report's template is filled with: topics with their charts, rows and advice (also the dashboard's scan page). */
+export type ReportView = Awaited<ReturnType<typeof reportView>>;
+
 /** Renders the report as one HTML document (a string). */
 export async function renderHtml(report: TldReport, o: HtmlOptions): Promise<string> {
+  return eta.renderString(TEMPLATE, await reportView(report, o));
+}
+
+/** Builds the template's view of a report: every figure printed with its place in the JSON. */
+export async function reportView(report: TldReport, o: HtmlOptions) {
   const defs = findingDefs();
   const topics: TopicView[] = [];
   for (const t of TOPICS) topics.push(await topicView(report, t, defs, o));
@@ -478,5 +486,5 @@ export async function renderHtml(report: TldReport, o: HtmlOptions): Promise<str
     other,
     knownKeys: Object.keys(KEY_LABELS).length,
   };
-  return eta.renderString(TEMPLATE, data);
+  return data;
 }
