@@ -68,16 +68,21 @@ test('scan: SIGKILL midway, resume with the same --scan: every domain exactly on
     exited = true;
   });
   const started = Date.now();
-  // parts are registered right after they appear beside the catalogue
+  // a part is written under a temporary name, renamed, then registered; the run writes its parts one
+  // after the other, each registered before the next is begun, so a second domain part on disk means
+  // the first is registered (a time to wait after the first would be a guess on a loaded machine)
   const parts = `${db}.parts`;
-  const hasPart = () =>
-    existsSync(parts) && readdirSync(parts, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
-  while (!exited && Date.now() - started < 30_000) {
-    if (Date.now() - started > 1500 && hasPart()) {
-      await sleep(300);
-      break;
-    }
-    await sleep(100);
+  const domainParts = () =>
+    existsSync(parts)
+      ? readdirSync(parts, { recursive: true })
+          .map(String)
+          .filter(
+            (f) => f.endsWith('.parquet') && !f.endsWith('.tmp.parquet') && !f.endsWith('.certs.parquet'),
+          ).length
+      : 0;
+  while (!exited && Date.now() - started < 60_000) {
+    if (domainParts() >= 2) break;
+    await sleep(50);
   }
   assert.equal(exited, false, 'the first run finished before it could be killed');
   child.kill('SIGKILL');
