@@ -21,7 +21,6 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CHUNK_QUEUE, PREFIX, resultsQueueName } from '../src/queue/jobs.ts';
-import { WORKERS_KEY } from '../src/queue/worker.ts';
 import { openScanSource } from '../src/scan/store.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type RunningRedis, startRedis } from '../testworld/redis.ts';
@@ -31,9 +30,9 @@ import { type RunningSmtpServer, startSmtpServer } from '../testworld/smtp/serve
 import { LOOPBACK_V4, runCli } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-// small enough for npm test's time box; the benchmark (bench/scan/scaleout.ts) scans more
-const SIZE = 500;
-const KILL_SIZE = 400;
+// small enough for npm test's time box; the benchmark (bench/queue/scaleout.bench.ts) scans more
+const SIZE = 300;
+const KILL_SIZE = 300;
 const SECTIONS = 'dnssec,caa,mx,smtp,spf,dkim,dmarc,bimi,mtaSts,tlsRpt,securityTxt,microsoft365';
 
 let sw: ScaleWorld;
@@ -206,7 +205,7 @@ test('scale-out: 3 workers store the documents and the report of a single-proces
 
   const redis = await redisServer();
   const db = join(dir, 'three.duckdb');
-  const scan = spawnCli(scanArgs(sw.world.domainsFile, db, ['--queue', redis.url, '--chunk', '25']));
+  const scan = spawnCli(scanArgs(sw.world.domainsFile, db, ['--queue', redis.url, '--chunk', '20']));
   const workers = [0, 1, 2].map(() => spawnCli(workerArgs(redis.url)));
   const { code, stderr } = await scan.exit;
   for (const w of workers) w.child.kill('SIGTERM');
@@ -248,13 +247,15 @@ test(
       const subset = domains.slice(0, KILL_SIZE);
       writeFileSync(list, `${subset.join('\n')}\n`);
       const db = join(dir, 'kill.duckdb');
-      const scan = spawnCli(scanArgs(list, db, ['--queue', redis.url, '--chunk', '20']));
+      const scan = spawnCli(scanArgs(list, db, ['--queue', redis.url, '--chunk', '15']));
       const victim = spawnCli(workerArgs(redis.url, ['--concurrency', '16']));
-      const steady = spawnCli(workerArgs(redis.url, ['--concurrency', '16']));
+      // the steady worker stops by itself after 3 chunks: the rest, the victim's chunk among
+      // them, is left to the worker started later
+      const steady = spawnCli(workerArgs(redis.url, ['--concurrency', '16', '--max-chunks', '3']));
       const victimId = `${hostname()}:${victim.child.pid}`;
       // the victim holds a chunk it has started and results have come back: kill it there
       await until('the victim to hold a chunk after the first results', async () => {
-        if ((await collected(client)) < 20) return false;
+        if ((await collected(client)) < 15) return false;
         const active = await chunks.getJobs(['active']);
         return active.some((j) => j.processedBy === victimId);
       });
@@ -262,10 +263,11 @@ test(
       await victim.exit;
       const late = spawnCli(workerArgs(redis.url, ['--concurrency', '16']));
       const lateId = `${hostname()}:${late.child.pid}`;
-      await until(
-        'the late worker to take part',
-        async () => (await client.hexists(WORKERS_KEY, lateId)) === 1,
-      );
+      // the late worker takes part: it runs a chunk (before Redis is restarted under it)
+      await until('the late worker to run a chunk', async () => {
+        const active = await chunks.getJobs(['active']);
+        return active.some((j) => j.processedBy === lateId);
+      });
       await until('half of the domains', async () => (await collected(client)) >= KILL_SIZE / 2);
       assert.equal(scan.child.exitCode, null, 'the scan ended before Redis was restarted');
       await redis.restart({ hard: true, downMs: 500 });
@@ -274,7 +276,7 @@ test(
       late.child.kill('SIGTERM');
       const [s, l] = await Promise.all([steady.exit, late.exit]);
       assert.equal(code, 0, stderr);
-      assert.match(l.stderr, /: [1-9]\d* chunks/, `the late worker ran nothing:\n${l.stderr}`);
+      assert.equal(l.code, 0, l.stderr);
       assert.equal(s.code, 0, s.stderr);
       const got = await documents(db, 'w'); // asserts no domain is stored twice
       assert.equal(got.size, KILL_SIZE);
