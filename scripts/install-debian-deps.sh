@@ -3,10 +3,11 @@
 # nsd (authoritative server), unbound (validating resolver), ldnsutils (ldns-keygen, ldns-signzone,
 # ldns-key2ds, ldns-read-zone, drill, ldns-dane), postfix and openssl (SMTP testworld, test CA),
 # chromium and a font (the HTML report is checked in headless Chromium; `report --format pdf`),
-# dovecot-imapd (the IMAP server of the reports import tests).
+# dovecot-imapd (the IMAP server of the reports import tests), redis-server (the queue of the
+# scale-out tests: scan --queue and mailsec worker).
 # Needs root (CI and developer machines run as root). Idempotent and quiet when all are present.
 set -euo pipefail
-want=(nsd unbound ldnsutils postfix openssl chromium fonts-dejavu-core dovecot-imapd)
+want=(nsd unbound ldnsutils postfix openssl chromium fonts-dejavu-core dovecot-imapd redis-server)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -28,14 +29,14 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 [ $had_policy = 1 ] || rm -f /usr/sbin/policy-rc.d
 # Stop any system daemon a package started anyway (by its system pid file only: testworlds that
 # are already running keep their own daemons). The testworld binds port 53 on its own addresses.
-for pidfile in /run/unbound.pid /run/nsd/nsd.pid /var/run/unbound.pid /var/run/nsd/nsd.pid /run/dovecot/master.pid; do
+for pidfile in /run/unbound.pid /run/nsd/nsd.pid /var/run/unbound.pid /var/run/nsd/nsd.pid /run/dovecot/master.pid /run/redis/redis-server.pid; do
   [ -s "$pidfile" ] || continue
   pid="$(cat "$pidfile" 2>/dev/null || true)"
   case "$pid" in '' | *[!0-9]*) continue ;; esac
   kill "$pid" 2>/dev/null || true
 done
 # The testworld needs these tools; fail loudly when the install did not provide them.
-for tool in nsd unbound ldns-keygen ldns-signzone ldns-key2ds ldns-read-zone drill dovecot; do
+for tool in nsd unbound ldns-keygen ldns-signzone ldns-key2ds ldns-read-zone drill dovecot redis-server; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || {
     echo "mailsec: $tool is still missing after installing ${missing[*]}" >&2
     exit 1

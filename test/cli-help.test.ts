@@ -66,6 +66,41 @@ describe('help', () => {
     assert.match(main.stdout, /mailsec help <command>/);
   });
 
+  test('`mailsec worker --help`: its options, examples with the scan that feeds it, exit statuses', async () => {
+    const { code, stdout } = await runCli(['worker', '--help']);
+    assert.equal(code, 0);
+    const options = optionsOf(stdout);
+    for (const o of [
+      'queue',
+      'concurrency',
+      'jobs',
+      'resolver',
+      'allow-private',
+      'exclude',
+      'stall-ms',
+      'json',
+    ])
+      assert.ok(options.includes(o), `worker lacks --${o}`);
+    // a worker prints no report and checks no domain of its own
+    for (const o of ['db', 'fail-on', 'verbose']) assert.ok(!options.includes(o), `worker lists --${o}`);
+    const examples = stdout.slice(stdout.indexOf('EXAMPLES'));
+    assert.match(examples, /\$ mailsec worker --queue redis:\/\//);
+    assert.match(examples, /\$ mailsec scan .*--queue redis:\/\//);
+    assert.match(examples, /--status/);
+    assert.match(stdout, /MAILSEC_REDIS_PASSWORD/);
+    assert.match(stdout, /EXIT STATUS\n\s+0\s+stopped/);
+    assert.match(stdout, /\n\s+3\s+could not run \(Redis unreachable/);
+    const scan = await runCli(['scan', '--help']);
+    for (const o of ['queue', 'chunk', 'status'])
+      assert.ok(optionsOf(scan.stdout).includes(o), `scan lacks --${o}`);
+    const missing = await runCli(['worker']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /mailsec worker needs --queue/);
+    const bad = await runCli(['worker', '--queue', 'http://127.0.0.1:6379']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /is not a redis:\/\/ or rediss:\/\/ URL/);
+  });
+
   test('the testworld’s --help examples hard-code no slot address', async () => {
     const { stdout } = await runCli(['testworld', '--help']);
     assert.doesNotMatch(stdout, /127\.\d+\.0\.53/);

@@ -16,6 +16,7 @@ import { readCaFile } from '../net/ca.ts';
 import { excludingAddresses, NO_EXCLUSIONS, parseExclusions } from '../net/exclusions.ts';
 import type { HttpFetcher } from '../net/https.ts';
 import { createHttpFetcher } from '../net/https.ts';
+import type { SharedProbes, TargetLimits } from '../net/limits.ts';
 import type { Prober } from '../net/prober.ts';
 import { createProber } from '../net/prober.ts';
 import { registrableDomain } from '../protocol/psl.ts';
@@ -74,6 +75,13 @@ export interface AuditLive {
   readonly http?: HttpFetcher;
   readonly now?: () => Date;
   readonly signal?: AbortSignal;
+  /**
+   * where the per-target connection limits are held (SMTP per address, /24 or /48 and provider;
+   * HTTPS per web address): default this process; scale-out workers pass Redis-backed ones
+   */
+  readonly limits?: TargetLimits;
+  /** SMTP probe results shared with the other workers of a scan (one probe per address and name) */
+  readonly sharedProbes?: SharedProbes;
 }
 
 export interface ResolverProbe {
@@ -180,6 +188,8 @@ export async function createAuditEnvironment(
             ehlo: options.ehlo,
             providerOf: (sni) => registrableDomain(sni) ?? sni,
             ...(config.caFile ? { caFile: config.caFile } : {}),
+            ...(live.limits ? { limits: live.limits } : {}),
+            ...(live.sharedProbes ? { shared: live.sharedProbes } : {}),
           }));
     const http =
       live.http ??
@@ -190,6 +200,7 @@ export async function createAuditEnvironment(
             addressPolicy,
             timeoutMs: options.httpTimeoutMs,
             ...(config.caFile ? { caFile: config.caFile } : {}),
+            ...(live.limits ? { limits: live.limits } : {}),
           }));
     return {
       resolver,

@@ -32,6 +32,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandDef
     summary: 'audit every domain of a list or zone file into a database (resumable)',
     load: async () => (await import('./scan.ts')).scanCommand,
   },
+  worker: {
+    summary: 'run the chunk jobs of scale-out scans (scan --queue) from Redis',
+    load: async () => (await import('./worker.ts')).workerCommand,
+  },
   report: {
     summary: 'TLD statistics of a stored scan (count, denominator, percent)',
     load: async () => (await import('./tld-report.ts')).reportCommand,

@@ -1,20 +1,24 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
+import type { AuditConfig } from '../audit/environment.ts';
 import { createAuditEnvironment, type OpenAuditEnvironment, openResolver } from '../audit/environment.ts';
 import { ErrorCode, isMailsecError, MailsecError } from '../core/errors.ts';
 import { normaliseDomain } from '../core/names.ts';
 import type { ResolverStats } from '../dns/index.ts';
 import { createRateGate } from '../dns/rate.ts';
 import { type Exclusions, NO_EXCLUSIONS, parseExclusions } from '../net/exclusions.ts';
+import { parseQueueUrl } from '../queue/connection.ts';
+import { markFinished, queueStatus, runQueuedScan } from '../queue/coordinator.ts';
+import { DEFAULT_CHUNK, jobConfigOf, MAX_CHUNK } from '../queue/jobs.ts';
 import type { InputFormat, InputStream } from '../scan/input.ts';
 import { openInput } from '../scan/input.ts';
 import { createOperatorGate } from '../scan/politeness.ts';
 import { formatProgress, type RunCounters, runScan } from '../scan/run.ts';
 import { openScanSink } from '../scan/store.ts';
-import { DEFAULT_DB, type Staged } from '../store/scan-store.ts';
+import { DEFAULT_DB, type ScanStore, type Staged } from '../store/scan-store.ts';
 import { CHECK_OPTIONS, parseOnly } from './check.ts';
-import type { CommandDef, ParsedArgs } from './command.ts';
+import type { CommandDef, CommandIo, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
 import { auditConfig, selectorListOf } from './environment.ts';
 import { EXIT } from './exit.ts';
@@ -25,7 +29,7 @@ import { scanExportCommand } from './scan-export.ts';
 export const DEFAULT_QPS = 10_000;
 export const DEFAULT_NS_QPS = 2_000;
 
-function nonNegativeInt(args: ParsedArgs, name: string, fallback: number): number {
+export function nonNegativeInt(args: ParsedArgs, name: string, fallback: number): number {
   const raw = str(args, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
@@ -56,7 +60,7 @@ function scanEhlo(given: string | undefined, stderr: NodeJS.WritableStream, noSm
 }
 
 /** --exclude FILE, read once: the parsed list and its lines (for the environment). */
-function readExclusions(file: string | undefined, cwd: string): Exclusions & { lines: string[] } {
+export function readExclusions(file: string | undefined, cwd: string): Exclusions & { lines: string[] } {
   if (!file) return { ...NO_EXCLUSIONS, lines: [] };
   let text: string;
   try {
@@ -74,7 +78,7 @@ function readExclusions(file: string | undefined, cwd: string): Exclusions & { l
   return { ...parseExclusions(text, file), lines: text.split('\n') };
 }
 
-function positiveInt(args: ParsedArgs, name: string, fallback: number, max: number): number {
+export function positiveInt(args: ParsedArgs, name: string, fallback: number, max: number): number {
   const raw = str(args, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
@@ -160,6 +164,23 @@ const SCAN_OPTIONS: CommandDef['options'] = {
     description:
       'also scan again the stored domains with a section that could not be determined (error), replacing them',
   },
+  queue: {
+    type: 'string',
+    value: 'URL',
+    description:
+      'scale out: redis://HOST:PORT[/DB] or rediss://…; the scan becomes chunk jobs for `mailsec worker`s and this process collects their results (password: env MAILSEC_REDIS_PASSWORD; docs/scale-out.md)',
+  },
+  chunk: {
+    type: 'string',
+    value: 'N',
+    description: 'with --queue: domains per chunk job',
+    default: String(DEFAULT_CHUNK),
+  },
+  status: {
+    type: 'string',
+    value: 'NAME',
+    description: 'with --queue: show the progress of scan NAME across its workers (no INPUT)',
+  },
   ...CHECK_OPTIONS,
   json: { type: 'boolean', description: 'print a JSON summary of the run on stdout' },
 };
@@ -181,8 +202,22 @@ export const scanCommand: CommandDef = {
     'mailsec scan ch.zone.gz --scan ch --retry-errors    # later: a second pass over timeouts and SERVFAILs',
     'mailsec report --db ch.duckdb --scan ch --json',
     'mailsec scan export --db ch.duckdb --scan ch --format parquet --out ch.parquet',
+    'mailsec scan ch.zone.gz --db ch.duckdb --scan ch --queue redis://10.0.0.5:6379/0 --chunk 500    # with `mailsec worker`s',
+    'mailsec scan --queue redis://10.0.0.5:6379/0 --status ch',
   ],
   async run(args, io) {
+    const queueUrl = str(args, 'queue');
+    const statusOf = str(args, 'status');
+    if (statusOf !== undefined) {
+      if (!queueUrl) {
+        throw new MailsecError(
+          ErrorCode.Usage,
+          '--status needs --queue',
+          'try: mailsec scan --queue redis://127.0.0.1:6379 --status NAME',
+        );
+      }
+      return showStatus(queueUrl, statusOf, args, io);
+    }
     if (args.positionals.length !== 1) {
       throw new MailsecError(
         ErrorCode.Usage,
@@ -305,6 +340,24 @@ export const scanCommand: CommandDef = {
       }
       await store.setTotal(scanName, staged.unique);
       const duplicates = staged.duplicates + counters.repeats;
+      if (queueUrl) {
+        return await queuedScan({
+          queueUrl,
+          args,
+          io,
+          store,
+          scanName,
+          dbPath,
+          staged,
+          config,
+          qps,
+          nsQps,
+          stop: soft.signal,
+          tty: io.stderr.isTTY === true,
+          progressEvery,
+          summary: { invalid: counters.invalid, duplicates, excluded: () => excluded },
+        });
+      }
       // the environment wraps the resolver (exclusions) and the address policy; it does not close it
       env = await createAuditEnvironment(config, { resolver, signal: hard.signal });
       const probe = env.probe;
@@ -391,4 +444,119 @@ function resolverCounters(s: ResolverStats): RunCounters {
       REFUSED: s.rcodes?.REFUSED ?? 0,
     },
   };
+}
+
+/** The queue's connection options from the flags and MAILSEC_REDIS_PASSWORD. */
+export function queueConnect(args: ParsedArgs, env: NodeJS.ProcessEnv) {
+  const password = env.MAILSEC_REDIS_PASSWORD;
+  const caFile = str(args, 'ca-file');
+  return { ...(password ? { password } : {}), ...(caFile ? { caFile } : {}) };
+}
+
+async function showStatus(queueUrl: string, scan: string, args: ParsedArgs, io: CommandIo): Promise<number> {
+  const target = parseQueueUrl(queueUrl);
+  const s = await queueStatus(target, queueConnect(args, io.env), scan);
+  if (!s) {
+    io.stderr.write(`mailsec: no scan "${scan}" on the queue ${target.display}\n`);
+    return EXIT.usage;
+  }
+  if (bool(args, 'json')) {
+    io.stdout.write(`${JSON.stringify(s)}\n`);
+    return EXIT.ok;
+  }
+  const n = (k: string) => Number(s[k] ?? 0);
+  const done = n('alreadyStored') + n('collected');
+  const workers = s.workers as {
+    id: string;
+    chunks: number;
+    domains: number;
+    active: { chunk: string; domains: number }[];
+  }[];
+  const results = s.results as Record<string, number>;
+  io.stdout.write(
+    [
+      `scan ${scan}: ${String(s.state)}${s.collectorAlive || s.state === 'finished' ? '' : ' (no collector running: re-run the scan command to collect)'}`,
+      `  stored ${done}/${n('unique')} (${n('unique') ? ((done / n('unique')) * 100).toFixed(1) : '100.0'}%), this run ${n('collected')}/${n('todo')}, failed ${n('failed')}, excluded ${n('excluded')}`,
+      `  chunks: ${n('chunksCollected')} collected, ${n('chunksOut')} out (${n('chunkSize')} domains each), ${n('failedChunks')} failed, ${n('lost')} lost and re-enqueued; results waiting ${results.waiting ?? 0}`,
+      `  DNS queries ${n('queries')}; started ${String(s.started)}, updated ${String(s.updated)}`,
+      `  workers: ${workers.length}`,
+      ...workers.map(
+        (w) =>
+          `    ${w.id}: ${w.chunks} chunks, ${w.domains} domains; now ${w.active.length ? w.active.map((a) => `${a.chunk} (${a.domains})`).join(', ') : 'idle for this scan'}`,
+      ),
+    ].join('\n') + '\n',
+  );
+  return EXIT.ok;
+}
+
+interface QueuedScanArgs {
+  readonly queueUrl: string;
+  readonly args: ParsedArgs;
+  readonly io: CommandIo;
+  readonly store: ScanStore;
+  readonly scanName: string;
+  readonly dbPath: string;
+  readonly staged: Staged;
+  readonly config: AuditConfig;
+  readonly qps: number;
+  readonly nsQps: number;
+  readonly stop: AbortSignal;
+  readonly tty: boolean;
+  readonly progressEvery: number;
+  readonly summary: { invalid: number; duplicates: number; excluded: () => number };
+}
+
+/** `scan --queue`: chunk jobs out, results in (src/queue/coordinator.ts). */
+async function queuedScan(q: QueuedScanArgs): Promise<number> {
+  const { args, io, scanName } = q;
+  const target = parseQueueUrl(q.queueUrl);
+  const chunkSize = positiveInt(args, 'chunk', DEFAULT_CHUNK, MAX_CHUNK);
+  const connect = queueConnect(args, io.env);
+  if (q.staged.todo > 0)
+    io.stderr.write(
+      `mailsec scan ${scanName}: ${q.staged.todo} domains to scan as chunks of ${chunkSize} on ${target.display}; start workers with: mailsec worker --queue ${target.display}\n`,
+    );
+  let last = Date.now();
+  const result = await runQueuedScan({
+    scan: scanName,
+    store: q.store,
+    staged: q.staged,
+    target,
+    connect,
+    chunkSize,
+    config: jobConfigOf(q.config),
+    limits: { qps: q.qps, nsQps: q.nsQps, probeTtlMs: 6 * 3_600_000 },
+    replace: bool(args, 'retry-errors'),
+    stallMs: 30_000,
+    stop: q.stop,
+    progressMs: q.tty ? 250 : q.progressEvery,
+    progress: (p) => {
+      const line = `${formatProgress(p)} chunks out ${p.out} workers ${p.workers}`;
+      if (q.tty) io.stderr.write(`\r\x1b[K${scanName}: ${line}`);
+      else if (Date.now() - last >= q.progressEvery - 50) {
+        last = Date.now();
+        io.stderr.write(`mailsec scan ${scanName}: ${line}\n`);
+      }
+    },
+    log: (l) => io.stderr.write(`${q.tty ? '\n' : ''}${l}\n`),
+    meta: { db: q.dbPath },
+  });
+  if (q.tty) io.stderr.write('\n');
+  if (!result.aborted) await q.store.finish(scanName);
+  const total = await q.store.count(scanName);
+  if (!result.aborted) await markFinished(target, connect, scanName, total).catch(() => undefined);
+  const rate = result.elapsedMs > 0 ? ((result.done / result.elapsedMs) * 1000).toFixed(1) : '0';
+  const excluded = q.summary.excluded() + result.excluded;
+  io.stderr.write(
+    `mailsec scan ${scanName}: ${result.done} domains collected from ${result.chunks} chunks in ${(result.elapsedMs / 1000).toFixed(1)} s (${rate}/s), ${q.staged.stored} already stored, ${total}/${q.staged.unique} in ${q.dbPath}` +
+      `${q.summary.invalid ? `, ${q.summary.invalid} invalid names skipped` : ''}${q.summary.duplicates ? `, ${q.summary.duplicates} duplicates` : ''}${excluded ? `, ${excluded} excluded` : ''}` +
+      `${result.failed ? `, ${result.failed} failed (re-run to retry)` : ''}${result.dropped ? `, ${result.dropped} duplicate results dropped` : ''}${result.lost ? `, ${result.lost} lost chunks re-enqueued` : ''}${result.aborted ? ', interrupted (re-run to resume; the workers go on with the queued chunks)' : ''}` +
+      `; ${result.queries} DNS queries sent${result.done ? ` (${(result.queries / result.done).toFixed(1)}/domain)` : ''}\n`,
+  );
+  if (bool(args, 'json')) {
+    io.stdout.write(
+      `${JSON.stringify({ scan: scanName, db: q.dbPath, queue: target.display, domains: q.staged.unique, stored: total, scanned: result.done, alreadyStored: q.staged.stored, invalid: q.summary.invalid, failed: result.failed, aborted: result.aborted, queries: result.queries, excluded, chunks: result.chunks, elapsedMs: result.elapsedMs, workerMs: result.workerMs, dropped: result.dropped, lost: result.lost })}\n`,
+    );
+  }
+  return result.aborted || result.failed ? EXIT.cannotRun : EXIT.ok;
 }

@@ -19,6 +19,8 @@ export const ErrorCode = {
   ImapFailed: 'MAILSEC_ERR_IMAP',
   /** Chromium (for `report --format pdf`) is not installed or did not start */
   BrowserUnavailable: 'MAILSEC_ERR_BROWSER_UNAVAILABLE',
+  /** the queue (Redis) of a scale-out scan could not be used: unreachable, authentication, TLS */
+  QueueFailed: 'MAILSEC_ERR_QUEUE',
   Internal: 'MAILSEC_ERR_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -6,6 +6,7 @@ import { failureReason, isFailure } from '../dns/types.ts';
 import type { AddressPolicy } from './address-policy.ts';
 import { trustStore } from './ca.ts';
 import { assertEgressAllowed } from './egress.ts';
+import { localTargetLimits, type TargetLimits } from './limits.ts';
 import { captureTls, type TlsInfo } from './tls-info.ts';
 
 /**
@@ -92,6 +93,10 @@ export interface HttpFetcherOptions {
   readonly caFile?: string;
   /** port (default 443; tests only) */
   readonly port?: number;
+  /** fetches in flight per web server address (default 8): shared hosting serves many domains from one address */
+  readonly perAddress?: number;
+  /** where that limit is held (default: this process; Redis across the workers of a scale-out scan) */
+  readonly limits?: TargetLimits;
 }
 
 export const DEFAULT_MAX_BYTES = 64 * 1024;
@@ -180,6 +185,8 @@ async function addressesOf(
 
 export function createHttpFetcher(o: HttpFetcherOptions): HttpFetcher {
   const ca = trustStore(o.caFile);
+  const limits = o.limits ?? localTargetLimits();
+  const perAddress = o.perAddress ?? 8;
   let requests = 0;
   return {
     get requests() {
@@ -236,12 +243,17 @@ export function createHttpFetcher(o: HttpFetcherOptions): HttpFetcher {
       });
       const origin = `https://${u.hostname.startsWith('[') ? u.hostname : host}${o.port ? `:${o.port}` : ''}`;
       const max = f.maxBytes ?? DEFAULT_MAX_BYTES;
+      let release: (() => void) | undefined;
       try {
+        // the wait for a slot is not the server's time: the timeout starts once the slot is held
+        release = await limits.acquire(`web-address:${address}`, perAddress, f.signal);
+        const requestTimeout = AbortSignal.timeout(o.timeoutMs);
+        const requestSignal = f.signal ? AbortSignal.any([f.signal, requestTimeout]) : requestTimeout;
         requests++;
         const res = await request(new URL(`${u.pathname}${u.search}`, origin), {
           method: 'GET',
           dispatcher: agent,
-          signal,
+          signal: requestSignal,
           headers: {
             'user-agent': USER_AGENT,
             accept: f.accept ?? '*/*',
@@ -293,6 +305,7 @@ export function createHttpFetcher(o: HttpFetcherOptions): HttpFetcher {
         const c = classify(e);
         return empty(url, c.outcome, c.error, address);
       } finally {
+        release?.();
         agent.destroy().catch(() => {});
       }
     },

@@ -1,5 +1,6 @@
 import type { AddressPolicy } from './address-policy.ts';
 import { trustStore } from './ca.ts';
+import { localTargetLimits, type SharedProbes, type TargetLimits } from './limits.ts';
 import { probeSmtp, type SmtpProbeResult } from './smtp.ts';
 
 export type { SmtpOutcome, SmtpProbeResult } from './smtp.ts';
@@ -9,8 +10,10 @@ export type { SmtpOutcome, SmtpProbeResult } from './smtp.ts';
  * domains share it (a promise cache bounded by bytes, least recently used dropped first, so a
  * shared MX stays hot), with at most `perAddress` connections in flight per address, `perPrefix`
  * per /24 (IPv4) or /48 (IPv6) and `perProvider` per provider (the registrable domain of the MX
- * name); see politeness() for 421 backoff and addresses that keep failing. The address policy is asked before anything else: a refused address gets outcome `refused-address`
- * and no packet.
+ * name), held in `limits` (this process, or Redis across the workers of a scale-out scan); see
+ * politeness() for 421 backoff and addresses that keep failing. The address policy is asked
+ * before anything else: a refused address gets outcome `refused-address` and no packet (and is
+ * never shared: each process judges with its own policy).
  */
 export interface Prober {
   probeSmtp(address: string, sni: string, signal?: AbortSignal): Promise<SmtpProbeResult>;
@@ -42,28 +45,42 @@ export interface ProberOptions {
   readonly cacheSize?: number;
   /** SMTP port (default 25; tests and benchmarks only) */
   readonly port?: number;
+  /**
+   * where the per-address, per-prefix and per-provider limits are held (default: this process;
+   * the workers of a scale-out scan pass Redis-backed ones, src/queue/limits.ts)
+   */
+  readonly limits?: TargetLimits;
+  /** a probe result shared with other processes of the same scan (scale-out workers) */
+  readonly shared?: SharedProbes;
 }
 
-/** A counting semaphore per key. */
+/** A counting semaphore per key of this process (the run-wide total). */
 function keyedLimit(limit: number) {
-  const state = new Map<string, { active: number; queue: (() => void)[] }>();
+  const limits = localTargetLimits();
   return async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    let s = state.get(key);
-    if (!s) {
-      s = { active: 0, queue: [] };
-      state.set(key, s);
-    }
-    if (s.active >= limit) await new Promise<void>((r) => s!.queue.push(r));
-    s.active++;
+    const release = await limits.acquire(key, limit);
     try {
       return await fn();
     } finally {
-      s.active--;
-      const next = s.queue.shift();
-      if (next) next();
-      else if (s.active === 0) state.delete(key);
+      release();
     }
   };
+}
+
+/** Runs `fn` holding one of `limit` slots of `key` in `limits`. */
+async function held<T>(
+  limits: TargetLimits,
+  key: string,
+  limit: number,
+  fn: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const release = await limits.acquire(key, limit, signal);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
 }
 
 /** The /24 of an IPv4 address, the /48 of an IPv6 one. */
@@ -157,9 +174,10 @@ export function createProber(o: ProberOptions): Prober {
   const ca = trustStore(o.caFile);
   const cache = new Map<string, { p: Promise<SmtpProbeResult>; bytes: number }>();
   let cacheBytes = 0;
-  const limit = keyedLimit(o.perAddress ?? 2);
-  const prefixLimit = keyedLimit(o.perPrefix ?? 4);
-  const providerLimit = keyedLimit(o.perProvider ?? 8);
+  const limits = o.limits ?? localTargetLimits();
+  const perAddress = o.perAddress ?? 2;
+  const perPrefix = o.perPrefix ?? 4;
+  const perProvider = o.perProvider ?? 8;
   const providerOf = o.providerOf ?? lastTwoLabels;
   const total = keyedLimit(o.concurrency ?? 64);
   const maxCache = o.cacheSize ?? 50_000;
@@ -186,30 +204,50 @@ export function createProber(o: ProberOptions): Prober {
         return hit.p;
       }
       const verdict = o.addressPolicy.verdict(address);
-      const p: Promise<SmtpProbeResult> = verdict.allowed
-        ? providerLimit(providerOf(sni), () =>
-            prefixLimit(prefixOf(address), () =>
-              limit(address, async () => {
-                const skip = polite.shortCircuit(address, sni);
-                if (skip) return skip;
-                await polite.wait(address, signal);
-                return total('*', async () => {
-                  connections++;
-                  const r = await probeSmtp({
-                    address,
-                    sni,
-                    ehlo: o.ehlo,
-                    timeoutMs: o.timeoutMs,
-                    ...(o.port ? { port: o.port } : {}),
-                    ...(ca ? { ca } : {}),
-                    ...(signal ? { signal } : {}),
-                  });
-                  polite.record(address, r);
-                  return r;
-                });
-              }),
+      const connect = () =>
+        held(
+          limits,
+          `smtp-provider:${providerOf(sni)}`,
+          perProvider,
+          () =>
+            held(
+              limits,
+              `smtp-prefix:${prefixOf(address)}`,
+              perPrefix,
+              () =>
+                held(
+                  limits,
+                  `smtp-address:${address}`,
+                  perAddress,
+                  async () => {
+                    const skip = polite.shortCircuit(address, sni);
+                    if (skip) return skip;
+                    await polite.wait(address, signal);
+                    return total('*', async () => {
+                      connections++;
+                      const r = await probeSmtp({
+                        address,
+                        sni,
+                        ehlo: o.ehlo,
+                        timeoutMs: o.timeoutMs,
+                        ...(o.port ? { port: o.port } : {}),
+                        ...(ca ? { ca } : {}),
+                        ...(signal ? { signal } : {}),
+                      });
+                      polite.record(address, r);
+                      return r;
+                    });
+                  },
+                  signal,
+                ),
+              signal,
             ),
-          )
+          signal,
+        );
+      const p: Promise<SmtpProbeResult> = verdict.allowed
+        ? o.shared
+          ? o.shared.run(key, connect, signal)
+          : connect()
         : Promise.resolve({
             address,
             sni,

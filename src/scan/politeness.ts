@@ -14,6 +14,17 @@ export interface OperatorGateOptions {
   readonly qps: number;
   /** the run's average queries per domain so far (default 20 until known) */
   readonly queriesPerDomain: () => number;
+  /**
+   * the operators' budgets held elsewhere (scale-out workers: in Redis, so the limit holds across
+   * processes); default: in this process
+   */
+  readonly buckets?: OperatorBuckets;
+}
+
+/** Token buckets by key, `rate` tokens a second up to `rate`: take `cost` now, or say how long to wait. */
+export interface OperatorBuckets {
+  /** 0 when `cost` tokens were taken; else the ms to wait before asking again (nothing taken) */
+  take(key: string, cost: number, rate: number, signal?: AbortSignal): Promise<number>;
 }
 
 export interface OperatorGate {
@@ -58,6 +69,15 @@ export function createOperatorGate(o: OperatorGateOptions): OperatorGate {
       const ns = await o.resolver.query(domain, 'NS', signal ? { signal } : {});
       if (!ns.records.length) return; // no delegation seen: the TLD's servers answer, not an operator's
       const key = operatorOf(ns.records as readonly string[]);
+      if (o.buckets) {
+        const cost = Math.max(1, o.queriesPerDomain());
+        for (;;) {
+          const wait = await o.buckets.take(key, cost, o.qps, signal);
+          if (wait <= 0) return;
+          delayed++;
+          await sleep(wait, signal);
+        }
+      }
       let b = buckets.get(key);
       if (!b) {
         b = { tokens: o.qps, last: performance.now(), queue: Promise.resolve() };

@@ -9,6 +9,12 @@ import { toDocument } from '../audit/document.ts';
 import type { ScanSink, StoredDomain } from '../store/scan-store.ts';
 import { toStored } from './store.ts';
 
+/**
+ * Where the loop hands its batches: the scan store (`mailsec scan`), or a scale-out worker's
+ * chunk, whose documents travel back to the collector (src/queue/).
+ */
+export type ResultSink = Pick<ScanSink, 'write'>;
+
 export interface ScanRunOptions {
   readonly scan: string;
   /** the domains to scan, in chunks (the input is never held whole) */
@@ -16,7 +22,7 @@ export interface ScanRunOptions {
   /** how many `domains` holds (for progress) */
   readonly total: number;
   readonly env: AuditEnvironment;
-  readonly sink: ScanSink;
+  readonly sink: ResultSink;
   readonly resolver: { address: string; validates: boolean };
   /** domains in flight at once */
   readonly concurrency: number;
