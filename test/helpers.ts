@@ -112,3 +112,31 @@ export async function runMain(args: readonly string[], env: Record<string, strin
   });
   return { code, stdout, stderr };
 }
+
+/** A scan's stored documents by domain; a domain stored twice fails the test. */
+export async function storedDocuments(db: string, scan: string): Promise<Map<string, unknown>> {
+  const { openScanSource } = await import('../src/scan/store.ts');
+  const store = await openScanSource(db);
+  try {
+    const out = new Map<string, unknown>();
+    for await (const d of store.documents(scan)) {
+      const domain = (d as { domain: string }).domain;
+      if (out.has(domain)) throw new Error(`${domain} is stored twice`);
+      out.set(domain, d);
+    }
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `v` with the named keys removed at every depth (timestamps, durations: what runs may differ in). */
+export function withoutKeys(v: unknown, keys: ReadonlySet<string>): unknown {
+  if (Array.isArray(v)) return v.map((x) => withoutKeys(x, keys));
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (!keys.has(k)) out[k] = withoutKeys(x, keys);
+    return out;
+  }
+  return v;
+}

@@ -21,13 +21,12 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CHUNK_QUEUE, PREFIX, resultsQueueName } from '../src/queue/jobs.ts';
-import { openScanSource } from '../src/scan/store.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type RunningRedis, startRedis } from '../testworld/redis.ts';
 import { type ScaleWorld, startScaleWorld } from '../testworld/scale/serve.ts';
 import type { Scenario } from '../testworld/scenario.ts';
 import { type RunningSmtpServer, startSmtpServer } from '../testworld/smtp/server.ts';
-import { LOOPBACK_V4, runCli } from './helpers.ts';
+import { LOOPBACK_V4, runCli, storedDocuments, withoutKeys } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 // small enough for npm test's time box; the benchmark (bench/queue/scaleout.bench.ts) scans more
@@ -129,30 +128,9 @@ const workerArgs = (queue: string, extra: readonly string[] = []) => [
 /** What "identical" leaves out: when it ran and how long it took, and how many queries it cost. */
 const VOLATILE = new Set(['checkedAt', 'elapsedMs', 'queryCount', 'started', 'firstChecked', 'lastChecked']);
 
-function normalise(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalise);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (!VOLATILE.has(k)) out[k] = normalise(x);
-    return out;
-  }
-  return v;
-}
+const normalise = (v: unknown): unknown => withoutKeys(v, VOLATILE);
 
-async function documents(db: string, scan: string): Promise<Map<string, unknown>> {
-  const store = await openScanSource(db);
-  try {
-    const out = new Map<string, unknown>();
-    for await (const d of store.documents(scan)) {
-      const domain = (d as { domain: string }).domain;
-      assert.ok(!out.has(domain), `${domain} is stored twice`);
-      out.set(domain, d);
-    }
-    return out;
-  } finally {
-    await store.close();
-  }
-}
+const documents = storedDocuments;
 
 /** Domains whose documents differ (after normalising), with the first few shown. */
 function differences(

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { openScanSource } from '../src/scan/store.ts';
 import { Rng } from '../testworld/scale/rng.ts';
 import { type ScaleWorld, startScaleWorld } from '../testworld/scale/serve.ts';
-import { LOOPBACK_V4, runCli } from './helpers.ts';
+import { LOOPBACK_V4, runCli, storedDocuments, withoutKeys } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const SIZE = Number(process.env.MAILSEC_SCALE_TEST_SIZE ?? 20_000);
@@ -104,15 +104,7 @@ test(
 /** What "identical" leaves out: when it ran and how long it took, and how many queries it cost. */
 const VOLATILE = new Set(['checkedAt', 'elapsedMs', 'queryCount']);
 
-function normalise(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalise);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (!VOLATILE.has(k)) out[k] = normalise(x);
-    return out;
-  }
-  return v;
-}
+const normalise = (v: unknown): unknown => withoutKeys(v, VOLATILE);
 
 /** The path and both values of the first difference, or null when equal. */
 function firstDifference(a: unknown, b: unknown, path: string): string | null {
@@ -130,20 +122,7 @@ function firstDifference(a: unknown, b: unknown, path: string): string | null {
   return `${path || '.'}: resumed ${JSON.stringify(a)?.slice(0, 300)}, uninterrupted ${JSON.stringify(b)?.slice(0, 300)}`;
 }
 
-async function documents(db: string, scan: string): Promise<Map<string, unknown>> {
-  const store = await openScanSource(db);
-  try {
-    const out = new Map<string, unknown>();
-    for await (const d of store.documents(scan)) {
-      const domain = (d as { domain: string }).domain;
-      assert.ok(!out.has(domain), `${domain} is stored twice`);
-      out.set(domain, d);
-    }
-    return out;
-  } finally {
-    await store.close();
-  }
-}
+const documents = storedDocuments;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
