@@ -1107,7 +1107,10 @@ export class ScanReader implements ScanSource {
    * Binds each view name to a scan's rows (`{ domains: 'ch-2026-11', previous: 'ch-2026-08' }`);
    * `domains` also gets its `findings` view. Missing scans are a usage error naming them.
    */
-  private async bind(views: Readonly<Record<string, string>>): Promise<void> {
+  private async bind(
+    views: Readonly<Record<string, string>>,
+    conn: DuckDBConnection = this.work.conn,
+  ): Promise<void> {
     for (const [name, scan] of Object.entries(views)) {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`view name ${name} is not a plain identifier`);
       const s = await this.scanRow(scan);
@@ -1117,9 +1120,9 @@ export class ScanReader implements ScanSource {
           `no scan "${scan}" in ${this.path}`,
           'the scans of a database are listed by mailsec report with its list option',
         );
-      await this.work.conn.run(`CREATE OR REPLACE TEMP VIEW ${name} AS ${await this.viewOf(s)}`);
+      await conn.run(`CREATE OR REPLACE TEMP VIEW ${name} AS ${await this.viewOf(s)}`);
       if (name === 'domains')
-        await this.work.conn.run(
+        await conn.run(
           'CREATE OR REPLACE TEMP VIEW findings AS SELECT domain, f.id AS id, f.severity AS severity FROM (SELECT domain, unnest(findings) AS f FROM domains)',
         );
     }
@@ -1145,21 +1148,27 @@ export class ScanReader implements ScanSource {
 
   /**
    * The rows of a query over scans' views, streamed chunk by chunk (about 2,048 rows each): the
-   * whole result never sits in memory. Interleaving another query on this reader while a stream is
-   * open is not supported.
+   * whole result never sits in memory. Each stream has its own connection: DuckDB ends a streaming
+   * result when its connection runs another query, so a query on the reader while a stream is
+   * open (another request of the dashboard, a certificate lookup) would silently cut it short.
    */
   async *streamScans(
     views: Readonly<Record<string, string>>,
     sql: string,
     params?: DuckDBValue[],
   ): AsyncGenerator<Record<string, unknown>[]> {
-    await this.bind(views);
-    const result = await this.work.conn.stream(sql, params);
-    const names = result.columnNames();
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) return;
-      yield chunk.getRowObjects(names) as Record<string, unknown>[];
+    const conn = await this.work.instance.connect();
+    try {
+      await this.bind(views, conn);
+      const result = await conn.stream(sql, params);
+      const names = result.columnNames();
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) return;
+        yield chunk.getRowObjects(names) as Record<string, unknown>[];
+      }
+    } finally {
+      conn.closeSync();
     }
   }
 
@@ -1214,19 +1223,25 @@ export class ScanReader implements ScanSource {
   async *documents(scan: string): AsyncGenerator<Record<string, unknown>> {
     const s = await this.scanRow(scan);
     if (!s?.parts.length) return;
-    const result = await this.work.conn.stream(
-      `SELECT CAST(doc AS VARCHAR) AS doc FROM (${domainsView(this.files(s), s.replacements)})`,
-    );
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) return;
-      const docs = chunk.getRows().map((row) => JSON.parse(String(row[0])) as Record<string, unknown>);
-      const shas = [...new Set(docs.flatMap(ScanReader.shas))];
-      const der = await this.certificates(s, shas);
-      for (const d of docs) {
-        restoreCertificates(d, der);
-        yield d;
+    // its own connection: the certificate lookups between chunks run on the reader's (see streamScans)
+    const conn = await this.work.instance.connect();
+    try {
+      const result = await conn.stream(
+        `SELECT CAST(doc AS VARCHAR) AS doc FROM (${domainsView(this.files(s), s.replacements)})`,
+      );
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) return;
+        const docs = chunk.getRows().map((row) => JSON.parse(String(row[0])) as Record<string, unknown>);
+        const shas = [...new Set(docs.flatMap(ScanReader.shas))];
+        const der = await this.certificates(s, shas);
+        for (const d of docs) {
+          restoreCertificates(d, der);
+          yield d;
+        }
       }
+    } finally {
+      conn.closeSync();
     }
   }
 
