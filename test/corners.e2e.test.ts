@@ -12,13 +12,13 @@ import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { DomainDocument, Section } from '../src/audit/document.ts';
 import { checkDomain } from '../src/index.ts';
 import { type HttpsHosts, startHttpsHosts } from '../testworld/https/index.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
 import { LOOPBACK_V4, ROOT, runMain as runCli } from './helpers.ts';
+import { schemaValidator } from './schema.ts';
 
 let tw: Testworld;
 let smtp: SmtpHosts;
@@ -55,7 +55,7 @@ const world = (extra: string[] = []) => [
   ...extra,
 ];
 const section = (d: DomainDocument, id: string) => d[id] as Section;
-const ajv = new Ajv2020({ strict: false, allErrors: true });
+const ajv = schemaValidator();
 const validate = ajv.compile(JSON.parse(readFileSync(`${ROOT}/schema/check.schema.json`, 'utf8')));
 
 describe('a name that does not exist (NXDOMAIN)', { concurrency: true }, () => {

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { DomainDocument, Section } from '../src/audit/document.ts';
 import { documentStatusViolations } from '../src/checks/consistency.ts';
 import { checkDomain } from '../src/index.ts';
 import type { Testworld } from '../testworld/index.ts';
 import { startTestworld } from '../testworld/index.ts';
 import { LOOPBACK, ROOT, runCli } from './helpers.ts';
+import { schemaValidator } from './schema.ts';
 
 const ONLY = ['dnssec', 'ns', 'caa', 'mx'] as const;
 let tw: Testworld;
@@ -167,7 +167,7 @@ describe('resolvers that cannot validate or do not answer', () => {
 });
 
 describe('CLI output', () => {
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  const ajv = schemaValidator();
   const validate = ajv.compile(JSON.parse(readFileSync(`${ROOT}/schema/check.schema.json`, 'utf8')));
   const check = (doc: unknown) => {
     const ok = validate(doc);

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { openScanSource } from '../src/scan/store.ts';
 import { domainsIn, drillKey } from '../src/statistics/report.ts';
 import { type HttpsHosts, startHttpsHosts } from '../testworld/https/index.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
 import { LOOPBACK, ROOT, runCli } from './helpers.ts';
+import { schemaValidator } from './schema.ts';
 
 type Doc = Record<string, unknown> & {
   domain: string;
@@ -247,7 +247,7 @@ test('full.test: a full check (SMTP and HTTPS) completes; every document matches
   assert.equal(section('full.test', 'securityTxt').status, 'pass');
   assert.equal((section('full.test', 'bimi').svg as { valid: boolean }).valid, true);
   assert.equal(section('full.test', 'smtp').status, 'pass');
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  const ajv = schemaValidator();
   const validate = ajv.compile(JSON.parse(readFileSync(`${ROOT}/schema/check.schema.json`, 'utf8')));
   for (const doc of [full, ...docs.values()])
     assert.ok(validate(doc), `${doc.domain}: ${ajv.errorsText(validate.errors)}`);
@@ -279,7 +279,7 @@ test('mcp: a JSON object → pass with its name; not JSON → fail', () => {
   const bad = didDocs.get('did-forged.test')!;
   assert.deepEqual([(bad.mcp as Section).status, (bad.mcp as Section).valid], ['fail', false]);
   assert.ok(bad.findings.some((f) => f.id === 'mcp.invalid-json'));
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  const ajv = schemaValidator();
   const validate = ajv.compile(JSON.parse(readFileSync(`${ROOT}/schema/check.schema.json`, 'utf8')));
   for (const doc of didDocs.values())
     assert.ok(validate(doc), `${doc.domain}: ${ajv.errorsText(validate.errors)}`);

@@ -8,12 +8,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { KEY_RSA2048, KEY_SEALER } from '../testworld/message/keys.ts';
 import { makeMessage, prepend, received, seal, sign } from '../testworld/message/mail.ts';
 import { MESSAGE_IPS, message } from '../testworld/scenarios/message.ts';
 import { ROOT, runCli } from './helpers.ts';
+import { schemaValidator } from './schema.ts';
 
 let tw: Testworld;
 let dir: string;
@@ -36,7 +36,7 @@ before(async () => {
   tw = await startTestworld({ scenarios: [message] });
   dir = await mkdtemp(join(tmpdir(), 'mailsec-message-'));
   const schema = JSON.parse(await readFile(join(ROOT, 'schema/message.schema.json'), 'utf8'));
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const ajv = schemaValidator();
   const v = ajv.compile(schema);
   validate = (doc) => {
     const ok = v(doc) as boolean;

@@ -8,12 +8,12 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { toPem } from '../src/net/tls-info.ts';
 import { startTestworld, type Testworld } from '../testworld/index.ts';
 import { type SmtpHosts, startSmtpHosts } from '../testworld/smtp/index.ts';
 import { findTool, toolPath } from '../testworld/tools.ts';
 import { LOOPBACK, ROOT, runCli } from './helpers.ts';
+import { schemaValidator } from './schema.ts';
 
 interface Host {
   exchange: string;
@@ -115,7 +115,7 @@ test('without --allow-private no testworld SMTP host receives a connection', asy
 test('check every SMTP host (one run, --allow-private, --ehlo)', async () => {
   const r = await cli([...DOMAINS, '--allow-private', LOOPBACK, '--ehlo', 'probe.mailsec.test']);
   assert.equal(r.code, 0, r.stderr);
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  const ajv = schemaValidator();
   const validate = ajv.compile(JSON.parse(readFileSync(`${ROOT}/schema/check.schema.json`, 'utf8')));
   for (const doc of parseLines(r.stdout)) {
     assert.ok(validate(doc), `${doc.domain}: ${ajv.errorsText(validate.errors)}`);
