@@ -10,11 +10,17 @@ import { looksLikeMbox, splitMboxStream } from '../message/mailbox.ts';
 import type { MessageAnalysis } from '../message/types.ts';
 import { parseIp } from '../protocol/ip.ts';
 import { createStyle, type Style, wantsColor } from '../render/style.ts';
-import type { CommandDef, CommandIo, ParsedArgs } from './command.ts';
+import type { CommandDef, CommandIo, OptionDef, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
 import { auditConfig, networkAuditConfig } from './environment.ts';
 import { EXIT } from './exit.ts';
-import { NETWORK_OPTIONS, type NetworkConfig, networkConfig } from './options.ts';
+import {
+  CONNECT_OPTIONS,
+  FAIL_ON_OPTION,
+  type NetworkConfig,
+  networkConfig,
+  RESOLVER_OPTIONS,
+} from './options.ts';
 
 const RESULT_COLOUR: Record<string, 'green' | 'yellow' | 'red' | 'dim'> = {
   pass: 'green',
@@ -264,7 +270,12 @@ export const messageCommand: CommandDef = {
       type: 'boolean',
       description: 'explain the headers only: no DNS, mailsec’s own results are null',
     },
-    ...NETWORK_OPTIONS,
+    // DNS for the verdicts; HTTPS only for --bimi's logo and mark certificate; never SMTP
+    ...RESOLVER_OPTIONS,
+    'http-timeout': CONNECT_OPTIONS['http-timeout'] as OptionDef,
+    'allow-private': CONNECT_OPTIONS['allow-private'] as OptionDef,
+    json: { type: 'boolean', description: 'machine output on stdout (JSON Lines for an mbox or Maildir)' },
+    ...FAIL_ON_OPTION,
   },
   examples: [
     'mailsec message suspicious.eml --resolver 127.0.0.1',
