@@ -32,6 +32,8 @@ export function fixedSpkiSha256(name: string): string {
 export interface IssueOptions {
   /** DNS subjectAltNames (default: the common name) */
   readonly sans?: readonly string[];
+  /** IP address subjectAltNames (a server reached by its address, e.g. a loopback Redis) */
+  readonly ips?: readonly string[];
   /** a fixed key by name (testworld/smtp/keys/<name>.key.pem); default: a fresh P-256 key */
   readonly key?: string;
   /** notAfter before now */
@@ -159,7 +161,9 @@ export async function createTestCa(dir: string): Promise<TestCa> {
       const n = serial++;
       const base = join(dir, `${n}-${cn.replace(/[^a-z0-9.-]/gi, '_')}`);
       const keyFile = o.key ? fixedKeyFile(o.key) : await freshKey();
-      const sans = (o.sans ?? [cn]).map((s) => `DNS:${s}`).join(',');
+      const sans = [...(o.sans ?? [cn]).map((s) => `DNS:${s}`), ...(o.ips ?? []).map((a) => `IP:${a}`)].join(
+        ',',
+      );
       const certFile = `${base}.crt.pem`;
       const common = [
         '-config',

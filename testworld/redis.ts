@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { toolPath } from './tools.ts';
 
 export interface RedisOptions {
@@ -26,6 +27,8 @@ export interface RedisOptions {
   readonly appendonly?: boolean;
   /** `requirepass` (the password tests) */
   readonly password?: string;
+  /** TLS only (`rediss://`): the server's certificate chain and key (PEM files) */
+  readonly tls?: { readonly chainFile: string; readonly keyFile: string };
   /** ms to wait for the server to answer PING (default 15000) */
   readonly timeoutMs?: number;
 }
@@ -33,7 +36,7 @@ export interface RedisOptions {
 export interface RunningRedis {
   readonly host: string;
   readonly port: number;
-  /** redis://host:port (no password in it) */
+  /** redis://host:port, rediss:// with `tls` (no password in it) */
   readonly url: string;
   readonly dir: string;
   readonly pid: number | undefined;
@@ -54,18 +57,21 @@ function freePort(host: string): Promise<number> {
 }
 
 /** PING over a fresh connection (AUTH first with a password): the first reply line. */
-function ping(host: string, port: number, password: string | undefined): Promise<string> {
+function ping(host: string, port: number, password: string | undefined, tls: boolean): Promise<string> {
   const encode = (a: string[]) =>
     `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
   return new Promise((resolve, reject) => {
-    const socket = createConnection({ host, port });
+    // (the readiness probe does not verify the certificate: the tests' clients do)
+    const socket = tls
+      ? tlsConnect({ host, port, rejectUnauthorized: false })
+      : createConnection({ host, port });
     let buf = '';
     const want = password ? 2 : 1;
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error('redis: no reply'));
     }, 2000);
-    socket.on('connect', () => {
+    socket.on(tls ? 'secureConnect' : 'connect', () => {
       socket.write((password ? encode(['AUTH', password]) : '') + encode(['PING']));
     });
     socket.on('data', (d) => {
@@ -95,8 +101,20 @@ export async function startRedis(o: RedisOptions = {}): Promise<RunningRedis> {
   const args = [
     '--bind',
     host,
-    '--port',
-    String(port),
+    ...(o.tls
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          o.tls.chainFile,
+          '--tls-key-file',
+          o.tls.keyFile,
+          '--tls-auth-clients',
+          'no',
+        ]
+      : ['--port', String(port)]),
     '--dir',
     dir,
     '--save',
@@ -135,7 +153,7 @@ export async function startRedis(o: RedisOptions = {}): Promise<RunningRedis> {
         );
       if (c.exitCode !== null) throw new Error(`redis-server exited (${c.exitCode}): ${log}`);
       try {
-        const r = await ping(host, port, o.password);
+        const r = await ping(host, port, o.password, o.tls !== undefined);
         // with AOF, the server answers -LOADING until the file is read
         if (r.startsWith('+PONG')) return;
       } catch {
@@ -169,7 +187,7 @@ export async function startRedis(o: RedisOptions = {}): Promise<RunningRedis> {
   return {
     host,
     port,
-    url: `redis://${host}:${port}`,
+    url: `${o.tls ? 'rediss' : 'redis'}://${host}:${port}`,
     dir,
     get pid() {
       return (child as ChildProcess | null)?.pid;

@@ -115,7 +115,11 @@ export async function connectRedis(t: QueueTarget, o: ConnectOptions = {}): Prom
     await client.ping();
   } catch (e) {
     client.disconnect();
-    const reason = (e as Error).message;
+    // ioredis rejects with "Connection is closed." when the server hung up after refusing the
+    // handshake; the refusal itself (NOAUTH, WRONGPASS, a TLS error) came as an error event
+    const thrown = (e as Error).message;
+    const refused = last as Error | null;
+    const reason = refused && refused.message !== thrown ? `${refused.message} (${thrown})` : thrown;
     throw new MailsecError(
       ErrorCode.QueueFailed,
       `cannot use the queue at ${t.display}: ${reason}`,
