@@ -7,8 +7,25 @@ import { whenAborted } from '../core/abort.ts';
 import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
 import { queryName } from './wire.ts';
 
-export const queryKey = (name: string, type: RRType, checkingDisabled: boolean | undefined): string =>
-  `${queryName(name)}\u0000${type}\u0000${checkingDisabled === true ? 1 : 0}`;
+let lastName: string | undefined;
+let lastType: RRType | undefined;
+let lastCd = false;
+let lastKey = '';
+
+/**
+ * The key of a query. The cache and the in-flight sharing ask for the same key one after the other
+ * (the cache's miss calls straight through): the last one is kept, so both get the same string
+ * object and V8 hashes it once.
+ */
+export function queryKey(name: string, type: RRType, checkingDisabled: boolean | undefined): string {
+  const cd = checkingDisabled === true;
+  if (name === lastName && type === lastType && cd === lastCd) return lastKey;
+  lastKey = `${queryName(name)}\u0000${type}\u0000${cd ? 1 : 0}`;
+  lastName = name;
+  lastType = type;
+  lastCd = cd;
+  return lastKey;
+}
 
 export function sharingInFlight(inner: Resolver): Resolver & { sharedCount(): number } {
   const inflight = new Map<string, Promise<Answer<unknown>>>();

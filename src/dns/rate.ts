@@ -22,6 +22,8 @@ export interface RateGateOptions {
 export interface RateGate {
   /** waits for a token (resolves at once below the ceiling) */
   acquire(signal?: AbortSignal): Promise<void>;
+  /** takes a token now when one is free and nobody waits (no promise, no microtask); false: call acquire */
+  tryTake?(): boolean;
   /** how a query ended: `fail` for SERVFAIL and timeouts */
   report(outcome: 'ok' | 'fail'): void;
   /** the ceiling in force (Infinity: none) */
@@ -91,14 +93,20 @@ export function createRateGate(o: RateGateOptions): RateGate {
     }
   };
 
+  const tryTake = (): boolean => {
+    tick();
+    if (!waiters.length && (!Number.isFinite(ceiling) || tokens >= 1)) {
+      if (Number.isFinite(ceiling)) tokens -= 1;
+      takenThisSecond++;
+      return true;
+    }
+    return false;
+  };
+
   return {
+    tryTake,
     acquire(signal) {
-      tick();
-      if (!waiters.length && (!Number.isFinite(ceiling) || tokens >= 1)) {
-        if (Number.isFinite(ceiling)) tokens -= 1;
-        takenThisSecond++;
-        return Promise.resolve();
-      }
+      if (tryTake()) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         waiters.push({ resolve, reject, ...(signal ? { signal } : {}) });
         if (!timer) drain();

@@ -12,6 +12,8 @@ export const EDNS_PAYLOAD = 1232;
 /** lower-case LDH labels (underscore allowed) of 1–63 octets, no trailing dot */
 const CANONICAL = /^(?:[a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}$/;
 
+let lastCanonical = '\u0000';
+
 /**
  * The name as queried and as reported in Answer.name: lower case, A-labels, no trailing dot, ''
  * for the root. Names that are not host names (SPF macro expansions with '%', spaces, ':' …) are
@@ -19,7 +21,12 @@ const CANONICAL = /^(?:[a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}$/;
  */
 export function queryName(name: string): string {
   // the common case, already canonical (names from DNS data and from earlier answers): as it is
-  if (name.length <= 253 && CANONICAL.test(name)) return name;
+  if (name === lastCanonical) return name;
+  if (name.length <= 253 && CANONICAL.test(name)) {
+    // the cache, the in-flight sharing and the client normalise the same name one after the other
+    lastCanonical = name;
+    return name;
+  }
   const r = normaliseDomain(name);
   if (r.ok) return r.name;
   const n = name.trim().toLowerCase();
@@ -32,6 +39,8 @@ export function queryName(name: string): string {
  */
 export function unencodableName(name: string): string | undefined {
   if (name === '') return undefined;
+  // canonical (queryName's fast path): ASCII labels of 1–63 octets, 253 characters at most
+  if (name === lastCanonical) return undefined;
   let wire = 1;
   for (const label of name.split('.')) {
     const len = Buffer.byteLength(label);
