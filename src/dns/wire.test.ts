@@ -340,6 +340,23 @@ const add = (what: string, q: Question, o: Parameters<typeof resp>[1]) =>
     qname: 'EXAMPLE.test.',
     answers: [{ name: 'Example.TEST', type: 'A', class: 'IN', ttl: 300, data: '192.0.2.1' }],
   });
+  add('CNAME loop', Q('a.loop.test', 'A'), {
+    answers: [
+      { name: 'a.loop.test', type: 'CNAME', class: 'IN', ttl: 50, data: 'b.loop.test' },
+      { name: 'b.loop.test', type: 'CNAME', class: 'IN', ttl: 40, data: 'A.loop.test.' },
+    ],
+  });
+  add('CNAME asked', Q('www.example.test', 'CNAME'), {
+    answers: [
+      { name: 'www.example.test', type: 'CNAME', class: 'IN', ttl: 50, data: 'web.example.test' },
+      { name: 'web.example.test', type: 'A', class: 'IN', ttl: 50, data: '192.0.2.3' },
+    ],
+  });
+  add('dangling CNAME, NXDOMAIN with SOA', Q('www.example.test', 'MX'), {
+    rcode: 3,
+    answers: [{ name: 'www.example.test', type: 'CNAME', class: 'IN', ttl: 500, data: 'gone.example.test' }],
+    authorities: [soa('example.test', 3600, 60)],
+  });
   add('SERVFAIL', Q('bogus.test', 'A'), { rcode: 2 });
   add('REFUSED', Q('bogus.test', 'A'), { rcode: 5 });
   add('YXDOMAIN (named as dns-packet names it)', Q('bogus.test', 'A'), { rcode: 6 });

@@ -381,43 +381,46 @@ export function toAnswer<T extends RRType>(q: Question & { type: T }, r: WireRes
   const cnames: string[] = [];
   const records: RecordOf<T>[] = [];
   let ttl: number | undefined;
-  const seen = new Set<string>();
+  // one pass over the answer section per name of the chain, no intermediate arrays
+  let seen: string[] | undefined;
   let current = q.name;
-  const inClass = r.answers.filter((a) => (a.class ?? 'IN') === 'IN');
   for (let hop = 0; hop < 32; hop++) {
-    seen.add(current);
-    const here = inClass.filter((a) => queryName(a.name) === current);
-    const matching = here.filter((a) => a.type === q.type);
-    if (matching.length > 0 || q.type === 'CNAME') {
-      for (const a of matching) {
+    let matched = false;
+    let cname: WireRecord | undefined;
+    for (const a of r.answers) {
+      if ((a.class ?? 'IN') !== 'IN' || queryName(a.name) !== current) continue;
+      if (a.type === q.type) {
+        matched = true;
         const rec = toRecord(q.type, a.data);
         if (rec === undefined) continue;
         records.push(rec);
         ttl = ttl === undefined ? (a.ttl ?? 0) : Math.min(ttl, a.ttl ?? 0);
-      }
-      break;
+      } else if (cname === undefined && a.type === 'CNAME') cname = a;
     }
-    const cname = here.find((a) => a.type === 'CNAME');
+    if (matched || q.type === 'CNAME') break;
     if (!cname || typeof cname.data !== 'string') break;
     const target = dataName(cname.data);
     cnames.push(target);
     ttl = ttl === undefined ? (cname.ttl ?? 0) : Math.min(ttl, cname.ttl ?? 0);
-    if (seen.has(target)) break;
+    if (seen === undefined) seen = [current];
+    else seen.push(current);
+    if (seen.includes(target)) break;
     current = target;
   }
   if (records.length === 0 && (rcode === 'NXDOMAIN' || rcode === 'NOERROR')) {
     const neg = negativeTtl(r);
     ttl = neg === undefined ? undefined : ttl === undefined ? neg : Math.min(ttl, neg);
   }
-  return {
+  const answer: { -readonly [K in keyof Answer<RecordOf<T>>]: Answer<RecordOf<T>>[K] } = {
     name: q.name,
     type: q.type,
     rcode,
     records,
     authenticated: r.ad,
     cnames,
-    ...(ttl !== undefined ? { ttl } : {}),
   };
+  if (ttl !== undefined) answer.ttl = ttl;
+  return answer;
 }
 
 /** An Answer that says the resolver could not be asked or did not answer. */
