@@ -52,7 +52,12 @@ export function createRateGate(o: RateGateOptions): RateGate {
   let takenThisSecond = 0;
   let achieved = 0;
   let lastStorm = Number.NEGATIVE_INFINITY;
-  const waiters: { resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal }[] = [];
+  // a FIFO with a head index: shift() on an array of thousands of waiters (a scan's first burst)
+  // moves the whole array each time
+  const waiters: ({ resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal } | undefined)[] =
+    [];
+  let head = 0;
+  const waiting = () => waiters.length - head;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   const tick = () => {
@@ -76,8 +81,16 @@ export function createRateGate(o: RateGateOptions): RateGate {
   const drain = () => {
     timer = null;
     tick();
-    while (waiters.length && (!Number.isFinite(ceiling) || tokens >= 1)) {
-      const w = waiters.shift() as (typeof waiters)[number];
+    while (waiting() > 0 && (!Number.isFinite(ceiling) || tokens >= 1)) {
+      const w = waiters[head] as NonNullable<(typeof waiters)[number]>;
+      waiters[head++] = undefined;
+      if (head === waiters.length) {
+        waiters.length = 0;
+        head = 0;
+      } else if (head > 1024 && head * 2 > waiters.length) {
+        waiters.splice(0, head);
+        head = 0;
+      }
       if (w.signal?.aborted) {
         w.reject(w.signal.reason);
         continue;
@@ -86,7 +99,7 @@ export function createRateGate(o: RateGateOptions): RateGate {
       takenThisSecond++;
       w.resolve();
     }
-    if (waiters.length && !timer) {
+    if (waiting() > 0 && !timer) {
       const wait = Math.max(1, Math.ceil(((1 - tokens) / Math.max(ceiling, 1)) * 1000));
       timer = setTimeout(drain, wait);
       timer.unref?.();
@@ -95,7 +108,7 @@ export function createRateGate(o: RateGateOptions): RateGate {
 
   const tryTake = (): boolean => {
     tick();
-    if (!waiters.length && (!Number.isFinite(ceiling) || tokens >= 1)) {
+    if (waiting() === 0 && (!Number.isFinite(ceiling) || tokens >= 1)) {
       if (Number.isFinite(ceiling)) tokens -= 1;
       takenThisSecond++;
       return true;
