@@ -216,7 +216,11 @@ export class UdpTransport implements Transport {
   }
 
   private onMessage(ps: PoolSocket, msg: Buffer, rinfo: RemoteInfo): void {
-    if (rinfo.port !== this.port || canonicalIp(rinfo.address) !== this.address || msg.length < 12) {
+    if (
+      rinfo.port !== this.port ||
+      (rinfo.address !== this.address && canonicalIp(rinfo.address) !== this.address) ||
+      msg.length < 12
+    ) {
       this.counters.ignored++;
       return;
     }
