@@ -130,4 +130,31 @@ describe('sharingInFlight', () => {
     await assert.rejects(p1, /gone/);
     assert.equal((await p2).rcode, 'NOERROR');
   });
+  it('callers with the same signal share one guard; another signal aborts only its own', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((res) => {
+      release = res;
+    });
+    const r: Resolver = {
+      query: async (name, type) => {
+        await gate;
+        return { name, type, rcode: 'NOERROR', records: [], authenticated: false, cnames: [] };
+      },
+    };
+    const s = sharingInFlight(r);
+    const run = new AbortController();
+    const other = new AbortController();
+    const a = s.query('a.test', 'A', { signal: run.signal });
+    const b = s.query('a.test', 'A', { signal: run.signal });
+    const c = s.query('a.test', 'A', { signal: other.signal });
+    assert.equal(a, b, 'one guard for one signal');
+    other.abort(new Error('other gone'));
+    await assert.rejects(c, /other gone/);
+    release();
+    assert.equal((await a).rcode, 'NOERROR');
+    assert.equal((await b).rcode, 'NOERROR');
+    const late = new AbortController();
+    late.abort(new Error('already'));
+    await assert.rejects(s.query('a.test', 'A', { signal: late.signal }), /already/);
+  });
 });

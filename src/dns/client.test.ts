@@ -487,3 +487,63 @@ describe('IPv6 resolver address', () => {
     }
   });
 });
+
+describe('timeouts: one timer for the queries in flight', () => {
+  it('queries with different timeouts end at their own deadlines, answered ones are not timed out', async () => {
+    const { UdpTransport } = await import('./udp.ts');
+    const t = new UdpTransport(ADDR, dns.port);
+    try {
+      const ask = (name: string, ms: number) => {
+        const t0 = performance.now();
+        return t
+          .exchange({ name, type: 'A', checkingDisabled: false }, true, ms)
+          .then((o) => ({ kind: o.kind, ms: performance.now() - t0 }));
+      };
+      const [slow400, slow150, fast, slow250] = await Promise.all([
+        ask('slow.example.com', 400),
+        ask('slow.example.com', 150),
+        ask('example.com', 150),
+        ask('slow.example.com', 250),
+      ]);
+      assert.equal(fast.kind, 'response');
+      for (const [o, ms] of [
+        [slow150, 150],
+        [slow250, 250],
+        [slow400, 400],
+      ] as const) {
+        assert.equal(o.kind, 'timeout');
+        assert.ok(o.ms >= ms - 2 && o.ms < ms + 400, `${ms}: ${o.ms}`);
+      }
+      assert.ok(slow150.ms < slow250.ms && slow250.ms < slow400.ms);
+      assert.equal(t.stats().timeouts, 3);
+      assert.equal(t.stats().inFlight, 0);
+      // nothing in flight: no timer left to keep the process alive
+      const timers = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const again = await ask('example.com', 60_000);
+      assert.equal(again.kind, 'response');
+      assert.equal(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, timers);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('an abort ends only its own query', async () => {
+    const { UdpTransport } = await import('./udp.ts');
+    const t = new UdpTransport(ADDR, dns.port);
+    try {
+      const ac = new AbortController();
+      const a = t.exchange(
+        { name: 'slow.example.com', type: 'A', checkingDisabled: false },
+        true,
+        300,
+        ac.signal,
+      );
+      const b = t.exchange({ name: 'slow.example.com', type: 'TXT', checkingDisabled: false }, true, 300);
+      ac.abort();
+      assert.equal((await a).kind, 'aborted');
+      assert.equal((await b).kind, 'timeout');
+    } finally {
+      await t.close();
+    }
+  });
+});

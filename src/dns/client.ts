@@ -69,7 +69,7 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
       let edns = true;
       let last: Outcome | undefined;
       for (let attempt = 0; attempt < attempts; attempt++) {
-        if (rate) await rate.acquire(signal);
+        if (rate && !rate.tryTake?.()) await rate.acquire(signal);
         const o = await transport.exchange(q, edns, timeoutMs, signal);
         rate?.report(
           o.kind === 'timeout' || (o.kind === 'response' && o.response.rcode === 'SERVFAIL') ? 'fail' : 'ok',

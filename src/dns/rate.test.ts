@@ -40,3 +40,31 @@ test('rate gate without --qps: no ceiling until a storm', async () => {
   for (let i = 0; i < 50; i++) gate.report('fail');
   assert.ok(Number.isFinite(gate.ceiling()));
 });
+
+test('rate gate: thousands of waiters are served in order, tokens kept, aborted ones refused', async () => {
+  let t = 0;
+  const gate = createRateGate({ qps: 1000, now: () => t });
+  for (let i = 0; i < 1000; i++) assert.equal(gate.tryTake?.(), true, 'the first second is free');
+  assert.equal(gate.tryTake?.(), false);
+  const order: number[] = [];
+  const ac = new AbortController();
+  const all = Array.from({ length: 5000 }, (_, i) =>
+    gate.acquire(i === 2500 ? ac.signal : undefined).then(
+      () => order.push(i),
+      () => order.push(-i),
+    ),
+  );
+  ac.abort();
+  assert.equal(gate.tryTake?.(), false, 'nobody jumps the queue');
+  for (let s = 0; s < 6; s++) {
+    t += 1000;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await Promise.all(all);
+  assert.equal(order.length, 5000);
+  assert.deepEqual(
+    order.filter((i) => i >= 0),
+    Array.from({ length: 5000 }, (_, i) => i).filter((i) => i !== 2500),
+  );
+  assert.ok(order.includes(-2500));
+});

@@ -22,6 +22,8 @@ export interface RateGateOptions {
 export interface RateGate {
   /** waits for a token (resolves at once below the ceiling) */
   acquire(signal?: AbortSignal): Promise<void>;
+  /** takes a token now when one is free and nobody waits (no promise, no microtask); false: call acquire */
+  tryTake?(): boolean;
   /** how a query ended: `fail` for SERVFAIL and timeouts */
   report(outcome: 'ok' | 'fail'): void;
   /** the ceiling in force (Infinity: none) */
@@ -50,7 +52,12 @@ export function createRateGate(o: RateGateOptions): RateGate {
   let takenThisSecond = 0;
   let achieved = 0;
   let lastStorm = Number.NEGATIVE_INFINITY;
-  const waiters: { resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal }[] = [];
+  // a FIFO with a head index: shift() on an array of thousands of waiters (a scan's first burst)
+  // moves the whole array each time
+  const waiters: ({ resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal } | undefined)[] =
+    [];
+  let head = 0;
+  const waiting = () => waiters.length - head;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   const tick = () => {
@@ -74,8 +81,16 @@ export function createRateGate(o: RateGateOptions): RateGate {
   const drain = () => {
     timer = null;
     tick();
-    while (waiters.length && (!Number.isFinite(ceiling) || tokens >= 1)) {
-      const w = waiters.shift() as (typeof waiters)[number];
+    while (waiting() > 0 && (!Number.isFinite(ceiling) || tokens >= 1)) {
+      const w = waiters[head] as NonNullable<(typeof waiters)[number]>;
+      waiters[head++] = undefined;
+      if (head === waiters.length) {
+        waiters.length = 0;
+        head = 0;
+      } else if (head > 1024 && head * 2 > waiters.length) {
+        waiters.splice(0, head);
+        head = 0;
+      }
       if (w.signal?.aborted) {
         w.reject(w.signal.reason);
         continue;
@@ -84,21 +99,27 @@ export function createRateGate(o: RateGateOptions): RateGate {
       takenThisSecond++;
       w.resolve();
     }
-    if (waiters.length && !timer) {
+    if (waiting() > 0 && !timer) {
       const wait = Math.max(1, Math.ceil(((1 - tokens) / Math.max(ceiling, 1)) * 1000));
       timer = setTimeout(drain, wait);
       timer.unref?.();
     }
   };
 
+  const tryTake = (): boolean => {
+    tick();
+    if (waiting() === 0 && (!Number.isFinite(ceiling) || tokens >= 1)) {
+      if (Number.isFinite(ceiling)) tokens -= 1;
+      takenThisSecond++;
+      return true;
+    }
+    return false;
+  };
+
   return {
+    tryTake,
     acquire(signal) {
-      tick();
-      if (!waiters.length && (!Number.isFinite(ceiling) || tokens >= 1)) {
-        if (Number.isFinite(ceiling)) tokens -= 1;
-        takenThisSecond++;
-        return Promise.resolve();
-      }
+      if (tryTake()) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         waiters.push({ resolve, reject, ...(signal ? { signal } : {}) });
         if (!timer) drain();

@@ -18,10 +18,106 @@ export interface UdpTransportOptions {
   readonly maxInFlightPerSocket?: number;
 }
 
-interface Pending {
+/** A query in flight on a socket: one object, no closure or timer of its own (see Deadlines). */
+class Pending {
+  done = false;
+  unsubscribe: (() => void) | undefined = undefined;
+  readonly ps: PoolSocket;
+  readonly id: number;
   readonly q: Question;
-  readonly finish: (o: Outcome) => void;
+  readonly edns: boolean;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly deadline: number;
+  readonly resolve: (o: Outcome) => void;
+  constructor(
+    ps: PoolSocket,
+    id: number,
+    q: Question,
+    edns: boolean,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    resolve: (o: Outcome) => void,
+  ) {
+    this.ps = ps;
+    this.id = id;
+    this.q = q;
+    this.edns = edns;
+    this.timeoutMs = timeoutMs;
+    this.signal = signal;
+    this.deadline = performance.now() + timeoutMs;
+    this.resolve = resolve;
+  }
 }
+
+/**
+ * The timeouts of the queries in flight: one timer for the transport instead of a setTimeout per
+ * query. Queries with the same timeout end in the order they were sent, so each timeout value
+ * keeps a FIFO; finished queries are dropped when they reach its head.
+ */
+class Deadlines {
+  private readonly queues = new Map<number, { items: Pending[]; head: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor = Number.POSITIVE_INFINITY;
+  private readonly expire: (p: Pending) => void;
+  constructor(expire: (p: Pending) => void) {
+    this.expire = expire;
+  }
+
+  add(p: Pending): void {
+    let queue = this.queues.get(p.timeoutMs);
+    if (!queue) {
+      queue = { items: [], head: 0 };
+      this.queues.set(p.timeoutMs, queue);
+    }
+    queue.items.push(p);
+    if (p.deadline < this.armedFor) this.arm(p.deadline);
+  }
+
+  /** nothing in flight: no timer (it would keep the process alive) and nothing kept */
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedFor = Number.POSITIVE_INFINITY;
+    this.queues.clear();
+  }
+
+  private arm(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.armedFor = at;
+    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(at - performance.now())));
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.armedFor = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [ms, queue] of this.queues) {
+      const { items } = queue;
+      let h = queue.head;
+      while (h < items.length) {
+        const p = items[h]!;
+        if (!p.done && p.deadline > now) break;
+        h++;
+        if (!p.done) this.expire(p);
+      }
+      if (h >= items.length) {
+        this.queues.delete(ms);
+        continue;
+      }
+      if (h > 1024 && h * 2 > items.length) {
+        items.splice(0, h);
+        h = 0;
+      }
+      queue.head = h;
+      next = Math.min(next, items[h]!.deadline);
+    }
+    if (next < Number.POSITIVE_INFINITY && next < this.armedFor) this.arm(next);
+  };
+}
+
+const ABORTED: Outcome = { kind: 'aborted' };
 
 interface PoolSocket {
   readonly sock: UdpSocket;
@@ -62,6 +158,11 @@ export class UdpTransport implements Transport {
   private readonly counters: TransportStats = emptyStats();
   private next = 0;
   private closed = false;
+  /** queries in flight on every socket */
+  private live = 0;
+  private readonly deadlines = new Deadlines((p) =>
+    this.finish(p, { kind: 'timeout', detail: `no answer from ${this.label}` }),
+  );
 
   constructor(address: string, port: number, options: UdpTransportOptions = {}) {
     this.address = canonicalIp(address);
@@ -106,7 +207,7 @@ export class UdpTransport implements Transport {
       if (!ps.connected) ps.failed = detail;
       const all = [...pending.values()];
       pending.clear();
-      for (const p of all) p.finish({ kind: 'neterror', detail });
+      for (const p of all) this.finish(p, { kind: 'neterror', detail });
       for (const w of this.waiting.splice(0)) w();
     });
     sock.connect(this.port, this.address);
@@ -115,7 +216,11 @@ export class UdpTransport implements Transport {
   }
 
   private onMessage(ps: PoolSocket, msg: Buffer, rinfo: RemoteInfo): void {
-    if (rinfo.port !== this.port || canonicalIp(rinfo.address) !== this.address || msg.length < 12) {
+    if (
+      rinfo.port !== this.port ||
+      (rinfo.address !== this.address && canonicalIp(rinfo.address) !== this.address) ||
+      msg.length < 12
+    ) {
       this.counters.ignored++;
       return;
     }
@@ -126,10 +231,28 @@ export class UdpTransport implements Transport {
       this.counters.ignored++;
       return;
     }
-    ps.pending.delete(id);
     this.counters.received++;
-    p.finish({ kind: 'response', response: r });
-    this.release();
+    this.finish(p, { kind: 'response', response: r });
+  }
+
+  /** Ends a query once: its slot freed, its abort callback removed, a truncated answer retried over TCP. */
+  private finish(p: Pending, o: Outcome): void {
+    if (p.done) return;
+    p.done = true;
+    p.unsubscribe?.();
+    if (p.ps.pending.get(p.id) === p) {
+      p.ps.pending.delete(p.id);
+      this.release();
+    }
+    if (--this.live === 0) this.deadlines.clear();
+    if (o.kind === 'timeout') this.counters.timeouts++;
+    else if (o.kind === 'neterror') this.counters.netErrors++;
+    else if (o.kind === 'response' && o.response.tc) {
+      this.counters.tcpFallbacks++;
+      this.tcpExchange(p.q, p.edns, p.timeoutMs, p.signal).then(p.resolve);
+      return;
+    }
+    p.resolve(o);
   }
 
   private release(): void {
@@ -163,12 +286,28 @@ export class UdpTransport implements Transport {
     }
   }
 
-  async exchange(q: Question, edns: boolean, timeoutMs: number, signal?: AbortSignal): Promise<Outcome> {
-    assertEgressAllowed(this.address, 'DNS query');
-    if (this.closed) return { kind: 'neterror', detail: 'resolver client closed' };
-    if (signal?.aborted) return { kind: 'aborted' };
-    // no await on the common path (a connected socket with room): each costs a microtask per query
-    const ps = this.socketWithRoom() ?? (await this.socket());
+  exchange(q: Question, edns: boolean, timeoutMs: number, signal?: AbortSignal): Promise<Outcome> {
+    try {
+      assertEgressAllowed(this.address, 'DNS query');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.closed) return Promise.resolve({ kind: 'neterror', detail: 'resolver client closed' });
+    if (signal?.aborted) return Promise.resolve(ABORTED);
+    // the common path (a connected socket with room) has no await: each costs a microtask per query
+    const ps = this.socketWithRoom();
+    if (ps?.connected) return this.send(ps, q, edns, timeoutMs, signal);
+    return this.exchangeWhenReady(ps, q, edns, timeoutMs, signal);
+  }
+
+  private async exchangeWhenReady(
+    given: PoolSocket | undefined,
+    q: Question,
+    edns: boolean,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Outcome> {
+    const ps = given ?? (await this.socket());
     if (!ps.connected && ps.failed === undefined) await ps.ready;
     if (ps.failed) {
       const detail = ps.failed;
@@ -177,38 +316,31 @@ export class UdpTransport implements Transport {
       this.counters.netErrors++;
       return { kind: 'neterror', detail };
     }
+    // aborted while it waited for the socket (a listener added now would never be called)
+    if (signal?.aborted) return ABORTED;
+    return this.send(ps, q, edns, timeoutMs, signal);
+  }
+
+  private send(
+    ps: PoolSocket,
+    q: Question,
+    edns: boolean,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Outcome> {
     let id = this.ids.next();
     while (ps.pending.has(id)) id = this.ids.next();
-    const udp = await new Promise<Outcome>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      let unsubscribe = () => {};
-      const finish = (o: Outcome) => {
-        if (timer === undefined) return; // already finished
-        clearTimeout(timer);
-        timer = undefined;
-        unsubscribe();
-        if (ps.pending.get(id)?.finish === finish) {
-          ps.pending.delete(id);
-          this.release();
-        }
-        resolve(o);
-      };
-      timer = setTimeout(
-        () => finish({ kind: 'timeout', detail: `no answer from ${this.label}` }),
-        timeoutMs,
-      );
-      unsubscribe = whenAborted(signal, () => finish({ kind: 'aborted' }));
-      ps.pending.set(id, { q, finish });
+    return new Promise<Outcome>((resolve) => {
+      const p = new Pending(ps, id, q, edns, timeoutMs, signal, resolve);
+      this.live++;
+      ps.pending.set(id, p);
+      this.deadlines.add(p);
+      if (signal) p.unsubscribe = whenAborted(signal, () => this.finish(p, ABORTED));
       this.counters.sent++;
       ps.sock.send(encodeQuery(q, id, edns), (err) => {
-        if (err) finish({ kind: 'neterror', detail: errorDetail(err) });
+        if (err) this.finish(p, { kind: 'neterror', detail: errorDetail(err) });
       });
     });
-    if (udp.kind === 'timeout') this.counters.timeouts++;
-    if (udp.kind === 'neterror') this.counters.netErrors++;
-    if (udp.kind !== 'response' || !udp.response.tc) return udp;
-    this.counters.tcpFallbacks++;
-    return this.tcpExchange(q, edns, timeoutMs, signal);
   }
 
   /** One query over a fresh TCP connection (after a truncated UDP answer). */
@@ -267,7 +399,7 @@ export class UdpTransport implements Transport {
     const all = this.pool.splice(0);
     for (const ps of all) {
       for (const p of [...ps.pending.values()])
-        p.finish({ kind: 'neterror', detail: 'resolver client closed' });
+        this.finish(p, { kind: 'neterror', detail: 'resolver client closed' });
       ps.pending.clear();
     }
     await Promise.all(all.map((ps) => new Promise<void>((r) => ps.sock.close(() => r()))));

@@ -12,6 +12,8 @@ export const EDNS_PAYLOAD = 1232;
 /** lower-case LDH labels (underscore allowed) of 1–63 octets, no trailing dot */
 const CANONICAL = /^(?:[a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}$/;
 
+let lastCanonical = '\u0000';
+
 /**
  * The name as queried and as reported in Answer.name: lower case, A-labels, no trailing dot, ''
  * for the root. Names that are not host names (SPF macro expansions with '%', spaces, ':' …) are
@@ -19,7 +21,12 @@ const CANONICAL = /^(?:[a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}$/;
  */
 export function queryName(name: string): string {
   // the common case, already canonical (names from DNS data and from earlier answers): as it is
-  if (name.length <= 253 && CANONICAL.test(name)) return name;
+  if (name === lastCanonical) return name;
+  if (name.length <= 253 && CANONICAL.test(name)) {
+    // the cache, the in-flight sharing and the client normalise the same name one after the other
+    lastCanonical = name;
+    return name;
+  }
   const r = normaliseDomain(name);
   if (r.ok) return r.name;
   const n = name.trim().toLowerCase();
@@ -32,6 +39,8 @@ export function queryName(name: string): string {
  */
 export function unencodableName(name: string): string | undefined {
   if (name === '') return undefined;
+  // canonical (queryName's fast path): ASCII labels of 1–63 octets, 253 characters at most
+  if (name === lastCanonical) return undefined;
   let wire = 1;
   for (const label of name.split('.')) {
     const len = Buffer.byteLength(label);
@@ -52,11 +61,76 @@ export interface Question {
   readonly checkingDisabled: boolean;
 }
 
+/** RR type numbers of the types asked (IANA), and the ones the decoder looks at. */
+export const TYPE_CODE: Readonly<Record<RRType, number>> = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  DS: 43,
+  DNSKEY: 48,
+  TLSA: 52,
+  SPF: 99,
+  CAA: 257,
+};
+const CNAME_CODE = 5;
+const SOA_CODE = 6;
+const CLASS_IN = 1;
+const FLAG_QR = 0x8000;
+const FLAG_TC = 0x0200;
+const FLAG_AD = 0x0020;
+const RD = dnsPacket.RECURSION_DESIRED;
+const CD = dnsPacket.CHECKING_DISABLED;
+/** the OPT pseudo-record: root name, type 41, UDP payload size, extended rcode 0, version 0, DO, no options */
+const OPT_RR = Buffer.from([0, 0, 41, EDNS_PAYLOAD >> 8, EDNS_PAYLOAD & 0xff, 0, 0, 0x80, 0, 0, 0]);
+
+/**
+ * The query packet for `q` (RD, CD when asked, EDNS0 with DO unless `edns` is false). Canonical
+ * names (lower-case LDH labels: nearly every query) are written here directly; anything else goes
+ * through dns-packet, which gives the same bytes for canonical names (wire.test.ts).
+ */
 export function encodeQuery(q: Question, id: number, edns = true): Buffer {
+  const code = TYPE_CODE[q.type];
+  if (code === undefined || (q.name !== '' && (q.name.length > 253 || !CANONICAL.test(q.name)))) {
+    return encodeWithDnsPacket(q, id, edns);
+  }
+  const nameLen = q.name === '' ? 1 : q.name.length + 2;
+  const buf = Buffer.allocUnsafe(12 + nameLen + 4 + (edns ? OPT_RR.length : 0));
+  buf.writeUInt16BE(id, 0);
+  buf.writeUInt16BE(RD | (q.checkingDisabled ? CD : 0), 2);
+  buf.writeUInt32BE(0x00010000, 4); // QDCOUNT 1, ANCOUNT 0
+  buf.writeUInt32BE(edns ? 1 : 0, 8); // NSCOUNT 0, ARCOUNT
+  let at = 12;
+  if (q.name !== '') {
+    // ASCII only (CANONICAL): one octet per character
+    let start = 0;
+    for (;;) {
+      const dot = q.name.indexOf('.', start);
+      const end = dot === -1 ? q.name.length : dot;
+      buf[at++] = end - start;
+      at += buf.write(q.name.slice(start, end), at, 'latin1');
+      if (dot === -1) break;
+      start = dot + 1;
+    }
+  }
+  buf[at++] = 0;
+  buf.writeUInt16BE(code, at);
+  buf.writeUInt16BE(CLASS_IN, at + 2);
+  at += 4;
+  if (edns) OPT_RR.copy(buf, at);
+  return buf;
+}
+
+function encodeWithDnsPacket(q: Question, id: number, edns: boolean): Buffer {
   return dnsPacket.encode({
     type: 'query',
     id,
-    flags: dnsPacket.RECURSION_DESIRED | (q.checkingDisabled ? dnsPacket.CHECKING_DISABLED : 0),
+    flags: RD | (q.checkingDisabled ? CD : 0),
     questions: [{ name: q.name, type: q.type as dnsPacket.RecordType, class: 'IN' }],
     additionals: edns
       ? [
@@ -88,17 +162,6 @@ export interface WireRecord {
   readonly data?: unknown;
 }
 
-interface Decoded {
-  id?: number;
-  type?: string;
-  rcode?: string;
-  flag_tc?: boolean;
-  flag_ad?: boolean;
-  questions?: { name: string; type: string; class?: string }[];
-  answers?: WireRecord[];
-  authorities?: WireRecord[];
-}
-
 const sameName = (a: string, b: string) => {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
@@ -110,29 +173,102 @@ const sameName = (a: string, b: string) => {
   );
 };
 
+/** header RCODEs by number, as dns-packet names them */
+const RCODE_NAMES = [
+  'NOERROR',
+  'FORMERR',
+  'SERVFAIL',
+  'NXDOMAIN',
+  'NOTIMP',
+  'REFUSED',
+  'YXDOMAIN',
+  'YXRRSET',
+  'NXRRSET',
+  'NOTAUTH',
+  'NOTZONE',
+];
+
+/** dns-packet's own decoders of one record and of one name (exported by the package, not by its typings) */
+const codec = dnsPacket as unknown as {
+  answer: { decode(buf: Buffer, offset: number): WireRecord };
+  name: { decode: ((buf: Buffer, offset: number) => string) & { bytes: number } };
+};
+
+/** The offset just past the (possibly compressed) name at `at`; throws when it runs off the packet. */
+function skipName(buf: Buffer, at: number): number {
+  for (;;) {
+    if (at >= buf.length) throw new RangeError('name runs off the packet');
+    const len = buf[at]!;
+    if (len === 0) return at + 1;
+    if ((len & 0xc0) === 0xc0) {
+      if (at + 2 > buf.length) throw new RangeError('pointer runs off the packet');
+      return at + 2;
+    }
+    if ((len & 0xc0) !== 0) throw new RangeError('bad label');
+    at += 1 + len;
+  }
+}
+
+/**
+ * Walks `count` records from `at`, decoding (with dns-packet) only those `want` keeps: the rest
+ * (RRSIG, NSEC, OPT, glue …) are skipped by their RDLENGTH, never decoded. Returns the end offset.
+ */
+function section(
+  buf: Buffer,
+  at: number,
+  count: number,
+  want: (type: number) => boolean,
+  out: WireRecord[] | null,
+): number {
+  for (let i = 0; i < count; i++) {
+    const start = at;
+    at = skipName(buf, at);
+    if (at + 10 > buf.length) throw new RangeError('record runs off the packet');
+    const type = buf.readUInt16BE(at);
+    const end = at + 10 + buf.readUInt16BE(at + 8);
+    if (end > buf.length) throw new RangeError('record data runs off the packet');
+    if (out && want(type)) out.push(codec.answer.decode(buf, start));
+    at = end;
+  }
+  return at;
+}
+
 /**
  * Decodes `buf` when it is a response to exactly `q` (QR set, one question with the same name, type
- * and class IN); null for anything else (malformed, a query, another question).
+ * and class IN); null for anything else (malformed, a query, another question). Only what the
+ * answer is made of is decoded: the answer section's records of the asked type and CNAMEs, the
+ * authority section's SOA (negative TTL); the other records (signatures, NSEC, OPT, glue) are only
+ * walked over, so a packet that does not hold together is still refused.
  */
 export function decodeResponse(buf: Uint8Array, q: Question): WireResponse | null {
-  let p: Decoded;
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (b.length < 12) return null;
+  const flags = b.readUInt16BE(2);
+  if ((flags & FLAG_QR) === 0 || b.readUInt16BE(4) !== 1) return null;
+  const code = TYPE_CODE[q.type];
   try {
-    p = dnsPacket.decode(Buffer.isBuffer(buf) ? buf : Buffer.from(buf)) as Decoded;
+    const qname = codec.name.decode(b, 12);
+    let at = 12 + codec.name.decode.bytes;
+    if (at + 4 > b.length) return null;
+    if (b.readUInt16BE(at) !== code || b.readUInt16BE(at + 2) !== CLASS_IN || !sameName(qname, q.name))
+      return null;
+    at += 4;
+    const answers: WireRecord[] = [];
+    const authorities: WireRecord[] = [];
+    at = section(b, at, b.readUInt16BE(6), (t) => t === code || t === CNAME_CODE, answers);
+    at = section(b, at, b.readUInt16BE(8), (t) => t === SOA_CODE, authorities);
+    section(b, at, b.readUInt16BE(10), () => false, null);
+    return {
+      id: b.readUInt16BE(0),
+      rcode: RCODE_NAMES[flags & 0xf] ?? `RCODE_${flags & 0xf}`,
+      tc: (flags & FLAG_TC) !== 0,
+      ad: (flags & FLAG_AD) !== 0,
+      answers,
+      authorities,
+    };
   } catch {
     return null;
   }
-  if (p.type !== 'response') return null;
-  const only = p.questions?.length === 1 ? p.questions[0] : undefined;
-  if (!only) return null;
-  if (only.type !== q.type || (only.class ?? 'IN') !== 'IN' || !sameName(only.name, q.name)) return null;
-  return {
-    id: p.id ?? 0,
-    rcode: p.rcode ?? 'NOERROR',
-    tc: p.flag_tc === true,
-    ad: p.flag_ad === true,
-    answers: p.answers ?? [],
-    authorities: p.authorities ?? [],
-  };
 }
 
 const RCODES = new Set<Rcode>(['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'FORMERR', 'NOTIMP']);
@@ -245,43 +381,46 @@ export function toAnswer<T extends RRType>(q: Question & { type: T }, r: WireRes
   const cnames: string[] = [];
   const records: RecordOf<T>[] = [];
   let ttl: number | undefined;
-  const seen = new Set<string>();
+  // one pass over the answer section per name of the chain, no intermediate arrays
+  let seen: string[] | undefined;
   let current = q.name;
-  const inClass = r.answers.filter((a) => (a.class ?? 'IN') === 'IN');
   for (let hop = 0; hop < 32; hop++) {
-    seen.add(current);
-    const here = inClass.filter((a) => queryName(a.name) === current);
-    const matching = here.filter((a) => a.type === q.type);
-    if (matching.length > 0 || q.type === 'CNAME') {
-      for (const a of matching) {
+    let matched = false;
+    let cname: WireRecord | undefined;
+    for (const a of r.answers) {
+      if ((a.class ?? 'IN') !== 'IN' || queryName(a.name) !== current) continue;
+      if (a.type === q.type) {
+        matched = true;
         const rec = toRecord(q.type, a.data);
         if (rec === undefined) continue;
         records.push(rec);
         ttl = ttl === undefined ? (a.ttl ?? 0) : Math.min(ttl, a.ttl ?? 0);
-      }
-      break;
+      } else if (cname === undefined && a.type === 'CNAME') cname = a;
     }
-    const cname = here.find((a) => a.type === 'CNAME');
+    if (matched || q.type === 'CNAME') break;
     if (!cname || typeof cname.data !== 'string') break;
     const target = dataName(cname.data);
     cnames.push(target);
     ttl = ttl === undefined ? (cname.ttl ?? 0) : Math.min(ttl, cname.ttl ?? 0);
-    if (seen.has(target)) break;
+    if (seen === undefined) seen = [current];
+    else seen.push(current);
+    if (seen.includes(target)) break;
     current = target;
   }
   if (records.length === 0 && (rcode === 'NXDOMAIN' || rcode === 'NOERROR')) {
     const neg = negativeTtl(r);
     ttl = neg === undefined ? undefined : ttl === undefined ? neg : Math.min(ttl, neg);
   }
-  return {
+  const answer: { -readonly [K in keyof Answer<RecordOf<T>>]: Answer<RecordOf<T>>[K] } = {
     name: q.name,
     type: q.type,
     rcode,
     records,
     authenticated: r.ad,
     cnames,
-    ...(ttl !== undefined ? { ttl } : {}),
   };
+  if (ttl !== undefined) answer.ttl = ttl;
+  return answer;
 }
 
 /** An Answer that says the resolver could not be asked or did not answer. */
