@@ -3,7 +3,9 @@
  * the hours a real 1,000,000-domain scan takes: the documents of a stored scan (e.g. a scan of a
  * generated TLD, testworld/scale) are copied under new names into a fresh store, N domains in
  * all, through the same sink `mailsec scan` writes with. Then every command runs as its own
- * process under /usr/bin/time: wall time and peak RSS each, and the output's size.
+ * process under /usr/bin/time: wall time, CPU seconds (user + sys) and peak RSS each, and the
+ * output's size. On a shared machine the CPU seconds are the figure to compare; the load average
+ * is printed before the write, before the commands and at the end.
  *
  *   node bench/scan/export.bench.ts --from scans.duckdb --scan after --domains 1000000 [--work DIR] [--keep]
  *
@@ -12,7 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openScanSink, openScanSource, toStored } from '../../src/scan/store.ts';
@@ -55,7 +57,10 @@ process.stdout.write(`# ${templates.length} template documents; writing ${N} dom
 
 // --work DIR with a store already written there: measure it again without writing it again
 const reuse = values.work !== undefined && existsSync(db);
+const load = (): string => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
+process.stdout.write(`# ${new Date().toISOString()} load: ${load()}\n`);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 if (!reuse) {
   const sink = await openScanSink(db);
   try {
@@ -75,27 +80,33 @@ if (!reuse) {
     await sink.close();
   }
   const writeS = (performance.now() - t0) / 1000;
-  process.stdout.write(`write: ${N} domains in ${writeS.toFixed(1)} s (${Math.round(N / writeS)}/s)\n`);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(
+    `write: ${N} domains in ${writeS.toFixed(1)} s (${Math.round(N / writeS)}/s), ${cpuS.toFixed(1)} s CPU, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`,
+  );
 }
 const du = spawnSync('du', ['-sb', work], { encoding: 'utf8' }).stdout.split('\t')[0];
 process.stdout.write(`store (and outputs so far): ${du} bytes\n`);
 
 function timed(label: string, args: string[], out: string | null): void {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, MAIN, ...args], {
+  const before = loadavg()[0]?.toFixed(1);
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, MAIN, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
     stdio: ['ignore', out === '-' ? 'ignore' : 'pipe', 'pipe'],
   });
   const last = r.stderr.trim().split('\n').at(-1) ?? '';
-  const [wall, rssKb] = last.split(' ');
+  const [wall, user, sys, rssKb] = last.split(' ');
+  const cpu = (Number(user) + Number(sys)).toFixed(1);
   if (r.status !== 0) throw new Error(`${label}: exit ${r.status}\n${r.stderr}`);
   const size = out && out !== '-' ? statSync(out).size : null;
   process.stdout.write(
-    `${label.padEnd(22)} ${String(wall).padStart(8)} s  peak RSS ${(Number(rssKb) / 1024).toFixed(0).padStart(6)} MB${size === null ? '' : `  ${(size / 1e6).toFixed(1)} MB out`}\n`,
+    `${label.padEnd(22)} ${String(wall).padStart(8)} s  ${cpu.padStart(7)} s CPU  peak RSS ${(Number(rssKb) / 1024).toFixed(0).padStart(6)} MB${size === null ? '' : `  ${(size / 1e6).toFixed(1)} MB out`}  (load ${before}→${loadavg()[0]?.toFixed(1)})\n`,
   );
 }
 
-process.stdout.write(`# load average ${spawnSync('uptime', { encoding: 'utf8' }).stdout.trim()}\n`);
+process.stdout.write(`# ${new Date().toISOString()} load: ${load()}\n`);
 timed('report --json', ['report', '--db', db, '--json'], '-');
 timed(
   'report --format html',
@@ -107,4 +118,5 @@ for (const f of ['csv', 'jsonl', 'parquet', 'gmp-csv']) {
   timed(`scan export ${f}`, ['scan', 'export', '--db', db, '--format', f, '--out', out], out);
 }
 timed('report --domains', ['report', '--db', db, '--domains', 'spf.softfail'], '-');
+process.stdout.write(`# ${new Date().toISOString()} load: ${load()}\n`);
 if (!values.keep && !values.work) rmSync(work, { recursive: true, force: true });
