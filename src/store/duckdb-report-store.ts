@@ -194,6 +194,8 @@ const ts = (n: number) => `TRY_CAST($${n} AS TIMESTAMPTZ)`;
 /** a time column as ISO 8601 UTC text */
 const iso = (col: string) => `strftime(timezone('UTC', ${col}), '%Y-%m-%dT%H:%M:%SZ')`;
 
+/** WAL size at which a writer checkpoints before it closes (see `open`) */
+const CHECKPOINT_WAL = '256MB';
 /** child rows per statement */
 const CHUNK = 5000;
 /** keys or digests per lookup statement */
@@ -301,6 +303,12 @@ export class DuckDbReportStore implements ReportStore {
     try {
       await db.run("SET TimeZone = 'UTC'");
       if (!opts.readOnly) {
+        // a checkpoint rewrites each table's last, growing row group: at DuckDB's default (16 MB
+        // of WAL) an import of 20,000 small reports (51 MB of WAL in all) checkpointed three
+        // times before the one at close, compressing the same rows again each time (≈ 10 % of
+        // its CPU). The writer checkpoints when it closes (and every 256 MB of WAL); each commit
+        // is durable in the WAL until then.
+        await db.run(`SET checkpoint_threshold = '${CHECKPOINT_WAL}'`);
         await db.migrate(SCHEMA_TABLE, MIGRATIONS);
         return new DuckDbReportStore(db, true);
       }
