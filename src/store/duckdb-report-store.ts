@@ -162,9 +162,10 @@ export const MIGRATIONS: readonly string[] = [
        x -> concat_ws(' ', json_extract_string(x, '$.type'), json_extract_string(x, '$.comment'))), '; '), '');
    UPDATE dmarc_aggregate_reports r SET messages = (
      SELECT coalesce(sum(c.count), 0) FROM dmarc_aggregate_records c WHERE c.report = r.key);`,
-  // version 3: the records without a primary key (an index entry per record cost more than the
-  // record: each report's records are written once, under its key, which keeps its own PK) and
-  // `doc` as VARCHAR (the appender would parse every record's JSON again to check it)
+  // version 3: the records without a primary key (an ART entry of a 64-digit key per record: 1.9 s
+  // CPU per million records; a report's records are written once, in the transaction that stores
+  // its key, which keeps its own PK) and `doc` as VARCHAR (the appender would parse every record's
+  // JSON again to check it)
   `CREATE TABLE dmarc_aggregate_records_v3 (
      report VARCHAR NOT NULL,
      n INTEGER NOT NULL,
