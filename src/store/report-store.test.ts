@@ -285,3 +285,89 @@ test('readers: summary totals, list newest first, show by id prefix with records
     store.close();
   }
 });
+
+test('times through the appender are stored as TRY_CAST would: ISO as is, others cast, unholdable NULL', async () => {
+  const { Database } = await import('./duckdb.ts');
+  const [g] = await fixtures();
+  const ga = g as AggregateReport;
+  const path = db();
+  const store = await ReportStore.open(path);
+  const times: [string, string | null][] = [
+    ['2023-11-15T00:00:00Z', '2023-11-15 00:00:00+00'],
+    ['2023-11-15T01:02:03.500Z', '2023-11-15 01:02:03.5+00'],
+    ['2023-11-15 06:00:00+02', '2023-11-15 04:00:00+00'],
+    ['+020000-01-01T00:00:00.000Z', null],
+    ['not a time', null],
+  ];
+  try {
+    const r = await store.importBatch(times.map(([begin], i) => ({ ...ga, reportId: `t${i}`, begin })));
+    assert.equal(r.added, times.length);
+  } finally {
+    store.close();
+  }
+  const check = await Database.open(path, { readOnly: true });
+  try {
+    await check.run("SET TimeZone = 'UTC'");
+    const rows = await check.all(
+      "SELECT report_id, CAST(begin_at AS VARCHAR) AS b, doc->>'begin' AS doc_begin FROM dmarc_aggregate_reports ORDER BY report_id",
+    );
+    assert.deepEqual(
+      rows.map((x) => [x.doc_begin, x.b]),
+      times,
+    );
+  } finally {
+    check.close();
+  }
+});
+
+test('version 3 rebuilds the records without their index; every record kept, doc as text', async () => {
+  const { Database } = await import('./duckdb.ts');
+  const { MIGRATIONS, SCHEMA_TABLE } = await import('./duckdb-report-store.ts');
+  const path = db();
+  const v2 = await Database.open(path);
+  await v2.migrate(SCHEMA_TABLE, MIGRATIONS.slice(0, 2));
+  await v2.run(
+    `INSERT INTO dmarc_aggregate_records
+       SELECT 'k1', i, '192.0.2.1', 1, 'none', 'pass', 'pass', NULL, NULL, NULL, '{"n":' || i || '}', 'pass', 'pass', NULL
+       FROM range(3000) t(i)`,
+  );
+  v2.close();
+  (await ReportStore.open(path)).close();
+  const check = await Database.open(path, { readOnly: true });
+  try {
+    const [c] = await check.all(
+      "SELECT count(*) AS n, count(DISTINCT n) AS d, max(CAST(doc->>'n' AS INTEGER)) AS m FROM dmarc_aggregate_records",
+    );
+    assert.deepEqual([Number(c?.n), Number(c?.d), Number(c?.m)], [3000, 3000, 2999]);
+    const cols = await check.all(
+      "SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_name = 'dmarc_aggregate_records' ORDER BY ordinal_position",
+    );
+    assert.equal(cols.find((x) => x.c === 'doc')?.t, 'VARCHAR');
+    assert.deepEqual(
+      cols.map((x) => x.c),
+      [
+        'report',
+        'n',
+        'source_ip',
+        'count',
+        'disposition',
+        'dkim',
+        'spf',
+        'header_from',
+        'envelope_from',
+        'envelope_to',
+        'doc',
+        'spf_auth',
+        'dkim_auth',
+        'reasons',
+      ],
+    );
+    const [k] = await check.all(
+      "SELECT count(*) AS n FROM duckdb_constraints() WHERE table_name = 'dmarc_aggregate_records' AND constraint_type = 'PRIMARY KEY'",
+    );
+    assert.equal(Number(k?.n), 0);
+    assert.equal(await check.schemaVersion(SCHEMA_TABLE), MIGRATIONS.length);
+  } finally {
+    check.close();
+  }
+});
