@@ -293,26 +293,72 @@ test('a part of many large documents is written beside a merge within the defaul
   }
 });
 
-test('writeStageFiles: files of at most STAGE_FILE_BYTES, a longer line alone, every line once in order', async () => {
-  const { STAGE_FILE_BYTES, writeStageFiles } = await import('./scan-store.ts');
-  const { readFileSync } = await import('node:fs');
-  const line = (i: number, n: number) => `${i}:${'é'.repeat(n)}`;
-  const lines = [
-    ...Array.from({ length: 3000 }, (_, i) => line(i, 1000)),
-    line(3000, STAGE_FILE_BYTES),
-    line(3001, 10),
+test('a part holds what JSON lines read by read_json held: every column, the document text byte for byte', async () => {
+  const { toStored } = await import('../scan/store.ts');
+  const { writeFileSync } = await import('node:fs');
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const path = dbFile();
+  const odd = 'quote " backslash \\ slash / tab \t nl \n nul \u0000 é 𝄞 lone \ud800 end';
+  const docs = [
+    { ...doc('a.ch', { cert: 'c1' }), note: odd, n: [1.5, -0, 1e21, 123456789012345680000] },
+    doc('b.ch', { error: true }),
+    { ...doc('c.ch', { spf: `v=spf1 include:${odd} -all` }), resolver: { address: null, validates: false } },
   ];
-  const files = await writeStageFiles(join(dir, 'stage.jsonl'), lines);
-  const texts = files.map((f) => readFileSync(f));
-  for (const [i, t] of texts.entries())
-    if (!t.toString('utf8').startsWith('3000:'))
-      assert.ok(t.length <= STAGE_FILE_BYTES, `file ${i}: ${t.length} bytes`);
-  assert.ok(files.length >= 3);
-  assert.deepEqual(
-    texts.flatMap((t) => t.toString('utf8').split('\n').filter(Boolean)),
-    lines,
-  );
-  assert.deepEqual(await writeStageFiles(join(dir, 'none.jsonl'), []), []);
+  const rows = docs.map((d) => toStored(structuredClone(d)));
+  const sink = await openScanSink(path, { lockWaitMs: 5000 });
+  try {
+    await sink.begin('s', {}, 'list.txt');
+    await sink.write('s', rows);
+  } finally {
+    await sink.close();
+  }
+  const sub = readdirSync(partsDir(path))[0] as string;
+  const files = readdirSync(join(partsDir(path), sub));
+  const part = join(partsDir(path), sub, files.find((f) => !f.includes('certs')) as string);
+  const certs = join(partsDir(path), sub, files.find((f) => f.includes('certs')) as string);
+  const inst = await DuckDBInstance.create(':memory:');
+  const c = await inst.connect();
+  try {
+    // the previous writer: one JSON line per row, the document a JSON string inside it
+    const types = (await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${part}')`)).getRowObjects();
+    const columns = `{${types.map((t) => `"${t.column_name}": '${t.column_type}'`).join(', ')}}`;
+    const jsonl = join(dir, 'old.jsonl');
+    writeFileSync(
+      jsonl,
+      rows
+        .map((r) =>
+          JSON.stringify({
+            domain: r.domain,
+            checked_at: r.checkedAt,
+            part_seq: 1,
+            has_mx: r.hasMx,
+            errors: r.errors,
+            undetermined: r.undetermined,
+            findings: r.findings,
+            ...r.columns,
+            doc: JSON.stringify(r.doc),
+          }),
+        )
+        .join('\n'),
+    );
+    const read = async (sql: string) =>
+      (await c.runAndReadAll(`SELECT * EXCLUDE (part_seq) FROM ${sql} ORDER BY domain`)).getRowObjectsJS();
+    const now = await read(`read_parquet('${part}')`);
+    assert.deepEqual(
+      now,
+      await read(`read_json('${jsonl}', format = 'newline_delimited', columns = ${columns})`),
+    );
+    assert.deepEqual(
+      now.map((r) => r.doc),
+      rows.map((r) => JSON.stringify(r.doc)),
+    );
+    assert.ok(String(now[0]?.doc).includes('\\ud800'));
+    const cs = (await c.runAndReadAll(`SELECT sha256, der FROM read_parquet('${certs}')`)).getRowObjects();
+    assert.deepEqual(cs, [{ sha256: 'c1', der: 'DER-c1' }]);
+  } finally {
+    c.closeSync();
+    inst.closeSync();
+  }
 });
 
 test('a version-1 database is converted (its documents become parts); a newer version is refused naming it', async () => {

@@ -19,10 +19,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 import { CatalogueWorker } from './catalogue-worker.ts';
@@ -468,33 +467,51 @@ async function registerPart(db: Database, scan: string, p: WrittenPart): Promise
 
 let seqBase = BigInt(Date.now()) * 1000n;
 
-/** The largest JSON-lines file a part's rows are staged in (a longer single line gets a file of its own). */
-export const STAGE_FILE_BYTES = 4 * 2 ** 20;
+/** The documents' bytes (UTF-16 units) a part's table holds before they are staged to a Parquet file. */
+const STAGE_BYTES = 4 * 2 ** 20;
 
-/** Writes the lines to `<base>.<n>` files of at most STAGE_FILE_BYTES each; returns their paths. */
-export async function writeStageFiles(base: string, lines: readonly string[]): Promise<string[]> {
-  const files: string[] = [];
-  let piece: string[] = [];
-  let bytes = 0;
-  const flush = async () => {
-    if (!piece.length) return;
-    const f = `${base}.${files.length}`;
-    files.push(f);
-    await writeFile(f, `${piece.join('\n')}\n`);
-    piece = [];
-    bytes = 0;
-  };
-  for (const l of lines) {
-    const n = Buffer.byteLength(l) + 1;
-    if (piece.length && bytes + n > STAGE_FILE_BYTES) await flush();
-    piece.push(l);
-    bytes += n;
-  }
-  await flush();
-  return files;
+type Append = (a: DuckDBAppender, v: unknown) => void;
+
+const INT_APPEND = {
+  TINYINT: 'appendTinyInt',
+  SMALLINT: 'appendSmallInt',
+  INTEGER: 'appendInteger',
+  UTINYINT: 'appendUTinyInt',
+  USMALLINT: 'appendUSmallInt',
+  UINTEGER: 'appendUInteger',
+} as const;
+
+/**
+ * A column of a part's table: scalars appended typed; lists and structs as their JSON text
+ * (VARCHAR), cast to their type when the table is copied to Parquet — the appender's nested
+ * values cost far more (a value and a logical type built per row).
+ */
+interface TableColumn {
+  readonly append: Append;
+  readonly tableType: string;
+  readonly select: string;
 }
 
-/** Writes part files through an in-memory DuckDB: JSON lines → Parquet (ZSTD), temp name then rename. */
+function tableColumn(name: string, type: string): TableColumn {
+  const t = type.trim().toUpperCase();
+  let f: Append | undefined;
+  if (t === 'VARCHAR') f = (a, v) => a.appendVarchar(typeof v === 'string' ? v : String(v));
+  else if (t === 'BOOLEAN') f = (a, v) => a.appendBoolean(Boolean(v));
+  else if (t === 'BIGINT') f = (a, v) => a.appendBigInt(BigInt(v as number));
+  else if (t === 'DOUBLE') f = (a, v) => a.appendDouble(Number(v));
+  else if (t in INT_APPEND) {
+    const m = INT_APPEND[t as keyof typeof INT_APPEND];
+    f = (a, v) => a[m](Number(v));
+  }
+  const g: Append = f ?? ((a, v) => a.appendVarchar(JSON.stringify(v)));
+  return {
+    append: (a, v) => (v === null || v === undefined ? a.appendNull() : g(a, v)),
+    tableType: f ? type : 'VARCHAR',
+    select: f ? q(name) : `CAST(json(${q(name)}) AS ${type}) AS ${q(name)}`,
+  };
+}
+
+/** Writes part files through an in-memory DuckDB: appender → table (→ stage files) → Parquet (ZSTD), temp name then rename. */
 class PartWriter {
   private readonly dbPath: string;
   private readonly conn: DuckDBConnection;
@@ -530,14 +547,22 @@ class PartWriter {
   }
 
   /**
-   * The JSON-lines schema of a part. The document travels as a JSON string (VARCHAR), not as an
-   * object: DuckDB's JSON reader then keeps one string per row instead of a parsed tree of every
-   * document of the vector (which needed ten times the part's size: 12 MB of documents did not
-   * fit in 128 MB).
+   * The table a part's rows are appended to (DuckDB's appender: typed values, the document as
+   * its JSON text in a VARCHAR — encoded once, never escaped into a JSON line and parsed back),
+   * then copied to Parquet. Created on first use; emptied after each part.
    */
-  private jsonColumns(): string {
+  private rowsTable: TableColumn[] | null = null;
+
+  private async table(): Promise<TableColumn[]> {
+    if (this.rowsTable) return this.rowsTable;
     const all = [...FIXED_COLUMNS, ...this.columns, { name: 'doc', type: 'VARCHAR' }];
-    return `{${all.map((c) => `${q(c.name)}: ${lit(c.type)}`).join(', ')}}`;
+    const cols = all.map((c) => tableColumn(c.name, c.type));
+    await this.conn.run(
+      `CREATE OR REPLACE TABLE part_rows (${all.map((c, i) => `${q(c.name)} ${cols[i]?.tableType}`).join(', ')});
+       CREATE OR REPLACE TABLE part_certs (sha256 VARCHAR, der VARCHAR)`,
+    );
+    this.rowsTable = cols;
+    return cols;
   }
 
   async write(
@@ -551,52 +576,85 @@ class PartWriter {
     seqBase += 1n;
     const partSeq = seqBase;
     const certs = new Map<string, string>();
-    const lines: string[] = [];
-    for (const r of rows) {
-      takeCertificates(r.doc, certs);
-      lines.push(
-        JSON.stringify({
-          domain: r.domain,
-          checked_at: r.checkedAt,
-          part_seq: Number(partSeq),
-          has_mx: r.hasMx,
-          errors: r.errors,
-          undetermined: r.undetermined,
-          findings: r.findings,
-          ...r.columns,
-          doc: JSON.stringify(r.doc),
-        }),
-      );
-    }
+    const cols = await this.table();
+    const extra = cols
+      .slice(FIXED_COLUMNS.length, FIXED_COLUMNS.length + this.columns.length)
+      .map((c) => c.append);
+    const findings = (cols[FIXED_COLUMNS.length - 1] as TableColumn).append;
+    const select = `SELECT ${cols.map((c) => c.select).join(', ')}`;
     const tmp = join(dir, `${part}.tmp`);
-    const jsonFile = `${tmp}.jsonl`;
-    // the rows staged in files of at most STAGE_FILE_BYTES: DuckDB's JSON reader holds about four
-    // times a file's size while a COPY to Parquet runs (a part of 5,000 documents of 7.7 KB, 52 MB
-    // of JSON lines in one file, needed ~200 MB and failed beside a merge); in files of 4 MiB the
-    // write stays under 96 MB whatever the part's size
-    const stageFiles = await writeStageFiles(jsonFile, lines);
     const file = join(dir, `${part}.parquet`);
     let certsFile: string | null = null;
+    const stageFiles: string[] = [];
     try {
+      // rows go straight into the engine's table (no JSON lines held in JavaScript, no JSON
+      // reader); an in-memory table does not spill, so past STAGE_BYTES of documents the table is
+      // copied to an uncompressed Parquet stage file and emptied — a part then takes about
+      // STAGE_BYTES of table whatever its size, and the final copy streams the stage files
+      const flush = async () => {
+        const f = `${tmp}.stage${stageFiles.length}.parquet`;
+        stageFiles.push(f);
+        await work(
+          this.conn,
+          `staging part ${part} (${rows.length} rows)`,
+          `COPY part_rows TO ${lit(f)} (FORMAT parquet, COMPRESSION uncompressed); TRUNCATE part_rows`,
+        );
+      };
+      let staged = 0;
+      let a = await this.conn.createAppender('part_rows');
+      try {
+        for (const r of rows) {
+          takeCertificates(r.doc, certs);
+          a.appendVarchar(r.domain);
+          a.appendVarchar(r.checkedAt);
+          a.appendBigInt(partSeq);
+          a.appendBoolean(r.hasMx);
+          a.appendInteger(r.errors);
+          a.appendInteger(r.undetermined);
+          findings(
+            a,
+            r.findings.map((f) => ({ id: f.id, severity: f.severity })),
+          );
+          for (let i = 0; i < extra.length; i++)
+            (extra[i] as Append)(a, r.columns[(this.columns[i] as ColumnSpec).name]);
+          const text = JSON.stringify(r.doc);
+          a.appendVarchar(text);
+          a.endRow();
+          staged += text.length;
+          if (staged >= STAGE_BYTES) {
+            a.closeSync();
+            await flush();
+            staged = 0;
+            a = await this.conn.createAppender('part_rows');
+          }
+        }
+      } finally {
+        a.closeSync();
+      }
+      if (stageFiles.length && staged) await flush();
       await work(
         this.conn,
         `writing part ${part} (${rows.length} rows)`,
-        `COPY (SELECT * FROM read_json([${stageFiles.map(lit).join(', ')}], format = 'newline_delimited', columns = ${this.jsonColumns()}))
-         TO ${lit(`${tmp}.parquet`)} (${this.parquet})`,
+        `COPY (${select} FROM ${stageFiles.length ? `read_parquet([${stageFiles.map(lit).join(', ')}])` : 'part_rows'}) TO ${lit(`${tmp}.parquet`)} (${this.parquet})`,
       );
-      for (const f of stageFiles) rmSync(f, { force: true });
+      await this.conn.run('TRUNCATE part_rows');
       const fresh = [...certs].filter(([sha]) => !this.certsWritten.has(sha));
       if (fresh.length) {
-        await writeFile(
-          jsonFile,
-          `${fresh.map(([sha256, der]) => JSON.stringify({ sha256, der })).join('\n')}\n`,
-        );
+        const c = await this.conn.createAppender('part_certs');
+        try {
+          for (const [sha256, der] of fresh) {
+            c.appendVarchar(sha256);
+            c.appendVarchar(der);
+            c.endRow();
+          }
+        } finally {
+          c.closeSync();
+        }
         certsFile = join(dir, `${part}.certs.parquet`);
         await work(
           this.conn,
           `writing the certificates of part ${part}`,
-          `COPY (SELECT * FROM read_json(${lit(jsonFile)}, format = 'newline_delimited', columns = {sha256: 'VARCHAR', der: 'VARCHAR'}))
-           TO ${lit(`${tmp}.certs.parquet`)} (${this.parquet})`,
+          `COPY part_certs TO ${lit(`${tmp}.certs.parquet`)} (${this.parquet})`,
         );
         renameSync(`${tmp}.certs.parquet`, certsFile);
         for (const [sha] of fresh) {
@@ -607,7 +665,9 @@ class PartWriter {
       }
       renameSync(`${tmp}.parquet`, file);
     } finally {
-      for (const f of [jsonFile, ...stageFiles]) rmSync(f, { force: true });
+      for (const f of stageFiles) rmSync(f, { force: true });
+      // a failed part leaves no rows for the next one
+      await this.conn.run('TRUNCATE part_rows; TRUNCATE part_certs').catch(() => {});
     }
     return {
       part,

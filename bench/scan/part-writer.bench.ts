@@ -1,0 +1,85 @@
+/**
+ * The scan store's part writer alone: N documents (copies of a stored scan's, under new names)
+ * written as parts of --batch rows through the sink `mailsec scan` writes with, fewer than the 8
+ * parts a merge needs, so no merge runs. The rows are built before the clock starts; what is timed is
+ * `sink.write` (documents → Parquet part). Prints CPU seconds of the process (user + sys, the
+ * main thread and DuckDB's) and of the main thread alone, wall time, peak RSS and the load.
+ *
+ *   node bench/scan/part-writer.bench.ts --from scans.duckdb [--scan NAME] [--docs 20000] [--batch 5000]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openScanSink, openScanSource, toStored } from '../../src/scan/store.ts';
+import type { StoredDomain } from '../../src/store/scan-store.ts';
+
+const { values } = parseArgs({
+  options: {
+    from: { type: 'string' },
+    scan: { type: 'string' },
+    docs: { type: 'string', default: '20000' },
+    batch: { type: 'string', default: '5000' },
+  },
+});
+if (!values.from) throw new Error('give --from DB (a database with a stored scan)');
+const N = Number(values.docs);
+const BATCH = Number(values.batch);
+
+const source = await openScanSource(values.from);
+const templates: string[] = [];
+try {
+  const scan = values.scan ?? (await source.scans()).at(-1)?.name;
+  if (!scan) throw new Error(`${values.from} holds no scan`);
+  for await (const rows of source.streamScans(
+    { domains: scan },
+    'SELECT CAST(doc AS VARCHAR) AS doc FROM domains ORDER BY domain',
+  ))
+    for (const r of rows) templates.push(String(r.doc));
+} finally {
+  await source.close();
+}
+
+const batches: StoredDomain[][] = [];
+let bytes = 0;
+for (let start = 0; start < N; start += BATCH) {
+  const rows: StoredDomain[] = [];
+  for (let i = start; i < Math.min(N, start + BATCH); i++) {
+    const t = templates[i % templates.length] as string;
+    bytes += Buffer.byteLength(t);
+    const doc = JSON.parse(t) as Record<string, unknown>;
+    doc.domain = `b${i.toString(36)}-${String(doc.domain)}`;
+    rows.push(toStored(doc));
+  }
+  batches.push(rows);
+}
+/** CPU seconds of the main (JavaScript) thread so far, from /proc (Linux; clock ticks of 10 ms). */
+const mainCpu = (): number => {
+  const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+const load = (): string => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
+process.stdout.write(
+  `# ${templates.length} template documents, ${N} written in parts of ${BATCH} (${(bytes / 1e6).toFixed(1)} MB of JSON)\n# ${new Date().toISOString()} load: ${load()}\n`,
+);
+
+const work = mkdtempSync(join(tmpdir(), 'mailsec-part-writer-bench-'));
+if (batches.length >= 8) throw new Error('at most 7 parts (--docs / --batch): the 8th would start a merge');
+const sink = await openScanSink(join(work, 'w.duckdb'));
+try {
+  await sink.begin('w', {}, 'part writer bench');
+  const cpu0 = process.cpuUsage();
+  const main0 = mainCpu();
+  const t0 = performance.now();
+  for (const rows of batches) await sink.write('w', rows);
+  const cpu = process.cpuUsage(cpu0);
+  const main = mainCpu() - main0;
+  const wall = (performance.now() - t0) / 1000;
+  process.stdout.write(
+    `write: ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU (user ${(cpu.user / 1e6).toFixed(2)}, sys ${(cpu.system / 1e6).toFixed(2)}), main thread ${main.toFixed(2)} s, ${wall.toFixed(2)} s wall, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n# load: ${load()}\n`,
+  );
+} finally {
+  await sink.close();
+  rmSync(work, { recursive: true, force: true });
+}
