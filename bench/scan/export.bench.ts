@@ -17,8 +17,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openScanSink, openScanSource, toStored } from '../../src/scan/store.ts';
+import { openScanSink, toStored } from '../../src/scan/store.ts';
 import type { StoredDomain } from '../../src/store/scan-store.ts';
+import { templateDocuments } from './templates.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,20 +40,7 @@ const db = join(work, 'big.duckdb');
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
 // the template documents
-const source = await openScanSource(values.from);
-const templates: string[] = [];
-try {
-  const scans = await source.scans();
-  const scan = values.scan ?? scans.at(-1)?.name;
-  if (!scan) throw new Error(`${values.from} holds no scan`);
-  for await (const rows of source.streamScans(
-    { domains: scan },
-    'SELECT CAST(doc AS VARCHAR) AS doc FROM domains ORDER BY domain',
-  ))
-    for (const r of rows) templates.push(String(r.doc));
-} finally {
-  await source.close();
-}
+const templates = await templateDocuments(values.from, values.scan);
 process.stdout.write(`# ${templates.length} template documents; writing ${N} domains to ${db}\n`);
 
 // --work DIR with a store already written there: measure it again without writing it again

@@ -12,8 +12,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openScanSink, openScanSource, toStored } from '../../src/scan/store.ts';
+import { openScanSink, toStored } from '../../src/scan/store.ts';
 import type { StoredDomain } from '../../src/store/scan-store.ts';
+import { templateDocuments } from './templates.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,19 +28,7 @@ if (!values.from) throw new Error('give --from DB (a database with a stored scan
 const N = Number(values.docs);
 const BATCH = Number(values.batch);
 
-const source = await openScanSource(values.from);
-const templates: string[] = [];
-try {
-  const scan = values.scan ?? (await source.scans()).at(-1)?.name;
-  if (!scan) throw new Error(`${values.from} holds no scan`);
-  for await (const rows of source.streamScans(
-    { domains: scan },
-    'SELECT CAST(doc AS VARCHAR) AS doc FROM domains ORDER BY domain',
-  ))
-    for (const r of rows) templates.push(String(r.doc));
-} finally {
-  await source.close();
-}
+const templates = await templateDocuments(values.from, values.scan);
 
 const batches: StoredDomain[][] = [];
 let bytes = 0;
