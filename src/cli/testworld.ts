@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
@@ -73,24 +73,35 @@ export function settingsOf(s: UpState): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Takes the start lock (an exclusive create); false when another live `up` holds it. A lock whose
- * owner died is removed.
+ * Takes the start lock; false when another live `up` holds it. A lock whose owner died is removed.
+ * The lock appears whole (the pid written to a temporary file, then hard-linked into place: the
+ * link fails if the lock exists) — an exclusive create followed by a write let a second `up` read
+ * an empty lock between the two, take it for stale and start a second world.
  */
 function takeLock(file: string): boolean {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = Number(readFileSync(file, 'utf8').trim() || 0);
-      if (owner && alive(owner)) return false;
-      rmSync(file, { force: true }); // stale: its `up` died
+  const tmp = `${file}.${process.pid}`;
+  writeFileSync(tmp, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        linkSync(tmp, file);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        let owner = 0;
+        try {
+          owner = Number(readFileSync(file, 'utf8').trim() || 0);
+        } catch {
+          continue; // removed meanwhile: try again
+        }
+        if (owner && alive(owner)) return false;
+        rmSync(file, { force: true }); // stale: its `up` died
+      }
     }
+    return false;
+  } finally {
+    rmSync(tmp, { force: true });
   }
-  return false;
 }
 
 const startFailed = (detail: string) =>
