@@ -33,6 +33,8 @@ export interface AuditConfig {
   readonly timeoutMs?: number;
   /** DNS attempts per question (default 3) */
   readonly attempts?: number;
+  /** DNS queries on the wire at once, at most (default 1000; more wait their turn) */
+  readonly dnsInFlight?: number;
   /** special-purpose ranges mailsec may connect to (CIDR, e.g. `127.0.0.0/8`); default none */
   readonly allowPrivate?: readonly string[];
   /** extra trusted CA certificates (a PEM file) for SMTP, HTTPS and DoH */
@@ -110,6 +112,11 @@ export interface OpenAuditEnvironment extends AuditEnvironment {
 export const DEFAULTS = {
   timeoutMs: 2000,
   attempts: 3,
+  /**
+   * Queries on the wire at once. Unbound keeps 1,024 per thread by default (`num-queries-per-thread`)
+   * and drops what overflows; a scan with 1,024 domains in flight asks several thousand at once.
+   */
+  dnsInFlight: 1000,
   ehlo: 'mailsec.invalid',
   smtpTimeoutMs: 10_000,
   httpTimeoutMs: 10_000,
@@ -152,6 +159,7 @@ export function openResolver(
   return createResolver(config.resolver, {
     timeoutMs: config.timeoutMs ?? DEFAULTS.timeoutMs,
     attempts: config.attempts ?? DEFAULTS.attempts,
+    maxInFlight: config.dnsInFlight ?? DEFAULTS.dnsInFlight,
     ...(ca ? { ca } : {}),
     ...extra,
   });

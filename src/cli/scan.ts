@@ -2,7 +2,12 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { AuditConfig } from '../audit/environment.ts';
-import { createAuditEnvironment, type OpenAuditEnvironment, openResolver } from '../audit/environment.ts';
+import {
+  createAuditEnvironment,
+  DEFAULTS,
+  type OpenAuditEnvironment,
+  openResolver,
+} from '../audit/environment.ts';
 import { ErrorCode, isMailsecError, MailsecError } from '../core/errors.ts';
 import { normaliseDomain } from '../core/names.ts';
 import type { ResolverStats } from '../dns/index.ts';
@@ -133,6 +138,13 @@ const SCAN_OPTIONS: CommandDef['options'] = {
     description:
       'DNS queries per second at most, retries included (0: no fixed ceiling; SERVFAIL/timeout storms still slow it)',
     default: String(DEFAULT_QPS),
+  },
+  'dns-in-flight': {
+    type: 'string',
+    value: 'N',
+    description:
+      'DNS queries on the wire at once, at most (a resolver drops what overflows its request list: each drop costs a timeout)',
+    default: String(DEFAULTS.dnsInFlight),
   },
   'ns-qps': {
     type: 'string',
@@ -288,14 +300,18 @@ export const scanCommand: CommandDef = {
       ehlo: scanEhlo(str(args, 'ehlo'), io.stderr, bool(args, 'no-smtp')),
       exclude: exclusions.lines,
     });
-    const resolver = openResolver(config, {
-      rate,
-      // shared infrastructure (hosters' NS, MX, SPF includes) is a few thousand names; per-domain names are asked once
-      cache: { maxEntries: 50_000, maxBytes: 32 * 2 ** 20 },
-      ...(queryLog
-        ? { onQuery: (n: string, t: string, cd: boolean) => queryLog.write(`${n} ${t} ${cd ? 1 : 0}\n`) }
-        : {}),
-    });
+    const dnsInFlight = positiveInt(args, 'dns-in-flight', DEFAULTS.dnsInFlight, 1_000_000);
+    const resolver = openResolver(
+      { ...config, dnsInFlight },
+      {
+        rate,
+        // shared infrastructure (hosters' NS, MX, SPF includes) is a few thousand names; per-domain names are asked once
+        cache: { maxEntries: 50_000, maxBytes: 32 * 2 ** 20 },
+        ...(queryLog
+          ? { onQuery: (n: string, t: string, cd: boolean) => queryLog.write(`${n} ${t} ${cd ? 1 : 0}\n`) }
+          : {}),
+      },
+    );
     // the first ^C (or SIGTERM) finishes the domains in flight and stores them; a second one aborts them
     const soft = new AbortController();
     const hard = new AbortController();

@@ -6,7 +6,7 @@ import { type MiniDns, type MiniZone, startMiniDns } from '../../testworld/mini-
 import { ErrorCode } from '../core/errors.ts';
 import type { QueryLogEntry } from '../core/result.ts';
 import { createClient } from './client.ts';
-import { createResolver, detectValidation, recording } from './index.ts';
+import { createRateGate, createResolver, detectValidation, recording } from './index.ts';
 import { parseResolverSpec } from './spec.ts';
 import type { Answer, RRType } from './types.ts';
 
@@ -544,6 +544,55 @@ describe('timeouts: one timer for the queries in flight', () => {
       assert.equal((await b).kind, 'timeout');
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe("the run's DNS load: in-flight ceiling and storm signal", () => {
+  it('keeps at most maxInFlight queries on the wire; the rest wait their turn and are all answered', async () => {
+    const c = createClient(parseResolverSpec(dns.spec), { timeoutMs: 2000, attempts: 1, maxInFlight: 7 });
+    let peak = 0;
+    let sampling = true;
+    const sample = () => {
+      peak = Math.max(peak, c.stats().inFlight);
+      if (sampling) setImmediate(sample);
+    };
+    sample();
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => c.query(`h${i}.bulk.example`, 'A')),
+      );
+      answers.forEach((a, i) =>
+        assert.deepEqual([a.rcode, a.records], ['NOERROR', [`10.${i >> 8}.${i & 255}.1`]]),
+      );
+      assert.ok(peak >= 1 && peak <= 7, `peak in flight ${peak}`);
+      assert.equal(c.stats().inFlight, 0);
+    } finally {
+      sampling = false;
+      await c.close();
+    }
+  });
+
+  it("SERVFAILs answered at once are the zone's verdict, not a storm; timeouts are", async () => {
+    const rate = createRateGate({ qps: 0 });
+    const c = createClient(parseResolverSpec(dns.spec), { timeoutMs: 1000, attempts: 1, rate });
+    try {
+      for (let i = 0; i < 300; i++)
+        assert.equal((await c.query('servfail.example.com', 'A')).rcode, 'SERVFAIL');
+      assert.equal(rate.storms, 0, 'fast SERVFAILs lowered the ceiling');
+    } finally {
+      await c.close();
+    }
+    const rate2 = createRateGate({ qps: 0 });
+    const slow = createClient(parseResolverSpec(dns.spec), { timeoutMs: 20, attempts: 1, rate: rate2 });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, () => slow.query('slow.example.com', 'A')),
+      );
+      assert.ok(answers.every((a) => a.rcode === 'TIMEOUT'));
+      assert.ok(rate2.storms >= 1, 'timeouts did not lower the ceiling');
+    } finally {
+      await slow.close();
     }
   });
 });

@@ -5,7 +5,7 @@
  */
 
 import { DohTransport, type DohTransportOptions } from './doh.ts';
-import type { RateGate } from './rate.ts';
+import { createInFlightWindow, type RateGate } from './rate.ts';
 import type { ResolverSpec } from './spec.ts';
 import type { Outcome, Transport, TransportStats } from './transport.ts';
 import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
@@ -19,6 +19,11 @@ export interface ClientOptions extends UdpTransportOptions, DohTransportOptions 
   readonly attempts?: number;
   /** a query-rate ceiling shared by the run (`--qps`, storm backoff); every packet sent takes a token */
   readonly rate?: RateGate;
+  /**
+   * queries on the wire at once, at most (default: no ceiling); more wait their turn, outside
+   * their timeout. A resolver drops what overflows its request list, and a drop costs a timeout.
+   */
+  readonly maxInFlight?: number;
   /** told of every query that goes to the network (cache and in-flight sharing already passed) */
   readonly onQuery?: (name: string, type: RRType, checkingDisabled: boolean) => void;
 }
@@ -51,6 +56,11 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
   let queries = 0;
   const rcodes: Record<string, number> = {};
   const rate = options.rate;
+  const slowFailMs = Math.min(1000, timeoutMs / 2);
+  const window =
+    options.maxInFlight !== undefined && options.maxInFlight > 0
+      ? createInFlightWindow(options.maxInFlight)
+      : null;
   return {
     label: transport.label,
     async query<T extends RRType>(name: string, type: T, opts?: QueryOptions): Promise<Answer<RecordOf<T>>> {
@@ -70,10 +80,32 @@ export function createClient(spec: ResolverSpec, options: ClientOptions = {}): R
       let last: Outcome | undefined;
       for (let attempt = 0; attempt < attempts; attempt++) {
         if (rate && !rate.tryTake?.()) await rate.acquire(signal);
-        const o = await transport.exchange(q, edns, timeoutMs, signal);
-        rate?.report(
-          o.kind === 'timeout' || (o.kind === 'response' && o.response.rcode === 'SERVFAIL') ? 'fail' : 'ok',
-        );
+        let o: Outcome;
+        let sentAt = rate ? performance.now() : 0;
+        if (window) {
+          const wait = window.enter();
+          if (wait) {
+            await wait;
+            if (rate) sentAt = performance.now();
+          }
+          try {
+            o = await transport.exchange(q, edns, timeoutMs, signal);
+          } finally {
+            window.leave();
+          }
+        } else o = await transport.exchange(q, edns, timeoutMs, signal);
+        // a storm is a server that struggles: timeouts, and SERVFAILs that took long (the resolver
+        // gave up on the zone's servers). A SERVFAIL at once is the zone's own verdict (a lame
+        // delegation, a bogus signature): a TLD has thousands, and they must not slow the run.
+        if (rate)
+          rate.report(
+            o.kind === 'timeout' ||
+              (o.kind === 'response' &&
+                o.response.rcode === 'SERVFAIL' &&
+                performance.now() - sentAt >= slowFailMs)
+              ? 'fail'
+              : 'ok',
+          );
         if (o.kind === 'aborted') {
           signal?.throwIfAborted();
           throw new Error('aborted');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRateGate } from './rate.ts';
+import { createInFlightWindow, createRateGate } from './rate.ts';
 
 test('rate gate: at most qps tokens a second, waiting ones served in order', async () => {
   let t = 0;
@@ -67,4 +67,31 @@ test('rate gate: thousands of waiters are served in order, tokens kept, aborted 
     Array.from({ length: 5000 }, (_, i) => i).filter((i) => i !== 2500),
   );
   assert.ok(order.includes(-2500));
+});
+
+test('in-flight window: at most max slots, waiters served in order, slots passed on', async () => {
+  const w = createInFlightWindow(2);
+  assert.equal(w.enter(), null);
+  assert.equal(w.enter(), null);
+  const order: number[] = [];
+  const waits = [0, 1, 2].map((i) => (w.enter() as Promise<void>).then(() => order.push(i)));
+  assert.equal(w.active, 2);
+  assert.equal(w.waiting, 3);
+  w.leave();
+  await waits[0];
+  assert.deepEqual(order, [0]);
+  assert.equal(w.active, 2);
+  w.leave();
+  w.leave();
+  await Promise.all(waits);
+  assert.deepEqual(order, [0, 1, 2]);
+  assert.equal(w.waiting, 0);
+  // a newcomer does not overtake a waiter
+  const late = w.enter();
+  assert.notEqual(late, null);
+  w.leave();
+  await late;
+  for (let i = 0; i < 2; i++) w.leave();
+  assert.equal(w.active, 0);
+  assert.equal(w.enter(), null);
 });

@@ -152,3 +152,61 @@ export function createRateGate(o: RateGateOptions): RateGate {
     },
   };
 }
+
+/**
+ * A ceiling on the queries on the wire at once (`--dns-in-flight`): a resolver keeps a bounded
+ * request list (Unbound: `num-queries-per-thread`) and drops what overflows it, and each drop
+ * costs the asker a whole timeout and a retry — a scan's first burst (every domain in flight
+ * asking its first queries together) overflowed the testworld's Unbound that way, and the
+ * timeouts it caused slowed the run down (storm backoff) and left sections undetermined. Past
+ * the ceiling a query waits its turn (FIFO); the wait is not part of its timeout.
+ */
+export interface InFlightWindow {
+  /** null: a slot was free and is now taken; otherwise a promise that resolves with the slot */
+  enter(): Promise<void> | null;
+  /** gives the slot back (to the next waiter, if any) */
+  leave(): void;
+  /** queries holding a slot, and waiting for one */
+  readonly active: number;
+  readonly waiting: number;
+}
+
+export function createInFlightWindow(max: number): InFlightWindow {
+  const limit = Math.max(1, Math.floor(max));
+  let active = 0;
+  const waiters: ((() => void) | undefined)[] = [];
+  let head = 0;
+  return {
+    enter() {
+      if (active < limit && head === waiters.length) {
+        active++;
+        return null;
+      }
+      return new Promise<void>((resolve) => {
+        waiters.push(resolve);
+      });
+    },
+    leave() {
+      if (head < waiters.length) {
+        const next = waiters[head] as () => void;
+        waiters[head++] = undefined;
+        if (head === waiters.length) {
+          waiters.length = 0;
+          head = 0;
+        } else if (head > 1024 && head * 2 > waiters.length) {
+          waiters.splice(0, head);
+          head = 0;
+        }
+        next(); // the slot passes on: active stays
+        return;
+      }
+      active = Math.max(0, active - 1);
+    },
+    get active() {
+      return active;
+    },
+    get waiting() {
+      return waiters.length - head;
+    },
+  };
+}
