@@ -562,9 +562,8 @@ describe("the run's DNS load: in-flight ceiling and storm signal", () => {
       const answers = await Promise.all(
         Array.from({ length: 300 }, (_, i) => c.query(`h${i}.bulk.example`, 'A')),
       );
-      answers.forEach((a, i) =>
-        assert.deepEqual([a.rcode, a.records], ['NOERROR', [`10.${i >> 8}.${i & 255}.1`]]),
-      );
+      for (const [i, a] of answers.entries())
+        assert.deepEqual([a.rcode, a.records], ['NOERROR', [`10.${i >> 8}.${i & 255}.1`]]);
       assert.ok(peak >= 1 && peak <= 7, `peak in flight ${peak}`);
       assert.equal(c.stats().inFlight, 0);
     } finally {
