@@ -99,6 +99,27 @@ export interface StoredDomain {
   readonly findings: readonly { id: string; severity: string }[];
   /** the `check --json` document; the store takes it over (certificate DER is moved out) */
   readonly doc: Record<string, unknown>;
+  /**
+   * the document already encoded (`encodeDocument`): its JSON text without the certificates' DER,
+   * and those certificates (sha256, DER); `doc` is then an empty placeholder
+   */
+  readonly docText?: string;
+  readonly certificates?: readonly (readonly [string, string])[];
+}
+
+const ENCODED: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+/**
+ * Encodes a row's document as the store will write it, at once: a scan keeps finished domains
+ * until their batch is written (up to a second, a thousand domains), and a document's object
+ * graph that outlives the young generation is copied and traced by every collection until then
+ * (garbage collection was a third of a scan's CPU); its JSON text is one flat string.
+ */
+export function encodeDocument(r: StoredDomain): StoredDomain {
+  if (r.docText !== undefined) return r;
+  const certs = new Map<string, string>();
+  takeCertificates(r.doc, certs);
+  return { ...r, doc: ENCODED, docText: JSON.stringify(r.doc), certificates: [...certs] };
 }
 
 /** Where scan results go (`mailsec scan`, later a collector of workers' chunks). */
@@ -518,7 +539,11 @@ class PartWriter {
   private readonly columns: readonly ColumnSpec[];
   private readonly runId: string;
   private seq = 0;
-  /** certificates already written by this run (bounded): most repeats are never written twice */
+  /**
+   * certificates already written by this run, by scan (bounded): most repeats are never written
+   * twice. Once keyed by certificate alone, so a second scan written by the same process stored
+   * its documents without the DER of certificates the first one had (its reader found none).
+   */
   private readonly certsWritten = new Map<string, true>();
   /** the COPY options of every Parquet file: ZSTD, row groups bounded in bytes */
   private readonly parquet: string;
@@ -604,7 +629,8 @@ class PartWriter {
       let a = await this.conn.createAppender('part_rows');
       try {
         for (const r of rows) {
-          takeCertificates(r.doc, certs);
+          if (r.docText === undefined) takeCertificates(r.doc, certs);
+          else for (const [sha, der] of r.certificates ?? []) certs.set(sha, der);
           a.appendVarchar(r.domain);
           a.appendVarchar(r.checkedAt);
           a.appendBigInt(partSeq);
@@ -617,7 +643,7 @@ class PartWriter {
           );
           for (let i = 0; i < extra.length; i++)
             (extra[i] as Append)(a, r.columns[(this.columns[i] as ColumnSpec).name]);
-          const text = JSON.stringify(r.doc);
+          const text = r.docText ?? JSON.stringify(r.doc);
           a.appendVarchar(text);
           a.endRow();
           staged += text.length;
@@ -638,7 +664,9 @@ class PartWriter {
         `COPY (${select} FROM ${stageFiles.length ? `read_parquet([${stageFiles.map(lit).join(', ')}])` : 'part_rows'}) TO ${lit(`${tmp}.parquet`)} (${this.parquet})`,
       );
       await this.conn.run('TRUNCATE part_rows');
-      const fresh = [...certs].filter(([sha]) => !this.certsWritten.has(sha));
+      // per scan: a reader looks a certificate up in its own scan's parts
+      const seen = (sha: string) => `${scan}\u0000${sha}`;
+      const fresh = [...certs].filter(([sha]) => !this.certsWritten.has(seen(sha)));
       if (fresh.length) {
         const c = await this.conn.createAppender('part_certs');
         try {
@@ -658,7 +686,7 @@ class PartWriter {
         );
         renameSync(`${tmp}.certs.parquet`, certsFile);
         for (const [sha] of fresh) {
-          this.certsWritten.set(sha, true);
+          this.certsWritten.set(seen(sha), true);
           if (this.certsWritten.size > 50_000)
             this.certsWritten.delete(this.certsWritten.keys().next().value as string);
         }
