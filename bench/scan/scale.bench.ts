@@ -8,6 +8,8 @@
  *   node testworld/scale/cli.ts serve --seed ch23 --size 1000000 --state /tmp/sw.json
  *   node bench/scan/scale.bench.ts --state /tmp/sw.json --domains <domains.txt> \
  *     [--concurrency 1024] [--checkpoints 100000,500000,1000000] [--no-replay] [--keep DIR]
+ *   # the replay alone, of a query log an earlier run kept (--keep DIR: DIR/queries.log):
+ *   node bench/scan/scale.bench.ts --state /tmp/sw.json --replay-only DIR/queries.log [--concurrency 256]
  *
  * Prints one JSON line: domains/s, CPU ms per domain (mailsec, and Unbound apart), queries per
  * domain, peak RSS at each checkpoint, store bytes per domain, report time and peak RSS, replay
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '1024' },
     checkpoints: { type: 'string', default: '100000,500000,1000000' },
     'no-replay': { type: 'boolean', default: false },
+    'replay-only': { type: 'string' },
     keep: { type: 'string' },
     extra: { type: 'string', multiple: true },
   },
@@ -47,8 +50,8 @@ const state = values.state
   ? (JSON.parse(readFileSync(values.state, 'utf8')) as { resolver: string; pids: number[] })
   : null;
 const resolver = values.resolver ?? state?.resolver;
-if (!resolver || !values.domains)
-  throw new Error('give --state FILE (or --resolver ADDR) and --domains FILE');
+if (!resolver || (!values.domains && !values['replay-only']))
+  throw new Error('give --state FILE (or --resolver ADDR) and --domains FILE (or --replay-only LOG)');
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const dir = values.keep ?? mkdtempSync(join(tmpdir(), 'mailsec-bench-scale-'));
 mkdirSync(dir, { recursive: true });
@@ -200,6 +203,25 @@ async function replay(
   return { queries, skipped, wallS: (performance.now() - t0) / 1000, cpuS: (u.user + u.system) / 1e6 };
 }
 
+if (values['replay-only']) {
+  await flushUnbound();
+  const ub1 = unboundCpu();
+  const rep = await replay(values['replay-only']);
+  console.log(
+    JSON.stringify({
+      bench: 'scan.scale.replay',
+      date: new Date().toISOString(),
+      node: process.version,
+      concurrency,
+      ...rep,
+      wallS: Math.round(rep.wallS * 10) / 10,
+      unboundCpuS: Math.round((unboundCpu() - ub1) * 10) / 10,
+    }),
+  );
+  if (!values.keep) rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
 try {
   const db = join(dir, 'bench.duckdb');
   const qlog = join(dir, 'queries.log');
@@ -208,7 +230,7 @@ try {
   const scan = await run(
     [
       'scan',
-      values.domains,
+      values.domains as string,
       '--db',
       db,
       '--scan',
