@@ -219,6 +219,13 @@ export function rowGroupBytes(memoryLimit: string, threads: number): number {
  * groups of ~400, the report's scans of the typed columns of a 100,000-row part ran 3.4 times
  * slower than in groups of 2,048; an eighth, 16 MiB, failed the replacing final merge in 64 MB).
  */
+/**
+ * The most rows one merge writes (2^19: a level-3 part of 512,000 rows at the default fan-in of 8
+ * and batches of 1,000 still fits). Merging 14 parts of a 1,000,000-domain scan into one ran out of
+ * the merge engine's 122 MiB ("failed to allocate data of size 17.1 MiB") at the end of the scan.
+ */
+export const MERGE_MAX_ROWS = 524_288;
+
 export function mergeRowGroupBytes(memoryLimit: string): number {
   return Math.min(64 * 2 ** 20, Math.max(2 ** 20, Math.floor(parseSize(memoryLimit) / 16)));
 }
@@ -385,6 +392,8 @@ export interface StoreOptions extends OpenOptions {
   readonly toRow?: (doc: Record<string, unknown>) => StoredDomain;
   /** parts of one level merged into one of the next (default 8) */
   readonly mergeFanIn?: number;
+  /** the most rows a merge writes into one part (default MERGE_MAX_ROWS) */
+  readonly mergeMaxRows?: number;
   /** DuckDB memory limit of the in-memory engines that write and read the parts (default 256MB; a writer splits it between its part writes and its merges) */
   readonly workMemoryLimit?: string;
 }
@@ -1019,21 +1028,38 @@ export class ScanStore implements ScanSink {
       });
   }
 
-  /** Tiered merging (`final`: everything into one part). */
+  /**
+   * Tiered merging (`final`: the parts into one, as far as MERGE_MAX_ROWS allows). No merge writes
+   * more than the cap: a larger scan ends with a few parts of up to the cap each (readers take any
+   * number; replaced rows are then dropped when read, as before the final merge).
+   */
   private async compact(scan: string, final: boolean, writer: PartWriter = this.writer): Promise<void> {
     const fanIn = Math.max(2, this.o.mergeFanIn ?? 8);
+    const cap = Math.max(1, this.o.mergeMaxRows ?? MERGE_MAX_ROWS);
+    const rowsOf = (ps: readonly PartRow[]) => ps.reduce((n, p) => n + p.rows, 0);
     for (;;) {
       const s = await this.known(scan);
       let group: PartRow[] = [];
       let level = 0;
+      let all = false;
       if (final) {
-        if (s.parts.length <= 1 && !(s.replacements && s.parts.length === 1)) return;
-        group = [...s.parts];
-        level = Math.max(...s.parts.map((p) => p.level)) + 1;
+        // the smallest parts first, as many as the cap takes
+        let n = 0;
+        for (const p of [...s.parts].sort((a, b) => a.rows - b.rows)) {
+          if (group.length > 0 && n + p.rows > cap) break;
+          group.push(p);
+          n += p.rows;
+        }
+        all = group.length === s.parts.length;
+        const dedupeOne = all && s.replacements && group.length === 1 && n <= cap;
+        if (group.length < 2 && !dedupeOne) return;
+        level = Math.max(...group.map((p) => p.level)) + 1;
       } else {
         const byLevel = new Map<number, PartRow[]>();
         for (const p of s.parts) byLevel.set(p.level, [...(byLevel.get(p.level) ?? []), p]);
-        const full = [...byLevel.entries()].sort((a, b) => a[0] - b[0]).find(([, ps]) => ps.length >= fanIn);
+        const full = [...byLevel.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .find(([, ps]) => ps.length >= fanIn && rowsOf(ps.slice(0, fanIn)) <= cap);
         if (!full) return;
         group = full[1].slice(0, fanIn);
         level = full[0] + 1;
@@ -1049,7 +1075,7 @@ export class ScanStore implements ScanSink {
               ],
           ),
           registration(scan, merged),
-          ...(final
+          ...(final && all
             ? [
                 ['UPDATE scan_state SET replacements = false WHERE scan = $1', [scan]] as [
                   string,
@@ -1064,7 +1090,7 @@ export class ScanStore implements ScanSink {
         ...s.parts.filter((p) => !gone.has(p.part)),
         { part: merged.part, file: merged.file, certs: merged.certs, level: merged.level, rows: merged.rows },
       ];
-      if (final) s.replacements = false;
+      if (final && all) s.replacements = false;
       const base = dirname(this.path);
       for (const p of group) {
         for (const f of [p.file, p.certs]) if (f) rmSync(resolve(base, f), { force: true });
