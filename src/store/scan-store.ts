@@ -725,11 +725,16 @@ class PartWriter {
     const tmp = join(dir, `${part}.tmp`);
     const file = join(dir, `${part}.parquet`);
     const src = domainsView(files, dedupe);
-    await work(
-      this.conn,
-      `merging ${parts.length} parts (${parts.reduce((n, p) => n + p.rows, 0)} rows) into ${part}`,
-      `COPY (${src}) TO ${lit(`${tmp}.parquet`)} (${this.parquet})`,
-    );
+    try {
+      await work(
+        this.conn,
+        `merging ${parts.length} parts (${parts.reduce((n, p) => n + p.rows, 0)} rows) into ${part}`,
+        `COPY (${src}) TO ${lit(`${tmp}.parquet`)} (${this.parquet})`,
+      );
+    } catch (e) {
+      rmSync(`${tmp}.parquet`, { force: true });
+      throw e;
+    }
     const rows = Number(
       (
         await this.conn.runAndReadAll(
@@ -1028,10 +1033,14 @@ export class ScanStore implements ScanSink {
       });
   }
 
+  /** scans whose merging stopped in this process (out of the merge engine's memory), and why */
+  readonly mergeHalted = new Map<string, string>();
+
   /**
-   * Tiered merging (`final`: the parts into one, as far as MERGE_MAX_ROWS allows). No merge writes
-   * more than the cap: a larger scan ends with a few parts of up to the cap each (readers take any
-   * number; replaced rows are then dropped when read, as before the final merge).
+   * Tiered merging (`final`: the parts into one, as far as MERGE_MAX_ROWS allows, fanIn parts at a
+   * time, the smallest first). No merge writes more than the cap: a larger scan ends with a few
+   * parts of up to the cap each (readers take any number; replaced rows are then dropped when
+   * read, as before the final merge).
    */
   private async compact(scan: string, final: boolean, writer: PartWriter = this.writer): Promise<void> {
     const fanIn = Math.max(2, this.o.mergeFanIn ?? 8);
@@ -1046,7 +1055,9 @@ export class ScanStore implements ScanSink {
         // the smallest parts first, as many as the cap takes
         let n = 0;
         for (const p of [...s.parts].sort((a, b) => a.rows - b.rows)) {
-          if (group.length > 0 && n + p.rows > cap) break;
+          // at most fanIn parts read at once: DuckDB buffers each file's row groups, and 13 parts
+          // (98,000 rows) ran out of the merge engine where 8 never did
+          if (group.length >= fanIn || (group.length > 0 && n + p.rows > cap)) break;
           group.push(p);
           n += p.rows;
         }
@@ -1064,7 +1075,18 @@ export class ScanStore implements ScanSink {
         group = full[1].slice(0, fanIn);
         level = full[0] + 1;
       }
-      const merged = await writer.merge(scan, group, level, s.replacements);
+      if (this.mergeHalted.has(scan)) return;
+      let merged: WrittenPart;
+      try {
+        merged = await writer.merge(scan, group, level, s.replacements);
+      } catch (e) {
+        // a merge is housekeeping: the parts it would replace stay registered and whole, and
+        // readers take any number of them. Out of the engine's memory, this process merges no
+        // more of the scan (the same group would fail again after every part)
+        if (!/out of memory|failed to allocate/i.test(e instanceof Error ? e.message : String(e))) throw e;
+        this.mergeHalted.set(scan, e instanceof Error ? e.message : String(e));
+        return;
+      }
       await this.locked(() =>
         this.holds.run(this.path, this.openOptions(), [
           ...group.map(
@@ -1095,7 +1117,7 @@ export class ScanStore implements ScanSink {
       for (const p of group) {
         for (const f of [p.file, p.certs]) if (f) rmSync(resolve(base, f), { force: true });
       }
-      if (final) return;
+      if (final && all) return;
     }
   }
 
