@@ -21,7 +21,7 @@ import { openInput } from '../scan/input.ts';
 import { createOperatorGate } from '../scan/politeness.ts';
 import { formatProgress, type RunCounters, runScan } from '../scan/run.ts';
 import { openScanSink } from '../scan/store.ts';
-import { DEFAULT_DB, encodeDocument, type ScanStore, type Staged } from '../store/scan-store.ts';
+import { DEFAULT_DB, type ScanStore, type Staged } from '../store/scan-store.ts';
 import { CHECK_OPTIONS, parseOnly } from './check.ts';
 import type { CommandDef, CommandIo, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
@@ -394,7 +394,6 @@ export const scanCommand: CommandDef = {
         batchSize,
         replace: bool(args, 'retry-errors'),
         stop: soft.signal,
-        encode: encodeDocument,
         gate: createOperatorGate({
           resolver: env.resolver,
           qps: nsQps,

@@ -42,8 +42,6 @@ export interface ScanRunOptions {
   readonly stop?: AbortSignal;
   /** per name-server-operator pacing: a domain starts once its operator has budget */
   readonly gate?: { admit(domain: string, signal?: AbortSignal): Promise<void> };
-  /** applied to each finished row before it waits for its batch (the store's `encodeDocument`) */
-  readonly encode?: (row: StoredDomain) => StoredDomain;
   /** counters of the run's network layer, shown with the progress */
   readonly counters?: () => RunCounters;
 }
@@ -160,8 +158,7 @@ export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
         if (o.gate) await o.gate.admit(domain, o.env.signal);
         const doc = toDocument(await auditDomain(domain, o.env), o.resolver);
         if (o.env.signal.aborted) return; // an aborted audit is incomplete: not stored, redone on resume
-        const row = toStored(doc);
-        batch.push(o.encode ? o.encode(row) : row);
+        batch.push(toStored(doc));
       } catch {
         failed++; // not stored: a resumed run tries it again
       }

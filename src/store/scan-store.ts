@@ -99,27 +99,6 @@ export interface StoredDomain {
   readonly findings: readonly { id: string; severity: string }[];
   /** the `check --json` document; the store takes it over (certificate DER is moved out) */
   readonly doc: Record<string, unknown>;
-  /**
-   * the document already encoded (`encodeDocument`): its JSON text without the certificates' DER,
-   * and those certificates (sha256, DER); `doc` is then an empty placeholder
-   */
-  readonly docText?: string;
-  readonly certificates?: readonly (readonly [string, string])[];
-}
-
-const ENCODED: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
-
-/**
- * Encodes a row's document as the store will write it, at once: a scan keeps finished domains
- * until their batch is written (up to a second, a thousand domains), and a document's object
- * graph that outlives the young generation is copied and traced by every collection until then
- * (garbage collection was a third of a scan's CPU); its JSON text is one flat string.
- */
-export function encodeDocument(r: StoredDomain): StoredDomain {
-  if (r.docText !== undefined) return r;
-  const certs = new Map<string, string>();
-  takeCertificates(r.doc, certs);
-  return { ...r, doc: ENCODED, docText: JSON.stringify(r.doc), certificates: [...certs] };
 }
 
 /** Where scan results go (`mailsec scan`, later a collector of workers' chunks). */
@@ -638,8 +617,7 @@ class PartWriter {
       let a = await this.conn.createAppender('part_rows');
       try {
         for (const r of rows) {
-          if (r.docText === undefined) takeCertificates(r.doc, certs);
-          else for (const [sha, der] of r.certificates ?? []) certs.set(sha, der);
+          takeCertificates(r.doc, certs);
           a.appendVarchar(r.domain);
           a.appendVarchar(r.checkedAt);
           a.appendBigInt(partSeq);
@@ -652,7 +630,7 @@ class PartWriter {
           );
           for (let i = 0; i < extra.length; i++)
             (extra[i] as Append)(a, r.columns[(this.columns[i] as ColumnSpec).name]);
-          const text = r.docText ?? JSON.stringify(r.doc);
+          const text = JSON.stringify(r.doc);
           a.appendVarchar(text);
           a.endRow();
           staged += text.length;
