@@ -19,12 +19,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startRedis } from '../../testworld/redis.ts';
 import { startScaleWorld } from '../../testworld/scale/serve.ts';
+import { machine } from '../machine.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const SECTIONS = 'dnssec,ns,caa,mx,smtp,spf,dkim,dmarc,bimi,mtaSts,tlsRpt,securityTxt,microsoft365';
@@ -224,10 +225,7 @@ try {
   console.log(
     JSON.stringify({
       bench: 'queue.scaleout',
-      date: new Date().toISOString(),
-      node: process.version,
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
+      ...machine(),
       world: sw.world.key,
       domains,
       concurrencyPerProcess: Number(concurrency),

@@ -18,7 +18,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,7 @@ import { createTestCa } from '../../testworld/ca.ts';
 import { infrastructure, MX_NET } from '../../testworld/scale/records.ts';
 import { startScaleWorld } from '../../testworld/scale/serve.ts';
 import { type RunningSmtpServer, startSmtpServer } from '../../testworld/smtp/server.ts';
+import { machine } from '../machine.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const { values } = parseArgs({
@@ -199,10 +200,7 @@ try {
   console.log(
     JSON.stringify({
       bench: 'scan.full',
-      date: new Date().toISOString(),
-      node: process.version,
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
+      ...machine(),
       world: sw.world.key,
       latencyMs,
       concurrency: Number(values.concurrency),

@@ -27,11 +27,12 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { machine } from '../machine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -272,10 +273,7 @@ try {
   console.log(
     JSON.stringify({
       bench: 'scan.scale',
-      date: new Date().toISOString(),
-      node: process.version,
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
+      ...machine(),
       concurrency,
       exit: scan.code,
       domains,

@@ -4,7 +4,7 @@
 //   node bench/scan/tld.bench.ts [--repeat 24] [--concurrency 384] [--batch 200] [--smtp] [--http]
 // Prints one JSON line: domains, seconds, domains/s, CPU ms per domain, peak RSS (MiB), rows stored.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAuditEnvironment } from '../../src/audit/environment.ts';
@@ -12,6 +12,7 @@ import { runScan } from '../../src/scan/run.ts';
 import { openScanSink } from '../../src/scan/store.ts';
 import { startTestworld } from '../../testworld/index.ts';
 import { startSmtpHosts } from '../../testworld/smtp/index.ts';
+import { machine } from '../machine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -73,10 +74,7 @@ try {
   console.log(
     JSON.stringify({
       bench: 'scan.tld',
-      date: new Date().toISOString(),
-      node: process.version,
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
+      ...machine(),
       smtp: !!smtp,
       http: false,
       concurrency: Number(values.concurrency),

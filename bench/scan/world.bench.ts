@@ -9,11 +9,12 @@
 // domain, report seconds, and whether the report equals the ground truth.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startScaleWorld } from '../../testworld/scale/serve.ts';
+import { machine } from '../machine.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const { values, positionals } = parseArgs({
@@ -106,10 +107,7 @@ for (const size of sizes) {
   try {
     const base = {
       bench: 'scan.world',
-      date: new Date().toISOString(),
-      node: process.version,
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
+      ...machine(),
       world: sw.world.key,
       domains: sw.world.domains,
       servedZones: sw.world.manifest.servedZones,

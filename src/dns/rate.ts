@@ -32,6 +32,34 @@ export interface RateGate {
   readonly storms: number;
 }
 
+/**
+ * A FIFO with a head index: `shift()` on an array of thousands of waiters (a scan's first burst)
+ * moves the whole array each time; this compacts now and then instead.
+ */
+class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  push(x: T): void {
+    this.items.push(x);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+}
+
 export function createRateGate(o: RateGateOptions): RateGate {
   const now = o.now ?? (() => performance.now());
   const fixed = o.qps > 0 ? o.qps : Number.POSITIVE_INFINITY;
@@ -52,12 +80,8 @@ export function createRateGate(o: RateGateOptions): RateGate {
   let takenThisSecond = 0;
   let achieved = 0;
   let lastStorm = Number.NEGATIVE_INFINITY;
-  // a FIFO with a head index: shift() on an array of thousands of waiters (a scan's first burst)
-  // moves the whole array each time
-  const waiters: ({ resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal } | undefined)[] =
-    [];
-  let head = 0;
-  const waiting = () => waiters.length - head;
+  const waiters = new Fifo<{ resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal }>();
+  const waiting = () => waiters.size;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   const tick = () => {
@@ -82,15 +106,7 @@ export function createRateGate(o: RateGateOptions): RateGate {
     timer = null;
     tick();
     while (waiting() > 0 && (!Number.isFinite(ceiling) || tokens >= 1)) {
-      const w = waiters[head] as NonNullable<(typeof waiters)[number]>;
-      waiters[head++] = undefined;
-      if (head === waiters.length) {
-        waiters.length = 0;
-        head = 0;
-      } else if (head > 1024 && head * 2 > waiters.length) {
-        waiters.splice(0, head);
-        head = 0;
-      }
+      const w = waiters.shift() as NonNullable<ReturnType<typeof waiters.shift>>;
       if (w.signal?.aborted) {
         w.reject(w.signal.reason);
         continue;
@@ -174,11 +190,10 @@ export interface InFlightWindow {
 export function createInFlightWindow(max: number): InFlightWindow {
   const limit = Math.max(1, Math.floor(max));
   let active = 0;
-  const waiters: ((() => void) | undefined)[] = [];
-  let head = 0;
+  const waiters = new Fifo<() => void>();
   return {
     enter() {
-      if (active < limit && head === waiters.length) {
+      if (active < limit && waiters.size === 0) {
         active++;
         return null;
       }
@@ -187,16 +202,8 @@ export function createInFlightWindow(max: number): InFlightWindow {
       });
     },
     leave() {
-      if (head < waiters.length) {
-        const next = waiters[head] as () => void;
-        waiters[head++] = undefined;
-        if (head === waiters.length) {
-          waiters.length = 0;
-          head = 0;
-        } else if (head > 1024 && head * 2 > waiters.length) {
-          waiters.splice(0, head);
-          head = 0;
-        }
+      const next = waiters.shift();
+      if (next) {
         next(); // the slot passes on: active stays
         return;
       }
@@ -206,7 +213,7 @@ export function createInFlightWindow(max: number): InFlightWindow {
       return active;
     },
     get waiting() {
-      return waiters.length - head;
+      return waiters.size;
     },
   };
 }
