@@ -7,7 +7,8 @@
  *   # a scale world (testworld/scale), served:
  *   node testworld/scale/cli.ts serve --seed ch23 --size 1000000 --state /tmp/sw.json
  *   node bench/scan/scale.bench.ts --state /tmp/sw.json --domains <domains.txt> \
- *     [--concurrency 1024] [--checkpoints 100000,500000,1000000] [--no-replay] [--keep DIR]
+ *     [--concurrency 1024] [--checkpoints 100000,500000,1000000] [--no-replay] [--keep DIR] \
+ *     [--truth <world>/truth.json]
  *   # the replay alone, of a query log an earlier run kept (--keep DIR: DIR/queries.log):
  *   node bench/scan/scale.bench.ts --state /tmp/sw.json --replay-only DIR/queries.log [--concurrency 256]
  *
@@ -43,6 +44,8 @@ const { values } = parseArgs({
     checkpoints: { type: 'string', default: '100000,500000,1000000' },
     'no-replay': { type: 'boolean', default: false },
     'replay-only': { type: 'string' },
+    /** the world's truth.json: the report's statistics are compared with it (dns-only mode) */
+    truth: { type: 'string' },
     keep: { type: 'string' },
     extra: { type: 'string', multiple: true },
   },
@@ -101,6 +104,16 @@ function du(path: string): number {
   const st = statSync(path);
   if (!st.isDirectory()) return st.size;
   return readdirSync(path).reduce((a, f) => a + du(join(path, f)), 0);
+}
+
+/** the parts of `report --json` and of the generator's truth that are compared */
+interface Truth {
+  stats: Record<string, unknown>;
+  domains: number;
+  domainsWithMx: number;
+  providers: unknown;
+  issuers: unknown;
+  software: unknown;
 }
 
 interface Run {
@@ -262,6 +275,19 @@ try {
   const domains = summary.scanned ?? 0;
   const storeBytes = du(db) + du(`${db}.wal`) + du(`${db}.parts`);
   const report = await run(['report', '--db', db, '--scan', 'bench', '--json']);
+  let differing: string[] | null = null;
+  if (values.truth) {
+    const want = (JSON.parse(readFileSync(values.truth, 'utf8')) as { modes: Record<string, Truth> }).modes[
+      'dns-only'
+    ] as Truth;
+    const got = JSON.parse(report.stdout) as Truth;
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    differing = [...new Set([...Object.keys(want.stats), ...Object.keys(got.stats)])].filter(
+      (k) => !same(got.stats[k], want.stats[k]),
+    );
+    for (const k of ['domains', 'domainsWithMx', 'providers', 'issuers', 'software'] as const)
+      if (!same(got[k], want[k])) differing.push(k);
+  }
   let rep: Awaited<ReturnType<typeof replay>> | null = null;
   let ubReplay = 0;
   if (!values['no-replay']) {
@@ -292,6 +318,7 @@ try {
         exit: report.code,
         seconds: Math.round(report.wallS * 10) / 10,
         peakRssMiB: MiB(report.peakRss),
+        ...(differing ? { equalsTruth: differing.length === 0, differing: differing.slice(0, 20) } : {}),
       },
       replay: rep
         ? {
