@@ -1,4 +1,5 @@
 /** What every benchmark line records about where it ran (docs/benchmarks.md: date, machine). */
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 export function machine(): { date: string; node: string; cpus: number; cpu: string | undefined } {
@@ -8,4 +9,15 @@ export function machine(): { date: string; node: string; cpus: number; cpu: stri
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
   };
+}
+
+/** utime + stime of a process and its threads, seconds (from /proc; 0 once it is gone) */
+export function cpuOf(pid: number, tick = Number(process.env.CLK_TCK ?? 100)): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / tick;
+  } catch {
+    return 0;
+  }
 }

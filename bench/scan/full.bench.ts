@@ -26,7 +26,7 @@ import { createTestCa } from '../../testworld/ca.ts';
 import { infrastructure, MX_NET } from '../../testworld/scale/records.ts';
 import { startScaleWorld } from '../../testworld/scale/serve.ts';
 import { type RunningSmtpServer, startSmtpServer } from '../../testworld/smtp/server.ts';
-import { machine } from '../machine.ts';
+import { cpuOf, machine } from '../machine.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const { values } = parseArgs({
@@ -39,16 +39,6 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
-const TICK = 100;
-const cpuOf = (pid: number): number => {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / TICK;
-  } catch {
-    return 0;
-  }
-};
 const peakOf = (pid: number): number => {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machine } from '../machine.ts';
+import { cpuOf, machine } from '../machine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -64,18 +64,7 @@ const checkpoints = values.checkpoints
   .map(Number)
   .filter((n) => n > 0);
 const concurrency = Number(values.concurrency);
-const TICK = Number(process.env.CLK_TCK ?? 100);
 
-/** utime + stime of a process and its threads, seconds */
-function cpuOf(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / TICK;
-  } catch {
-    return 0;
-  }
-}
 function memOf(pid: number): { rss: number; hwm: number } {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');
