@@ -27,6 +27,7 @@ import type { CommandDef, CommandIo, ParsedArgs } from './command.ts';
 import { bool, list, str } from './command.ts';
 import { auditConfig, selectorListOf } from './environment.ts';
 import { EXIT } from './exit.ts';
+import { boundHeapGrowth } from './heap.ts';
 import { allowPrivate, networkConfig } from './options.ts';
 import { scanExportCommand } from './scan-export.ts';
 
@@ -249,6 +250,7 @@ export const scanCommand: CommandDef = {
     const only = parseOnly(args);
     const concurrency = positiveInt(args, 'concurrency', 64, 10_000);
     const batchSize = positiveInt(args, 'batch', 1000, 100_000);
+    boundHeapGrowth(process.execArgv);
     const cfg = await networkConfig(args, io.env);
     let source: InputStream;
     try {

@@ -6,6 +6,7 @@ import { runWorker } from '../queue/worker.ts';
 import type { CommandDef } from './command.ts';
 import { bool, list, str } from './command.ts';
 import { EXIT } from './exit.ts';
+import { boundHeapGrowth } from './heap.ts';
 import { allowPrivate } from './options.ts';
 import { nonNegativeInt, positiveInt, queueConnect, readExclusions } from './scan.ts';
 
@@ -107,6 +108,7 @@ export const workerCommand: CommandDef = {
       );
     }
     const target = parseQueueUrl(url);
+    boundHeapGrowth(process.execArgv);
     const ranges = allowPrivate(args, io.env);
     for (const r of ranges) parseCidr(r);
     const exclusions = readExclusions(str(args, 'exclude'), io.cwd);
