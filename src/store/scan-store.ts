@@ -1045,7 +1045,11 @@ export class ScanStore implements ScanSink {
         level = Math.max(...group.map((p) => p.level)) + 1;
       } else {
         const byLevel = new Map<number, PartRow[]>();
-        for (const p of s.parts) byLevel.set(p.level, [...(byLevel.get(p.level) ?? []), p]);
+        for (const p of s.parts) {
+          const ps = byLevel.get(p.level);
+          if (ps) ps.push(p);
+          else byLevel.set(p.level, [p]);
+        }
         const full = [...byLevel.entries()]
           .sort((a, b) => a[0] - b[0])
           .find(([, ps]) => ps.length >= fanIn && rowsOf(ps.slice(0, fanIn)) <= cap);
