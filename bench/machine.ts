@@ -21,3 +21,11 @@ export function cpuOf(pid: number, tick = Number(process.env.CLK_TCK ?? 100)): n
     return 0;
   }
 }
+
+/**
+ * The environment `./mailsec` gives the CLI (two malloc arenas unless the caller says otherwise),
+ * for benchmarks that start `src/cli/main.ts` directly and must measure what users run.
+ */
+export function launcherEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', ...extra };
+}

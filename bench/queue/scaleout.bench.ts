@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startRedis } from '../../testworld/redis.ts';
 import { startScaleWorld } from '../../testworld/scale/serve.ts';
-import { machine } from '../machine.ts';
+import { launcherEnv, machine } from '../machine.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const SECTIONS = 'dnssec,ns,caa,mx,smtp,spf,dkim,dmarc,bimi,mtaSts,tlsRpt,securityTxt,microsoft365';
@@ -61,7 +61,7 @@ interface Proc {
 /** A mailsec process; its CPU time is read from /proc just before it exits (sampled). */
 function mailsec(args: readonly string[]): Proc {
   const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { ...process.env, NO_COLOR: '1' },
+    env: launcherEnv({ NO_COLOR: '1' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

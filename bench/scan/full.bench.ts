@@ -26,7 +26,7 @@ import { createTestCa } from '../../testworld/ca.ts';
 import { infrastructure, MX_NET } from '../../testworld/scale/records.ts';
 import { startScaleWorld } from '../../testworld/scale/serve.ts';
 import { type RunningSmtpServer, startSmtpServer } from '../../testworld/smtp/server.ts';
-import { cpuOf, machine } from '../machine.ts';
+import { cpuOf, launcherEnv, machine } from '../machine.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const { values } = parseArgs({
@@ -60,7 +60,10 @@ interface Pass {
 function scan(args: string[]): Promise<Pass> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      env: launcherEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const pid = child.pid as number;
     let cpu = 0;
     let peak = 0;

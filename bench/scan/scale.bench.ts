@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuOf, machine } from '../machine.ts';
+import { cpuOf, launcherEnv, machine } from '../machine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -118,7 +118,10 @@ interface Run {
 function run(args: string[], marksAt: number[] = []): Promise<Run> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      env: launcherEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const pid = child.pid as number;
     let stdout = '';
     let peak = 0;
