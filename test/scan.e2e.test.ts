@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -297,6 +297,8 @@ test('scan: a gzipped zone file on stdin (delegations only, gzip recognised by i
       tw.resolver,
       '--allow-private',
       LOOPBACK_V4,
+      '--query-log',
+      join(dir, 'zone-queries.log'),
     ],
     { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
   );
@@ -312,8 +314,21 @@ test('scan: a gzipped zone file on stdin (delegations only, gzip recognised by i
   child.stdin.end(gzipSync(zone));
   const code = await new Promise((r) => child.once('close', r));
   assert.equal(code, 0, stderr);
-  const summary = JSON.parse(stdout) as { scan: string; domains: number; invalid: number; stored: number };
+  const summary = JSON.parse(stdout) as {
+    scan: string;
+    domains: number;
+    invalid: number;
+    stored: number;
+    queries: number;
+  };
   assert.deepEqual([summary.scan, summary.domains, summary.invalid, summary.stored], ['stdin', 2, 1, 2]);
+  // --query-log: one line per query sent (name, type, CD bit), all of them there when the scan ends
+  const logged = readFileSync(join(dir, 'zone-queries.log'), 'utf8').split('\n');
+  assert.equal(logged.pop(), '');
+  assert.ok(summary.queries > 0);
+  assert.equal(logged.length, summary.queries);
+  for (const l of logged) assert.match(l, /^[a-z0-9_.-]* [A-Z0-9]+ [01]$/);
+  assert.ok(logged.includes('secure.test MX 0'), logged.join('\n'));
   const csv = await runCli(['report', '--db', db, '--format', 'csv']);
   assert.equal(csv.code, 0, csv.stderr);
   assert.match(csv.stdout, /^scan,group,key,count,denominator,percent\n/);

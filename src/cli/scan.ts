@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { AuditConfig } from '../audit/environment.ts';
@@ -295,7 +295,7 @@ export const scanCommand: CommandDef = {
     const rate = createRateGate({ qps });
     const progressEvery = positiveInt(args, 'progress-every', 30, 86_400) * 1000;
     const logFile = str(args, 'query-log');
-    const queryLog = logFile ? createWriteStream(resolve(io.cwd, logFile)) : null;
+    const queryLog = logFile ? bufferedLines(createWriteStream(resolve(io.cwd, logFile))) : null;
     const config = auditConfig(args, cfg, only, {
       selectorList: 'short',
       scan: true,
@@ -310,7 +310,7 @@ export const scanCommand: CommandDef = {
         // shared infrastructure (hosters' NS, MX, SPF includes) is a few thousand names; per-domain names are asked once
         cache: { maxEntries: 50_000, maxBytes: 32 * 2 ** 20 },
         ...(queryLog
-          ? { onQuery: (n: string, t: string, cd: boolean) => queryLog.write(`${n} ${t} ${cd ? 1 : 0}\n`) }
+          ? { onQuery: (n: string, t: string, cd: boolean) => queryLog.line(`${n} ${t} ${cd ? 1 : 0}`) }
           : {}),
       },
     );
@@ -446,10 +446,28 @@ export const scanCommand: CommandDef = {
       await env?.close();
       await resolver.close();
       await store.close();
-      if (queryLog) await new Promise((r) => queryLog.end(r));
+      if (queryLog) await queryLog.end();
     }
   },
 };
+
+/**
+ * Lines to a stream in 64 KiB writes: a scan logs ~22 queries per domain, and a stream write per
+ * line (its buffered request, its writev entry) cost more than the line.
+ */
+function bufferedLines(out: WriteStream): { line(s: string): void; end(): Promise<void> } {
+  let pending = '';
+  return {
+    line(s) {
+      pending += `${s}\n`;
+      if (pending.length >= 65_536) {
+        out.write(pending);
+        pending = '';
+      }
+    },
+    end: () => new Promise((r) => out.end(pending, () => r())),
+  };
+}
 
 /** The progress line's network counters from the resolver's. */
 function resolverCounters(s: ResolverStats): RunCounters {
