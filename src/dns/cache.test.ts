@@ -62,6 +62,24 @@ describe('withCache', () => {
     });
   }
 
+  it('hits in the same second of age share one copy; the next second shows the TTL one lower', async () => {
+    let now = 1_000_000;
+    const { r } = fake(table);
+    const c = withCache(r, { now: () => now });
+    const first = await c.query('long.test', 'A');
+    now += 2_100;
+    const a = await c.query('long.test', 'A');
+    now += 800; // still 2 s old
+    const b = await c.query('long.test', 'A');
+    now += 200; // 3 s old
+    const d = await c.query('long.test', 'A');
+    assert.equal(a, b);
+    assert.notEqual(a, first);
+    assert.deepEqual([first.ttl, a.ttl, d.ttl], [86400, 86398, 86397]);
+    assert.ok(isCachedAnswer(d) && !isCachedAnswer(first));
+    assert.deepEqual(d.records, first.records);
+  });
+
   it('keys on name (normalised), type and CD bit', async () => {
     const { r, calls } = fake(table);
     const c = withCache(r);
