@@ -38,7 +38,7 @@ interface Entry {
   /** hit since it was stored or last passed over by the eviction (its second chance) */
   used: boolean;
   /** the copy handed to hits, and its age in whole seconds (a new one when the TTL shown changes) */
-  copy: Answer<unknown> | undefined;
+  copy: (Answer<unknown> & { readonly [CACHED]: true }) | undefined;
   copyAge: number;
 }
 
