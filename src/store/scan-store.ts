@@ -565,15 +565,22 @@ class PartWriter {
    * then copied to Parquet. Created on first use; emptied after each part.
    */
   private rowsTable: TableColumn[] | null = null;
+  /**
+   * The statement that creates `part_rows` empty, run again to empty it. Not `TRUNCATE`: in an
+   * in-memory database DuckDB only marks truncated rows deleted and keeps their blocks (no
+   * checkpoint ever drops them), so every document a scan wrote stayed in the engine — its buffer
+   * pool full at the limit, the rest spilled to the temp directory (250 MB by 66,000 domains),
+   * its bookkeeping growing in native memory. A replaced table's blocks are freed at once.
+   */
+  private rowsDdl = '';
+  private static readonly CERTS_DDL = 'CREATE OR REPLACE TABLE part_certs (sha256 VARCHAR, der VARCHAR)';
 
   private async table(): Promise<TableColumn[]> {
     if (this.rowsTable) return this.rowsTable;
     const all = [...FIXED_COLUMNS, ...this.columns, { name: 'doc', type: 'VARCHAR' }];
     const cols = all.map((c) => tableColumn(c.name, c.type));
-    await this.conn.run(
-      `CREATE OR REPLACE TABLE part_rows (${all.map((c, i) => `${q(c.name)} ${cols[i]?.tableType}`).join(', ')});
-       CREATE OR REPLACE TABLE part_certs (sha256 VARCHAR, der VARCHAR)`,
-    );
+    this.rowsDdl = `CREATE OR REPLACE TABLE part_rows (${all.map((c, i) => `${q(c.name)} ${cols[i]?.tableType}`).join(', ')})`;
+    await this.conn.run(`${this.rowsDdl}; ${PartWriter.CERTS_DDL}`);
     this.rowsTable = cols;
     return cols;
   }
@@ -610,7 +617,7 @@ class PartWriter {
         await work(
           this.conn,
           `staging part ${part} (${rows.length} rows)`,
-          `COPY part_rows TO ${lit(f)} (FORMAT parquet, COMPRESSION uncompressed); TRUNCATE part_rows`,
+          `COPY part_rows TO ${lit(f)} (FORMAT parquet, COMPRESSION uncompressed); ${this.rowsDdl}`,
         );
       };
       let staged = 0;
@@ -650,7 +657,7 @@ class PartWriter {
         `writing part ${part} (${rows.length} rows)`,
         `COPY (${select} FROM ${stageFiles.length ? `read_parquet([${stageFiles.map(lit).join(', ')}])` : 'part_rows'}) TO ${lit(`${tmp}.parquet`)} (${this.parquet})`,
       );
-      await this.conn.run('TRUNCATE part_rows');
+      await this.conn.run(this.rowsDdl);
       // per scan: a reader looks a certificate up in its own scan's parts
       const seen = (sha: string) => `${scan}\u0000${sha}`;
       const fresh = [...certs].filter(([sha]) => !this.certsWritten.has(seen(sha)));
@@ -682,7 +689,7 @@ class PartWriter {
     } finally {
       for (const f of stageFiles) rmSync(f, { force: true });
       // a failed part leaves no rows for the next one
-      await this.conn.run('TRUNCATE part_rows; TRUNCATE part_certs').catch(() => {});
+      await this.conn.run(`${this.rowsDdl}; ${PartWriter.CERTS_DDL}`).catch(() => {});
     }
     return {
       part,
