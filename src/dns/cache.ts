@@ -40,6 +40,8 @@ interface Entry {
   /** the copy handed to hits, and its age in whole seconds (a new one when the TTL shown changes) */
   copy: (Answer<unknown> & { readonly [CACHED]: true }) | undefined;
   copyAge: number;
+  /** that copy as a settled promise, shared by the hits in its second like the copy itself */
+  copyP: Promise<Answer<unknown>> | undefined;
 }
 
 /** A cheap estimate of an answer's heap size: names, texts, a fixed cost per record. */
@@ -101,8 +103,15 @@ export function withCache(
   };
 
   return {
-    async query<T extends RRType>(name: string, type: T, opts?: QueryOptions): Promise<Answer<RecordOf<T>>> {
-      const key = queryKey(name, type, opts?.checkingDisabled);
+    // not async: a hit returns the entry's settled promise (no promise, async frame or microtask
+    // of its own per hit — a scan's hosters' names are hit hundreds of times a second)
+    query<T extends RRType>(name: string, type: T, opts?: QueryOptions): Promise<Answer<RecordOf<T>>> {
+      let key: string;
+      try {
+        key = queryKey(name, type, opts?.checkingDisabled);
+      } catch (e) {
+        return Promise.reject(e);
+      }
       const hit = map.get(key);
       const t = now();
       if (hit) {
@@ -125,46 +134,21 @@ export function withCache(
                 ? { ...a, [CACHED]: true }
                 : { ...a, ttl: Math.max(0, a.ttl - age), [CACHED]: true };
             hit.copyAge = age;
+            hit.copyP = Promise.resolve(hit.copy);
           }
-          return hit.copy as Answer<RecordOf<T>>;
+          return hit.copyP as Promise<Answer<RecordOf<T>>>;
         }
         map.delete(key);
         bytes -= hit.bytes;
       }
       misses++;
-      const a = await inner.query(name, type, opts);
-      const life = lifetime(a);
-      if (life > 0) {
-        const stored = now();
-        const prev = map.get(key);
-        if (prev) {
-          bytes -= prev.bytes;
-          map.delete(key);
-        }
-        const entry: Entry = {
-          answer: a,
-          stored,
-          expires: stored + life * 1000,
-          bytes: sizeOf(a),
-          used: false,
-          copy: undefined,
-          copyAge: 0,
-        };
-        map.set(key, entry);
-        bytes += entry.bytes;
-        while (map.size > maxEntries || (bytes > maxBytes && map.size > 1)) {
-          const k = oldest() as string;
-          const e = map.get(k) as Entry;
-          map.delete(k);
-          if (e.used && e.expires > stored && k !== key) {
-            e.used = false; // used since: goes to the back once, the next oldest is evicted
-            map.set(k, e);
-            continue;
-          }
-          bytes -= e.bytes;
-        }
+      let p: Promise<Answer<RecordOf<T>>>;
+      try {
+        p = inner.query(name, type, opts);
+      } catch (e) {
+        return Promise.reject(e);
       }
-      return a;
+      return p.then((a) => store(key, a));
     },
     cacheStats: () => ({ hits, misses, entries: map.size }),
     clear: () => {
@@ -172,4 +156,41 @@ export function withCache(
       bytes = 0;
     },
   };
+
+  /** Keeps a fresh answer for its lifetime (evicting the oldest unused entries) and returns it. */
+  function store<A extends Answer<unknown>>(key: string, a: A): A {
+    const life = lifetime(a);
+    if (life > 0) {
+      const stored = now();
+      const prev = map.get(key);
+      if (prev) {
+        bytes -= prev.bytes;
+        map.delete(key);
+      }
+      const entry: Entry = {
+        answer: a,
+        stored,
+        expires: stored + life * 1000,
+        bytes: sizeOf(a),
+        used: false,
+        copy: undefined,
+        copyAge: 0,
+        copyP: undefined,
+      };
+      map.set(key, entry);
+      bytes += entry.bytes;
+      while (map.size > maxEntries || (bytes > maxBytes && map.size > 1)) {
+        const k = oldest() as string;
+        const e = map.get(k) as Entry;
+        map.delete(k);
+        if (e.used && e.expires > stored && k !== key) {
+          e.used = false; // used since: goes to the back once, the next oldest is evicted
+          map.set(k, e);
+          continue;
+        }
+        bytes -= e.bytes;
+      }
+    }
+    return a;
+  }
 }
