@@ -192,7 +192,13 @@ const RCODE_NAMES = [
 const codec = dnsPacket as unknown as {
   answer: { decode(buf: Buffer, offset: number): WireRecord };
   name: { decode: ((buf: Buffer, offset: number) => string) & { bytes: number } };
+  record(type: string): { decode(buf: Buffer, offset: number): unknown };
 };
+
+/** the types asked, by number: their name and dns-packet's decoder of their record data */
+const BY_CODE = new Map(
+  Object.entries(TYPE_CODE).map(([type, code]) => [code, { type, data: codec.record(type) }] as const),
+);
 
 /** The offset just past the (possibly compressed) name at `at`; throws when it runs off the packet. */
 function skipName(buf: Buffer, at: number): number {
@@ -219,6 +225,7 @@ function section(
   count: number,
   want: (type: number) => boolean,
   out: WireRecord[] | null,
+  qname?: string,
 ): number {
   for (let i = 0; i < count; i++) {
     const start = at;
@@ -227,7 +234,25 @@ function section(
     const type = buf.readUInt16BE(at);
     const end = at + 10 + buf.readUInt16BE(at + 8);
     if (end > buf.length) throw new RangeError('record data runs off the packet');
-    if (out && want(type)) out.push(codec.answer.decode(buf, start));
+    if (out && want(type)) {
+      // most owner names are a pointer to the question's name (offset 12), already decoded: the
+      // record as dns-packet's answer.decode builds it, without decoding that name again
+      const known =
+        qname !== undefined && at === start + 2 && buf[start] === 0xc0 && buf[start + 1] === 12
+          ? BY_CODE.get(type)
+          : undefined;
+      const klass = buf.readUInt16BE(at + 2);
+      if (known && (klass & 0x7fff) === CLASS_IN)
+        out.push({
+          name: qname as string,
+          type: known.type,
+          ttl: buf.readUInt32BE(at + 4),
+          class: 'IN',
+          flush: (klass & 0x8000) !== 0,
+          data: known.data.decode(buf, at + 8),
+        } as WireRecord);
+      else out.push(codec.answer.decode(buf, start));
+    }
     at = end;
   }
   return at;
@@ -255,8 +280,8 @@ export function decodeResponse(buf: Uint8Array, q: Question): WireResponse | nul
     at += 4;
     const answers: WireRecord[] = [];
     const authorities: WireRecord[] = [];
-    at = section(b, at, b.readUInt16BE(6), (t) => t === code || t === CNAME_CODE, answers);
-    at = section(b, at, b.readUInt16BE(8), (t) => t === SOA_CODE, authorities);
+    at = section(b, at, b.readUInt16BE(6), (t) => t === code || t === CNAME_CODE, answers, qname);
+    at = section(b, at, b.readUInt16BE(8), (t) => t === SOA_CODE, authorities, qname);
     section(b, at, b.readUInt16BE(10), () => false, null);
     return {
       id: b.readUInt16BE(0),
