@@ -216,6 +216,26 @@ function skipName(buf: Buffer, at: number): number {
 }
 
 /**
+ * The offset past the uncompressed name at `at` when its labels spell `name` byte for byte (ASCII,
+ * one label per dot), else -1: then dns-packet's decoder gives exactly `name`.
+ */
+function spells(buf: Buffer, at: number, name: string): number {
+  const n = name.length;
+  if (n === 0) return buf[at] === 0 ? at + 1 : -1;
+  let i = 0;
+  for (;;) {
+    if (at >= buf.length) return -1;
+    const len = buf[at] as number;
+    if (len === 0 || len > 63 || at + 1 + len > buf.length) return -1;
+    for (let k = 1; k <= len; k++, i++) if (i >= n || name.charCodeAt(i) !== buf[at + k]) return -1;
+    at += 1 + len;
+    if (i === n) return buf[at] === 0 ? at + 1 : -1;
+    if (name.charCodeAt(i) !== 46) return -1;
+    i++;
+  }
+}
+
+/**
  * Walks `count` records from `at`, decoding (with dns-packet) only those `want` keeps: the rest
  * (RRSIG, NSEC, OPT, glue …) are skipped by their RDLENGTH, never decoded. Returns the end offset.
  */
@@ -272,8 +292,13 @@ export function decodeResponse(buf: Uint8Array, q: Question): WireResponse | nul
   if ((flags & FLAG_QR) === 0 || b.readUInt16BE(4) !== 1) return null;
   const code = TYPE_CODE[q.type];
   try {
-    const qname = codec.name.decode(b, 12);
-    let at = 12 + codec.name.decode.bytes;
+    // the question as it was asked (nearly always): its name is q.name, nothing to decode
+    let at = spells(b, 12, q.name);
+    let qname = q.name;
+    if (at < 0) {
+      qname = codec.name.decode(b, 12);
+      at = 12 + codec.name.decode.bytes;
+    }
     if (at + 4 > b.length) return null;
     if (b.readUInt16BE(at) !== code || b.readUInt16BE(at + 2) !== CLASS_IN || !sameName(qname, q.name))
       return null;
