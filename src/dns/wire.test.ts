@@ -439,6 +439,28 @@ test('decodeResponse: compressed names (pointers) as resolvers send them', () =>
   assert.equal(decodeResponse(bad, q), null);
 });
 
+test('decodeResponse: the authority SOA gives the negative TTL without its names decoded, and must hold together', () => {
+  const q = Q('nothing.example.test', 'TXT');
+  const signed = resp(q, {
+    rcode: 3,
+    authorities: [soa('example.test', 3600, 42), rrsig('example.test', 'SOA')],
+  });
+  const got = decodeResponse(Buffer.from(dnsPacket.encode(signed)), q);
+  assert.ok(got);
+  assert.equal(toAnswer(q, got).ttl, 42);
+  assert.equal(toAnswer(q, got).rcode, 'NXDOMAIN');
+  // the SOA the last record, its RDLENGTH one short: the packet still holds together (a trailing
+  // byte is ignored), but the five numbers no longer fit in the record
+  const buf = Buffer.from(
+    dnsPacket.encode(resp(q, { rcode: 3, authorities: [soa('example.test', 3600, 42)], additionals: [] })),
+  );
+  assert.equal(toAnswer(q, decodeResponse(buf, q) as WireResponse).ttl, 42);
+  const soaAt = buf.lastIndexOf(Buffer.from([0, 6, 0, 1]));
+  const short = Buffer.from(buf);
+  short.writeUInt16BE(short.readUInt16BE(soaAt + 8) - 1, soaAt + 8);
+  assert.equal(decodeResponse(short, q), null);
+});
+
 test('decodeResponse: on mutated packets it agrees with the full decode whenever both accept', () => {
   let seed = 11;
   const r = () => {

@@ -152,6 +152,7 @@ export interface WireResponse {
   readonly tc: boolean;
   readonly ad: boolean;
   readonly answers: readonly WireRecord[];
+  /** the authority section's SOA records, as negative caching needs them: `ttl`, `data.minimum` */
   readonly authorities: readonly WireRecord[];
 }
 export interface WireRecord {
@@ -279,6 +280,33 @@ function section(
 }
 
 /**
+ * The authority section: only what negative caching needs of its SOA records (RFC 2308 §5: the
+ * record's TTL and the MINIMUM field), read without decoding the names — the rdata must still hold
+ * two names and the five numbers. Every other record is walked over. Returns the end offset.
+ */
+function authoritySoa(buf: Buffer, at: number, count: number, out: WireRecord[]): number {
+  for (let i = 0; i < count; i++) {
+    at = skipName(buf, at);
+    if (at + 10 > buf.length) throw new RangeError('record runs off the packet');
+    const start = at + 10;
+    const end = start + buf.readUInt16BE(at + 8);
+    if (end > buf.length) throw new RangeError('record data runs off the packet');
+    if (buf.readUInt16BE(at) === SOA_CODE) {
+      const numbers = skipName(buf, skipName(buf, start));
+      if (numbers + 20 > end) throw new RangeError('SOA data runs off the record');
+      out.push({
+        name: '',
+        type: 'SOA',
+        ttl: buf.readUInt32BE(at + 4),
+        data: { minimum: buf.readUInt32BE(numbers + 16) },
+      });
+    }
+    at = end;
+  }
+  return at;
+}
+
+/**
  * Decodes `buf` when it is a response to exactly `q` (QR set, one question with the same name, type
  * and class IN); null for anything else (malformed, a query, another question). Only what the
  * answer is made of is decoded: the answer section's records of the asked type and CNAMEs, the
@@ -306,7 +334,7 @@ export function decodeResponse(buf: Uint8Array, q: Question): WireResponse | nul
     const answers: WireRecord[] = [];
     const authorities: WireRecord[] = [];
     at = section(b, at, b.readUInt16BE(6), (t) => t === code || t === CNAME_CODE, answers, qname);
-    at = section(b, at, b.readUInt16BE(8), (t) => t === SOA_CODE, authorities, qname);
+    at = authoritySoa(b, at, b.readUInt16BE(8), authorities);
     section(b, at, b.readUInt16BE(10), () => false, null);
     return {
       id: b.readUInt16BE(0),
