@@ -39,7 +39,11 @@ export function toDocument(
     summary: { pass: 0, warn: 0, fail: 0, absent: 0, error: 0, skipped: 0, errors: 0, warnings: 0, infos: 0 },
   };
   for (const r of audit.results) {
-    const section: Section = { status: r.status, ...r.evidence, queryCount: r.queries?.length ?? 0 };
+    const section: Section = {
+      status: r.status,
+      ...r.evidence,
+      queryCount: r.queryCount ?? r.queries?.length ?? 0,
+    };
     report[r.check] = section;
     report.summary[r.status as Status]++;
     report.findings.push(...r.findings);

@@ -20,5 +20,8 @@ export interface CheckResult<E extends object = Record<string, unknown>> {
   readonly status: DerivedStatus;
   readonly evidence: E;
   readonly findings: readonly Finding[];
+  /** the DNS queries the check asked (cache hits included); set by auditDomain */
+  readonly queryCount?: number;
+  /** those queries one by one (auditDomain, unless its environment says `queryLog: false`) */
   readonly queries?: readonly QueryLogEntry[];
 }

@@ -128,44 +128,48 @@ describe('sharingInFlight', () => {
     await s.query('a.test', 'A');
     assert.equal(calls.length, 2);
   });
-  it('an aborted caller does not abort the others', async () => {
+  /** a resolver that honours its callers' signals, as the client does; answers once released */
+  function gated() {
     let release: () => void = () => {};
     const gate = new Promise<void>((res) => {
       release = res;
     });
+    const calls: (AbortSignal | undefined)[] = [];
     const r: Resolver = {
-      query: async (name, type) => {
-        await gate;
-        return { name, type, rcode: 'NOERROR', records: [], authenticated: false, cnames: [] };
+      query: (name, type, opts) => {
+        calls.push(opts?.signal);
+        return new Promise((resolve, reject) => {
+          opts?.signal?.addEventListener('abort', () => reject(opts.signal?.reason));
+          gate.then(() =>
+            resolve({ name, type, rcode: 'NOERROR', records: [], authenticated: false, cnames: [] }),
+          );
+        });
       },
     };
+    return { r, calls, release: () => release() };
+  }
+  it('an aborted caller does not abort the others: callers with another signal ask on their own', async () => {
+    const { r, calls, release } = gated();
     const s = sharingInFlight(r);
     const ac = new AbortController();
     const p1 = s.query('a.test', 'A', { signal: ac.signal });
     const p2 = s.query('a.test', 'A');
+    assert.equal(calls.length, 2);
     ac.abort(new Error('gone'));
     release();
     await assert.rejects(p1, /gone/);
     assert.equal((await p2).rcode, 'NOERROR');
   });
-  it('callers with the same signal share one guard; another signal aborts only its own', async () => {
-    let release: () => void = () => {};
-    const gate = new Promise<void>((res) => {
-      release = res;
-    });
-    const r: Resolver = {
-      query: async (name, type) => {
-        await gate;
-        return { name, type, rcode: 'NOERROR', records: [], authenticated: false, cnames: [] };
-      },
-    };
+  it('callers with the same signal share one query, asked with that signal; another signal aborts only its own', async () => {
+    const { r, calls, release } = gated();
     const s = sharingInFlight(r);
     const run = new AbortController();
     const other = new AbortController();
     const a = s.query('a.test', 'A', { signal: run.signal });
     const b = s.query('a.test', 'A', { signal: run.signal });
     const c = s.query('a.test', 'A', { signal: other.signal });
-    assert.equal(a, b, 'one guard for one signal');
+    assert.equal(a, b, 'one query for one signal');
+    assert.deepEqual(calls, [run.signal, other.signal], 'each asked with its signal');
     other.abort(new Error('other gone'));
     await assert.rejects(c, /other gone/);
     release();
@@ -174,5 +178,20 @@ describe('sharingInFlight', () => {
     const late = new AbortController();
     late.abort(new Error('already'));
     await assert.rejects(s.query('a.test', 'A', { signal: late.signal }), /already/);
+    assert.equal(calls.length, 2, 'an aborted signal asks nothing');
+  });
+  it('aborting the shared signal ends every caller of it', async () => {
+    const { r, release } = gated();
+    const s = sharingInFlight(r);
+    const run = new AbortController();
+    const a = s.query('a.test', 'A', { signal: run.signal });
+    const b = s.query('a.test', 'A', { signal: run.signal });
+    run.abort(new Error('stop'));
+    await assert.rejects(a, /stop/);
+    await assert.rejects(b, /stop/);
+    release();
+    // settled: the next query asks again
+    const c = s.query('a.test', 'A');
+    assert.equal((await c).rcode, 'NOERROR');
   });
 });

@@ -1,9 +1,11 @@
 /**
  * Shares identical queries in flight: the same name (normalised), type and CD bit asked while a
- * query is pending get the same answer from one packet. Each caller keeps its own abort signal;
- * the shared query runs on while anyone still waits for it.
+ * query is pending get the same answer from one packet. Queries are shared among callers with the
+ * same abort signal (a scan passes its run-wide one to every query, so all of them share), and
+ * the shared query is asked with that signal: the resolver below (the client) ends it when the
+ * signal aborts, so no caller waits on a query another caller's abort ended, and no guard promise
+ * per query is needed. Callers with another signal, or none, ask on their own.
  */
-import { whenAborted } from '../core/abort.ts';
 import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
 import { queryName } from './wire.ts';
 
@@ -27,15 +29,17 @@ export function queryKey(name: string, type: RRType, checkingDisabled: boolean |
   return lastKey;
 }
 
-interface Shared {
-  readonly p: Promise<Answer<unknown>>;
-  /** the abort-guarded promise handed to the callers with this signal (a scan's run-wide one) */
-  signal?: AbortSignal;
-  guarded?: Promise<Answer<unknown>>;
+/** The queries in flight of one signal (or of none), by key. */
+class InFlight extends Map<string, Promise<Answer<unknown>>> {
+  /** removes a settled query (unless a newer one took its key) */
+  clear1(key: string, p: Promise<Answer<unknown>>): void {
+    if (this.get(key) === p) this.delete(key);
+  }
 }
 
 export function sharingInFlight(inner: Resolver): Resolver & { sharedCount(): number } {
-  const inflight = new Map<string, Shared>();
+  const unsignalled = new InFlight();
+  const bySignal = new WeakMap<AbortSignal, InFlight>();
   let shared = 0;
   const query = <T extends RRType>(
     name: string,
@@ -43,42 +47,27 @@ export function sharingInFlight(inner: Resolver): Resolver & { sharedCount(): nu
     opts?: QueryOptions,
   ): Promise<Answer<RecordOf<T>>> => {
     const key = queryKey(name, type, opts?.checkingDisabled);
-    let e = inflight.get(key);
-    if (e) shared++;
-    else {
-      const cd = opts?.checkingDisabled === true;
-      const fresh: Shared = { p: inner.query(name, type, cd ? { checkingDisabled: true } : undefined) };
-      inflight.set(key, fresh);
-      const clear = () => {
-        if (inflight.get(key) === fresh) inflight.delete(key);
-      };
-      fresh.p.then(clear, clear);
-      e = fresh;
-    }
-    const p = e.p as Promise<Answer<RecordOf<T>>>;
     const signal = opts?.signal;
-    if (!signal) return p;
-    if (signal.aborted) return Promise.reject(signal.reason);
-    // callers with the same signal end the same way: one guard for them all
-    if (e.signal === signal && e.guarded) return e.guarded as Promise<Answer<RecordOf<T>>>;
-    const guarded = new Promise<Answer<RecordOf<T>>>((resolve, reject) => {
-      const unsubscribe = whenAborted(signal, () => reject(signal.reason));
-      p.then(
-        (a) => {
-          unsubscribe();
-          resolve(a);
-        },
-        (err) => {
-          unsubscribe();
-          reject(err);
-        },
-      );
-    });
-    if (!e.guarded) {
-      e.signal = signal;
-      e.guarded = guarded;
+    let inflight = unsignalled;
+    if (signal) {
+      if (signal.aborted) return Promise.reject(signal.reason);
+      const own = bySignal.get(signal);
+      if (own) inflight = own;
+      else {
+        inflight = new InFlight();
+        bySignal.set(signal, inflight);
+      }
     }
-    return guarded;
+    const e = inflight.get(key);
+    if (e) {
+      shared++;
+      return e as Promise<Answer<RecordOf<T>>>;
+    }
+    const p = inner.query(name, type, opts);
+    inflight.set(key, p);
+    const clear = () => inflight.clear1(key, p);
+    p.then(clear, clear);
+    return p;
   };
   return { query, sharedCount: () => shared };
 }

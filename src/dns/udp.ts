@@ -6,7 +6,7 @@
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { isIP, connect as tcpConnect } from 'node:net';
-import { whenAborted } from '../core/abort.ts';
+import { type AbortSubscriber, abortSubscribers, type Subscriber, whenAborted } from '../core/abort.ts';
 import { assertEgressAllowed } from '../net/egress.ts';
 import { emptyStats, errorDetail, type Outcome, type Transport, type TransportStats } from './transport.ts';
 import { decodeResponse, encodeQuery, type Question } from './wire.ts';
@@ -18,10 +18,14 @@ export interface UdpTransportOptions {
   readonly maxInFlightPerSocket?: number;
 }
 
-/** A query in flight on a socket: one object, no closure or timer of its own (see Deadlines). */
-class Pending {
+/**
+ * A query in flight on a socket: one object, no closure or timer of its own (see Deadlines); it
+ * is its own abort subscriber, in the signal's set while it is in flight.
+ */
+class Pending implements AbortSubscriber {
   done = false;
-  unsubscribe: (() => void) | undefined = undefined;
+  /** the subscribers of `signal` this query is in (to leave it when it ends) */
+  subscribed: Set<Subscriber> | undefined = undefined;
   readonly ps: PoolSocket;
   readonly id: number;
   readonly q: Question;
@@ -30,7 +34,9 @@ class Pending {
   readonly signal: AbortSignal | undefined;
   readonly deadline: number;
   readonly resolve: (o: Outcome) => void;
+  readonly aborted: (p: Pending) => void;
   constructor(
+    aborted: (p: Pending) => void,
     ps: PoolSocket,
     id: number,
     q: Question,
@@ -47,6 +53,11 @@ class Pending {
     this.signal = signal;
     this.deadline = performance.now() + timeoutMs;
     this.resolve = resolve;
+    this.aborted = aborted;
+  }
+
+  onAbort(): void {
+    this.aborted(this);
   }
 }
 
@@ -164,6 +175,7 @@ export class UdpTransport implements Transport {
   private readonly deadlines = new Deadlines((p) =>
     this.finish(p, { kind: 'timeout', detail: `no answer from ${this.label}` }),
   );
+  private readonly abortOne = (p: Pending): void => this.finish(p, ABORTED);
 
   constructor(address: string, port: number, options: UdpTransportOptions = {}) {
     this.address = canonicalIp(address);
@@ -240,7 +252,7 @@ export class UdpTransport implements Transport {
   private finish(p: Pending, o: Outcome): void {
     if (p.done) return;
     p.done = true;
-    p.unsubscribe?.();
+    p.subscribed?.delete(p);
     if (p.ps.pending.get(p.id) === p) {
       p.ps.pending.delete(p.id);
       this.release();
@@ -337,11 +349,15 @@ export class UdpTransport implements Transport {
     let id = this.ids.next();
     while (ps.pending.has(id)) id = this.ids.next();
     return new Promise<Outcome>((resolve) => {
-      const p = new Pending(ps, id, q, edns, timeoutMs, signal, resolve);
+      const p = new Pending(this.abortOne, ps, id, q, edns, timeoutMs, signal, resolve);
       this.live++;
       ps.pending.set(id, p);
       this.deadlines.add(p);
-      if (signal) p.unsubscribe = whenAborted(signal, () => this.finish(p, ABORTED));
+      if (signal) {
+        const set = abortSubscribers(signal);
+        set.add(p);
+        p.subscribed = set;
+      }
       this.counters.sent++;
       ps.sock.send(encodeQuery(q, id, edns), (err) => {
         if (err) this.finish(p, { kind: 'neterror', detail: errorDetail(err) });

@@ -101,6 +101,8 @@ export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
   let writing: Promise<void> = Promise.resolve();
   let writeError: unknown = null;
   const stopped = () => o.env.signal.aborted || o.stop?.aborted === true;
+  // the stored document keeps each section's queryCount, not the log of its queries
+  const env: AuditEnvironment = { ...o.env, queryLog: false };
   const snapshot = (): Progress => ({
     done,
     total: o.total,
@@ -156,7 +158,7 @@ export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
       if (domain === undefined || stopped()) return;
       try {
         if (o.gate) await o.gate.admit(domain, o.env.signal);
-        const doc = toDocument(await auditDomain(domain, o.env), o.resolver);
+        const doc = toDocument(await auditDomain(domain, env), o.resolver);
         if (o.env.signal.aborted) return; // an aborted audit is incomplete: not stored, redone on resume
         batch.push(toStored(doc));
       } catch {
