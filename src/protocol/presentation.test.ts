@@ -9,6 +9,10 @@ test('presentation: character-strings round-trip, escapes included (RFC 1035 §5
     assert.deepEqual(parsed.value, [s]);
   }
   assert.equal(quoteCharacterString('a"b'), '"a\\"b"');
+  // the edges of printable ASCII: space and ~ as they are, DEL and the escapes not
+  assert.equal(quoteCharacterString(' !#[]~'), '" !#[]~"');
+  assert.equal(quoteCharacterString('a\\b'), '"a\\\\b"');
+  assert.equal(quoteCharacterString('\u007f\u001f'), '"\\127\\031"');
   assert.equal(parseCharacterStrings('"open').ok, false);
 });
 

@@ -8,8 +8,13 @@ import type { Parsed, Problem } from '../core/parsed.ts';
 /** The longest character-string (RFC 1035 §3.3). */
 export const MAX_CHARACTER_STRING = 255;
 
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** One character-string, quoted: `"` and `\` escaped, bytes outside printable ASCII as `\DDD`. */
 export function quoteCharacterString(text: string): string {
+  // the common case, printable ASCII without `"` or `\`, is its own presentation (one string,
+  // not one per byte: the records a scan's findings propose pass here for every domain)
+  if (PLAIN.test(text)) return `"${text}"`;
   let out = '"';
   for (const byte of Buffer.from(text, 'utf8')) {
     if (byte === 0x22 || byte === 0x5c) out += `\\${String.fromCharCode(byte)}`;
