@@ -15,7 +15,7 @@
  *   node testworld/scale/cli.ts serve --seed ch23 --size 200000 --state /tmp/sw.json
  *   git worktree add /tmp/before <rev>   # (and link node_modules into it)
  *   node bench/scan/pair.bench.ts --state /tmp/sw.json --domains <20,000 names> \
- *     --a /tmp/before --b . [--rounds 4] [--concurrency 256] [--a-node "--flag"] [--b-node "--flag"]
+ *     --a /tmp/before --b . [--rounds 4] [--concurrency 256] [--a-node "--v8-flag"] [--b-node …] [--a-args "--batch 5000"] [--b-args …]
  *
  * Prints a line per side and round on stderr and one JSON line on stdout. Without --state it says
  * what it needs and exits 0 (so `npm run bench` passes over it).
@@ -35,6 +35,8 @@ const { values } = parseArgs({
     b: { type: 'string' },
     'a-node': { type: 'string', default: '' },
     'b-node': { type: 'string', default: '' },
+    'a-args': { type: 'string', default: '' },
+    'b-args': { type: 'string', default: '' },
     rounds: { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '256' },
   },
@@ -60,10 +62,21 @@ interface Side {
   readonly name: 'a' | 'b';
   readonly root: string;
   readonly node: string[];
+  readonly args: string[];
 }
 const sides: Side[] = [
-  { name: 'a', root: resolve(values.a), node: values['a-node'].split(' ').filter(Boolean) },
-  { name: 'b', root: resolve(values.b), node: values['b-node'].split(' ').filter(Boolean) },
+  {
+    name: 'a',
+    root: resolve(values.a),
+    node: values['a-node'].split(' ').filter(Boolean),
+    args: values['a-args'].split(' ').filter(Boolean),
+  },
+  {
+    name: 'b',
+    root: resolve(values.b),
+    node: values['b-node'].split(' ').filter(Boolean),
+    args: values['b-args'].split(' ').filter(Boolean),
+  },
 ];
 
 /** One scan of the list from a checkout: CPU seconds (sampled every 100 ms until it exits) and wall. */
@@ -88,6 +101,7 @@ function scan(side: Side, dir: string): Promise<{ cpuS: number; wallS: number; c
       '--concurrency',
       values.concurrency,
       '--json',
+      ...side.args,
     ];
     const child = spawn(process.execPath, args, { env: launcherEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
