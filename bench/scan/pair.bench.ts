@@ -120,7 +120,7 @@ function scan(side: Side, dir: string): Promise<{ cpuS: number; wallS: number; c
   });
 }
 
-const rounds: { round: number; a: number; b: number; ratio: number }[] = [];
+const rounds: { round: number; a: number; b: number; ratio: number; aWallS: number; bWallS: number }[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const p of unbounds) process.kill(p, 'SIGHUP');
   await new Promise((r) => setTimeout(r, 1500));
@@ -143,6 +143,8 @@ for (let round = 0; round < Number(values.rounds); round++) {
       a: Number(ms(sides[0] as Side).toFixed(3)),
       b: Number(ms(sides[1] as Side).toFixed(3)),
       ratio: Number((ms(sides[1] as Side) / ms(sides[0] as Side)).toFixed(3)),
+      aWallS: Number((r.a?.wallS ?? 0).toFixed(1)),
+      bWallS: Number((r.b?.wallS ?? 0).toFixed(1)),
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
