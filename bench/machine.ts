@@ -29,3 +29,13 @@ export function cpuOf(pid: number, tick = Number(process.env.CLK_TCK ?? 100)): n
 export function launcherEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', ...extra };
 }
+
+/**
+ * A benchmark that needs inputs it was not given (a database, a running world): one JSON line
+ * saying what it needs, exit 0 — so `npm run bench`, which runs every file without arguments, goes
+ * on to the next.
+ */
+export function skipBench(bench: string, needs: string): never {
+  process.stdout.write(`${JSON.stringify({ bench, skipped: `give ${needs}` })}\n`);
+  process.exit(0);
+}

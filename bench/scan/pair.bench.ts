@@ -25,7 +25,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuOf, launcherEnv, machine } from '../machine.ts';
+import { cpuOf, launcherEnv, machine, skipBench } from '../machine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,12 +41,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '256' },
   },
 });
-if (!values.state || !values.domains || !values.a || !values.b) {
-  process.stdout.write(
-    `${JSON.stringify({ bench: 'scan/pair', skipped: 'give --state FILE --domains FILE --a CHECKOUT --b CHECKOUT' })}\n`,
-  );
-  process.exit(0);
-}
+if (!values.state || !values.domains || !values.a || !values.b)
+  skipBench('scan/pair', '--state FILE --domains FILE --a CHECKOUT --b CHECKOUT');
 const state = JSON.parse(readFileSync(values.state, 'utf8')) as { resolver: string; pids: number[] };
 const domains = values.domains;
 const count = readFileSync(domains, 'utf8').split('\n').filter(Boolean).length;

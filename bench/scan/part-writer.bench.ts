@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openScanSink, toStored } from '../../src/scan/store.ts';
 import type { StoredDomain } from '../../src/store/scan-store.ts';
+import { skipBench } from '../machine.ts';
 import { templateDocuments } from './templates.ts';
 
 const { values } = parseArgs({
@@ -24,7 +25,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '5000' },
   },
 });
-if (!values.from) throw new Error('give --from DB (a database with a stored scan)');
+if (!values.from) skipBench('scan/part-writer', '--from DB (a database with a stored scan)');
 const N = Number(values.docs);
 const BATCH = Number(values.batch);
 

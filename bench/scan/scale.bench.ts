@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuOf, launcherEnv, machine } from '../machine.ts';
+import { cpuOf, launcherEnv, machine, skipBench } from '../machine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -55,7 +55,7 @@ const state = values.state
   : null;
 const resolver = values.resolver ?? state?.resolver;
 if (!resolver || (!values.domains && !values['replay-only']))
-  throw new Error('give --state FILE (or --resolver ADDR) and --domains FILE (or --replay-only LOG)');
+  skipBench('scan.scale', '--state FILE (or --resolver ADDR) and --domains FILE (or --replay-only LOG)');
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const dir = values.keep ?? mkdtempSync(join(tmpdir(), 'mailsec-bench-scale-'));
 mkdirSync(dir, { recursive: true });
