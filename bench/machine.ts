@@ -39,3 +39,20 @@ export function skipBench(bench: string, needs: string): never {
   process.stdout.write(`${JSON.stringify({ bench, skipped: `give ${needs}` })}\n`);
   process.exit(0);
 }
+
+/** The Unbound processes among a served world's pids (its state file's `pids`). */
+export function unboundPids(pids: readonly number[]): number[] {
+  return pids.filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'unbound';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Empties their caches (SIGHUP) and gives them time to reload, so the next scan meets a cold cache. */
+export async function flushUnbound(pids: readonly number[]): Promise<void> {
+  for (const p of pids) process.kill(p, 'SIGHUP');
+  if (pids.length) await new Promise((r) => setTimeout(r, 1500));
+}

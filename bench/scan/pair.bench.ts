@@ -15,7 +15,7 @@
  *   node testworld/scale/cli.ts serve --seed ch23 --size 200000 --state /tmp/sw.json
  *   git worktree add /tmp/before <rev>   # (and link node_modules into it)
  *   node bench/scan/pair.bench.ts --state /tmp/sw.json --domains <20,000 names> \
- *     --a /tmp/before --b . [--rounds 4] [--concurrency 256] [--a-node "--v8-flag"] [--b-node …] [--a-args "--batch 5000"] [--b-args …]
+ *     --a /tmp/before --b . [--rounds 4] [--concurrency 64] [--a-node "--v8-flag"] [--b-node …] [--a-args "--batch 5000"] [--b-args …]
  *
  * Prints a line per side and round on stderr and one JSON line on stdout. Without --state it says
  * what it needs and exits 0 (so `npm run bench` passes over it).
@@ -25,7 +25,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuOf, launcherEnv, machine, skipBench } from '../machine.ts';
+import { cpuOf, flushUnbound, launcherEnv, machine, skipBench, unboundPids } from '../machine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +38,7 @@ const { values } = parseArgs({
     'a-args': { type: 'string', default: '' },
     'b-args': { type: 'string', default: '' },
     rounds: { type: 'string', default: '4' },
-    concurrency: { type: 'string', default: '256' },
+    concurrency: { type: 'string', default: '64' },
   },
 });
 if (!values.state || !values.domains || !values.a || !values.b)
@@ -46,13 +46,7 @@ if (!values.state || !values.domains || !values.a || !values.b)
 const state = JSON.parse(readFileSync(values.state, 'utf8')) as { resolver: string; pids: number[] };
 const domains = values.domains;
 const count = readFileSync(domains, 'utf8').split('\n').filter(Boolean).length;
-const unbounds = state.pids.filter((p) => {
-  try {
-    return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'unbound';
-  } catch {
-    return false;
-  }
-});
+const unbounds = unboundPids(state.pids);
 
 interface Side {
   readonly name: 'a' | 'b';
@@ -118,8 +112,7 @@ function scan(side: Side, dir: string): Promise<{ cpuS: number; wallS: number; c
 
 const rounds: { round: number; a: number; b: number; ratio: number; aWallS: number; bWallS: number }[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {
-  for (const p of unbounds) process.kill(p, 'SIGHUP');
-  await new Promise((r) => setTimeout(r, 1500));
+  await flushUnbound(unbounds);
   const dir = mkdtempSync(join(tmpdir(), 'mailsec-bench-pair-'));
   try {
     const order = round % 2 ? [sides[1], sides[0]] : [sides[0], sides[1]];

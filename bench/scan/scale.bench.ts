@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuOf, launcherEnv, machine, skipBench } from '../machine.ts';
+import { cpuOf, flushUnbound, launcherEnv, machine, skipBench, unboundPids } from '../machine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -74,17 +74,8 @@ function memOf(pid: number): { rss: number; hwm: number } {
     return { rss: 0, hwm: 0 };
   }
 }
-const unbounds = (state?.pids ?? []).filter((p) => {
-  try {
-    return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'unbound';
-  } catch {
-    return false;
-  }
-});
-async function flushUnbound(): Promise<void> {
-  for (const p of unbounds) process.kill(p, 'SIGHUP');
-  if (unbounds.length) await new Promise((r) => setTimeout(r, 1500));
-}
+const unbounds = unboundPids(state?.pids ?? []);
+const flush = () => flushUnbound(unbounds);
 const unboundCpu = () => unbounds.reduce((a, p) => a + cpuOf(p), 0);
 const MiB = (b: number) => Math.round(b / 2 ** 20);
 
@@ -210,7 +201,7 @@ async function replay(
 }
 
 if (values['replay-only']) {
-  await flushUnbound();
+  await flush();
   const ub1 = unboundCpu();
   const rep = await replay(values['replay-only']);
   console.log(
@@ -231,7 +222,7 @@ if (values['replay-only']) {
 try {
   const db = join(dir, 'bench.duckdb');
   const qlog = join(dir, 'queries.log');
-  await flushUnbound();
+  await flush();
   const ub0 = unboundCpu();
   const scan = await run(
     [
@@ -283,7 +274,7 @@ try {
   let rep: Awaited<ReturnType<typeof replay>> | null = null;
   let ubReplay = 0;
   if (!values['no-replay']) {
-    await flushUnbound();
+    await flush();
     const ub1 = unboundCpu();
     rep = await replay(qlog);
     ubReplay = unboundCpu() - ub1;
