@@ -1,16 +1,20 @@
 /**
  * What a scan's domain costs without the network: the domains are audited once through the real
- * resolver (a running world's Unbound) with every answer recorded, then audited again (twice: the
- * first pass warms the JIT) against the recorded answers alone — no socket, no wire decoding, no
- * cache — each document made and turned into its stored row as the scan does (`toDocument`,
- * `toStored`, and the JSON text the part writer encodes). The difference to a scan's CPU per domain
- * is the DNS path (client, transport, the kernel's loopback) and the store's engine.
+ * resolver (a running world's Unbound, mailsec's answer cache in front) with every answer recorded,
+ * then audited again against the recorded answers alone — no socket, no wire decoding, no answer
+ * cache, no store — each document made and turned into its stored row as the scan does
+ * (`toDocument`, `toStored`, and the JSON text the part writer encodes). A first offline pass warms
+ * the JIT; `--passes` more are timed. `--delay-ms` hands each replayed answer out that long after
+ * it was asked (one FIFO drained by one timer): the audits' state then lives as long as in a scan,
+ * which is what the garbage collector pays for. A scan's CPU per domain minus these is the DNS
+ * path (client, transport, the kernel's loopback) and the store.
  *
  *   node testworld/scale/cli.ts serve --seed ch23 --size 200000 --state /tmp/sw.json
- *   node bench/scan/offline.bench.ts --state /tmp/sw.json --domains <names> [--count 5000] [--concurrency 64]
+ *   node bench/scan/offline.bench.ts --state /tmp/sw.json --domains <names> [--count 5000]
+ *     [--concurrency 64] [--delay-ms 30] [--passes 3] [--cpu-prof offline.cpuprofile]
  *
- * Prints one JSON line: CPU ms per domain of the offline passes (main thread and process), the
- * queries per domain, and the share of the recorded pass's answers that were failures.
+ * Prints one JSON line: CPU ms per domain of the recorded pass (real DNS, nothing stored) and of
+ * the timed offline passes (process, main thread), queries asked per domain, answers recorded.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
