@@ -527,6 +527,37 @@ describe('timeouts: one timer for the queries in flight', () => {
     }
   });
 
+  it('a query that ended keeps nothing of its answer alive while other queries are in flight', async () => {
+    // each query stays in its timeout's FIFO until the timer passes it; through its settled promise
+    // it once kept its whole decoded response alive that long (a scan's GC copied every answer of
+    // the last two seconds)
+    const { UdpTransport } = await import('./udp.ts');
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const t = new UdpTransport(ADDR, dns.port);
+    try {
+      const slow = t.exchange({ name: 'slow.example.com', type: 'A', checkingDisabled: false }, true, 30_000);
+      const answered = async () => {
+        const o = await t.exchange({ name: 'example.com', type: 'A', checkingDisabled: false }, true, 30_000);
+        assert.equal(o.kind, 'response');
+        return new WeakRef(o.kind === 'response' ? o.response : {});
+      };
+      const ref = await answered();
+      assert.equal(t.stats().inFlight, 1);
+      for (let i = 0; i < 3 && ref.deref() !== undefined; i++) {
+        await new Promise((r) => setImmediate(r));
+        gc();
+      }
+      assert.equal(ref.deref(), undefined, 'the decoded response is still reachable');
+      await t.close();
+      assert.equal((await slow).kind, 'neterror');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('an abort ends only its own query', async () => {
     const { UdpTransport } = await import('./udp.ts');
     const t = new UdpTransport(ADDR, dns.port);

@@ -33,7 +33,13 @@ class Pending implements AbortSubscriber {
   readonly timeoutMs: number;
   readonly signal: AbortSignal | undefined;
   readonly deadline: number;
-  readonly resolve: (o: Outcome) => void;
+  /**
+   * the query's promise's resolve, replaced by a no-op once called: a finished query stays in its
+   * deadline FIFO until the timer passes it (up to its timeout later), and through the settled
+   * promise it kept the whole decoded response alive that long — a scan's young generation copied
+   * and promoted every answer it had received in the last two seconds
+   */
+  resolve: (o: Outcome) => void;
   readonly aborted: (p: Pending) => void;
   constructor(
     aborted: (p: Pending) => void,
@@ -129,6 +135,7 @@ class Deadlines {
 }
 
 const ABORTED: Outcome = { kind: 'aborted' };
+const SETTLED = (): void => {};
 
 interface PoolSocket {
   readonly sock: UdpSocket;
@@ -253,6 +260,9 @@ export class UdpTransport implements Transport {
     if (p.done) return;
     p.done = true;
     p.subscribed?.delete(p);
+    p.subscribed = undefined;
+    const resolve = p.resolve;
+    p.resolve = SETTLED;
     if (p.ps.pending.get(p.id) === p) {
       p.ps.pending.delete(p.id);
       this.release();
@@ -262,10 +272,10 @@ export class UdpTransport implements Transport {
     else if (o.kind === 'neterror') this.counters.netErrors++;
     else if (o.kind === 'response' && o.response.tc) {
       this.counters.tcpFallbacks++;
-      this.tcpExchange(p.q, p.edns, p.timeoutMs, p.signal).then(p.resolve);
+      this.tcpExchange(p.q, p.edns, p.timeoutMs, p.signal).then(resolve);
       return;
     }
-    p.resolve(o);
+    resolve(o);
   }
 
   private release(): void {
