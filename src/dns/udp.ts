@@ -6,7 +6,7 @@
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { isIP, connect as tcpConnect } from 'node:net';
-import { type AbortSubscriber, abortSubscribers, type Subscriber, whenAborted } from '../core/abort.ts';
+import { whenAborted } from '../core/abort.ts';
 import { assertEgressAllowed } from '../net/egress.ts';
 import { emptyStats, errorDetail, type Outcome, type Transport, type TransportStats } from './transport.ts';
 import { decodeResponse, encodeQuery, type Question } from './wire.ts';
@@ -19,13 +19,11 @@ export interface UdpTransportOptions {
 }
 
 /**
- * A query in flight on a socket: one object, no closure or timer of its own (see Deadlines); it
- * is its own abort subscriber, in the signal's set while it is in flight.
+ * A query in flight on a socket: one object, no closure or timer of its own (see Deadlines), and
+ * no abort subscription of its own (the transport subscribes once per signal: `watch`).
  */
-class Pending implements AbortSubscriber {
+class Pending {
   done = false;
-  /** the subscribers of `signal` this query is in (to leave it when it ends) */
-  subscribed: Set<Subscriber> | undefined = undefined;
   readonly ps: PoolSocket;
   readonly id: number;
   readonly q: Question;
@@ -40,9 +38,7 @@ class Pending implements AbortSubscriber {
    * and promoted every answer it had received in the last two seconds
    */
   resolve: (o: Outcome) => void;
-  readonly aborted: (p: Pending) => void;
   constructor(
-    aborted: (p: Pending) => void,
     ps: PoolSocket,
     id: number,
     q: Question,
@@ -59,11 +55,6 @@ class Pending implements AbortSubscriber {
     this.signal = signal;
     this.deadline = performance.now() + timeoutMs;
     this.resolve = resolve;
-    this.aborted = aborted;
-  }
-
-  onAbort(): void {
-    this.aborted(this);
   }
 }
 
@@ -182,7 +173,8 @@ export class UdpTransport implements Transport {
   private readonly deadlines = new Deadlines((p) =>
     this.finish(p, { kind: 'timeout', detail: `no answer from ${this.label}` }),
   );
-  private readonly abortOne = (p: Pending): void => this.finish(p, ABORTED);
+  /** the signals this transport listens to (once each: a listener per query cost a Set's churn) */
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(address: string, port: number, options: UdpTransportOptions = {}) {
     this.address = canonicalIp(address);
@@ -259,8 +251,6 @@ export class UdpTransport implements Transport {
   private finish(p: Pending, o: Outcome): void {
     if (p.done) return;
     p.done = true;
-    p.subscribed?.delete(p);
-    p.subscribed = undefined;
     const resolve = p.resolve;
     p.resolve = SETTLED;
     if (p.ps.pending.get(p.id) === p) {
@@ -359,19 +349,27 @@ export class UdpTransport implements Transport {
     let id = this.ids.next();
     while (ps.pending.has(id)) id = this.ids.next();
     return new Promise<Outcome>((resolve) => {
-      const p = new Pending(this.abortOne, ps, id, q, edns, timeoutMs, signal, resolve);
+      const p = new Pending(ps, id, q, edns, timeoutMs, signal, resolve);
       this.live++;
       ps.pending.set(id, p);
       this.deadlines.add(p);
-      if (signal) {
-        const set = abortSubscribers(signal);
-        set.add(p);
-        p.subscribed = set;
-      }
+      if (signal && !this.watched.has(signal)) this.watch(signal);
       this.counters.sent++;
       ps.sock.send(encodeQuery(q, id, edns), (err) => {
         if (err) this.finish(p, { kind: 'neterror', detail: errorDetail(err) });
       });
+    });
+  }
+
+  /**
+   * Ends the queries in flight with `signal` when it aborts: one subscription per signal for the
+   * transport's lifetime (the signal's hub holds it; both go when the signal is collected).
+   */
+  private watch(signal: AbortSignal): void {
+    this.watched.add(signal);
+    whenAborted(signal, () => {
+      for (const ps of this.pool)
+        for (const p of [...ps.pending.values()]) if (p.signal === signal) this.finish(p, ABORTED);
     });
   }
 
