@@ -2,6 +2,8 @@
  * Findings: an id from a check's catalogue plus the words for a human. The catalogue (one per
  * check, in checks/<id>/findings.ts) holds severity, why and the message/fix templates.
  */
+import { flat } from './flat.ts';
+
 export type Severity = 'error' | 'warning' | 'info';
 
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -57,21 +59,24 @@ export function defineFindings<D extends Record<string, FindingDef>>(
   check: string,
   defs: D,
 ): FindingCatalogue<D> {
+  // the ids made once: one shared string each, not a concatenation per finding made
+  const ids = new Map(Object.keys(defs).map((slug) => [slug, flat(`${check}.${slug}`)]));
   const catalogue: FindingCatalogue<D> = {
     check,
     defs,
     make(slug, ...params) {
       const def = defs[slug];
-      if (!def) throw new Error(`unknown finding ${check}.${slug}`);
+      const id = ids.get(slug);
+      if (!def || id === undefined) throw new Error(`unknown finding ${check}.${slug}`);
       const p = params[0] ?? {};
       const f: { -readonly [K in keyof Finding]: Finding[K] } = {
-        id: `${check}.${slug}`,
+        id,
         check,
         severity: def.severity,
-        message: def.message(p),
+        message: flat(def.message(p)),
       };
       if (def.why) f.why = def.why;
-      if (def.fix) f.fix = def.fix(p);
+      if (def.fix) f.fix = flat(def.fix(p));
       if (Object.keys(p).length) f.params = { ...p };
       return f;
     },
@@ -91,10 +96,10 @@ export const DNS_FAILURE_FIX =
  */
 export function undetermined(check: string, reason: string, fix: string = DNS_FAILURE_FIX): Finding {
   return {
-    id: `${check}.undetermined`,
+    id: flat(`${check}.undetermined`),
     check,
     severity: 'warning',
-    message: `Could not determine ${check}: ${reason.replace(/\.+$/, '')}.`,
+    message: flat(`Could not determine ${check}: ${reason.replace(/\.+$/, '')}.`),
     why: 'A lookup that failed says nothing about whether the record exists; the result is unknown, not absent.',
     fix,
     params: { reason },

@@ -22,7 +22,9 @@ let lastKey = '';
 export function queryKey(name: string, type: RRType, checkingDisabled: boolean | undefined): string {
   const cd = checkingDisabled === true;
   if (name === lastName && type === lastType && cd === lastCd) return lastKey;
-  lastKey = `${queryName(name)}\u0000${type}\u0000${cd ? 1 : 0}`;
+  // joined, not a template literal: one flat string, not a tree of four more (core/flat.ts), kept
+  // as long as the cache keeps its entry
+  lastKey = [queryName(name), type, cd ? '1' : '0'].join('\u0000');
   lastName = name;
   lastType = type;
   lastCd = cd;
