@@ -81,7 +81,11 @@ export function withCache(
   const maxNeg = options.maxNegativeTtl ?? 900;
   const defaultNeg = options.defaultNegativeTtl ?? 60;
   const errorTtl = options.errorTtl ?? 5;
-  const now = options.now ?? (() => performance.now() + performance.timeOrigin);
+  // whole milliseconds since the cache was made: an entry's times stay small integers (a double in
+  // an object field is a heap number of its own: two more objects per entry kept)
+  const clock = options.now ?? (() => performance.now());
+  const base = clock();
+  const now = () => Math.floor(clock() - base);
   const map = new Map<string, Entry>();
   const oldest = oldestKeys(map);
   let hits = 0;

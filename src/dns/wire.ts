@@ -456,8 +456,10 @@ function negativeTtl(r: WireResponse): number | undefined {
  */
 export function toAnswer<T extends RRType>(q: Question & { type: T }, r: WireResponse): Answer<RecordOf<T>> {
   const rcode: Rcode = RCODES.has(r.rcode as Rcode) ? (r.rcode as Rcode) : 'SERVFAIL';
-  const cnames: string[] = [];
-  const records: RecordOf<T>[] = [];
+  // made when there is something to put in them: most answers have no CNAME, negative ones no
+  // record, and an answer lives as long as the cache keeps it (the empty ones share NONE)
+  let cnames: string[] | undefined;
+  let records: RecordOf<T>[] | undefined;
   let ttl: number | undefined;
   // one pass over the answer section per name of the chain, no intermediate arrays
   let seen: string[] | undefined;
@@ -471,35 +473,39 @@ export function toAnswer<T extends RRType>(q: Question & { type: T }, r: WireRes
         matched = true;
         const rec = toRecord(q.type, a.data);
         if (rec === undefined) continue;
-        records.push(rec);
+        if (records === undefined) records = [rec];
+        else records.push(rec);
         ttl = ttl === undefined ? (a.ttl ?? 0) : Math.min(ttl, a.ttl ?? 0);
       } else if (cname === undefined && a.type === 'CNAME') cname = a;
     }
     if (matched || q.type === 'CNAME') break;
     if (!cname || typeof cname.data !== 'string') break;
     const target = dataName(cname.data);
-    cnames.push(target);
+    if (cnames === undefined) cnames = [target];
+    else cnames.push(target);
     ttl = ttl === undefined ? (cname.ttl ?? 0) : Math.min(ttl, cname.ttl ?? 0);
     if (seen === undefined) seen = [current];
     else seen.push(current);
     if (seen.includes(target)) break;
     current = target;
   }
-  if (records.length === 0 && (rcode === 'NXDOMAIN' || rcode === 'NOERROR')) {
+  if (records === undefined && (rcode === 'NXDOMAIN' || rcode === 'NOERROR')) {
     const neg = negativeTtl(r);
     ttl = neg === undefined ? undefined : ttl === undefined ? neg : Math.min(ttl, neg);
   }
-  const answer: { -readonly [K in keyof Answer<RecordOf<T>>]: Answer<RecordOf<T>>[K] } = {
-    name: q.name,
-    type: q.type,
-    rcode,
-    records,
-    authenticated: r.ad,
-    cnames,
-  };
-  if (ttl !== undefined) answer.ttl = ttl;
-  return answer;
+  // one literal per shape, `ttl` in it: added afterwards it went to a property array of its own
+  const name = q.name;
+  const type = q.type;
+  const authenticated = r.ad;
+  const recs: readonly RecordOf<T>[] = records ?? (NONE as readonly RecordOf<T>[]);
+  const chain: readonly string[] = cnames ?? (NONE as readonly string[]);
+  return ttl === undefined
+    ? { name, type, rcode, records: recs, authenticated, cnames: chain }
+    : { name, type, rcode, records: recs, authenticated, cnames: chain, ttl };
 }
+
+/** The empty list every answer without records or CNAMEs shares (answers are never mutated). */
+const NONE: readonly never[] = Object.freeze([]);
 
 /** An Answer that says the resolver could not be asked or did not answer. */
 export function failedAnswer<T extends RRType>(
@@ -507,5 +513,5 @@ export function failedAnswer<T extends RRType>(
   rcode: 'TIMEOUT' | 'NETERROR' | 'FORMERR' | 'REFUSED',
   detail: string,
 ): Answer<RecordOf<T>> {
-  return { name: q.name, type: q.type, rcode, records: [], authenticated: false, cnames: [], detail };
+  return { name: q.name, type: q.type, rcode, records: NONE, authenticated: false, cnames: NONE, detail };
 }
