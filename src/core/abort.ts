@@ -33,3 +33,26 @@ export function whenAborted(signal: AbortSignal | undefined, cb: () => void): ()
     set.delete(cb);
   };
 }
+
+/**
+ * Waits `ms`; an abort of `signal` ends the wait at once, rejecting with the signal's reason. The
+ * abort callback goes when the time is up: a listener left on a run-wide signal by each wait (as
+ * the scan's operator gate, the SMTP backoff and the IMAP poll once did) kept a timer and a closure
+ * per wait for the whole run, and made each later `addEventListener` slower.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      stop();
+      resolve();
+    }, ms);
+    const stop = whenAborted(signal, () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    });
+  });
+}

@@ -1,3 +1,4 @@
+import { sleep } from '../core/abort.ts';
 import type { AddressPolicy } from './address-policy.ts';
 import { trustStore } from './ca.ts';
 import { localTargetLimits, type SharedProbes, type TargetLimits } from './limits.ts';
@@ -139,17 +140,7 @@ function politeness() {
     async wait(address: string, signal?: AbortSignal): Promise<void> {
       const ms = (state.get(address)?.until ?? 0) - Date.now();
       if (ms <= 0) return;
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, ms);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            reject(signal.reason);
-          },
-          { once: true },
-        );
-      });
+      await sleep(ms, signal);
     },
     record(address: string, r: SmtpProbeResult): void {
       if (/^4\d\d/.test(r.banner ?? '')) {

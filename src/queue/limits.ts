@@ -16,6 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { sleep } from '../core/abort.ts';
 import { createRateGate, type RateGate } from '../dns/rate.ts';
 import type { SharedProbes, TargetLimits } from '../net/limits.ts';
 import type { SmtpProbeResult } from '../net/smtp.ts';
@@ -92,24 +93,6 @@ function scripted(redis: Redis): Scripted {
 }
 
 const token = () => randomBytes(9).toString('base64url');
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** a poll interval with jitter (waiters of one key do not knock in step) */
 const poll = (base: number) => base / 2 + Math.random() * base;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { staticResolver } from '../dns/static.ts';
 import { createOperatorGate, operatorOf } from './politeness.ts';
@@ -25,4 +26,19 @@ test('operator gate: domains of one operator are paced at --ns-qps, others pass'
   await late;
   assert.ok(performance.now() - t0 >= 400, `d2 waited for its operator (${performance.now() - t0} ms)`);
   assert.ok(gate.delayed >= 1);
+});
+
+test('operator gate: a domain that waited leaves nothing on the run signal', async () => {
+  const zone: Record<string, Record<string, string[]>> = {};
+  for (let i = 0; i < 8; i++) zone[`d${i}.ch`] = { NS: ['ns1.big.ch.'] };
+  const gate = createOperatorGate({
+    resolver: staticResolver(zone as never),
+    qps: 200,
+    queriesPerDomain: () => 50,
+  });
+  const run = new AbortController();
+  for (let i = 0; i < 8; i++) await gate.admit(`d${i}.ch`, run.signal);
+  assert.ok(gate.delayed >= 4, `${gate.delayed} delayed`);
+  // one listener for the signal's callbacks, not one per wait (each kept a timer for the whole run)
+  assert.ok(getEventListeners(run.signal, 'abort').length <= 1);
 });

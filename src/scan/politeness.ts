@@ -5,6 +5,7 @@
  * queries. The NS query is the one the ns check makes anyway (the shared cache answers it again).
  */
 
+import { sleep } from '../core/abort.ts';
 import type { Resolver } from '../dns/types.ts';
 import { BoundedCache, registrableDomain } from '../protocol/psl.ts';
 
@@ -48,18 +49,6 @@ export function operatorOf(nsHosts: readonly string[]): string {
 export function createOperatorGate(o: OperatorGateOptions): OperatorGate {
   const buckets = new BoundedCache<string, Bucket>(100_000);
   let delayed = 0;
-  const sleep = (ms: number, signal?: AbortSignal) =>
-    new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(t);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
-    });
   return {
     get delayed() {
       return delayed;

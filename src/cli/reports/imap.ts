@@ -23,6 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { ImapFlow } from 'imapflow';
+import { sleep } from '../../core/abort.ts';
 import { ErrorCode, MailsecError } from '../../core/errors.ts';
 import { streamReports } from '../../ingest/read.ts';
 import { createAddressPolicy } from '../../net/address-policy.ts';
@@ -340,14 +341,8 @@ async function pass(
   return read;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((r) => {
-    const t = setTimeout(r, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      r();
-    });
-  });
+/** a pause between polls that an abort ends early (resolving: the loop then sees the signal) */
+const pause = (ms: number, signal: AbortSignal) => sleep(ms, signal).catch(() => undefined);
 
 export async function importImap(
   url: string,
@@ -418,7 +413,7 @@ export async function importImap(
       } catch (e) {
         if (first || (e as MailsecError).message.includes('authentication failed')) throw e;
         io.stderr.write(`mailsec: ${(e as Error).message}; retrying in ${backoff / 1000} s\n`);
-        await sleep(backoff, stop.signal);
+        await pause(backoff, stop.signal);
         backoff = Math.min(backoff * 2, 30_000);
         continue;
       }
@@ -475,7 +470,7 @@ export async function importImap(
         io.stderr.write(
           `mailsec: ${target.mailbox}: connection closed; reconnecting in ${backoff / 1000} s\n`,
         );
-        await sleep(backoff, stop.signal);
+        await pause(backoff, stop.signal);
         backoff = Math.min(backoff * 2, 30_000);
       }
     }
