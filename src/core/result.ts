@@ -7,7 +7,6 @@ export interface QueryLogEntry {
   readonly type: string;
   readonly rcode: string;
   readonly count: number;
-  readonly cached?: boolean;
 }
 
 /**

@@ -12,7 +12,6 @@ export { type CacheOptions, type CacheStats, isCachedAnswer, withCache } from '.
 export { type ClientOptions, type ClientStats, createClient, type ResolverClient } from './client.ts';
 export { queryKey, sharingInFlight } from './inflight.ts';
 export { createRateGate, type RateGate } from './rate.ts';
-export { recording } from './recording.ts';
 export {
   firstNameserver,
   formatResolverSpec,
