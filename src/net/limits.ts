@@ -8,6 +8,7 @@
  * limit holds across every process and machine of the scan, and a probe made by one worker is
  * not made again by another.
  */
+import { whenAborted } from '../core/abort.ts';
 import type { SmtpProbeResult } from './smtp.ts';
 
 /** Connections in flight per target key. */
@@ -24,6 +25,7 @@ export function localTargetLimits(): TargetLimits {
   const state = new Map<string, { active: number; queue: (() => void)[] }>();
   return {
     async acquire(key, limit, signal) {
+      signal?.throwIfAborted();
       let s = state.get(key);
       if (!s) {
         s = { active: 0, queue: [] };
@@ -31,18 +33,19 @@ export function localTargetLimits(): TargetLimits {
       }
       const slot = s;
       if (slot.active >= limit) {
+        // the run's signal is shared by every waiter: one callback each in its hub (core/abort.ts),
+        // not an EventTarget listener (whose every add scans the listeners before it)
         await new Promise<void>((resolve, reject) => {
           const go = () => {
-            signal?.removeEventListener('abort', onAbort);
+            stop();
             resolve();
           };
-          const onAbort = () => {
+          const stop = whenAborted(signal, () => {
             const i = slot.queue.indexOf(go);
             if (i >= 0) slot.queue.splice(i, 1);
             reject(signal?.reason);
-          };
+          });
           slot.queue.push(go);
-          signal?.addEventListener('abort', onAbort, { once: true });
         });
       }
       slot.active++;
