@@ -37,11 +37,13 @@ interface Entry {
   readonly bytes: number;
   /** hit since it was stored or last passed over by the eviction (its second chance) */
   used: boolean;
-  /** the copy handed to hits, and its age in whole seconds (a new one when the TTL shown changes) */
-  copy: (Answer<unknown> & { readonly [CACHED]: true }) | undefined;
-  copyAge: number;
-  /** that copy as a settled promise, shared by the hits in its second like the copy itself */
-  copyP: Promise<Answer<unknown>> | undefined;
+  /**
+   * what hits are handed, as a settled promise, and the age in whole seconds it shows (a new one
+   * when the TTL shown changes): the answer itself in its first second or when it has no TTL, else
+   * a copy with the TTL lowered by the age
+   */
+  shownP: Promise<Answer<unknown>> | undefined;
+  shownAge: number;
 }
 
 /** A cheap estimate of an answer's heap size: names, texts, a fixed cost per record. */
@@ -57,17 +59,6 @@ function sizeOf(a: Answer<unknown>): number {
     }
   }
   return n;
-}
-
-/**
- * marks the copies a cache hands out (a property, not a WeakSet: one per hit would load the GC);
- * a symbol key: JSON, Object.keys and for…in do not see it
- */
-const CACHED = Symbol('mailsec.cached');
-
-/** Whether an Answer came from a cache (for query logs). */
-export function isCachedAnswer(a: Answer<unknown>): boolean {
-  return (a as { [CACHED]?: boolean })[CACHED] === true;
 }
 
 export function withCache(
@@ -124,23 +115,20 @@ export function withCache(
           // the eviction gives a marked entry a second chance instead (CLOCK, close to LRU)
           hit.used = true;
           hits++;
-          // one copy per entry and second of age, shared by the hits in that second: answers are
-          // never mutated (in-flight sharing hands one Answer to many callers too), and a scan
+          // one answer per entry and second of age, shared by the hits in that second: answers
+          // are never mutated (in-flight sharing hands one Answer to many callers too), and a scan
           // asks its hosters' names hundreds of times a second — a copy per hit was an object per
           // query that lived as long as its domain, through the young generation's collections.
-          // The mark in the literal: Object.defineProperty on the fresh copy turned it into a
-          // dictionary-mode object (≈ 6 % of a scan's main thread, and slower reads after)
-          const age = Math.floor((t - hit.stored) / 1000);
-          if (hit.copy === undefined || hit.copyAge !== age) {
-            const a = hit.answer;
-            hit.copy =
-              a.ttl === undefined
-                ? { ...a, [CACHED]: true }
-                : { ...a, ttl: Math.max(0, a.ttl - age), [CACHED]: true };
-            hit.copyAge = age;
-            hit.copyP = Promise.resolve(hit.copy);
+          // In its first second (a domain's own repeats) the entry hands out the answer it keeps
+          const a = hit.answer;
+          const age = a.ttl === undefined ? 0 : Math.floor((t - hit.stored) / 1000);
+          if (hit.shownP === undefined || hit.shownAge !== age) {
+            hit.shownAge = age;
+            hit.shownP = Promise.resolve(
+              age === 0 || a.ttl === undefined ? a : { ...a, ttl: Math.max(0, a.ttl - age) },
+            );
           }
-          return hit.copyP as Promise<Answer<RecordOf<T>>>;
+          return hit.shownP as Promise<Answer<RecordOf<T>>>;
         }
         map.delete(key);
         bytes -= hit.bytes;
@@ -177,9 +165,8 @@ export function withCache(
         expires: stored + life * 1000,
         bytes: sizeOf(a),
         used: false,
-        copy: undefined,
-        copyAge: 0,
-        copyP: undefined,
+        shownP: undefined,
+        shownAge: 0,
       };
       map.set(key, entry);
       bytes += entry.bytes;

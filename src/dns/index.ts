@@ -8,7 +8,7 @@ import { sharingInFlight } from './inflight.ts';
 import { parseResolverSpec, type ResolverSpec } from './spec.ts';
 import type { Resolver } from './types.ts';
 
-export { type CacheOptions, type CacheStats, isCachedAnswer, withCache } from './cache.ts';
+export { type CacheOptions, type CacheStats, withCache } from './cache.ts';
 export { type ClientOptions, type ClientStats, createClient, type ResolverClient } from './client.ts';
 export { queryKey, sharingInFlight } from './inflight.ts';
 export { createRateGate, type RateGate } from './rate.ts';
