@@ -11,15 +11,25 @@ export function machine(): { date: string; node: string; cpus: number; cpu: stri
   };
 }
 
-/** utime + stime of a process and its threads, seconds (from /proc; 0 once it is gone) */
-export function cpuOf(pid: number, tick = Number(process.env.CLK_TCK ?? 100)): number {
+/** utime + stime of a /proc stat file, seconds (0 once it is gone) */
+function statCpu(path: string, tick = Number(process.env.CLK_TCK ?? 100)): number {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = readFileSync(path, 'utf8');
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
     return (Number(rest[11]) + Number(rest[12])) / tick;
   } catch {
     return 0;
   }
+}
+
+/** utime + stime of a process and its threads, seconds (from /proc; 0 once it is gone) */
+export function cpuOf(pid: number, tick?: number): number {
+  return statCpu(`/proc/${pid}/stat`, tick);
+}
+
+/** utime + stime of this process's main (JavaScript) thread so far, seconds (clock ticks of 10 ms) */
+export function mainThreadCpu(): number {
+  return statCpu(`/proc/self/task/${process.pid}/stat`);
 }
 
 /**

@@ -24,7 +24,7 @@ import { toDocument } from '../../src/audit/document.ts';
 import { type AuditConfig, createAuditEnvironment, openResolver } from '../../src/audit/environment.ts';
 import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from '../../src/dns/types.ts';
 import { toStored } from '../../src/scan/store.ts';
-import { skipBench } from '../machine.ts';
+import { mainThreadCpu, skipBench } from '../machine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -124,18 +124,13 @@ const replay: Resolver = {
   },
 };
 
-const mainCpu = (): number => {
-  const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
-
 async function pass(resolver: Resolver): Promise<{ processMs: number; mainMs: number; queries: number }> {
   const env = await createAuditEnvironment(config, { resolver });
   let at = 0;
   let queries = 0;
   let sink = 0;
   const c0 = process.cpuUsage();
-  const m0 = mainCpu();
+  const m0 = mainThreadCpu();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (at < names.length) {
@@ -149,7 +144,7 @@ async function pass(resolver: Resolver): Promise<{ processMs: number; mainMs: nu
     }),
   );
   const c = process.cpuUsage(c0);
-  const m = mainCpu() - m0;
+  const m = mainThreadCpu() - m0;
   await env.close();
   if (sink === 0) throw new Error('no documents');
   return { processMs: (c.user + c.system) / 1000, mainMs: m * 1000, queries };

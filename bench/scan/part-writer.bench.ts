@@ -8,13 +8,13 @@
  *   node bench/scan/part-writer.bench.ts --from scans.duckdb [--scan NAME] [--docs 20000] [--batch 5000]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openScanSink, toStored } from '../../src/scan/store.ts';
 import type { StoredDomain } from '../../src/store/scan-store.ts';
-import { skipBench } from '../machine.ts';
+import { mainThreadCpu, skipBench } from '../machine.ts';
 import { templateDocuments } from './templates.ts';
 
 const { values } = parseArgs({
@@ -44,11 +44,7 @@ for (let start = 0; start < N; start += BATCH) {
   }
   batches.push(rows);
 }
-/** CPU seconds of the main (JavaScript) thread so far, from /proc (Linux; clock ticks of 10 ms). */
-const mainCpu = (): number => {
-  const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
+
 const load = (): string => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
 process.stdout.write(
   `# ${templates.length} template documents, ${N} written in parts of ${BATCH} (${(bytes / 1e6).toFixed(1)} MB of JSON)\n# ${new Date().toISOString()} load: ${load()}\n`,
@@ -60,11 +56,11 @@ const sink = await openScanSink(join(work, 'w.duckdb'));
 try {
   await sink.begin('w', {}, 'part writer bench');
   const cpu0 = process.cpuUsage();
-  const main0 = mainCpu();
+  const main0 = mainThreadCpu();
   const t0 = performance.now();
   for (const rows of batches) await sink.write('w', rows);
   const cpu = process.cpuUsage(cpu0);
-  const main = mainCpu() - main0;
+  const main = mainThreadCpu() - main0;
   const wall = (performance.now() - t0) / 1000;
   process.stdout.write(
     `write: ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU (user ${(cpu.user / 1e6).toFixed(2)}, sys ${(cpu.system / 1e6).toFixed(2)}), main thread ${main.toFixed(2)} s, ${wall.toFixed(2)} s wall, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n# load: ${load()}\n`,
