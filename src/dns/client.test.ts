@@ -580,6 +580,35 @@ describe('timeouts: one timer for the queries in flight', () => {
   });
 });
 
+describe('sending: the queries of one turn leave together', () => {
+  it('a query aborted in the turn that asked it never reaches the wire', async () => {
+    const { UdpTransport } = await import('./udp.ts');
+    const t = new UdpTransport(ADDR, dns.port);
+    try {
+      const ask = (name: string, signal?: AbortSignal) =>
+        t.exchange({ name, type: 'A', checkingDisabled: false }, true, 1000, signal);
+      // every socket of the pool connected first (a query on a socket still connecting waits anyway)
+      await Promise.all(['h4', 'h5', 'h6', 'h7'].map((h) => ask(`${h}.bulk.example`)));
+      const before = dns.queries.length;
+      const sentBefore = t.stats().sent;
+      const ac = new AbortController();
+      const a = ask('h1.bulk.example');
+      const b = ask('h2.bulk.example', ac.signal);
+      const c = ask('h3.bulk.example');
+      ac.abort();
+      assert.equal((await a).kind, 'response');
+      assert.equal((await b).kind, 'aborted');
+      assert.equal((await c).kind, 'response');
+      const sent = dns.queries.slice(before).map((q) => q.name);
+      assert.deepEqual(sent.sort(), ['h1.bulk.example', 'h3.bulk.example']);
+      assert.equal(t.stats().inFlight, 0);
+      assert.equal(t.stats().sent - sentBefore, 2);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe("the run's DNS load: in-flight ceiling and storm signal", () => {
   it('keeps at most maxInFlight queries on the wire; the rest wait their turn and are all answered', async () => {
     const c = createClient(parseResolverSpec(dns.spec), { timeoutMs: 2000, attempts: 1, maxInFlight: 7 });

@@ -354,12 +354,34 @@ export class UdpTransport implements Transport {
       ps.pending.set(id, p);
       this.deadlines.add(p);
       if (signal && !this.watched.has(signal)) this.watch(signal);
-      this.counters.sent++;
-      ps.sock.send(encodeQuery(q, id, edns), (err) => {
-        if (err) this.finish(p, { kind: 'neterror', detail: errorDetail(err) });
-      });
+      this.outbox.push(p);
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(this.flushOutbox);
+      }
     });
   }
+
+  /** queries asked in this turn of the event loop, sent together after it (see flushOutbox) */
+  private outbox: Pending[] = [];
+  private flushing = false;
+  /**
+   * Sends what this turn of the event loop asked, one datagram after another: the resolver is
+   * woken once for the burst instead of once per query when it keeps up (a sleeping receiver's
+   * wake-up is most of a loopback sendmsg's cost).
+   */
+  private readonly flushOutbox = (): void => {
+    this.flushing = false;
+    const out = this.outbox;
+    this.outbox = [];
+    for (const p of out) {
+      if (p.done) continue;
+      this.counters.sent++;
+      p.ps.sock.send(encodeQuery(p.q, p.id, p.edns), (err) => {
+        if (err) this.finish(p, { kind: 'neterror', detail: errorDetail(err) });
+      });
+    }
+  };
 
   /**
    * Ends the queries in flight with `signal` when it aborts: one subscription per signal for the
