@@ -4,7 +4,7 @@ import { isMailsecError } from '../core/errors.ts';
 import type { Finding } from '../core/finding.ts';
 import type { CheckResult, QueryLogEntry } from '../core/result.ts';
 import { statusFrom } from '../core/status.ts';
-import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from '../dns/types.ts';
+import type { Answer, QueryOptions, QueryScope, RecordOf, Resolver, RRType } from '../dns/types.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import type { HttpFetcher } from '../net/https.ts';
 import type { Prober } from '../net/prober.ts';
@@ -57,8 +57,13 @@ export async function existenceOf(
   resolver: Resolver,
   domain: string,
   signal?: AbortSignal,
+  scope?: QueryScope,
 ): Promise<{ exists: boolean | null; authenticated: boolean }> {
-  const a = await resolver.query(domain, 'SOA', signal ? { signal } : undefined);
+  const a = await resolver.query(
+    domain,
+    'SOA',
+    signal || scope ? { ...(signal ? { signal } : {}), ...(scope ? { scope } : {}) } : undefined,
+  );
   if (a.rcode === 'NXDOMAIN' && a.cnames.length === 0)
     return { exists: false, authenticated: a.authenticated };
   if (a.rcode === 'NOERROR' || a.rcode === 'NXDOMAIN')
@@ -74,14 +79,23 @@ class CheckResolver implements Resolver {
   count = 0;
   readonly inner: Resolver;
   readonly log: QueryLogEntry[] | undefined;
-  constructor(inner: Resolver, log: QueryLogEntry[] | undefined) {
+  /** the audit's domain, passed with every query (see QueryScope) */
+  readonly scope: QueryScope;
+  private readonly scopeOnly: QueryOptions;
+  constructor(inner: Resolver, log: QueryLogEntry[] | undefined, scope: QueryScope) {
     this.inner = inner;
     this.log = log;
+    this.scope = scope;
+    this.scopeOnly = { scope };
   }
 
   query<T extends RRType>(name: string, type: T, options?: QueryOptions): Promise<Answer<RecordOf<T>>> {
     this.count++;
-    const p = this.inner.query(name, type, options);
+    const p = this.inner.query(
+      name,
+      type,
+      options ? (options.scope ? options : { ...options, scope: this.scope }) : this.scopeOnly,
+    );
     const log = this.log;
     if (!log) return p;
     return p.then((a) => {
@@ -116,7 +130,9 @@ export function plan(only?: readonly CheckId[]): { run: CheckDefinition[]; repor
 export async function auditDomain(domain: string, env: AuditEnvironment): Promise<DomainAudit> {
   const checkedAt = env.now();
   const { run, report } = plan(env.only);
-  const existenceP = existenceOf(env.resolver, domain, env.signal);
+  // names at or below the domain: their answers live with this audit, not in the run's cache
+  const scope: QueryScope = { domain };
+  const existenceP = existenceOf(env.resolver, domain, env.signal, scope);
   const started = new Map<CheckId, Promise<CheckResult<object>>>();
   const logQueries = env.queryLog !== false;
   // what every check's context shares (each adds its own counting resolver)
@@ -140,7 +156,7 @@ export async function auditDomain(domain: string, env: AuditEnvironment): Promis
         if (dep) prior[r] = await start(dep);
       }
       const log: QueryLogEntry[] | undefined = logQueries ? [] : undefined;
-      const resolver = new CheckResolver(env.resolver, log);
+      const resolver = new CheckResolver(env.resolver, log, scope);
       const ctx: GatherContext = { ...base, resolver };
       const asked = (): { queryCount: number; queries?: QueryLogEntry[] } =>
         log ? { queryCount: resolver.count, queries: log } : { queryCount: resolver.count };

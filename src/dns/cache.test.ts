@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { withCache } from './cache.ts';
 import { sharingInFlight } from './inflight.ts';
-import type { Answer, Rcode, Resolver, RRType } from './types.ts';
+import type { Answer, QueryScope, Rcode, Resolver, RRType } from './types.ts';
 
 /** A fake resolver whose answers the test sets, counting calls. */
 function fake(table: Record<string, Partial<Answer<unknown>> & { rcode: Rcode }>) {
@@ -194,5 +194,48 @@ describe('sharingInFlight', () => {
     // settled: the next query asks again
     const c = s.query('a.test', 'A');
     assert.equal((await c).rcode, 'NOERROR');
+  });
+});
+
+describe('withCache: an audit scope', () => {
+  const table = {
+    'example.test': { rcode: 'NOERROR', records: ['192.0.2.1'], ttl: 300 },
+    '_dmarc.example.test': { rcode: 'NOERROR', records: ['v=DMARC1; p=none'], ttl: 300 },
+    'mx.hoster.test': { rcode: 'NOERROR', records: ['192.0.2.25'], ttl: 300 },
+    'notexample.test': { rcode: 'NOERROR', records: ['192.0.2.9'], ttl: 300 },
+    'timeout.example.test': { rcode: 'TIMEOUT' },
+  } as const;
+  // [name, kept with the scope (true) or in the run's cache (false)]
+  const cases: [keyof typeof table, boolean][] = [
+    ['example.test', true],
+    ['_dmarc.example.test', true],
+    ['mx.hoster.test', false],
+    ['notexample.test', false], // a suffix of the name, not a label boundary
+  ];
+  for (const [name, inScope] of cases) {
+    it(`${name} under the scope example.test: ${inScope ? 'kept with the scope' : 'kept run-wide'}`, async () => {
+      const { r, calls } = fake(table);
+      const c = withCache(r);
+      const scope: QueryScope = { domain: 'Example.TEST.' };
+      const a1 = await c.query(name, 'A', { scope });
+      // reused within the scope either way
+      assert.equal(await c.query(name.toUpperCase(), 'A', { scope }), a1);
+      assert.equal(calls.length, 1);
+      assert.equal(c.cacheStats().entries, inScope ? 0 : 1);
+      assert.equal(scope.answers?.size ?? 0, inScope ? 1 : 0);
+      // another audit finds it only when it was kept run-wide
+      await c.query(name, 'A', { scope: { domain: 'other.test' } });
+      assert.equal(calls.length, inScope ? 2 : 1);
+    });
+  }
+
+  it('keeps in a scope what the run-wide cache would keep, and nothing else', async () => {
+    const { r, calls } = fake(table);
+    const c = withCache(r);
+    const scope: QueryScope = { domain: 'example.test' };
+    await c.query('timeout.example.test', 'A', { scope });
+    await c.query('timeout.example.test', 'A', { scope });
+    assert.equal(calls.length, 2);
+    assert.equal(scope.answers?.size ?? 0, 0);
   });
 });

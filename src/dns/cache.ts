@@ -1,11 +1,14 @@
 /**
  * A small answer cache in front of a Resolver: a bounded number of entries (least recently used out, approximated by a second chance: CLOCK), positive
  * answers kept for their TTL (capped), NXDOMAIN / NODATA for the SOA negative TTL (capped),
- * SERVFAIL / REFUSED / FORMERR / NOTIMP briefly, TIMEOUT and NETERROR never.
+ * SERVFAIL / REFUSED / FORMERR / NOTIMP briefly, TIMEOUT and NETERROR never. A query with a
+ * `scope` (an audit's domain) keeps the answers for names at or below that domain in the scope's
+ * own table, under the same rules, instead of the shared one.
  */
 import { oldestKeys } from '../core/oldest.ts';
 import { queryKey } from './inflight.ts';
-import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
+import type { Answer, QueryOptions, QueryScope, RecordOf, Resolver, RRType } from './types.ts';
+import { queryName } from './wire.ts';
 
 export interface CacheOptions {
   /** entries kept (default 10000) */
@@ -107,28 +110,23 @@ export function withCache(
       } catch (e) {
         return Promise.reject(e);
       }
-      const hit = map.get(key);
       const t = now();
+      const local = opts?.scope ? scoped(opts.scope, key) : undefined;
+      if (local) {
+        const hit = local.get(key);
+        if (hit && hit.expires > t) {
+          hits++;
+          return shown(hit, t) as Promise<Answer<RecordOf<T>>>;
+        }
+      }
+      const hit = map.get(key);
       if (hit) {
         if (hit.expires > t) {
           // marked, not moved: a delete + set per hit cost more than the rest of the hit path;
           // the eviction gives a marked entry a second chance instead (CLOCK, close to LRU)
           hit.used = true;
           hits++;
-          // one answer per entry and second of age, shared by the hits in that second: answers
-          // are never mutated (in-flight sharing hands one Answer to many callers too), and a scan
-          // asks its hosters' names hundreds of times a second — a copy per hit was an object per
-          // query that lived as long as its domain, through the young generation's collections.
-          // In its first second (a domain's own repeats) the entry hands out the answer it keeps
-          const a = hit.answer;
-          const age = a.ttl === undefined ? 0 : Math.floor((t - hit.stored) / 1000);
-          if (hit.shownP === undefined || hit.shownAge !== age) {
-            hit.shownAge = age;
-            hit.shownP = Promise.resolve(
-              age === 0 || a.ttl === undefined ? a : { ...a, ttl: Math.max(0, a.ttl - age) },
-            );
-          }
-          return hit.shownP as Promise<Answer<RecordOf<T>>>;
+          return shown(hit, t) as Promise<Answer<RecordOf<T>>>;
         }
         map.delete(key);
         bytes -= hit.bytes;
@@ -140,7 +138,7 @@ export function withCache(
       } catch (e) {
         return Promise.reject(e);
       }
-      return p.then((a) => store(key, a));
+      return local ? p.then((a) => keepIn(local, key, a)) : p.then((a) => store(key, a));
     },
     cacheStats: () => ({ hits, misses, entries: map.size }),
     clear: () => {
@@ -148,6 +146,64 @@ export function withCache(
       bytes = 0;
     },
   };
+
+  /**
+   * What a hit is handed, as a settled promise: one answer per entry and second of age, shared by
+   * the hits in that second. Answers are never mutated (in-flight sharing hands one Answer to many
+   * callers too), and a scan asks its hosters' names hundreds of times a second — a copy per hit
+   * was an object per query that lived as long as its domain, through the young generation's
+   * collections. In its first second (a domain's own repeats) the entry hands out the answer it keeps.
+   */
+  function shown(hit: Entry, t: number): Promise<Answer<unknown>> {
+    const a = hit.answer;
+    const age = a.ttl === undefined ? 0 : Math.floor((t - hit.stored) / 1000);
+    if (hit.shownP === undefined || hit.shownAge !== age) {
+      hit.shownAge = age;
+      hit.shownP = Promise.resolve(
+        age === 0 || a.ttl === undefined ? a : { ...a, ttl: Math.max(0, a.ttl - age) },
+      );
+    }
+    return hit.shownP;
+  }
+
+  /** The scope's table when the key's name is the scope's domain or below it, else undefined. */
+  function scoped(scope: QueryScope, key: string): Map<string, Entry> | undefined {
+    let d = scope.name;
+    if (d === undefined) {
+      d = queryName(scope.domain);
+      scope.name = d;
+    }
+    const end = key.indexOf('\u0000');
+    const inside =
+      end === d.length
+        ? key.startsWith(d)
+        : end > d.length && key.charCodeAt(end - d.length - 1) === 46 && key.startsWith(d, end - d.length);
+    if (!inside || d === '') return undefined;
+    let m = scope.answers as Map<string, Entry> | undefined;
+    if (!m) {
+      m = new Map();
+      scope.answers = m;
+    }
+    return m;
+  }
+
+  /** Keeps a fresh answer in a scope's table for its lifetime (or the scope's) and returns it. */
+  function keepIn<A extends Answer<unknown>>(local: Map<string, Entry>, key: string, a: A): A {
+    const life = lifetime(a);
+    if (life > 0) {
+      const stored = now();
+      local.set(key, {
+        answer: a,
+        stored,
+        expires: stored + life * 1000,
+        bytes: 0,
+        used: false,
+        shownP: undefined,
+        shownAge: 0,
+      });
+    }
+    return a;
+  }
 
   /** Keeps a fresh answer for its lifetime (evicting the oldest unused entries) and returns it. */
   function store<A extends Answer<unknown>>(key: string, a: A): A {

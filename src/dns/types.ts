@@ -123,6 +123,23 @@ export interface QueryOptions {
   readonly signal?: AbortSignal;
   /** CD bit: ask the resolver not to validate (used to tell bogus from a failing server) */
   readonly checkingDisabled?: boolean;
+  /** the domain being audited: the answer cache keeps answers for names at or below it in the scope */
+  readonly scope?: QueryScope;
+}
+
+/**
+ * One audit's domain, passed with each of its queries (`auditDomain` makes one per domain). The
+ * answer cache keeps the answers for names at or below `domain` here, not in its run-wide table:
+ * in a scan no other domain asks them, and kept run-wide they lived for seconds, long enough for
+ * the garbage collector to copy them twice and promote them, to be evicted unread. Within the
+ * audit they are reused exactly as before. The other fields are the cache's.
+ */
+export interface QueryScope {
+  readonly domain: string;
+  /** the domain as the cache's keys spell it (filled by the cache) */
+  name?: string;
+  /** the scope's answers by cache key (filled by the cache) */
+  answers?: Map<string, unknown>;
 }
 
 export interface Resolver {
