@@ -108,6 +108,22 @@ describe('foundation checks against the testworld (validating resolver)', () => 
         );
     });
   }
+  test('the same verdicts over pipelined TCP (tcp://) as over UDP, through the real Unbound', async () => {
+    const verdicts = async (resolver: string) =>
+      Promise.all(
+        cases.map(async ([, domain]) => {
+          const r = await checkDomain(domain, {
+            resolver,
+            only: [...ONLY],
+            allowPrivate: LOOPBACK.split(','),
+          });
+          return [domain, ONLY.map((id) => section(r, id).status), r.findings.map((f) => f.id).sort()];
+        }),
+      );
+    const udp = await verdicts(tw.resolver);
+    const tcp = await verdicts(`tcp://${tw.resolver}`);
+    assert.deepEqual(tcp, udp);
+  });
   test('SERVFAIL is never reported as absent', async () => {
     const r = await checkDomain('servfail.test', { resolver: tw.resolver, only: [...ONLY] });
     for (const id of ONLY) assert.notEqual(section(r, id).status, 'absent');

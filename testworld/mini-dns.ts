@@ -114,6 +114,8 @@ export interface MiniDns {
   setIntercept(intercept: MiniIntercept | undefined): void;
   /** the answer the server would give (null: TIMEOUT), for forwarding front-ends such as DoH */
   answer(query: Uint8Array, transport?: 'udp' | 'tcp'): Uint8Array | null;
+  /** closes every TCP connection open now (a resolver's idle timeout or restart); returns how many */
+  closeTcpConnections(): number;
   stop(): Promise<void>;
 }
 
@@ -479,6 +481,11 @@ export async function startMiniDns(options: MiniDnsOptions): Promise<MiniDns> {
       } catch {
         return null;
       }
+    },
+    closeTcpConnections() {
+      const n = connections.size;
+      for (const c of connections) c.destroy();
+      return n;
     },
     async stop() {
       if (stopped) return;

@@ -11,7 +11,7 @@ export const RESOLVER_OPTIONS: Record<string, OptionDef> = {
     type: 'string',
     value: 'addr',
     description:
-      'recursive resolver: 127.0.0.1, 127.0.0.1:5353, [::1]:53 or https://host/dns-query (env MAILSEC_RESOLVER)',
+      'recursive resolver: 127.0.0.1, 127.0.0.1:5353, [::1]:53, tcp://127.0.0.1 (pipelined TCP) or https://host/dns-query (env MAILSEC_RESOLVER)',
     default: 'the first nameserver of /etc/resolv.conf',
     example: '127.0.0.1',
   },

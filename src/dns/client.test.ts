@@ -656,3 +656,195 @@ describe("the run's DNS load: in-flight ceiling and storm signal", () => {
     }
   });
 });
+
+describe('pipelined TCP (tcp://)', () => {
+  const tcpSpec = () => parseResolverSpec(`tcp://${dns.spec}`);
+
+  it('asks 2000 distinct queries over at most two connections, every answer matched', async () => {
+    const c = createClient(tcpSpec(), { timeoutMs: 2000, attempts: 1 });
+    try {
+      const before = dns.queries.length;
+      const answers = await Promise.all(
+        Array.from({ length: 2000 }, (_, i) => c.query(`h${i}.bulk.example`, 'A')),
+      );
+      for (const [i, a] of answers.entries())
+        assert.deepEqual([a.rcode, a.records], ['NOERROR', [`10.${i >> 8}.${i & 255}.1`]]);
+      const sent = dns.queries.slice(before);
+      assert.equal(sent.length, 2000);
+      assert.ok(sent.every((q) => q.transport === 'tcp'));
+      const connections = new Set(sent.map((q) => q.from.port));
+      assert.ok(connections.size >= 1 && connections.size <= 2, `${connections.size} connections`);
+      assert.equal(c.label, dns.spec);
+      assert.deepEqual([c.stats().sent, c.stats().received, c.stats().inFlight], [2000, 2000, 0]);
+      // a big answer comes whole: no truncation, no fallback
+      const big = await c.query('big.example.com', 'TXT');
+      assert.equal(big.records.length, 40);
+      assert.equal(c.stats().tcpFallbacks, 0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('takes answers in any order (a slow answer does not hold back the ones after it)', async () => {
+    const c = createClient(tcpSpec(), { timeoutMs: 2000, attempts: 1 });
+    dns.setIntercept(async (q) => {
+      if (q.name === 'h1.bulk.example') await new Promise((r) => setTimeout(r, 150));
+      return undefined;
+    });
+    try {
+      const order: string[] = [];
+      const ask = (name: string) =>
+        c.query(name, 'A').then((a) => {
+          order.push(name);
+          return a.rcode;
+        });
+      const rcodes = await Promise.all([
+        ask('h1.bulk.example'),
+        ask('h2.bulk.example'),
+        ask('h3.bulk.example'),
+      ]);
+      assert.deepEqual(rcodes, ['NOERROR', 'NOERROR', 'NOERROR']);
+      assert.equal(order[2], 'h1.bulk.example');
+    } finally {
+      dns.setIntercept(undefined);
+      await c.close();
+    }
+  });
+
+  it('a connection the server closes mid-flight: its queries are asked again on a new one', async () => {
+    const c = createClient(tcpSpec(), { timeoutMs: 2000, attempts: 3, sockets: 1 });
+    let closed = 0;
+    dns.setIntercept((q) => {
+      if (q.name === 'h7.bulk.example' && closed === 0) {
+        closed = dns.closeTcpConnections();
+        return 'drop';
+      }
+      return undefined;
+    });
+    try {
+      assert.equal((await c.query('h6.bulk.example', 'A')).rcode, 'NOERROR');
+      const a = await c.query('h7.bulk.example', 'A');
+      assert.deepEqual([a.rcode, a.records], ['NOERROR', ['10.0.7.1']]);
+      assert.equal(closed, 1);
+      assert.equal(c.stats().netErrors, 1);
+      // and the pool works on: an idle close (nothing in flight) costs nothing
+      dns.closeTcpConnections();
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal((await c.query('h8.bulk.example', 'A')).rcode, 'NOERROR');
+      assert.equal(c.stats().netErrors, 1);
+    } finally {
+      dns.setIntercept(undefined);
+      await c.close();
+    }
+  });
+
+  it('a garbage frame or a mismatched answer is ignored; timeouts and aborts end only their query', async () => {
+    const c = createClient(tcpSpec(), { timeoutMs: 300, attempts: 1 });
+    dns.setIntercept((q, send) => {
+      if (q.name === 'h9.bulk.example') {
+        send(Buffer.from('not dns at all, but long enough'));
+        send(Buffer.alloc(3));
+      }
+      return undefined;
+    });
+    try {
+      const ac = new AbortController();
+      const slow = c.query('slow.example.com', 'A');
+      const aborted = c.query('slow.example.com', 'TXT', { signal: ac.signal });
+      const ok = c.query('h9.bulk.example', 'A');
+      ac.abort();
+      await assert.rejects(aborted);
+      assert.equal((await ok).rcode, 'NOERROR');
+      assert.equal((await slow).rcode, 'TIMEOUT');
+      assert.equal(c.stats().ignored, 2);
+      assert.equal(c.stats().inFlight, 0);
+    } finally {
+      dns.setIntercept(undefined);
+      await c.close();
+    }
+  });
+
+  it('reads answers split across reads and several answers in one read', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer((sock) => {
+      let buf = Buffer.alloc(0);
+      const out: Buffer[] = [];
+      sock.on('data', (chunk) => {
+        buf = Buffer.concat([buf, chunk]);
+        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          const q = buf.subarray(2, 2 + buf.readUInt16BE(0));
+          buf = buf.subarray(2 + q.length);
+          const r = Buffer.from(dns.answer(q, 'tcp')!);
+          const head = Buffer.alloc(2);
+          head.writeUInt16BE(r.length);
+          out.push(head, r);
+        }
+        if (out.length < 6) return;
+        // three answers: the first byte by byte, the other two in one write
+        const all = Buffer.concat(out.splice(0));
+        const firstLen = 2 + all.readUInt16BE(0);
+        let i = 0;
+        const drip = () => {
+          if (i < firstLen) {
+            sock.write(all.subarray(i, i + 1));
+            i++;
+            setTimeout(drip, 1);
+          } else sock.write(all.subarray(firstLen));
+        };
+        drip();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, `${NET}.61`, () => r()));
+    const port = (server.address() as { port: number }).port;
+    const c = createClient(parseResolverSpec(`tcp://${NET}.61:${port}`), {
+      timeoutMs: 5000,
+      attempts: 1,
+      sockets: 1,
+    });
+    try {
+      const answers = await Promise.all([
+        c.query('example.com', 'MX'),
+        c.query('big.example.com', 'TXT'),
+        c.query('example.com', 'AAAA'),
+      ]);
+      assert.deepEqual(
+        answers.map((a) => [a.rcode, a.records.length]),
+        [
+          ['NOERROR', 2],
+          ['NOERROR', 40],
+          ['NOERROR', 1],
+        ],
+      );
+    } finally {
+      await c.close();
+      server.close();
+    }
+  });
+
+  it('a closed port is NETERROR with detail; an address outside the egress allowance is refused', async () => {
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, `${NET}.98`, () => r()));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const c = createClient(parseResolverSpec(`tcp://${NET}.98:${port}`), { timeoutMs: 1000, attempts: 2 });
+    try {
+      const a = await c.query('example.com', 'A');
+      assert.equal(a.rcode, 'NETERROR');
+      assert.match(a.detail ?? '', /ECONNREFUSED/);
+    } finally {
+      await c.close();
+    }
+    const saved = process.env.MAILSEC_EGRESS_ALLOW;
+    process.env.MAILSEC_EGRESS_ALLOW = '127.0.0.0/8';
+    const out = createClient(parseResolverSpec('tcp://10.0.0.1'), { timeoutMs: 200, attempts: 1 });
+    try {
+      await assert.rejects(out.query('example.com', 'A'), { code: ErrorCode.EgressDenied });
+      assert.equal(out.stats().sent, 0);
+    } finally {
+      if (saved === undefined) delete process.env.MAILSEC_EGRESS_ALLOW;
+      else process.env.MAILSEC_EGRESS_ALLOW = saved;
+      await out.close();
+    }
+  });
+});

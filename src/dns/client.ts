@@ -1,5 +1,5 @@
 /**
- * The stub resolver client: one transport (UDP+TCP or DoH) with per-attempt timeouts and retries.
+ * The stub resolver client: one transport (UDP with TCP after truncation, pipelined TCP, or DoH) with per-attempt timeouts and retries.
  * Every DNS failure becomes an Answer (TIMEOUT, NETERROR with detail); the only rejections are
  * MailsecError EgressDenied (a packet would leave the allowed ranges) and the caller's abort.
  */
@@ -7,6 +7,7 @@
 import { DohTransport, type DohTransportOptions } from './doh.ts';
 import { createInFlightWindow, type RateGate } from './rate.ts';
 import type { ResolverSpec } from './spec.ts';
+import { TcpTransport } from './tcp.ts';
 import type { Outcome, Transport, TransportStats } from './transport.ts';
 import type { Answer, QueryOptions, RecordOf, Resolver, RRType } from './types.ts';
 import { UdpTransport, type UdpTransportOptions } from './udp.ts';
@@ -44,9 +45,9 @@ export interface ResolverClient extends Resolver {
 }
 
 export function createTransport(spec: ResolverSpec, options: ClientOptions = {}): Transport {
-  return spec.kind === 'doh'
-    ? new DohTransport(spec, options)
-    : new UdpTransport(spec.address, spec.port, options);
+  if (spec.kind === 'doh') return new DohTransport(spec, options);
+  if (spec.kind === 'tcp') return new TcpTransport(spec.address, spec.port, options);
+  return new UdpTransport(spec.address, spec.port, options);
 }
 
 export function createClient(spec: ResolverSpec, options: ClientOptions = {}): ResolverClient {

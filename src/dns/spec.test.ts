@@ -21,6 +21,10 @@ describe('parseResolverSpec', () => {
     ],
     ['https://[::1]:8443/q', { kind: 'doh', host: '::1', port: 8443, path: '/q' }],
     ['https://dns.example/dns-query', { kind: 'doh', host: 'dns.example', port: 443 }],
+    ['tcp://127.0.0.1', { kind: 'tcp', address: '127.0.0.1', port: 53 }],
+    ['TCP://127.0.0.1:5353/', { kind: 'tcp', address: '127.0.0.1', port: 5353 }],
+    ['tcp://[::1]:53', { kind: 'tcp', address: '::1', port: 53 }],
+    ['tcp://2001:DB8::53', { kind: 'tcp', address: '2001:db8::53', port: 53 }],
   ];
   for (const [text, expected] of good) {
     it(`accepts ${JSON.stringify(text)}`, () => {
@@ -43,6 +47,10 @@ describe('parseResolverSpec', () => {
     'tls://127.0.0.1',
     'https://u:p@127.0.0.1/dns-query',
     'https://127.0.0.1/dns-query?dns=x',
+    'tcp://',
+    'tcp://dns.example',
+    'tcp://127.0.0.1:0',
+    'tcp://https://127.0.0.1/',
   ];
   for (const text of bad) {
     it(`rejects ${JSON.stringify(text)} with a usage error and a hint`, () => {
@@ -64,6 +72,8 @@ describe('parseResolverSpec', () => {
       formatResolverSpec(parseResolverSpec('https://127.0.0.1/dns-query')),
       'https://127.0.0.1/dns-query',
     );
+    assert.equal(formatResolverSpec(parseResolverSpec('tcp://127.0.0.1')), 'tcp://127.0.0.1:53');
+    assert.equal(formatResolverSpec(parseResolverSpec('tcp://[::1]:5353')), 'tcp://[::1]:5353');
   });
 });
 

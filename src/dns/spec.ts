@@ -1,5 +1,6 @@
 /**
- * `--resolver ADDR` forms: `127.0.0.1`, `127.0.0.1:5353`, `[::1]:53`, `::1`,
+ * `--resolver ADDR` forms: `127.0.0.1`, `127.0.0.1:5353`, `[::1]:53`, `::1` (UDP, TCP after a
+ * truncated answer), `tcp://` before any of them (TCP only, pipelined: RFC 7766),
  * `https://host[:port]/dns-query` (DoH, RFC 8484).
  */
 import { readFileSync } from 'node:fs';
@@ -7,7 +8,13 @@ import { isIP } from 'node:net';
 import { ErrorCode, MailsecError } from '../core/errors.ts';
 
 export type ResolverSpec =
-  | { readonly kind: 'udp'; readonly address: string; readonly port: number; readonly text: string }
+  | {
+      /** udp: datagrams, TCP after a truncated answer; tcp: one pipelined stream (tcp://) */
+      readonly kind: 'udp' | 'tcp';
+      readonly address: string;
+      readonly port: number;
+      readonly text: string;
+    }
   | {
       readonly kind: 'doh';
       readonly url: string;
@@ -18,7 +25,8 @@ export type ResolverSpec =
       readonly text: string;
     };
 
-const HINT = 'a resolver address is 127.0.0.1, 127.0.0.1:5353, [::1]:53, ::1 or https://host/dns-query';
+const HINT =
+  'a resolver address is 127.0.0.1, 127.0.0.1:5353, [::1]:53, ::1, tcp://127.0.0.1 (TCP only) or https://host/dns-query';
 
 function bad(text: string, why: string): MailsecError {
   return new MailsecError(ErrorCode.Usage, `"${text}" is not a resolver address (${why}).`, HINT, {
@@ -60,22 +68,28 @@ export function parseResolverSpec(input: string): ResolverSpec {
       text,
     };
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw bad(text, 'only https:// URLs (DoH) are supported');
-  if (isIP(text) === 4) return { kind: 'udp', address: text, port: 53, text };
-  if (isIP(text) === 6) return { kind: 'udp', address: text.toLowerCase(), port: 53, text };
-  const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+  if (/^tcp:\/\//i.test(text)) {
+    const rest = text.slice('tcp://'.length).replace(/\/$/, '');
+    if (rest === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(rest)) throw bad(text, 'tcp:// takes an IP address');
+    return { kind: 'tcp', ...parseAddress(text, rest), text };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
+    throw bad(text, 'only tcp:// (plain DNS over TCP) and https:// (DoH) URLs are supported');
+  return { kind: 'udp', ...parseAddress(text, text), text };
+}
+
+/** `rest`: an IP address, optionally with a port (`text`: the whole input, for errors) */
+function parseAddress(text: string, rest: string): { address: string; port: number } {
+  if (isIP(rest) === 4) return { address: rest, port: 53 };
+  if (isIP(rest) === 6) return { address: rest.toLowerCase(), port: 53 };
+  const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(rest);
   if (v6) {
     const address = v6[1]!;
     if (isIP(address) !== 6) throw bad(text, 'the address in brackets is not an IPv6 address');
-    return {
-      kind: 'udp',
-      address: address.toLowerCase(),
-      port: v6[2] === undefined ? 53 : parsePort(text, v6[2]),
-      text,
-    };
+    return { address: address.toLowerCase(), port: v6[2] === undefined ? 53 : parsePort(text, v6[2]) };
   }
-  const v4 = /^([^:]+):([^:]*)$/.exec(text);
-  if (v4 && isIP(v4[1]!) === 4) return { kind: 'udp', address: v4[1]!, port: parsePort(text, v4[2]!), text };
+  const v4 = /^([^:]+):([^:]*)$/.exec(rest);
+  if (v4 && isIP(v4[1]!) === 4) return { address: v4[1]!, port: parsePort(text, v4[2]!) };
   throw bad(text, 'give an IP address, optionally with a port, or an https:// DoH URL');
 }
 
@@ -115,5 +129,6 @@ export function systemResolverSpec(resolvConfPath = '/etc/resolv.conf'): Resolve
 /** The spec in its canonical address form (what the resolver option takes). */
 export function formatResolverSpec(s: ResolverSpec): string {
   if (s.kind === 'doh') return s.url;
-  return s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
+  const address = s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
+  return s.kind === 'tcp' ? `tcp://${address}` : address;
 }

@@ -66,7 +66,7 @@ export function effectiveConfig(job: JobConfig, p: WorkerPolicy): AuditConfig {
     } catch {
       throw new InvalidJob(`resolver ${resolver}: not a resolver address`);
     }
-    const address = spec.kind === 'udp' ? spec.address : spec.host;
+    const address = spec.kind === 'doh' ? spec.host : spec.address;
     if (!parseIp(address))
       throw new InvalidJob(
         `resolver ${resolver}: a name, not an address (start the worker with this --resolver to allow it)`,
