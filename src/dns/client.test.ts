@@ -660,7 +660,7 @@ describe("the run's DNS load: in-flight ceiling and storm signal", () => {
 describe('pipelined TCP (tcp://)', () => {
   const tcpSpec = () => parseResolverSpec(`tcp://${dns.spec}`);
 
-  it('asks 2000 distinct queries over at most two connections, every answer matched', async () => {
+  it('asks 2000 distinct queries over at most 8 connections, every answer matched', async () => {
     const c = createClient(tcpSpec(), { timeoutMs: 2000, attempts: 1 });
     try {
       const before = dns.queries.length;
@@ -673,7 +673,7 @@ describe('pipelined TCP (tcp://)', () => {
       assert.equal(sent.length, 2000);
       assert.ok(sent.every((q) => q.transport === 'tcp'));
       const connections = new Set(sent.map((q) => q.from.port));
-      assert.ok(connections.size >= 1 && connections.size <= 2, `${connections.size} connections`);
+      assert.equal(connections.size, 8, `${connections.size} connections`);
       assert.equal(c.label, dns.spec);
       assert.deepEqual([c.stats().sent, c.stats().received, c.stats().inFlight], [2000, 2000, 0]);
       // a big answer comes whole: no truncation, no fallback
@@ -682,6 +682,25 @@ describe('pipelined TCP (tcp://)', () => {
       assert.equal(c.stats().tcpFallbacks, 0);
     } finally {
       await c.close();
+    }
+  });
+
+  it('opens another connection only when every open one carries 32 queries', async () => {
+    for (const [n, want] of [
+      [20, 1],
+      [32, 1],
+      [33, 2],
+      [100, 4],
+    ] as const) {
+      const c = createClient(tcpSpec(), { timeoutMs: 2000, attempts: 1 });
+      try {
+        const before = dns.queries.length;
+        await Promise.all(Array.from({ length: n }, (_, i) => c.query(`h${i}.bulk.example`, 'A')));
+        const connections = new Set(dns.queries.slice(before).map((q) => q.from.port));
+        assert.equal(connections.size, want, `${n} queries: ${connections.size} connections`);
+      } finally {
+        await c.close();
+      }
     }
   });
 

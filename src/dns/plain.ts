@@ -25,6 +25,8 @@ export interface Channel {
   /** settles when the channel is connected or has failed */
   readonly ready: Promise<void>;
   connected: boolean;
+  /** queries that chose this channel and wait for it to connect (they count towards its load) */
+  joining: number;
   /** why it could not connect */
   failed?: string;
 }
@@ -152,7 +154,7 @@ const ABORTED: Outcome = { kind: 'aborted' };
 const SETTLED = (): void => {};
 
 export interface PlainTransportOptions {
-  /** channels in the pool: UDP sockets (default 4), TCP connections (default 2) */
+  /** channels in the pool at most: UDP sockets (default 4, all opened), TCP connections (default 8, another opened only when every open one carries 32) */
   readonly sockets?: number;
   /** queries in flight per channel before new ones wait (default 1024) */
   readonly maxInFlightPerSocket?: number;
@@ -168,6 +170,7 @@ export abstract class PlainTransport<C extends Channel> implements Transport {
   protected readonly counters: TransportStats = emptyStats();
   private readonly size: number;
   private readonly perSocket: number;
+  private readonly soft: number;
   private readonly waiting: (() => void)[] = [];
   private next = 0;
   private closed = false;
@@ -183,12 +186,18 @@ export abstract class PlainTransport<C extends Channel> implements Transport {
   private outbox: Pending[] = [];
   private flushing = false;
 
-  constructor(address: string, port: number, defaultChannels: number, options: PlainTransportOptions) {
+  constructor(
+    address: string,
+    port: number,
+    defaults: { readonly channels: number; readonly perChannel: number; readonly softPerChannel: number },
+    options: PlainTransportOptions,
+  ) {
     this.address = canonicalIp(address);
     this.port = port;
     this.family = isIP(address) === 6 ? 6 : 4;
-    this.size = Math.max(1, options.sockets ?? defaultChannels);
-    this.perSocket = Math.max(1, Math.min(60000, options.maxInFlightPerSocket ?? 1024));
+    this.size = Math.max(1, options.sockets ?? defaults.channels);
+    this.perSocket = Math.max(1, Math.min(60000, options.maxInFlightPerSocket ?? defaults.perChannel));
+    this.soft = Math.min(this.perSocket, defaults.softPerChannel);
     this.label = this.family === 6 ? `[${this.address}]:${port}` : `${this.address}:${port}`;
   }
 
@@ -264,6 +273,16 @@ export abstract class PlainTransport<C extends Channel> implements Transport {
 
   /** A channel with room, round robin, or undefined when every channel is full. */
   private channelWithRoom(): C | undefined {
+    if (this.soft > 0) {
+      // fill the open channels to the soft limit before opening another
+      for (let i = 0; i < this.pool.length; i++) {
+        const ch = this.pool[(this.next + i) % this.pool.length]!;
+        if (ch.pending.size + ch.joining < this.soft) {
+          this.next = (this.next + i + 1) % this.pool.length;
+          return ch;
+        }
+      }
+    }
     if (this.pool.length < this.size) {
       const ch = this.openChannel();
       this.pool.push(ch);
@@ -271,7 +290,7 @@ export abstract class PlainTransport<C extends Channel> implements Transport {
     }
     for (let i = 0; i < this.pool.length; i++) {
       const ch = this.pool[(this.next + i) % this.pool.length]!;
-      if (ch.pending.size < this.perSocket) {
+      if (ch.pending.size + ch.joining < this.perSocket) {
         this.next = (this.next + i + 1) % this.pool.length;
         return ch;
       }
@@ -321,7 +340,11 @@ export abstract class PlainTransport<C extends Channel> implements Transport {
     signal?: AbortSignal,
   ): Promise<Outcome> {
     const ch = given ?? (await this.channel());
-    if (!ch.connected && ch.failed === undefined) await ch.ready;
+    if (!ch.connected && ch.failed === undefined) {
+      ch.joining++;
+      await ch.ready;
+      ch.joining--;
+    }
     if (ch.failed) {
       const detail = ch.failed;
       if (this.pool.includes(ch)) {

@@ -27,7 +27,7 @@ interface UdpChannel extends Channel {
 
 export class UdpTransport extends PlainTransport<UdpChannel> {
   constructor(address: string, port: number, options: UdpTransportOptions = {}) {
-    super(address, port, 4, options);
+    super(address, port, { channels: 4, perChannel: 1024, softPerChannel: 0 }, options);
   }
 
   protected openChannel(): UdpChannel {
@@ -36,6 +36,7 @@ export class UdpTransport extends PlainTransport<UdpChannel> {
       sock,
       pending: new Map(),
       connected: false,
+      joining: 0,
       ready: new Promise<void>((resolve) => {
         sock.once('connect', () => {
           ch.connected = true;
