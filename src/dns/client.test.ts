@@ -273,16 +273,21 @@ describe('rcodes stay distinct', () => {
     await new Promise<void>((res) => probe.bind(0, `${NET}.99`, () => res()));
     const port = probe.address().port;
     await new Promise<void>((res) => probe.close(() => res()));
-    const c = createClient(parseResolverSpec(`${NET}.99:${port}`), { timeoutMs: 1000, attempts: 2 });
-    try {
-      const a = await c.query('example.com', 'A');
-      assert.equal(a.rcode, 'NETERROR');
-      assert.match(a.detail ?? '', /ECONNREFUSED/);
-    } finally {
-      await c.close();
-    }
+    await assertRefused(`${NET}.99:${port}`);
   });
 });
+
+/** A query to a closed port is NETERROR naming ECONNREFUSED, not a timeout. */
+async function assertRefused(spec: string): Promise<void> {
+  const c = createClient(parseResolverSpec(spec), { timeoutMs: 1000, attempts: 2 });
+  try {
+    const a = await c.query('example.com', 'A');
+    assert.equal(a.rcode, 'NETERROR');
+    assert.match(a.detail ?? '', /ECONNREFUSED/);
+  } finally {
+    await c.close();
+  }
+}
 
 describe('transport', () => {
   it('sends RD, EDNS0 1232 with DO, and CD when asked', async () => {
@@ -846,14 +851,7 @@ describe('pipelined TCP (tcp://)', () => {
     await new Promise<void>((r) => probe.listen(0, `${NET}.98`, () => r()));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const c = createClient(parseResolverSpec(`tcp://${NET}.98:${port}`), { timeoutMs: 1000, attempts: 2 });
-    try {
-      const a = await c.query('example.com', 'A');
-      assert.equal(a.rcode, 'NETERROR');
-      assert.match(a.detail ?? '', /ECONNREFUSED/);
-    } finally {
-      await c.close();
-    }
+    await assertRefused(`tcp://${NET}.98:${port}`);
     const saved = process.env.MAILSEC_EGRESS_ALLOW;
     process.env.MAILSEC_EGRESS_ALLOW = '127.0.0.0/8';
     const out = createClient(parseResolverSpec('tcp://10.0.0.1'), { timeoutMs: 200, attempts: 1 });
