@@ -130,7 +130,7 @@ const SCAN_OPTIONS: CommandDef['options'] = {
   batch: {
     type: 'string',
     value: 'N',
-    description: 'results written per part file (at least every second)',
+    description: 'results written per part file (at least every 5 seconds)',
     default: '1000',
   },
   qps: {

@@ -13,7 +13,7 @@ import { toStored } from './store.ts';
  * Where the loop hands its batches: the scan store (`mailsec scan`), or a scale-out worker's
  * chunk, whose documents travel back to the collector (src/queue/).
  */
-export type ResultSink = Pick<ScanSink, 'write'>;
+export type ResultSink = Pick<ScanSink, 'write'> & Partial<Pick<ScanSink, 'stream'>>;
 
 export interface ScanRunOptions {
   readonly scan: string;
@@ -28,7 +28,7 @@ export interface ScanRunOptions {
   readonly concurrency: number;
   /** results per part */
   readonly batchSize: number;
-  /** a batch is written at least this often (ms) */
+  /** a batch is written at least this often (ms; default 1000, 5000 when the sink streams) */
   readonly flushMs?: number;
   readonly progress?: (p: Progress) => void;
   /** how often `progress` is called besides after each batch (ms; default 1000) */
@@ -111,7 +111,27 @@ export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
     undetermined,
     ...(o.counters ? { counters: o.counters() } : {}),
   });
+  // a sink that streams takes each domain as it finishes (nothing held here until its part is
+  // written), so its parts can be cut less often: larger parts, fewer of them to write and merge
+  const stream = o.sink.stream
+    ? await o.sink.stream(o.scan, { replace: o.replace === true, rows: o.batchSize })
+    : null;
   const flush = () => {
+    if (stream) {
+      if (!stream.rows) return writing;
+      const cut = stream.cut();
+      writing = writing.then(async () => {
+        try {
+          const r = await cut;
+          done += r.rows;
+          undetermined += r.undetermined;
+          o.progress?.(snapshot());
+        } catch (e) {
+          writeError ??= e;
+        }
+      });
+      return writing;
+    }
     if (!batch.length) return writing;
     const rows = batch;
     batch = [];
@@ -150,21 +170,27 @@ export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
       await fetching;
     }
   };
-  const flushTimer = setInterval(() => void flush(), o.flushMs ?? 1000);
+  const flushTimer = setInterval(() => void flush(), o.flushMs ?? (stream ? 5000 : 1000));
   const progressTimer = o.progress ? setInterval(() => o.progress?.(snapshot()), o.progressMs ?? 1000) : null;
   const worker = async () => {
     while (!stopped() && writeError === null) {
+      // a part waits in the engine's memory until it is written: no third one behind two
+      if (stream && stream.waiting >= 2) {
+        await writing;
+        continue;
+      }
       const domain = await next();
       if (domain === undefined || stopped()) return;
       try {
         if (o.gate) await o.gate.admit(domain, o.env.signal);
         const doc = toDocument(await auditDomain(domain, env), o.resolver);
         if (o.env.signal.aborted) return; // an aborted audit is incomplete: not stored, redone on resume
-        batch.push(toStored(doc));
+        if (stream) stream.add(toStored(doc));
+        else batch.push(toStored(doc));
       } catch {
         failed++; // not stored: a resumed run tries it again
       }
-      if (batch.length >= o.batchSize) void flush();
+      if (stream ? stream.full : batch.length >= o.batchSize) void flush();
     }
   };
   try {
@@ -173,6 +199,7 @@ export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
     clearInterval(flushTimer);
     if (progressTimer) clearInterval(progressTimer);
     await flush();
+    await stream?.close();
     await chunks.return?.(undefined);
   }
   if (writeError) throw writeError;

@@ -176,6 +176,104 @@ test('resume: the input is staged in the engine, stored domains and duplicates l
   }
 });
 
+test('a stream stores each domain as it is added: parts cut in order while earlier ones are written, the same documents as write()', async () => {
+  const path = dbFile();
+  const { toStored } = await import('../scan/store.ts');
+  const sink = await openScanSink(path, { lockWaitMs: 5000 });
+  const cuts: { rows: number; undetermined: number }[] = [];
+  try {
+    await sink.begin('s', {}, 'in');
+    const stream = await sink.stream('s', { rows: 3 });
+    // rows added at once, before the first part's table exists (they wait for it)
+    stream.add(toStored(doc('a.ch', { cert: 'c1' })));
+    stream.add(toStored(doc('b.ch', { error: true })));
+    assert.equal(stream.rows, 2);
+    assert.equal(stream.full, false);
+    stream.add(toStored(doc('c.ch')));
+    assert.equal(stream.full, true);
+    // three cuts in a row, none awaited before the next: each goes to a part of its own
+    const first = stream.cut();
+    assert.equal(stream.rows, 0);
+    stream.add(toStored(doc('d.ch', { cert: 'c1' })));
+    const second = stream.cut();
+    const empty = stream.cut();
+    stream.add(toStored(doc('e.ch', { spf: 'v=spf1 ~all' })));
+    const third = stream.cut();
+    cuts.push(await first, await second, await empty, await third);
+    await stream.close();
+    assert.throws(() => stream.add(toStored(doc('f.ch'))), /closed stream/);
+  } finally {
+    await sink.close();
+  }
+  assert.deepEqual(cuts, [
+    { rows: 3, undetermined: 1 },
+    { rows: 1, undetermined: 0 },
+    { rows: 0, undetermined: 0 },
+    { rows: 1, undetermined: 0 },
+  ]);
+  const parts = await Database.open(path, { readOnly: true }).then(async (db) => {
+    try {
+      return await db.all('SELECT level, rows FROM scan_parts ORDER BY rows DESC');
+    } finally {
+      db.close();
+    }
+  });
+  assert.deepEqual(
+    parts.map((p) => [Number(p.level), Number(p.rows)]),
+    [
+      [0, 3],
+      [0, 1],
+      [0, 1],
+    ],
+  );
+  const src = await openScanSource(path);
+  try {
+    assert.equal(await src.count('s'), 5);
+    for (const [d, o] of [
+      ['a.ch', { cert: 'c1' }],
+      ['b.ch', { error: true }],
+      ['d.ch', { cert: 'c1' }],
+      ['e.ch', { spf: 'v=spf1 ~all' }],
+    ] as const)
+      assert.deepEqual(await src.document('s', d), doc(d, o));
+    const findings = await src.query('s', 'SELECT domain, id FROM findings');
+    assert.deepEqual(findings, [{ domain: 'b.ch', id: 'spf.undetermined' }]);
+  } finally {
+    await src.close();
+  }
+});
+
+test('a streamed part larger than one table of the engine passes through stage files: every document back byte for byte', async () => {
+  const path = dbFile();
+  const { toStored } = await import('../scan/store.ts');
+  const sink = await openScanSink(path, { lockWaitMs: 5000 });
+  // six documents of ~1 MiB of text: the fourth fills a table (4 MiB), the part goes on in another
+  const big = (i: number) => ({ ...doc(`big${i}.ch`, { cert: `c${i % 2}` }), pad: `${i}`.repeat(2 ** 20) });
+  try {
+    await sink.begin('s', {}, 'in');
+    const stream = await sink.stream('s', { rows: 10 });
+    for (let i = 0; i < 6; i++) stream.add(toStored(big(i)));
+    assert.deepEqual(await stream.cut(), { rows: 6, undetermined: 0 });
+    await stream.close();
+  } finally {
+    await sink.close();
+  }
+  // no stage file is left beside the part
+  const files = readdirSync(readdirSync(partsDir(path)).map((d) => join(partsDir(path), d))[0] as string);
+  assert.deepEqual(
+    files.filter((f) => f.includes('.tmp')),
+    [],
+    files.join(' '),
+  );
+  const src = await openScanSource(path);
+  try {
+    assert.equal(await src.count('s'), 6);
+    for (let i = 0; i < 6; i++) assert.deepEqual(await src.document('s', `big${i}.ch`), big(i));
+  } finally {
+    await src.close();
+  }
+});
+
 test('parts are merged in tiers while the scan runs', async () => {
   const path = dbFile();
   const { ScanStore } = await import('./scan-store.ts');

@@ -116,8 +116,33 @@ export interface ScanSink {
   pending(size?: number): AsyncGenerator<string[]>;
   /** Stores one part (a batch); `replace`: these domains replace their stored rows. */
   write(scan: string, rows: readonly StoredDomain[], o?: { replace?: boolean; part?: string }): Promise<void>;
+  /**
+   * Stores the scan's domains as they finish, each appended to the part being filled at once
+   * (none held in JavaScript until its part is written); `cut` seals and stores that part.
+   */
+  stream?(scan: string, o?: { replace?: boolean; rows?: number }): Promise<RowStream>;
   /** Merges the scan's parts into one, certificates deduplicated. */
   finish(scan: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A scan's parts filled row by row (`ScanSink.stream`). */
+export interface RowStream {
+  /** Appends a finished domain to the part being filled. */
+  add(row: StoredDomain): void;
+  /** rows in the part being filled */
+  readonly rows: number;
+  /** the part being filled has its rows (the `rows` it was opened with) or its bytes of documents */
+  readonly full: boolean;
+  /** parts cut and not yet stored (their rows wait in the engine) */
+  readonly waiting: number;
+  /**
+   * Seals the part being filled (the next rows go to a new one) and stores it: resolves once it is
+   * registered, with its rows and those of them with an undetermined section. Parts are stored in
+   * the order they were cut.
+   */
+  cut(): Promise<{ rows: number; undetermined: number }>;
+  /** Stores nothing more: releases the part being filled (cut it first) and the connection. */
   close(): Promise<void>;
 }
 
@@ -484,6 +509,15 @@ let seqBase = BigInt(Date.now()) * 1000n;
 /** The documents' bytes (UTF-16 units) a part's table holds before they are staged to a Parquet file. */
 const STAGE_BYTES = 4 * 2 ** 20;
 
+/**
+ * The documents' bytes (UTF-16 units) a streamed part holds at most (a part is cut at `--batch`
+ * rows before that, unless its documents are far larger than a DNS-only scan's 8.7 KB). Its rows
+ * pass through tables of STAGE_BYTES each, copied to stage files as they fill: a first version
+ * held the whole part in one table and failed at 16 MiB ("Out of Memory Error … 109.5 MiB/122.0
+ * MiB used": the table, the copy's row group and the next part's table at once).
+ */
+const STREAM_BYTES = 64 * 2 ** 20;
+
 type Append = (a: DuckDBAppender, v: unknown) => void;
 
 const INT_APPEND = {
@@ -523,6 +557,42 @@ function tableColumn(name: string, type: string): TableColumn {
     tableType: f ? type : 'VARCHAR',
     select: f ? q(name) : `CAST(json(${q(name)}) AS ${type}) AS ${q(name)}`,
   };
+}
+
+/** A table a streamed part's rows are appended to (`PartWriter.spool`). */
+interface Fill {
+  readonly table: string;
+  /** its own connection (an appender must not share one with a statement under way) */
+  conn: DuckDBConnection | null;
+  /** open once the table is made */
+  appender: DuckDBAppender | null;
+  /** rows that finished before the table was there */
+  pending: StoredDomain[];
+  rows: number;
+  /** the documents' JSON text in it (UTF-16 units) */
+  bytes: number;
+  /** the table made and the appender open */
+  opened: Promise<void>;
+}
+
+/** A part being filled row by row as its domains finish (`PartWriter.spool`). */
+interface Spool {
+  readonly part: string;
+  readonly seq: bigint;
+  /** the table being appended to */
+  fill: Fill;
+  /** fills so far (for their table names) */
+  fills: number;
+  rows: number;
+  /** the documents' JSON text so far (UTF-16 units) */
+  bytes: number;
+  /** rows with a section that could not be determined */
+  undetermined: number;
+  readonly certs: Map<string, string>;
+  /** earlier fills, copied to uncompressed stage files (past STAGE_BYTES each) */
+  readonly stages: string[];
+  /** those copies, in order; a failure fails the part */
+  staging: Promise<void>;
 }
 
 /** Writes part files through an in-memory DuckDB: appender → table (→ stage files) → Parquet (ZSTD), temp name then rename. */
@@ -600,6 +670,42 @@ class PartWriter {
     return cols;
   }
 
+  /** Appends one row to `a`: the typed columns, the findings, the document's JSON text (its length returned). */
+  private appendRow(
+    a: DuckDBAppender,
+    cols: readonly TableColumn[],
+    r: StoredDomain,
+    seq: bigint,
+    certs: Map<string, string>,
+  ): number {
+    takeCertificates(r.doc, certs);
+    a.appendVarchar(r.domain);
+    a.appendVarchar(r.checkedAt);
+    a.appendBigInt(seq);
+    a.appendBoolean(r.hasMx);
+    a.appendInteger(r.errors);
+    a.appendInteger(r.undetermined);
+    (cols[FIXED_COLUMNS.length - 1] as TableColumn).append(
+      a,
+      r.findings.map((f) => ({ id: f.id, severity: f.severity })),
+    );
+    const n = this.columns.length;
+    for (let i = 0; i < n; i++)
+      (cols[FIXED_COLUMNS.length + i] as TableColumn).append(
+        a,
+        r.columns[(this.columns[i] as ColumnSpec).name],
+      );
+    const text = JSON.stringify(r.doc);
+    a.appendVarchar(text);
+    a.endRow();
+    return text.length;
+  }
+
+  private nextPart(level: number): { part: string; seq: bigint } {
+    seqBase += 1n;
+    return { part: `L${level}-${this.runId}-${String(this.seq++).padStart(6, '0')}`, seq: seqBase };
+  }
+
   async write(
     scan: string,
     rows: readonly StoredDomain[],
@@ -607,19 +713,11 @@ class PartWriter {
     name?: string,
   ): Promise<WrittenPart> {
     const dir = this.dir(scan);
-    const part = name ?? `L${level}-${this.runId}-${String(this.seq++).padStart(6, '0')}`;
-    seqBase += 1n;
-    const partSeq = seqBase;
+    const next = this.nextPart(level);
+    const part = name ?? next.part;
     const certs = new Map<string, string>();
     const cols = await this.table();
-    const extra = cols
-      .slice(FIXED_COLUMNS.length, FIXED_COLUMNS.length + this.columns.length)
-      .map((c) => c.append);
-    const findings = (cols[FIXED_COLUMNS.length - 1] as TableColumn).append;
-    const select = `SELECT ${cols.map((c) => c.select).join(', ')}`;
     const tmp = join(dir, `${part}.tmp`);
-    const file = join(dir, `${part}.parquet`);
-    let certsFile: string | null = null;
     const stageFiles: string[] = [];
     try {
       // rows go straight into the engine's table (no JSON lines held in JavaScript, no JSON
@@ -639,23 +737,7 @@ class PartWriter {
       let a = await this.conn.createAppender('part_rows');
       try {
         for (const r of rows) {
-          takeCertificates(r.doc, certs);
-          a.appendVarchar(r.domain);
-          a.appendVarchar(r.checkedAt);
-          a.appendBigInt(partSeq);
-          a.appendBoolean(r.hasMx);
-          a.appendInteger(r.errors);
-          a.appendInteger(r.undetermined);
-          findings(
-            a,
-            r.findings.map((f) => ({ id: f.id, severity: f.severity })),
-          );
-          for (let i = 0; i < extra.length; i++)
-            (extra[i] as Append)(a, r.columns[(this.columns[i] as ColumnSpec).name]);
-          const text = JSON.stringify(r.doc);
-          a.appendVarchar(text);
-          a.endRow();
-          staged += text.length;
+          staged += this.appendRow(a, cols, r, next.seq, certs);
           if (staged >= STAGE_BYTES) {
             a.closeSync();
             await flush();
@@ -667,16 +749,49 @@ class PartWriter {
         a.closeSync();
       }
       if (stageFiles.length && staged) await flush();
+      return await this.commit(
+        scan,
+        part,
+        stageFiles.length ? `read_parquet([${stageFiles.map(lit).join(', ')}])` : 'part_rows',
+        certs,
+        rows.length,
+        level,
+      );
+    } finally {
+      for (const f of stageFiles) rmSync(f, { force: true });
+      // a failed part leaves no rows for the next one
+      await this.conn.run(`${this.rowsDdl}; ${PartWriter.CERTS_DDL}`).catch(() => {});
+    }
+  }
+
+  /**
+   * Copies a part's rows (from a table or stage files) to its Parquet file, and its certificates
+   * not written before to one beside it: temp names, then renamed (a crash leaves no half part).
+   */
+  private async commit(
+    scan: string,
+    part: string,
+    from: string,
+    certs: ReadonlyMap<string, string>,
+    rows: number,
+    level: number,
+  ): Promise<WrittenPart> {
+    const dir = this.dir(scan);
+    const cols = await this.table();
+    const tmp = join(dir, `${part}.tmp`);
+    const file = join(dir, `${part}.parquet`);
+    let certsFile: string | null = null;
+    try {
       await work(
         this.conn,
-        `writing part ${part} (${rows.length} rows)`,
-        `COPY (${select} FROM ${stageFiles.length ? `read_parquet([${stageFiles.map(lit).join(', ')}])` : 'part_rows'}) TO ${lit(`${tmp}.parquet`)} (${this.parquet(level >= 3 ? 3 : 1)})`,
+        `writing part ${part} (${rows} rows)`,
+        `COPY (SELECT ${cols.map((c) => c.select).join(', ')} FROM ${from}) TO ${lit(`${tmp}.parquet`)} (${this.parquet(level >= 3 ? 3 : 1)})`,
       );
-      await this.conn.run(this.rowsDdl);
       // per scan: a reader looks a certificate up in its own scan's parts
       const seen = (sha: string) => `${scan}\u0000${sha}`;
       const fresh = [...certs].filter(([sha]) => !this.certsWritten.has(seen(sha)));
       if (fresh.length) {
+        await this.conn.run(PartWriter.CERTS_DDL);
         const c = await this.conn.createAppender('part_certs');
         try {
           for (const [sha256, der] of fresh) {
@@ -691,7 +806,7 @@ class PartWriter {
         await work(
           this.conn,
           `writing the certificates of part ${part}`,
-          `COPY part_certs TO ${lit(`${tmp}.certs.parquet`)} (${this.parquet(level >= 3 ? 3 : 1)})`,
+          `COPY part_certs TO ${lit(`${tmp}.certs.parquet`)} (${this.parquet(level >= 3 ? 3 : 1)}); ${PartWriter.CERTS_DDL}`,
         );
         renameSync(`${tmp}.certs.parquet`, certsFile);
         for (const [sha] of fresh) {
@@ -701,19 +816,142 @@ class PartWriter {
         }
       }
       renameSync(`${tmp}.parquet`, file);
-    } finally {
-      for (const f of stageFiles) rmSync(f, { force: true });
-      // a failed part leaves no rows for the next one
-      await this.conn.run(`${this.rowsDdl}; ${PartWriter.CERTS_DDL}`).catch(() => {});
+    } catch (e) {
+      rmSync(`${tmp}.parquet`, { force: true });
+      rmSync(`${tmp}.certs.parquet`, { force: true });
+      throw e;
     }
     return {
       part,
       file: this.rel(file),
       certs: certsFile ? this.rel(certsFile) : null,
       level,
-      rows: rows.length,
+      rows,
       bytes: statSync(file).size + (certsFile ? statSync(certsFile).size : 0),
     };
+  }
+
+  /**
+   * A part filled row by row as its domains finish (`ScanStore.stream`): tables of its own in the
+   * engine, appended to through connections of their own (`connect`: an appender cannot share one
+   * with a statement under way, and the appends must never wait for a part being copied on this
+   * writer's). Rows that finish while a table is being made wait in `pending` (milliseconds).
+   */
+  spool(connect: () => Promise<DuckDBConnection>): Spool {
+    const { part, seq } = this.nextPart(0);
+    const s: Spool = {
+      part,
+      seq,
+      fill: null as unknown as Fill,
+      fills: 0,
+      rows: 0,
+      bytes: 0,
+      undetermined: 0,
+      certs: new Map(),
+      stages: [],
+      staging: Promise.resolve(),
+    };
+    s.fill = this.fill(s, connect);
+    return s;
+  }
+
+  private fill(s: Spool, connect: () => Promise<DuckDBConnection>): Fill {
+    const table = `part_spool_${s.part.replace(/[^A-Za-z0-9]/g, '_')}_${s.fills++}`;
+    const f: Fill = {
+      table,
+      conn: null,
+      appender: null,
+      pending: [],
+      rows: 0,
+      bytes: 0,
+      opened: Promise.resolve(),
+    };
+    f.opened = (async () => {
+      const cols = await this.table();
+      const conn = await connect();
+      f.conn = conn;
+      await conn.run(this.rowsDdl.replace('TABLE part_rows', `TABLE ${table}`));
+      const a = await conn.createAppender(table);
+      for (const r of f.pending) {
+        const n = this.appendRow(a, cols, r, s.seq, s.certs);
+        f.bytes += n;
+        s.bytes += n;
+      }
+      f.pending = [];
+      f.appender = a;
+    })();
+    // a failure is met by the cut that awaits it
+    f.opened.catch(() => {});
+    return f;
+  }
+
+  /** Appends a finished domain to a spool (at once, or when its table is there). */
+  add(s: Spool, r: StoredDomain): void {
+    const cols = this.rowsTable;
+    const f = s.fill;
+    if (f.appender && cols) {
+      const n = this.appendRow(f.appender, cols, r, s.seq, s.certs);
+      f.bytes += n;
+      s.bytes += n;
+    } else f.pending.push(r);
+    f.rows++;
+    s.rows++;
+    if (r.undetermined > 0) s.undetermined++;
+  }
+
+  /** The spool's rows go on in a new table; the full one is handed back (for `stage`). */
+  rotate(s: Spool, connect: () => Promise<DuckDBConnection>): Fill {
+    const old = s.fill;
+    s.fill = this.fill(s, connect);
+    return old;
+  }
+
+  /** Copies a full table of a spool to an uncompressed stage file and drops it. */
+  async stage(scan: string, s: Spool, f: Fill): Promise<void> {
+    const file = join(this.dir(scan), `${s.part}.tmp.stage${s.stages.length}.parquet`);
+    s.stages.push(file);
+    try {
+      await f.opened;
+      PartWriter.release(f);
+      await work(
+        this.conn,
+        `staging part ${s.part}`,
+        `COPY ${f.table} TO ${lit(file)} (FORMAT parquet, COMPRESSION uncompressed)`,
+      );
+    } finally {
+      await this.conn.run(`DROP TABLE IF EXISTS ${f.table}`).catch(() => {});
+    }
+  }
+
+  /** Writes a spool's rows as its part (after its last row), drops its table and stage files. */
+  async writeSpool(scan: string, s: Spool): Promise<WrittenPart> {
+    const f = s.fill;
+    try {
+      await s.staging;
+      if (s.stages.length && f.rows) await this.stage(scan, s, f);
+      else {
+        await f.opened;
+        PartWriter.release(f);
+      }
+      const from = s.stages.length ? `read_parquet([${s.stages.map(lit).join(', ')}])` : f.table;
+      return await this.commit(scan, s.part, from, s.certs, s.rows, 0);
+    } finally {
+      await this.conn.run(`DROP TABLE IF EXISTS ${f.table}`).catch(() => {});
+      for (const file of s.stages) rmSync(file, { force: true });
+    }
+  }
+
+  /** Closes a table's appender (its rows into the table) and its connection. */
+  static release(f: Fill): void {
+    const a = f.appender;
+    const c = f.conn;
+    f.appender = null;
+    f.conn = null;
+    try {
+      a?.closeSync();
+    } finally {
+      c?.closeSync();
+    }
   }
 
   /** Merges parts into one of `level` (rows of replaced domains: the newest kept); `final`: one the scan keeps. */
@@ -1022,6 +1260,83 @@ export class ScanStore implements ScanSink {
     return done;
   }
 
+  /**
+   * A stream of parts for `mailsec scan`: each finished domain goes into the engine at once (its
+   * own table per part, through a connection of its own), so nothing of it outlives its audit in
+   * the JavaScript heap — held in a batch until the part was written, every document was promoted
+   * to the old generation and marked there. A part holds at most `rows` rows (`--batch`) and
+   * STREAM_BYTES of documents (the engine's in-memory tables do not spill).
+   */
+  async stream(scan: string, o: { replace?: boolean; rows?: number } = {}): Promise<RowStream> {
+    await this.known(scan);
+    const connect = () => this.work.instance.connect();
+    const writer = this.writer;
+    const replace = o.replace === true;
+    const maxRows = Math.max(1, o.rows ?? 1000);
+    let current = writer.spool(connect);
+    let last: Promise<unknown> = Promise.resolve();
+    let closed = false;
+    let waiting = 0;
+    return {
+      add: (row) => {
+        if (closed) throw new Error('scan store: a row added to a closed stream');
+        const s = current;
+        writer.add(s, row);
+        // past STAGE_BYTES a table goes to a stage file and the part goes on in a new one: a part
+        // of any size takes about two tables of the engine's memory
+        if (s.fill.bytes >= STAGE_BYTES && s.rows < maxRows && s.bytes < STREAM_BYTES) {
+          const full = writer.rotate(s, connect);
+          s.staging = s.staging.then(() => this.serial(() => writer.stage(scan, s, full)));
+          s.staging.catch(() => {});
+        }
+      },
+      get rows() {
+        return current.rows;
+      },
+      get full() {
+        return current.rows >= maxRows || current.bytes >= STREAM_BYTES;
+      },
+      get waiting() {
+        return waiting;
+      },
+      cut: () => {
+        const s = current;
+        if (!s.rows) return last.then(() => ({ rows: 0, undetermined: 0 }));
+        current = writer.spool(connect);
+        waiting++;
+        const stored = last
+          .then(async () => {
+            const p = await this.serial(() => writer.writeSpool(scan, s));
+            await this.register(scan, p, replace);
+            this.mergeSoon(scan);
+            return { rows: s.rows, undetermined: s.undetermined };
+          })
+          .finally(() => {
+            waiting--;
+          });
+        last = stored.catch(() => undefined);
+        return stored;
+      },
+      close: async () => {
+        closed = true;
+        await last;
+        const f = current.fill;
+        await f.opened.catch(() => undefined);
+        PartWriter.release(f);
+        await this.work.conn.run(`DROP TABLE IF EXISTS ${f.table}`).catch(() => {});
+      },
+    };
+  }
+
+  /** Merges the scan's parts of a full level in the background: never holds up the next part. */
+  private mergeSoon(scan: string): void {
+    this.merging = this.merging
+      .then(() => this.compact(scan, false, this.mergeWriter))
+      .catch((e) => {
+        this.mergeError ??= e;
+      });
+  }
+
   /** Writes one part and registers it (the commit point); parts of one level are merged in tiers. */
   async write(
     scan: string,
@@ -1032,12 +1347,7 @@ export class ScanStore implements ScanSink {
     await this.known(scan);
     const p = await this.serial(() => this.writer.write(scan, rows, 0, o.part));
     await this.register(scan, p, o.replace === true);
-    // a merge never holds up the next part: the scan's results keep flowing while it runs
-    this.merging = this.merging
-      .then(() => this.compact(scan, false, this.mergeWriter))
-      .catch((e) => {
-        this.mergeError ??= e;
-      });
+    this.mergeSoon(scan);
   }
 
   /** scans whose merging stopped in this process (out of the merge engine's memory), and why */
