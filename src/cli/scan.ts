@@ -131,7 +131,7 @@ const SCAN_OPTIONS: CommandDef['options'] = {
     type: 'string',
     value: 'N',
     description: 'results written per part file (at least every 5 seconds)',
-    default: '1000',
+    default: '2000',
   },
   qps: {
     type: 'string',
@@ -249,7 +249,7 @@ export const scanCommand: CommandDef = {
     }
     const only = parseOnly(args);
     const concurrency = positiveInt(args, 'concurrency', 64, 10_000);
-    const batchSize = positiveInt(args, 'batch', 1000, 100_000);
+    const batchSize = positiveInt(args, 'batch', 2000, 100_000);
     boundHeapGrowth(process.execArgv);
     const cfg = await networkConfig(args, io.env);
     let source: InputStream;
