@@ -15,6 +15,17 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const dbFile = () => join(dir, `s${n++}.duckdb`);
 
+/** The registered parts of a store's catalogue as [level, rows], in the order given. */
+async function partLevels(path: string, order: string): Promise<number[][]> {
+  const db = await Database.open(path, { readOnly: true });
+  try {
+    const rows = await db.all(`SELECT level, rows FROM scan_parts ORDER BY ${order}`);
+    return rows.map((p) => [Number(p.level), Number(p.rows)]);
+  } finally {
+    db.close();
+  }
+}
+
 /** A small document in the shape of `check --json` (what the statistics read). */
 function doc(
   domain: string,
@@ -211,21 +222,11 @@ test('a stream stores each domain as it is added: parts cut in order while earli
     { rows: 0, undetermined: 0 },
     { rows: 1, undetermined: 0 },
   ]);
-  const parts = await Database.open(path, { readOnly: true }).then(async (db) => {
-    try {
-      return await db.all('SELECT level, rows FROM scan_parts ORDER BY rows DESC');
-    } finally {
-      db.close();
-    }
-  });
-  assert.deepEqual(
-    parts.map((p) => [Number(p.level), Number(p.rows)]),
-    [
-      [0, 3],
-      [0, 1],
-      [0, 1],
-    ],
-  );
+  assert.deepEqual(await partLevels(path, 'rows DESC'), [
+    [0, 3],
+    [0, 1],
+    [0, 1],
+  ]);
   const src = await openScanSource(path);
   try {
     assert.equal(await src.count('s'), 5);
@@ -286,21 +287,11 @@ test('parts are merged in tiers while the scan runs', async () => {
       await sink.write('m', [toStored(doc(`d${i}.ch`))]);
       await sink.idle(); // merges run in the background, beside the writes
     }
-    const parts = await Database.open(path, { readOnly: true }).then(async (db) => {
-      try {
-        return await db.all('SELECT level, rows FROM scan_parts ORDER BY level');
-      } finally {
-        db.close();
-      }
-    });
     // 5 writes with fan-in 2: one part of 4 rows (level 2) and one of 1 (level 0)
-    assert.deepEqual(
-      parts.map((p) => [Number(p.level), Number(p.rows)]),
-      [
-        [0, 1],
-        [2, 4],
-      ],
-    );
+    assert.deepEqual(await partLevels(path, 'level'), [
+      [0, 1],
+      [2, 4],
+    ]);
     assert.equal(await sink.count('m'), 5);
   } finally {
     await sink.close();
