@@ -410,13 +410,13 @@ export const scanCommand: CommandDef = {
         progressMs: tty ? 250 : progressEvery,
         progress: tty
           ? (p) => {
-              doneSoFar = p.done;
+              doneSoFar = p.audited ?? p.done;
               io.stderr.write(`\r\x1b[K${scanName}: ${formatProgress(p)}`);
             }
           : (() => {
               let last = Date.now();
               return (p) => {
-                doneSoFar = p.done;
+                doneSoFar = p.audited ?? p.done;
                 if (Date.now() - last < progressEvery - 50) return;
                 last = Date.now();
                 io.stderr.write(`mailsec scan ${scanName}: ${formatProgress(p)}\n`);

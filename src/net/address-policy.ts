@@ -119,8 +119,25 @@ function embeddedIpv4(address: string): string {
   return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
 }
 
+/**
+ * Verdicts by address: a scan asks about the same MX and web addresses for thousands of domains.
+ * Bounded; the oldest goes first.
+ */
+const rangeByAddress = new Map<string, string | undefined>();
+const RANGE_ENTRIES = 4096;
+
 /** The special-purpose range an address falls in, or undefined for an ordinary address. */
 export function specialPurposeRange(address: string): string | undefined {
+  const known = rangeByAddress.get(address);
+  if (known !== undefined || rangeByAddress.has(address)) return known;
+  const range = rangeOf(address);
+  if (rangeByAddress.size >= RANGE_ENTRIES)
+    rangeByAddress.delete(rangeByAddress.keys().next().value as string);
+  rangeByAddress.set(address, range);
+  return range;
+}
+
+function rangeOf(address: string): string | undefined {
   const fam = isIP(address);
   if (fam === 0) return 'not an IP address';
   const family = fam === 4 ? 'ipv4' : 'ipv6';

@@ -54,7 +54,13 @@ export interface RunCounters {
 }
 
 export interface Progress {
+  /** domains stored */
   readonly done: number;
+  /**
+   * domains whose audit finished, stored or in the part being filled (the count a person watches:
+   * `done` moves only when a part is written, every few seconds)
+   */
+  readonly audited?: number;
   readonly total: number;
   readonly elapsedMs: number;
   readonly failed: number;
@@ -74,15 +80,20 @@ function duration(s: number): string {
   return `${s}s`;
 }
 
-/** "12/100 (12.0%) 3.2 domains/s ETA 27s 140 q/s errors: timeout 3, SERVFAIL 1" */
+/**
+ * "12/100 (12.0%) 3.2 domains/s ETA 27s stored 10 140 q/s errors: timeout 3, SERVFAIL 1": the
+ * count, rate and ETA of finished audits; "stored N" while the store is behind them.
+ */
 export function formatProgress(p: Progress): string {
-  const rate = p.elapsedMs > 0 ? (p.done / p.elapsedMs) * 1000 : 0;
-  const left = p.total - p.done;
+  const finished = Math.max(p.done, p.audited ?? 0);
+  const rate = p.elapsedMs > 0 ? (finished / p.elapsedMs) * 1000 : 0;
+  const left = Math.max(0, p.total - finished);
   const eta = rate > 0 ? Math.round(left / rate) : null;
-  const percent = p.total ? ((p.done / p.total) * 100).toFixed(1) : '100.0';
+  const percent = p.total ? ((finished / p.total) * 100).toFixed(1) : '100.0';
   const parts = [
-    `${p.done}/${p.total} (${percent}%) ${rate.toFixed(1)} domains/s ETA ${eta === null ? '?' : duration(eta)}`,
+    `${finished}/${p.total} (${percent}%) ${rate.toFixed(1)} domains/s ETA ${eta === null ? '?' : duration(eta)}`,
   ];
+  if (finished > p.done) parts.push(`stored ${p.done}`);
   if (p.counters && p.elapsedMs > 0)
     parts.push(`${Math.round((p.counters.queries / p.elapsedMs) * 1000)} q/s`);
   if (p.undetermined) parts.push(`undetermined ${p.undetermined}`);
@@ -95,6 +106,7 @@ export function formatProgress(p: Progress): string {
 export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
   const started = Date.now();
   let done = 0;
+  let audited = 0;
   let failed = 0;
   let undetermined = 0;
   let batch: StoredDomain[] = [];
@@ -105,6 +117,7 @@ export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
   const env: AuditEnvironment = { ...o.env, queryLog: false };
   const snapshot = (): Progress => ({
     done,
+    audited,
     total: o.total,
     elapsedMs: Date.now() - started,
     failed,
@@ -187,6 +200,7 @@ export async function runScan(o: ScanRunOptions): Promise<ScanRunResult> {
         if (o.env.signal.aborted) return; // an aborted audit is incomplete: not stored, redone on resume
         if (stream) stream.add(toStored(doc));
         else batch.push(toStored(doc));
+        audited++;
       } catch {
         failed++; // not stored: a resumed run tries it again
       }

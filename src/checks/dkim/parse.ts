@@ -38,6 +38,23 @@ export function rsaKeyBits(der: Buffer): number | null {
 }
 
 /**
+ * Key sizes by key text: hosters publish one key for thousands of domains (the CNAMEd selectors
+ * of a scan), and parsing it is the dearest step of a key record. Bounded; the oldest goes first.
+ */
+const keyBitsByText = new Map<string, number | null>();
+const KEY_BITS_ENTRIES = 1024;
+
+function cachedRsaKeyBits(keyText: string, der: Buffer): number | null {
+  const known = keyBitsByText.get(keyText);
+  if (known !== undefined || keyBitsByText.has(keyText)) return known ?? null;
+  const bits = rsaKeyBits(der);
+  if (keyBitsByText.size >= KEY_BITS_ENTRIES)
+    keyBitsByText.delete(keyBitsByText.keys().next().value as string);
+  keyBitsByText.set(keyText, bits);
+  return bits;
+}
+
+/**
  * Whether a TXT record is meant as a DKIM key record: it starts with `v=DKIM1` or has a `p=` or
  * `k=` tag. Anything else (an SPF record synthesised by a wildcard, a verification token) is not.
  */
@@ -84,7 +101,7 @@ export function parseDkimKey(text: string): Parsed<DkimKey> {
         if (der.length === 32) keyBits = 256;
         else problems.push({ code: 'ed25519-key-length', at: p.at, text: String(der.length) });
       } else if (keyType === 'rsa') {
-        keyBits = rsaKeyBits(der);
+        keyBits = cachedRsaKeyBits(keyText, der);
         if (keyBits === null) problems.push({ code: 'key-invalid', at: p.at, text: shorten(keyText) });
       }
     }
