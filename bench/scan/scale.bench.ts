@@ -102,7 +102,10 @@ interface Run {
   cpuS: number;
   peakRss: number;
   stdout: string;
-  marks: { done: number; atS: number; cpuS: number; rssMiB: number; peakRssMiB: number }[];
+  /** RSS at the last sample before the exit */
+  lastRss: number;
+  /** `end`: a checkpoint the progress lines never reached (the scan's last domains), taken at the exit */
+  marks: { done: number; atS: number; cpuS: number; rssMiB: number; peakRssMiB: number; end?: true }[];
 }
 
 /** Runs `mailsec ARGS`, sampling its CPU and memory, reading `N/T` progress lines from stderr. */
@@ -117,6 +120,7 @@ function run(args: string[], marksAt: number[] = []): Promise<Run> {
     let stdout = '';
     let peak = 0;
     let cpu = 0;
+    let lastRss = 0;
     const marks: Run['marks'] = [];
     const pending = [...marksAt];
     child.stdout.on('data', (d) => {
@@ -126,6 +130,7 @@ function run(args: string[], marksAt: number[] = []): Promise<Run> {
       const m = memOf(pid);
       peak = Math.max(peak, m.hwm, m.rss);
       cpu = Math.max(cpu, cpuOf(pid));
+      if (m.rss) lastRss = m.rss;
       return m;
     };
     const timer = setInterval(sample, 250);
@@ -152,7 +157,15 @@ function run(args: string[], marksAt: number[] = []): Promise<Run> {
     });
     child.on('exit', (code) => {
       clearInterval(timer);
-      resolve({ code, wallS: (performance.now() - t0) / 1000, cpuS: cpu, peakRss: peak, stdout, marks });
+      resolve({
+        code,
+        wallS: (performance.now() - t0) / 1000,
+        cpuS: cpu,
+        peakRss: peak,
+        lastRss,
+        stdout,
+        marks,
+      });
     });
   });
 }
@@ -256,6 +269,18 @@ try {
     queries?: number;
   };
   const domains = summary.scanned ?? 0;
+  // the last progress line comes before the scan's last domains: a checkpoint at the scan's size
+  // (1,000,000 of a 1M list) is taken at the exit, final merges included
+  for (const c of checkpoints)
+    if (c <= (summary.stored ?? 0) && !scan.marks.some((m) => m.done === c))
+      scan.marks.push({
+        done: c,
+        atS: scan.wallS,
+        cpuS: scan.cpuS,
+        rssMiB: MiB(scan.lastRss),
+        peakRssMiB: MiB(scan.peakRss),
+        end: true,
+      });
   const storeBytes = du(db) + du(`${db}.wal`) + du(`${db}.parts`);
   const report = await run(['report', '--db', db, '--scan', 'bench', '--json']);
   let differing: string[] | null = null;
